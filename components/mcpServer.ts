@@ -1,0 +1,79 @@
+/**
+ * `mcp-server`: one MCP tool server. It verifies a JWT on every call: HS256 with a generated key kept
+ * in a Secret (level 1 only), or RS256 against Keycloak's JWKS (from level 2).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { LevelProfile } from "../stacks/levels";
+import { McpServerSpec, Namespaces } from "../stacks/resolve";
+import { configMapEnv, secretEnv } from "./env";
+import { mcpAuthSettings } from "./mcpAuth";
+import { mcpInstance } from "./names";
+import { HardenedWorkload, SIDECAR_LABEL, checksum, recommendedLabels } from "./workload";
+
+/** Key of the HS256 signing key in the server's JWT Secret. */
+export const HS256_SECRET_KEY = "hs256-key";
+
+export interface McpServerArgs {
+    /** The resolved server spec (image, port, scale, auth). */
+    readonly spec: McpServerSpec;
+    /** The level profile. */
+    readonly profile: LevelProfile;
+    /** Namespaces of the platform (the server lives in `mcp`). */
+    readonly namespaces: Namespaces;
+    /** Namespace the objects are created in: pass the Namespace's `metadata.name` so they wait for it. */
+    readonly namespace: pulumi.Input<string>;
+    /** LOG_LEVEL. Default "info". */
+    readonly logLevel?: string;
+}
+
+export class McpServer extends pulumi.ComponentResource {
+    /** Service name (`mcp-<name>`). */
+    public readonly serviceName: pulumi.Output<string>;
+    /** The HS256 signing key (secret), when the server uses HS256; undefined for RS256. */
+    public readonly hs256Key?: pulumi.Output<string>;
+
+    constructor(name: string, args: McpServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentstack:mcp:McpServer", name, {}, opts);
+        const s = args.spec;
+        const instance = mcpInstance(s.name);
+        const ns = args.namespace;
+        const labels = recommendedLabels("mcp-server", instance);
+        const settings = { ...mcpAuthSettings(s.auth.alg, s.name, args.namespaces), LOG_LEVEL: args.logLevel ?? "info", MCP_PORT: String(s.port) };
+        const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
+            metadata: { name: `${instance}-config`, namespace: ns, labels },
+            data: settings,
+        }, { parent: this });
+        const env: k8s.types.input.core.v1.EnvVar[] = configMapEnv(cm.metadata.name, settings);
+        if (s.auth.alg === "HS256") {
+            const key = new random.RandomPassword(`${name}-hs256-key`, { length: 64, special: false }, { parent: this });
+            this.hs256Key = pulumi.secret(key.result);
+            const secret = new k8s.core.v1.Secret(`${name}-jwt`, {
+                metadata: { name: `${instance}-jwt`, namespace: ns, labels },
+                type: "Opaque",
+                stringData: { [HS256_SECRET_KEY]: this.hs256Key },
+            }, { parent: this });
+            env.push(secretEnv("MCP_AUTH_JWT_SECRET", secret.metadata.name, HS256_SECRET_KEY));
+        }
+        const workload = new HardenedWorkload(`${name}-workload`, {
+            component: "mcp-server",
+            instance,
+            namespace: ns,
+            profile: args.profile,
+            replicas: { min: s.scale.min, max: s.scale.max },
+            podLabels: { ...SIDECAR_LABEL },
+            configChecksum: checksum(settings),
+            containers: [{
+                name: "mcp-server",
+                image: s.image,
+                ports: [{ name: "http", containerPort: s.port }],
+                env,
+                resources: s.resources,
+                probes: { liveness: "/healthz", readiness: "/healthz" },
+            }],
+        }, { parent: this });
+        this.serviceName = workload.serviceName;
+        this.registerOutputs({ serviceName: this.serviceName });
+    }
+}

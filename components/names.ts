@@ -1,0 +1,53 @@
+/**
+ * Object names and in-cluster addresses, derived in one place so every component, the flow table and
+ * the tests agree on them.
+ */
+import { Namespaces } from "../stacks/resolve";
+
+/** The Kubernetes name (and instance label) of an agent. */
+export function agentInstance(name: string): string {
+    return `agent-${name}`;
+}
+
+/** The Kubernetes name (and instance label) of an MCP server. */
+export function mcpInstance(name: string): string {
+    return `mcp-${name}`;
+}
+
+/** Fixed instance names of the singleton components. */
+export const INSTANCES = {
+    gateway: "gateway",
+    sandbox: "sandbox",
+    extauth: "extauth",
+    envoyInjector: "envoy-injector",
+    keycloak: "keycloak",
+    qdrant: "qdrant",
+    mongodb: "mongodb",
+    postgresql: "postgresql",
+} as const;
+
+/** The cluster DNS name of a Service. */
+export function serviceHost(name: string, namespace: string): string {
+    return `${name}.${namespace}.svc.cluster.local`;
+}
+
+/** The URL of an MCP server, as agents call it. */
+export function mcpUrl(ns: Namespaces, server: string, port: number): string {
+    return `http://${serviceHost(mcpInstance(server), ns.mcp)}:${port}/mcp`;
+}
+
+/** The URL of the sandbox, as agents call it. */
+export function sandboxUrl(ns: Namespaces, port: number): string {
+    return `http://${serviceHost(INSTANCES.sandbox, ns.sandbox)}:${port}`;
+}
+
+/** Keycloak's in-cluster base URL and the platform realm. */
+export const REALM = "agentstack";
+export function keycloakUrl(ns: Namespaces): string {
+    return `http://${serviceHost(INSTANCES.keycloak, ns.identity)}:8080`;
+}
+
+/** Env-var-safe form of a name: `web-search` -> `WEB_SEARCH`. */
+export function envName(name: string): string {
+    return name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}

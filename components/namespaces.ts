@@ -1,0 +1,80 @@
+/**
+ * The namespaces of the trust zones, with Pod Security Admission labels, the Envoy-injection label on
+ * the workload zones, and (from level 2) a ResourceQuota and a LimitRange each. Decisions are pure
+ * functions; `PlatformNamespaces` creates the objects.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LevelProfile } from "../stacks/levels";
+import { Namespaces } from "../stacks/resolve";
+import { PART_OF } from "./workload";
+
+/** The label that makes the Envoy injector's namespaceSelector match a namespace. */
+export const INJECTION_LABEL = { key: "agentstack.io/envoy-injection", value: "enabled" } as const;
+/** The label naming a namespace's trust zone. */
+export const ZONE_LABEL = "agentstack.io/zone";
+
+/** Zones whose workloads get the Envoy sidecar (the sandbox is deliberately not one of them). */
+export const INJECTED_ZONES: readonly (keyof Namespaces)[] = ["gateway", "agents", "mcp"];
+
+/** Labels of one zone's namespace. */
+export function namespaceLabels(zone: keyof Namespaces, profile: LevelProfile): Record<string, string> {
+    const psa = profile.podSecurity;
+    return {
+        "app.kubernetes.io/part-of": PART_OF,
+        [ZONE_LABEL]: zone,
+        "pod-security.kubernetes.io/enforce": psa.enforce,
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/warn": psa.warn,
+        "pod-security.kubernetes.io/warn-version": "latest",
+        "pod-security.kubernetes.io/audit": psa.audit,
+        "pod-security.kubernetes.io/audit-version": "latest",
+        ...(INJECTED_ZONES.includes(zone) ? { [INJECTION_LABEL.key]: INJECTION_LABEL.value } : {}),
+    };
+}
+
+/** ResourceQuota hard limits of a zone (data zones also bound PVCs and storage). */
+export function quotaHard(zone: keyof Namespaces): Record<string, string> {
+    const base = { pods: "60", "requests.cpu": "16", "requests.memory": "32Gi", "limits.cpu": "32", "limits.memory": "64Gi", "services.loadbalancers": "0", "services.nodeports": "0" };
+    return zone === "data" || zone === "identity" ? { ...base, persistentvolumeclaims: "20", "requests.storage": "500Gi" } : base;
+}
+
+/** LimitRange of every zone: defaults for containers that forget, and a ceiling. */
+export const LIMIT_RANGE: k8s.types.input.core.v1.LimitRangeItem = {
+    type: "Container",
+    defaultRequest: { cpu: "100m", memory: "128Mi" },
+    default: { cpu: "500m", memory: "512Mi" },
+    max: { cpu: "4", memory: "8Gi" },
+};
+
+export interface PlatformNamespacesArgs {
+    /** Names of the zones' namespaces. */
+    readonly names: Namespaces;
+    /** The level profile. */
+    readonly profile: LevelProfile;
+}
+
+export class PlatformNamespaces extends pulumi.ComponentResource {
+    /** The Namespace objects by zone. */
+    public readonly namespaces: Readonly<Record<keyof Namespaces, k8s.core.v1.Namespace>>;
+
+    constructor(name: string, args: PlatformNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentstack:platform:Namespaces", name, {}, opts);
+        const zones = Object.keys(args.names) as (keyof Namespaces)[];
+        const out = {} as Record<keyof Namespaces, k8s.core.v1.Namespace>;
+        for (const zone of zones) {
+            const nsName = args.names[zone];
+            const ns = new k8s.core.v1.Namespace(`${name}-${zone}`, {
+                metadata: { name: nsName, labels: namespaceLabels(zone, args.profile) },
+            }, { parent: this });
+            out[zone] = ns;
+            if (args.profile.quotas) {
+                const meta = { name: "agentstack", namespace: nsName, labels: { "app.kubernetes.io/part-of": PART_OF } };
+                new k8s.core.v1.ResourceQuota(`${name}-${zone}-quota`, { metadata: meta, spec: { hard: quotaHard(zone) } }, { parent: ns });
+                new k8s.core.v1.LimitRange(`${name}-${zone}-limits`, { metadata: meta, spec: { limits: [LIMIT_RANGE] } }, { parent: ns });
+            }
+        }
+        this.namespaces = out;
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,53 @@
+/**
+ * `sandbox`: the code-execution sandbox agents call. It runs untrusted code, so it gets the strongest
+ * isolation the cluster offers: a RuntimeClass (gVisor/Kata) when configured, no service-account
+ * token, tight limits, a read-only root with a size-limited /tmp, no Envoy sidecar (it lives in a
+ * namespace of its own), and — through the network flow table — no egress at all, at every level.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { LevelProfile } from "../stacks/levels";
+import { Namespaces, SandboxSpec } from "../stacks/resolve";
+import { INSTANCES } from "./names";
+import { HardenedWorkload } from "./workload";
+
+export interface SandboxArgs {
+    /** The resolved sandbox spec. */
+    readonly spec: SandboxSpec;
+    /** The level profile. */
+    readonly profile: LevelProfile;
+    /** Namespaces of the platform (the sandbox lives in `sandbox`). */
+    readonly namespaces: Namespaces;
+    /** Namespace the objects are created in: pass the Namespace's `metadata.name` so they wait for it. */
+    readonly namespace: pulumi.Input<string>;
+}
+
+export class Sandbox extends pulumi.ComponentResource {
+    /** Service name. */
+    public readonly serviceName: pulumi.Output<string>;
+
+    constructor(name: string, args: SandboxArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentstack:sandbox:Sandbox", name, {}, opts);
+        const s = args.spec;
+        const workload = new HardenedWorkload(`${name}-workload`, {
+            component: "sandbox",
+            instance: INSTANCES.sandbox,
+            namespace: args.namespace,
+            profile: args.profile,
+            replicas: { fixed: s.replicas },
+            serviceAccountToken: false,
+            ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
+            tmpSizeLimit: s.tmpSizeLimit,
+            terminationGracePeriodSeconds: 5,
+            containers: [{
+                name: "sandbox",
+                image: s.image,
+                ports: [{ name: "http", containerPort: s.port }],
+                env: [{ name: "PORT", value: String(s.port) }, { name: "SANDBOX_NETWORK", value: "none" }],
+                resources: s.resources,
+                probes: { liveness: "/healthz", readiness: "/healthz" },
+            }],
+        }, { parent: this });
+        this.serviceName = workload.serviceName;
+        this.registerOutputs({ serviceName: this.serviceName });
+    }
+}

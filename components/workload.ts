@@ -1,0 +1,409 @@
+/**
+ * The one hardened workload builder every component uses: ServiceAccount (token not mounted),
+ * Deployment or StatefulSet, Service, PodDisruptionBudget and HorizontalPodAutoscaler, all derived
+ * from the resolved level profile. The decisions are pure functions (exported and tested without
+ * mocks); the component only turns them into resources.
+ */
+import { createHash } from "crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AntiAffinity, LevelProfile } from "../stacks/levels";
+import { Resources } from "../stacks/schema";
+
+type Container = k8s.types.input.core.v1.Container;
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Volume = k8s.types.input.core.v1.Volume;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/** `app.kubernetes.io/part-of` of every object. */
+export const PART_OF = "agentstack";
+/** Pod label of workloads that get the Envoy sidecar (REQUIREMENTS: `sidecar: envoy`). */
+export const SIDECAR_LABEL = { sidecar: "envoy" } as const;
+/** Pod-template annotation that changes whenever the workload's configuration changes, so pods roll. */
+export const CHECKSUM_ANNOTATION = "checksum/config";
+
+/** The recommended labels of an object of one component instance. */
+export function recommendedLabels(component: string, instance: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": component,
+        "app.kubernetes.io/instance": instance,
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": "pulumi",
+    };
+}
+
+/** The immutable selector of a workload: name + instance, never anything that changes between releases. */
+export function selectorLabels(component: string, instance: string): Record<string, string> {
+    return { "app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance };
+}
+
+/** Pod securityContext of the restricted Pod Security Standard. */
+export function podSecurityContext(uid: number): k8s.types.input.core.v1.PodSecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: uid,
+        fsGroup: uid,
+        fsGroupChangePolicy: "OnRootMismatch",
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** Container securityContext of the restricted Pod Security Standard (plus a read-only root). */
+export function containerSecurityContext(uid?: number): k8s.types.input.core.v1.SecurityContext {
+    return {
+        runAsNonRoot: true,
+        ...(uid !== undefined ? { runAsUser: uid, runAsGroup: uid } : {}),
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** Pod anti-affinity for a selector; `none` gives undefined. Weight 100 unless said (MongoDB's soft rule uses 1). */
+export function antiAffinity(mode: AntiAffinity, selector: Record<string, string>, weight = 100): k8s.types.input.core.v1.Affinity | undefined {
+    const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
+    switch (mode) {
+        case "none":
+            return undefined;
+        case "preferred":
+            return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight, podAffinityTerm: term }] } };
+        case "required":
+            return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
+    }
+}
+
+/** How many replicas a workload runs. */
+export type Replicas = { readonly fixed: number } | { readonly min: number; readonly max: number };
+
+/** The smallest replica count a workload can have. */
+export function minReplicas(r: Replicas): number {
+    return "fixed" in r ? r.fixed : r.min;
+}
+
+/**
+ * The PDB of a workload, or undefined: every multi-replica workload gets one from level 2, and its
+ * minAvailable stays below the smallest replica count so a node drain is never blocked.
+ */
+export function pdbFor(profile: LevelProfile, replicas: Replicas, minAvailable = profile.pdbMinAvailable): { minAvailable: number } | undefined {
+    const min = minReplicas(replicas);
+    if (!profile.pdbs || min < 2) return undefined;
+    if (minAvailable >= min) {
+        throw new Error(`PDB minAvailable ${minAvailable} would block drains of a workload with ${min} replicas`);
+    }
+    return { minAvailable };
+}
+
+/** The anti-affinity a workload gets: none for a single replica, else its own or the level's. */
+export function antiAffinityFor(profile: LevelProfile, replicas: Replicas, own?: AntiAffinity): AntiAffinity {
+    if (own === "required") return own;
+    if (minReplicas(replicas) < 2 && ("fixed" in replicas)) return own === "preferred" && profile.level > 1 ? "none" : own ?? "none";
+    return own ?? profile.antiAffinity;
+}
+
+/** sha256 of a configuration, for the checksum annotation (stable key order). */
+export function checksum(data: unknown): string {
+    return createHash("sha256").update(stableStringify(data)).digest("hex");
+}
+
+/** JSON with sorted object keys. */
+export function stableStringify(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(stableStringify).join(",")}]`;
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(",")}}`;
+    }
+    return JSON.stringify(v);
+}
+
+/** An HTTP probe set: liveness + readiness, and a startup probe for slow starters. */
+export interface Probes {
+    /** Path of the liveness probe. */
+    readonly liveness: string;
+    /** Path of the readiness probe; default the liveness path. */
+    readonly readiness?: string;
+    /** Port (name or number) the probes use; default "http". */
+    readonly port?: string | number;
+    /** Seconds a slow starter may take before liveness applies (adds a startup probe). */
+    readonly startupSeconds?: number;
+}
+
+/** Probe objects from a probe set. */
+export function probesFor(p: Probes): Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> {
+    const port = p.port ?? "http";
+    const out: Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> = {
+        livenessProbe: { httpGet: { path: p.liveness, port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+        readinessProbe: { httpGet: { path: p.readiness ?? p.liveness, port }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+    };
+    if (p.startupSeconds !== undefined) {
+        out.startupProbe = { httpGet: { path: p.liveness, port }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: Math.ceil(p.startupSeconds / 5) };
+    }
+    return out;
+}
+
+/** A container as a component describes it; the builder adds the hardening. */
+export interface ContainerArgs {
+    /** Container name (DNS label). */
+    readonly name: string;
+    /** Pinned image reference. */
+    readonly image: string;
+    /** Named container ports. */
+    readonly ports: ReadonlyArray<{ readonly name: string; readonly containerPort: number; readonly protocol?: "TCP" | "UDP" }>;
+    /** Environment. */
+    readonly env?: pulumi.Input<EnvVar>[];
+    /** Requests and limits. */
+    readonly resources: Resources;
+    /** Probes; a container without probes is not accepted. */
+    readonly probes: Probes | Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe">;
+    /** Writable paths (emptyDir each; the root filesystem is read-only). Always includes /tmp. */
+    readonly writablePaths?: ReadonlyArray<{ readonly name: string; readonly path: string; readonly sizeLimit?: string }>;
+    /** Extra volume mounts (of volumes given to the workload). */
+    readonly volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
+    /** Command / args override. */
+    readonly command?: string[];
+    readonly args?: pulumi.Input<string>[];
+    /** A fixed uid for images whose USER is not numeric. */
+    readonly runAsUser?: number;
+}
+
+/** A hardened container from its description. */
+export function hardenedContainer(c: ContainerArgs, tmpSizeLimit = "64Mi"): Container {
+    const writable = [{ name: "tmp", path: "/tmp", sizeLimit: tmpSizeLimit }, ...(c.writablePaths ?? []).filter((w) => w.path !== "/tmp")];
+    const probes = "liveness" in c.probes ? probesFor(c.probes) : c.probes;
+    return {
+        name: c.name,
+        image: c.image,
+        imagePullPolicy: "IfNotPresent",
+        ...(c.command ? { command: c.command } : {}),
+        ...(c.args ? { args: c.args } : {}),
+        ports: c.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? "TCP" })),
+        ...(c.env && c.env.length > 0 ? { env: c.env } : {}),
+        resources: { requests: { ...c.resources.requests }, limits: { ...c.resources.limits } },
+        ...probes,
+        securityContext: containerSecurityContext(c.runAsUser),
+        volumeMounts: [...writable.map((w) => ({ name: `${c.name}-${w.name}`, mountPath: w.path })), ...(c.volumeMounts ?? [])],
+    };
+}
+
+/** The emptyDir volumes behind a container's writable paths. */
+export function writableVolumes(c: ContainerArgs, tmpSizeLimit = "64Mi"): Volume[] {
+    const writable = [{ name: "tmp", path: "/tmp", sizeLimit: tmpSizeLimit }, ...(c.writablePaths ?? []).filter((w) => w.path !== "/tmp")];
+    return writable.map((w) => ({ name: `${c.name}-${w.name}`, emptyDir: { sizeLimit: w.sizeLimit ?? "64Mi" } }));
+}
+
+/** Inputs of the pod template a workload runs. */
+export interface PodArgs {
+    readonly containers: readonly ContainerArgs[];
+    readonly initContainers?: readonly ContainerArgs[];
+    readonly uid: number;
+    readonly serviceAccountName: pulumi.Input<string>;
+    readonly automountServiceAccountToken: boolean;
+    readonly affinity?: k8s.types.input.core.v1.Affinity;
+    readonly runtimeClassName?: string;
+    readonly volumes?: Volume[];
+    readonly tmpSizeLimit?: string;
+    readonly terminationGracePeriodSeconds?: number;
+}
+
+/** A restricted pod spec. */
+export function hardenedPodSpec(p: PodArgs): PodSpec {
+    const all = [...(p.initContainers ?? []), ...p.containers];
+    return {
+        serviceAccountName: p.serviceAccountName,
+        automountServiceAccountToken: p.automountServiceAccountToken,
+        enableServiceLinks: false,
+        securityContext: podSecurityContext(p.uid),
+        ...(p.runtimeClassName ? { runtimeClassName: p.runtimeClassName } : {}),
+        ...(p.affinity ? { affinity: p.affinity } : {}),
+        ...(p.initContainers && p.initContainers.length > 0 ? { initContainers: p.initContainers.map((c) => hardenedContainer(c, p.tmpSizeLimit)) } : {}),
+        containers: p.containers.map((c) => hardenedContainer(c, p.tmpSizeLimit)),
+        volumes: [...all.flatMap((c) => writableVolumes(c, p.tmpSizeLimit)), ...(p.volumes ?? [])],
+        ...(p.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: p.terminationGracePeriodSeconds } : {}),
+    };
+}
+
+/** HPA metrics: CPU at 70 %, optionally memory at 80 % (REQUIREMENTS). */
+export function hpaMetrics(memory: boolean): k8s.types.input.autoscaling.v2.MetricSpec[] {
+    const util = (name: string, averageUtilization: number) => ({
+        type: "Resource",
+        resource: { name, target: { type: "Utilization", averageUtilization } },
+    });
+    return memory ? [util("cpu", 70), util("memory", 80)] : [util("cpu", 70)];
+}
+
+/** Everything a HardenedWorkload needs. */
+export interface HardenedWorkloadArgs {
+    /** `app.kubernetes.io/name` (the REQUIREMENTS component name, e.g. `agent`). */
+    readonly component: string;
+    /** `app.kubernetes.io/instance` and the name of every object; a DNS label. */
+    readonly instance: string;
+    /** Namespace of every object. */
+    readonly namespace: pulumi.Input<string>;
+    /** The resolved level profile. */
+    readonly profile: LevelProfile;
+    /** Fixed replicas, or HPA bounds (then the Deployment leaves `spec.replicas` to the HPA). */
+    readonly replicas: Replicas;
+    /** Containers (hardened by the builder). */
+    readonly containers: readonly ContainerArgs[];
+    /** Init containers (hardened likewise). Default none. */
+    readonly initContainers?: readonly ContainerArgs[];
+    /** Service ports (name must match a container port name). Default: the first container's ports. */
+    readonly servicePorts?: ReadonlyArray<{ readonly name: string; readonly port: number; readonly targetPort?: string | number; readonly protocol?: "TCP" | "UDP" }>;
+    /** Extra pod labels (e.g. `sidecar: envoy`). Default none. */
+    readonly podLabels?: Record<string, string>;
+    /** Configuration whose change must roll the pods (hashed into the checksum annotation). Default none. */
+    readonly configChecksum?: pulumi.Input<string>;
+    /** Anti-affinity override (e.g. MongoDB's hard rule). Default the level's rule for multi-replica workloads. */
+    readonly antiAffinity?: AntiAffinity;
+    /** Weight of preferred anti-affinity. Default 100. */
+    readonly antiAffinityWeight?: number;
+    /** PDB minAvailable override. Default the level's. */
+    readonly pdbMinAvailable?: number;
+    /** HPA also scales on memory (80 %). Default false. */
+    readonly hpaMemory?: boolean;
+    /** Mount a service-account token (only for workloads that call the Kubernetes API). Default false. */
+    readonly serviceAccountToken?: boolean;
+    /** uid/gid of the pod. Default 65532 (nonroot). */
+    readonly uid?: number;
+    /** RuntimeClass (gVisor/Kata). Default none. */
+    readonly runtimeClassName?: string;
+    /** Extra pod volumes. Default none. */
+    readonly volumes?: Volume[];
+    /** Size of each container's /tmp. Default 64Mi. */
+    readonly tmpSizeLimit?: string;
+    /** Run as a StatefulSet with these settings instead of a Deployment. Default Deployment. */
+    readonly statefulSet?: {
+        readonly volumeClaimTemplates?: k8s.types.input.core.v1.PersistentVolumeClaim[];
+        readonly podManagementPolicy?: "OrderedReady" | "Parallel";
+    };
+    /** Also create a headless Service `<instance>-headless` (StatefulSet identity, clustering). Default false. */
+    readonly headlessService?: boolean;
+    /** Seconds to wait for a graceful stop. Default Kubernetes' 30. */
+    readonly terminationGracePeriodSeconds?: number;
+    /** Options applied to every child (e.g. `protect` for data stores). Default none. */
+    readonly childOptions?: Pick<pulumi.CustomResourceOptions, "protect" | "retainOnDelete">;
+}
+
+/**
+ * A hardened workload: ServiceAccount, Deployment or StatefulSet, Service, and per the level a
+ * PodDisruptionBudget and a HorizontalPodAutoscaler.
+ */
+export class HardenedWorkload extends pulumi.ComponentResource {
+    /** Name of the Service (and of every object). */
+    public readonly serviceName: pulumi.Output<string>;
+    /** In-cluster DNS name of the Service. */
+    public readonly serviceHost: pulumi.Output<string>;
+    /** The workload's selector labels. */
+    public readonly selector: Record<string, string>;
+    /** The Deployment or StatefulSet. */
+    public readonly workload: k8s.apps.v1.Deployment | k8s.apps.v1.StatefulSet;
+    /** The PDB, if the level asks for one. */
+    public readonly pdb?: k8s.policy.v1.PodDisruptionBudget;
+    /** The HPA, for autoscaled workloads. */
+    public readonly hpa?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+
+    constructor(name: string, args: HardenedWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentstack:workload:HardenedWorkload", name, {}, opts);
+        const child: pulumi.CustomResourceOptions = { parent: this, ...args.childOptions };
+        const labels = recommendedLabels(args.component, args.instance);
+        this.selector = selectorLabels(args.component, args.instance);
+        const meta = { name: args.instance, namespace: args.namespace, labels };
+
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta, automountServiceAccountToken: false }, child);
+
+        const affinityMode = antiAffinityFor(args.profile, args.replicas, args.antiAffinity);
+        const podSpec = hardenedPodSpec({
+            containers: args.containers,
+            ...(args.initContainers ? { initContainers: args.initContainers } : {}),
+            uid: args.uid ?? 65532,
+            serviceAccountName: sa.metadata.name,
+            automountServiceAccountToken: args.serviceAccountToken ?? false,
+            ...(antiAffinity(affinityMode, this.selector, args.antiAffinityWeight) ? { affinity: antiAffinity(affinityMode, this.selector, args.antiAffinityWeight)! } : {}),
+            ...(args.runtimeClassName ? { runtimeClassName: args.runtimeClassName } : {}),
+            ...(args.volumes ? { volumes: args.volumes } : {}),
+            ...(args.tmpSizeLimit ? { tmpSizeLimit: args.tmpSizeLimit } : {}),
+            ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
+        });
+        const template = {
+            metadata: {
+                labels: { ...labels, ...(args.podLabels ?? {}) },
+                ...(args.configChecksum ? { annotations: { [CHECKSUM_ANNOTATION]: args.configChecksum } } : {}),
+            },
+            spec: podSpec,
+        };
+        const autoscaled = !("fixed" in args.replicas);
+        const replicas = "fixed" in args.replicas ? { replicas: args.replicas.fixed } : {};
+        const servicePorts = (args.servicePorts ?? args.containers[0]!.ports.map((p) => ({ name: p.name, port: p.containerPort, protocol: p.protocol }))).map((p) => ({
+            name: p.name,
+            port: p.port,
+            targetPort: ("targetPort" in p && p.targetPort !== undefined ? p.targetPort : p.name) as string | number,
+            protocol: p.protocol ?? "TCP",
+        }));
+
+        let kind: "Deployment" | "StatefulSet";
+        if (args.statefulSet) {
+            kind = "StatefulSet";
+            const headless = `${args.instance}-headless`;
+            this.workload = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
+                metadata: meta,
+                spec: {
+                    ...replicas,
+                    serviceName: headless,
+                    selector: { matchLabels: this.selector },
+                    podManagementPolicy: args.statefulSet.podManagementPolicy ?? "OrderedReady",
+                    updateStrategy: { type: "RollingUpdate" },
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                    template,
+                    ...(args.statefulSet.volumeClaimTemplates ? { volumeClaimTemplates: args.statefulSet.volumeClaimTemplates } : {}),
+                },
+            }, child);
+        } else {
+            kind = "Deployment";
+            this.workload = new k8s.apps.v1.Deployment(`${name}-deployment`, {
+                metadata: meta,
+                spec: {
+                    ...replicas,
+                    selector: { matchLabels: this.selector },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template,
+                },
+            }, child);
+        }
+
+        const svc = new k8s.core.v1.Service(`${name}-service`, {
+            metadata: meta,
+            spec: { type: "ClusterIP", selector: this.selector, ports: servicePorts },
+        }, child);
+        if (args.statefulSet || args.headlessService) {
+            new k8s.core.v1.Service(`${name}-headless`, {
+                metadata: { ...meta, name: `${args.instance}-headless` },
+                spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: this.selector, ports: servicePorts },
+            }, child);
+        }
+
+        const pdb = pdbFor(args.profile, args.replicas, args.pdbMinAvailable);
+        if (pdb) {
+            this.pdb = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
+                metadata: meta,
+                spec: { minAvailable: pdb.minAvailable, selector: { matchLabels: this.selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" },
+            }, child);
+        }
+        if (autoscaled && !("fixed" in args.replicas)) {
+            this.hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
+                metadata: meta,
+                spec: {
+                    scaleTargetRef: { apiVersion: "apps/v1", kind, name: args.instance },
+                    minReplicas: args.replicas.min,
+                    maxReplicas: args.replicas.max,
+                    metrics: hpaMetrics(args.hpaMemory ?? false),
+                },
+            }, child);
+        }
+
+        this.serviceName = svc.metadata.name;
+        this.serviceHost = pulumi.interpolate`${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`;
+        this.registerOutputs({ serviceName: this.serviceName, serviceHost: this.serviceHost });
+    }
+}

@@ -1,0 +1,340 @@
+/**
+ * Turns the raw `agentstack:*` config map into one resolved, validated platform spec: schema defaults
+ * applied, the level's profile merged with the per-component overrides, and every override that would
+ * break the level's guarantees or an invariant rejected. Pure: no Pulumi runtime needed.
+ */
+import { ConfigError, ConfigIssue, CONFIG_NAMESPACE, configKey } from "./errors";
+import { LevelProfile, SecurityLevel, levelProfile } from "./levels";
+import {
+    ClusterConfig,
+    McpServerConfig,
+    Resources,
+    SECRET_KEYS,
+    SecretRef,
+    StackConfig,
+    stackConfigSchema,
+} from "./schema";
+
+/** Where a secret comes from: a Pulumi secret config key, or a key of an existing Kubernetes Secret. */
+export type SecretSource =
+    | { readonly kind: "config"; readonly key: string }
+    | { readonly kind: "secretRef"; readonly ref: SecretRef };
+
+/** HPA bounds of a workload, after overrides. */
+export interface Scale {
+    readonly min: number;
+    readonly max: number;
+}
+
+/** The namespaces of the trust zones. */
+export interface Namespaces {
+    /** Gateway (the HTTP entry). Injected. */
+    readonly gateway: string;
+    /** Agents. Injected. */
+    readonly agents: string;
+    /** MCP servers. Injected. */
+    readonly mcp: string;
+    /** The code sandbox: untrusted code, never injected, no egress. */
+    readonly sandbox: string;
+    /** ExtAuth and the Envoy injector. */
+    readonly system: string;
+    /** Keycloak and its PostgreSQL. */
+    readonly identity: string;
+    /** Qdrant and MongoDB. */
+    readonly data: string;
+}
+
+/** MCP JWT authentication of one server. */
+export type McpAuthSpec =
+    | { readonly alg: "HS256" }
+    | { readonly alg: "RS256" };
+
+export interface AgentSpec {
+    readonly name: string;
+    readonly image: string;
+    readonly mcpServers: readonly string[];
+    readonly scale: Scale;
+    readonly port: number;
+    readonly resources: Resources;
+    readonly logLevel: string;
+    readonly securityMode: "observe" | "enforce";
+    readonly toolInspection: boolean;
+    readonly apiKey: SecretSource;
+}
+
+export interface McpServerSpec {
+    readonly name: string;
+    readonly image: string;
+    readonly port: number;
+    readonly scale: Scale;
+    readonly resources: Resources;
+    readonly egress: McpServerConfig["egress"];
+    readonly auth: McpAuthSpec;
+}
+
+export interface GatewaySpec extends Omit<StackConfig["gateway"], "minReplicas" | "maxReplicas" | "image" | "resources" | "tls"> {
+    readonly image: string;
+    readonly scale: Scale;
+    readonly resources: Resources;
+    readonly tls:
+        | { readonly mode: "self-signed" }
+        | { readonly mode: "cert-manager"; readonly issuer: { readonly name: string; readonly kind: "Issuer" | "ClusterIssuer" } }
+        | { readonly mode: "secret"; readonly secretName: string };
+}
+
+export interface SandboxSpec {
+    readonly image: string;
+    readonly runtimeClassName?: string;
+    readonly port: number;
+    readonly replicas: number;
+    readonly resources: Resources;
+    readonly tmpSizeLimit: string;
+}
+
+/** The resolved platform: everything the components need, nothing left to default. */
+export interface PlatformSpec {
+    readonly level: SecurityLevel;
+    readonly profile: LevelProfile;
+    readonly namespaces: Namespaces;
+    readonly logLevel: string;
+    readonly llm: { readonly endpoint: string; readonly model: string; readonly egressCidrs: readonly string[] };
+    readonly cluster: ClusterConfig;
+    readonly agents: readonly AgentSpec[];
+    readonly mcpServers: readonly McpServerSpec[];
+    readonly gateway: GatewaySpec;
+    readonly sandbox: SandboxSpec;
+}
+
+/** Default requests/limits per workload (REQUIREMENTS: agents 100m/256Mi, 500m/512Mi). */
+export const DEFAULT_RESOURCES: Readonly<Record<"agent" | "mcpServer" | "gateway" | "sandbox", Resources>> = {
+    agent: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+    mcpServer: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    gateway: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    sandbox: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+};
+
+/** The raw config as Pulumi hands it to a program: full keys to string values, plus the secret keys. */
+export interface RawConfig {
+    /** e.g. `{ "agentstack:securityLevel": "2", "agentstack:agents": "[...]" }` (other namespaces are ignored). */
+    readonly values: Readonly<Record<string, string>>;
+    /** Full keys that were set with `--secret`. */
+    readonly secretKeys: readonly string[];
+}
+
+/** Parses a config value the way `pulumi.Config.getObject` does (JSON), falling back to the plain string. */
+function parseValue(raw: string): unknown {
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
+}
+
+/** Checks and resolves the configuration; throws a ConfigError listing every problem. */
+export function resolvePlatformSpec(raw: RawConfig): PlatformSpec {
+    const issues: ConfigIssue[] = [];
+    const obj: Record<string, unknown> = {};
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    for (const [fullKey, value] of Object.entries(raw.values)) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        const isSecretKey = (SECRET_KEYS as readonly string[]).includes(key);
+        obj[key] = isSecretKey ? value : parseValue(value);
+        if (isSecretKey && !raw.secretKeys.includes(fullKey)) {
+            issues.push({
+                key: fullKey,
+                message: `is secret material but was set in plain text. Remove it (pulumi config rm ${fullKey}) and set it with: pulumi config set --secret ${fullKey} <value>`,
+            });
+        }
+    }
+    const parsed = stackConfigSchema.safeParse(obj);
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            if (issue.code === "unrecognized_keys") {
+                for (const k of issue.keys) {
+                    issues.push({ key: configKey([...issue.path, k]), message: `is not a known setting: remove it or fix its spelling (see the config reference in README.md)` });
+                }
+            } else {
+                const where = issue.path.length === 0 ? `${CONFIG_NAMESPACE}:<root>` : configKey(issue.path);
+                issues.push({ key: where, message: issue.message });
+            }
+        }
+        throw new ConfigError(issues);
+    }
+    const spec = applyLevel(parsed.data, issues);
+    if (issues.length > 0) throw new ConfigError(issues);
+    return spec;
+}
+
+/** Merges the level profile with the overrides and checks every level rule and invariant. */
+function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
+    const profile = levelProfile(cfg.securityLevel);
+    const lvl = `level ${profile.level}`;
+    const add = (path: (string | number)[], message: string) => issues.push({ key: configKey(path), message });
+
+    const scaleOf = (path: (string | number)[], base: { min: number; max: number }, min?: number, max?: number): Scale => {
+        const s = { min: min ?? base.min, max: max ?? Math.max(base.max, min ?? base.min) };
+        if (min !== undefined && min < base.min) {
+            add([...path, "minReplicas"], `${min} is below the ${lvl} minimum of ${base.min}: remove the override or set it to at least ${base.min}`);
+        }
+        if (s.max < s.min) add([...path, "maxReplicas"], `${s.max} is below minReplicas (${s.min}): set maxReplicas >= minReplicas`);
+        return s;
+    };
+
+    duplicates(cfg.agents.map((a) => a.name)).forEach((i) => add(["agents", i, "name"], `"${cfg.agents[i]!.name}" is used by more than one agent: agent names must be unique`));
+    duplicates(cfg.mcpServers.map((m) => m.name)).forEach((i) =>
+        add(["mcpServers", i, "name"], `"${cfg.mcpServers[i]!.name}" is used by more than one MCP server: MCP server names must be unique`),
+    );
+    const mcpNames = new Set(cfg.mcpServers.map((m) => m.name));
+
+    // The LLM API key: fail closed without one.
+    const platformKey: SecretSource | undefined = cfg.llmApiKey !== undefined
+        ? { kind: "config", key: configKey(["llmApiKey"]) }
+        : cfg.llm.apiKeySecretRef ? { kind: "secretRef", ref: cfg.llm.apiKeySecretRef } : undefined;
+    if (cfg.llmApiKey !== undefined && cfg.llm.apiKeySecretRef) {
+        add(["llm", "apiKeySecretRef"], "and agentstack:llmApiKey are both set: keep exactly one source for the LLM API key");
+    }
+    if (cfg.securityLevel >= 2 && cfg.llm.egressCidrs.length === 0) {
+        add(["llm", "egressCidrs"], `is empty: at ${lvl} agents may reach only the LLM endpoint's addresses; list its CIDRs (e.g. ["203.0.113.0/24"])`);
+    }
+
+    const agents: AgentSpec[] = cfg.agents.map((a, i) => {
+        a.mcpServers.forEach((m, j) => {
+            if (!mcpNames.has(m)) add(["agents", i, "mcpServers", j], `names the MCP server "${m}", which is not in agentstack:mcpServers: add it there or remove it here`);
+        });
+        duplicates(a.mcpServers).forEach((j) => add(["agents", i, "mcpServers", j], `lists "${a.mcpServers[j]}" twice`));
+        if (a.securityMode === "observe" && profile.agentSecurityMode === "enforce") {
+            add(["agents", i, "securityMode"], `"observe" is not allowed at ${lvl} (agents enforce from level 2): remove the override`);
+        }
+        const apiKey: SecretSource | undefined = a.apiKeySecretRef ? { kind: "secretRef", ref: a.apiKeySecretRef } : platformKey;
+        if (!apiKey) {
+            add(["agents", i, "apiKeySecretRef"], `agent "${a.name}" has no LLM API key: set agentstack:llm.apiKeySecretRef (an existing Secret) or run pulumi config set --secret agentstack:llmApiKey <key>`);
+        }
+        return {
+            name: a.name,
+            image: a.image ?? cfg.images.agent,
+            mcpServers: a.mcpServers,
+            scale: scaleOf(["agents", i], profile.agent, a.minReplicas, a.maxReplicas),
+            port: a.port,
+            resources: a.resources ?? DEFAULT_RESOURCES.agent,
+            logLevel: a.logLevel ?? cfg.logLevel,
+            securityMode: a.securityMode ?? profile.agentSecurityMode,
+            toolInspection: a.toolInspection,
+            apiKey: apiKey ?? { kind: "config", key: configKey(["llmApiKey"]) },
+        };
+    });
+
+    const mcpServers: McpServerSpec[] = cfg.mcpServers.map((m, i) => {
+        const alg = m.auth.alg ?? profile.mcpJwt.alg;
+        if (alg === "HS256" && !profile.mcpJwt.hs256Allowed) {
+            add(["mcpServers", i, "auth", "alg"], `HS256 is not allowed at ${lvl}: MCP servers verify RS256 tokens against Keycloak's JWKS from level 2; remove the override`);
+        }
+        const auth: McpAuthSpec = { alg };
+        return {
+            name: m.name,
+            image: m.image ?? cfg.images.mcpServer,
+            port: m.port,
+            scale: scaleOf(["mcpServers", i], profile.mcpServer, m.minReplicas, m.maxReplicas),
+            resources: m.resources ?? DEFAULT_RESOURCES.mcpServer,
+            egress: m.egress,
+            auth,
+        };
+    });
+
+    const g = cfg.gateway;
+    const tlsMode = g.tls.mode ?? (profile.tls.selfSignedAllowed ? "self-signed" : undefined);
+    let tls: GatewaySpec["tls"] = { mode: "self-signed" };
+    if (tlsMode === undefined) {
+        add(["gateway", "tls", "mode"], `is required at ${lvl} (a CA-issued certificate): set it to cert-manager with gateway.tls.issuer, or to secret with gateway.tls.secretName`);
+    } else if (tlsMode === "self-signed" && !profile.tls.selfSignedAllowed) {
+        add(["gateway", "tls", "mode"], `self-signed is allowed only at level 1: use cert-manager (with gateway.tls.issuer) or secret (with gateway.tls.secretName)`);
+    } else if (tlsMode === "cert-manager") {
+        if (!g.tls.issuer || g.tls.issuer.name.trim() === "") {
+            add(["gateway", "tls", "issuer"], "must name a cert-manager issuer when tls.mode is cert-manager, e.g. { name: letsencrypt-prod, kind: ClusterIssuer }");
+        } else if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(g.tls.issuer.name)) {
+            add(["gateway", "tls", "issuer", "name"], "must be the Kubernetes name of a cert-manager Issuer or ClusterIssuer");
+        } else {
+            tls = { mode: "cert-manager", issuer: g.tls.issuer };
+        }
+    } else if (tlsMode === "secret") {
+        if (!g.tls.secretName) add(["gateway", "tls", "secretName"], "must name an existing kubernetes.io/tls Secret when tls.mode is secret");
+        else tls = { mode: "secret", secretName: g.tls.secretName };
+    }
+    if (g.exposure === "httproute" && !g.gatewayRef) {
+        add(["gateway", "gatewayRef"], "is required when gateway.exposure is httproute: name the Gateway (name, namespace) the route attaches to");
+    }
+    const { minReplicas, maxReplicas, image, resources, tls: _tls, ...gatewayRest } = g;
+    void _tls;
+    const gateway: GatewaySpec = {
+        ...gatewayRest,
+        image: image ?? cfg.images.gateway,
+        scale: scaleOf(["gateway"], profile.gateway, minReplicas, maxReplicas),
+        resources: resources ?? DEFAULT_RESOURCES.gateway,
+        tls,
+    };
+
+    const sb = cfg.sandbox;
+    if (sb.replicas !== undefined && sb.replicas < profile.sandbox.replicas) {
+        add(["sandbox", "replicas"], `${sb.replicas} is below the ${lvl} minimum of ${profile.sandbox.replicas}: remove the override or raise it`);
+    }
+    const sandbox: SandboxSpec = {
+        image: sb.image ?? cfg.images.sandbox,
+        ...(sb.runtimeClassName ? { runtimeClassName: sb.runtimeClassName } : {}),
+        port: sb.port,
+        replicas: sb.replicas ?? profile.sandbox.replicas,
+        resources: sb.resources ?? DEFAULT_RESOURCES.sandbox,
+        tmpSizeLimit: sb.tmpSizeLimit,
+    };
+
+    checkHardAntiAffinity(profile, cfg.cluster, add);
+
+    const p = cfg.namespacePrefix;
+    return {
+        level: cfg.securityLevel,
+        profile,
+        namespaces: {
+            gateway: `${p}-gateway`,
+            agents: `${p}-agents`,
+            mcp: `${p}-mcp`,
+            sandbox: `${p}-sandbox`,
+            system: `${p}-system`,
+            identity: `${p}-identity`,
+            data: `${p}-data`,
+        },
+        logLevel: cfg.logLevel,
+        llm: { endpoint: cfg.llm.endpoint, model: cfg.llm.model, egressCidrs: cfg.llm.egressCidrs },
+        cluster: cfg.cluster,
+        agents,
+        mcpServers,
+        gateway,
+        sandbox,
+    };
+}
+
+/** Hard (required) anti-affinity schedules one pod per node: it needs at least as many nodes as replicas. */
+function checkHardAntiAffinity(profile: LevelProfile, cluster: ClusterConfig, add: (path: (string | number)[], message: string) => void): void {
+    const hard = Object.entries(profile).filter(
+        (e): e is [string, { replicas: number; antiAffinity: string }] =>
+            typeof e[1] === "object" && e[1] !== null && (e[1] as { antiAffinity?: string }).antiAffinity === "required",
+    );
+    for (const [name, w] of hard) {
+        if (cluster.schedulableNodes < w.replicas) {
+            add(
+                ["cluster", "schedulableNodes"],
+                `is ${cluster.schedulableNodes}, but at level ${profile.level} ${name} runs ${w.replicas} replicas with required anti-affinity (one per node): pods would stay Pending. Set it to the real number of schedulable nodes (at least ${w.replicas})`,
+            );
+            return;
+        }
+    }
+}
+
+/** Indexes of the entries that repeat an earlier one. */
+function duplicates(names: readonly string[]): number[] {
+    const seen = new Set<string>();
+    const out: number[] = [];
+    names.forEach((n, i) => {
+        if (seen.has(n)) out.push(i);
+        seen.add(n);
+    });
+    return out;
+}

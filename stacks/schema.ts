@@ -1,0 +1,225 @@
+/**
+ * The whole stack configuration (`agentstack:*` keys) as a zod schema.
+ *
+ * Every object is strict: an unknown key is an error, so a typo (or a secret smuggled into plain
+ * structured config) never passes silently. Level-dependent rules live in `resolve.ts`, not here.
+ */
+import { z } from "zod";
+
+/** A DNS-1123 label (Kubernetes names of Services, Namespaces, ...). */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 subdomain (names of most other objects). */
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A name that becomes part of Kubernetes object names; short enough for suffixes like `-headless`. */
+export const componentName = z
+    .string()
+    .max(40, "must be at most 40 characters (it prefixes object names)")
+    .regex(DNS_LABEL, "must be a DNS label: lower-case letters, digits and '-', starting and ending alphanumeric");
+
+const secretName = z.string().max(253).regex(DNS_SUBDOMAIN, "must be a Kubernetes Secret name (DNS subdomain)");
+const secretKeyName = z.string().regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret data key ([-._a-zA-Z0-9]+)");
+
+/** A reference to a key of an existing Kubernetes Secret, in the namespace of the workload that uses it. */
+export const secretRef = z.strictObject({
+    /** The Secret's name. */
+    name: secretName,
+    /** The key within the Secret. */
+    key: secretKeyName,
+});
+export type SecretRef = z.infer<typeof secretRef>;
+
+/**
+ * A container image reference: `[registry/]repository:tag` or `...@sha256:<64 hex>`. The tag `latest`
+ * and untagged references are rejected: a deploy must say exactly what it runs.
+ */
+export const imageRef = z
+    .string()
+    .regex(
+        /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
+        "must be an image reference such as registry.example.com/team/app:1.2.3 or ...@sha256:<digest>",
+    )
+    .refine((s) => /:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(s.replace(/@sha256:[a-f0-9]{64}$/, "")) || /@sha256:/.test(s), {
+        message: "must pin a tag or a digest (an untagged image means `latest`)",
+    })
+    .refine((s) => !/:latest(@|$)/.test(s), { message: "must not use the tag `latest`: pin a version tag or a digest" });
+
+const quantityCpu = z.string().regex(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, "must be a CPU quantity such as 250m or 1");
+const quantityMem = z.string().regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/, "must be a memory quantity such as 256Mi or 1Gi");
+
+/** CPU and memory requests and limits. */
+export const resources = z.strictObject({
+    requests: z.strictObject({ cpu: quantityCpu, memory: quantityMem }),
+    limits: z.strictObject({ cpu: quantityCpu, memory: quantityMem }),
+});
+export type Resources = z.infer<typeof resources>;
+
+const cidr = z.cidrv4({ message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
+const port = z.number().int().min(1).max(65535);
+const replicas = z.number().int().min(1, "must be at least 1").max(100, "must be at most 100");
+const labelMap = z.record(z.string().min(1), z.string());
+
+/** An egress destination outside the cluster. */
+export const egressRule = z.strictObject({
+    /** Destination CIDR. */
+    cidr,
+    /** TCP ports; default [443]. */
+    ports: z.array(port).min(1).default([443]),
+});
+
+/** `agentstack:agents[]`: one agent service each. */
+export const agentConfig = z.strictObject({
+    name: componentName,
+    image: imageRef.optional(),
+    /** Names of the MCP servers this agent may call (and no other). */
+    mcpServers: z.array(componentName).default([]),
+    minReplicas: replicas.optional(),
+    maxReplicas: replicas.optional(),
+    port: port.default(8080),
+    resources: resources.optional(),
+    logLevel: z.enum(["debug", "info", "warning", "error"]).optional(),
+    /** SECURITY_MODE override; `observe` is allowed only at level 1. */
+    securityMode: z.enum(["observe", "enforce"]).optional(),
+    /** TOOL_INSPECTION_ENABLED. */
+    toolInspection: z.boolean().default(true),
+    /** This agent's own LLM API key, instead of the platform's `agentstack:llm`. */
+    apiKeySecretRef: secretRef.optional(),
+});
+
+/** `agentstack:mcpServers[]`: one MCP tool server each. */
+export const mcpServerConfig = z.strictObject({
+    name: componentName,
+    image: imageRef.optional(),
+    port: port.default(8000),
+    minReplicas: replicas.optional(),
+    maxReplicas: replicas.optional(),
+    resources: resources.optional(),
+    /** External addresses this server may reach (none by default). */
+    egress: z.array(egressRule).default([]),
+    auth: z
+        .strictObject({
+            /** JWT algorithm; HS256 (a generated key kept in a Secret) only where the level allows it. */
+            alg: z.enum(["HS256", "RS256"]).optional(),
+        })
+        .default({}),
+});
+
+/** `agentstack:gateway`. */
+export const gatewayConfig = z.strictObject({
+    image: imageRef.optional(),
+    /** Public host name of the platform. */
+    hostname: z.string().regex(DNS_SUBDOMAIN, "must be a DNS name such as agents.example.com").default("agentstack.local"),
+    /** How the gateway is exposed. */
+    exposure: z.enum(["ingress", "route", "httproute"]).default("ingress"),
+    /** IngressClass for `exposure: ingress`. */
+    ingressClassName: z.string().regex(DNS_SUBDOMAIN).default("nginx"),
+    /** The Gateway API Gateway an HTTPRoute attaches to (required for `exposure: httproute`). */
+    gatewayRef: z
+        .strictObject({
+            name: componentName,
+            namespace: componentName,
+            /** The HTTPS listener the route attaches to. */
+            sectionName: componentName.default("https"),
+            /** The plain-HTTP listener that gets the redirect route. */
+            httpSectionName: componentName.default("http"),
+        })
+        .optional(),
+    tls: z
+        .strictObject({
+            /** self-signed (level 1 only), cert-manager (an issuer), or secret (an existing TLS Secret). */
+            mode: z.enum(["self-signed", "cert-manager", "secret"]).optional(),
+            issuer: z
+                .strictObject({ name: z.string(), kind: z.enum(["Issuer", "ClusterIssuer"]).default("ClusterIssuer") })
+                .optional(),
+            /** Existing `kubernetes.io/tls` Secret in the gateway namespace. */
+            secretName: secretName.optional(),
+        })
+        .default({}),
+    /** Browser origins allowed by CORS (exact origins, https). */
+    corsOrigins: z.array(z.url({ protocol: /^https$/, message: "must be an https origin such as https://app.example.com" })).default([]),
+    /** Timeout of the LLM routes, in seconds (at least 120: model calls are slow). */
+    llmRouteTimeoutSeconds: z.number().int().min(120, "must be at least 120 (LLM calls take long)").max(3600).default(300),
+    rateLimit: z
+        .strictObject({ requestsPerSecond: z.number().int().min(1).default(20), burst: z.number().int().min(1).default(40) })
+        .default({ requestsPerSecond: 20, burst: 40 }),
+    minReplicas: replicas.optional(),
+    maxReplicas: replicas.optional(),
+    port: port.default(8080),
+    resources: resources.optional(),
+});
+
+/** `agentstack:sandbox`. */
+export const sandboxConfig = z.strictObject({
+    image: imageRef.optional(),
+    /** RuntimeClass (gVisor `gvisor`/`runsc`, Kata `kata`) — the strongest isolation available. */
+    runtimeClassName: z.string().regex(DNS_SUBDOMAIN).optional(),
+    port: port.default(8080),
+    replicas: replicas.optional(),
+    resources: resources.optional(),
+    /** Size of the writable /tmp. */
+    tmpSizeLimit: quantityMem.default("64Mi"),
+});
+
+/** `agentstack:llm`: the model endpoint. */
+export const llmConfig = z.strictObject({
+    /** OpenAI-compatible base URL (MODEL_ENDPOINT). */
+    endpoint: z.url({ protocol: /^https?$/, message: "must be a URL such as https://api.openai.com/v1" }),
+    /** Default model name. */
+    model: z.string().min(1).default("gpt-4o-mini"),
+    /** Egress CIDRs of the endpoint (agents may reach these on 443 and nothing else outside). */
+    egressCidrs: z.array(cidr).default([]),
+    /** The API key as an existing Secret (alternative to the secret config value `agentstack:llmApiKey`). */
+    apiKeySecretRef: secretRef.optional(),
+});
+
+/** `agentstack:cluster`: facts about the cluster the program cannot guess. */
+export const clusterConfig = z.strictObject({
+    /** Schedulable nodes: hard anti-affinity needs at least as many as replicas. */
+    schedulableNodes: z.number().int().min(1).default(1),
+    /** Namespace of the ingress controller (the only "outside" that may reach the gateway and Keycloak). */
+    ingressNamespace: componentName.default("ingress-nginx"),
+    /** Pod labels of the ingress controller; empty = every pod of that namespace. */
+    ingressPodLabels: labelMap.default({}),
+    /** Namespace and labels of the cluster DNS. */
+    dnsNamespace: componentName.default("kube-system"),
+    dnsPodLabels: labelMap.default({ "k8s-app": "kube-dns" }),
+    /** CIDRs of the API server (webhook callers); empty = any source. */
+    apiServerCidrs: z.array(cidr).default([]),
+    /** StorageClass for persistent volumes; unset = the cluster default. */
+    storageClassName: z.string().regex(DNS_SUBDOMAIN).optional(),
+});
+
+/** `agentstack:images`: image of every platform component (pinned defaults). */
+export const imagesConfig = z.strictObject({
+    agent: imageRef.default("ghcr.io/agentstack/agent:0.4.2"),
+    mcpServer: imageRef.default("ghcr.io/agentstack/mcp-server:0.4.2"),
+    gateway: imageRef.default("ghcr.io/agentstack/gateway:0.4.2"),
+    sandbox: imageRef.default("ghcr.io/agentstack/sandbox:0.4.2"),
+});
+
+/** Every `agentstack:*` key. The key names are the config keys without the `agentstack:` prefix. */
+export const stackConfigSchema = z.strictObject({
+    securityLevel: z.union([z.literal(1), z.literal(2), z.literal(3)], { message: "must be 1, 2 or 3" }),
+    namespacePrefix: componentName.default("agentstack"),
+    logLevel: z.enum(["debug", "info", "warning", "error"]).default("info"),
+    llm: llmConfig,
+    /** Set only with `pulumi config set --secret agentstack:llmApiKey`. */
+    llmApiKey: z.string().min(1).optional(),
+    cluster: clusterConfig.default(clusterConfig.parse({})),
+    images: imagesConfig.default(imagesConfig.parse({})),
+    agents: z.array(agentConfig).min(1, "at least one agent is needed"),
+    mcpServers: z.array(mcpServerConfig).default([]),
+    gateway: gatewayConfig.default(gatewayConfig.parse({})),
+    sandbox: sandboxConfig.default(sandboxConfig.parse({})),
+});
+
+/** The stack configuration after schema validation (defaults applied, level rules not yet checked). */
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type AgentConfig = z.infer<typeof agentConfig>;
+export type McpServerConfig = z.infer<typeof mcpServerConfig>;
+export type GatewayConfig = z.infer<typeof gatewayConfig>;
+export type SandboxConfig = z.infer<typeof sandboxConfig>;
+export type ClusterConfig = z.infer<typeof clusterConfig>;
+
+/** Config keys whose value is secret material: accepted only as Pulumi secrets. */
+export const SECRET_KEYS: readonly (keyof StackConfig)[] = ["llmApiKey"];

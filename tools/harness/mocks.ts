@@ -1,0 +1,188 @@
+/**
+ * Pulumi mocks for the offline harness: deterministic, well-formed outputs for the random and tls
+ * resources (unknown in preview mode, like a real first preview), and a monitor that records every
+ * registration request exactly as the engine would receive it — inputs with their secret markers and
+ * the resource options (protect, parent, dependsOn, ...).
+ */
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+
+/** The wire value of an unknown output (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+/** Marker objects the recorder leaves in inputs. */
+export interface SecretMarker { readonly $secret: unknown }
+export interface UnknownMarker { readonly $unknown: true }
+
+/** One registered resource, as the engine saw it. */
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly custom: boolean;
+    readonly parent?: string;
+    readonly inputs: Record<string, unknown>;
+    readonly options: {
+        readonly protect: boolean;
+        readonly dependsOn: string[];
+        readonly retainOnDelete: boolean;
+        readonly deleteBeforeReplace: boolean;
+        readonly ignoreChanges: string[];
+        readonly replaceOnChanges: string[];
+        readonly additionalSecretOutputs: string[];
+    };
+}
+
+/** Converts a wire value into plain JSON with `$secret` / `$unknown` markers. */
+export function fromWire(v: unknown): unknown {
+    if (v === UNKNOWN) return { $unknown: true };
+    if (Array.isArray(v)) return v.map(fromWire);
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        const sig = o[SIG_KEY];
+        if (sig === SECRET_SIG) return { $secret: fromWire(o["value"]) };
+        if (sig === RESOURCE_SIG) return o["id"] !== undefined ? fromWire(o["id"]) : o["urn"];
+        if (sig === OUTPUT_SIG) {
+            if (!("value" in o)) return { $unknown: true };
+            const inner = fromWire(o["value"]);
+            return o["secret"] ? { $secret: inner } : inner;
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fromWire(x)]));
+    }
+    return v;
+}
+
+/** A deterministic pseudo-random string of the given alphabet, from a seed. */
+export function deterministicString(seed: string, length: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"): string {
+    let out = "";
+    let counter = 0;
+    while (out.length < length) {
+        const h = createHash("sha256").update(`${seed}:${counter++}`).digest();
+        for (const b of h) {
+            if (out.length >= length) break;
+            out += alphabet[b % alphabet.length];
+        }
+    }
+    return out;
+}
+
+function fakePem(label: string, seed: string): string {
+    const body = createHash("sha512").update(seed).digest("base64");
+    return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
+
+/** Mock outputs by resource type: `computed` fields are unknown in preview mode. */
+function computedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    const seed = `${type}::${name}`;
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+        case "random:index/randomString:RandomString": {
+            const length = typeof inputs["length"] === "number" ? inputs["length"] : 32;
+            const value = deterministicString(seed, length);
+            return type.endsWith("RandomPassword") ? { result: pulumi.secret(value), bcryptHash: pulumi.secret(`$2a$10$${deterministicString(`${seed}:bcrypt`, 53)}`) } : { result: value };
+        }
+        case "random:index/randomBytes:RandomBytes": {
+            const length = typeof inputs["length"] === "number" ? inputs["length"] : 32;
+            const bytes = createHash("sha512").update(seed).digest().subarray(0, length);
+            return { base64: pulumi.secret(bytes.toString("base64")), hex: pulumi.secret(bytes.toString("hex")) };
+        }
+        case "tls:index/privateKey:PrivateKey":
+            return {
+                privateKeyPem: pulumi.secret(fakePem("PRIVATE KEY", seed)),
+                privateKeyPemPkcs8: pulumi.secret(fakePem("PRIVATE KEY", `${seed}:pkcs8`)),
+                privateKeyOpenssh: pulumi.secret(fakePem("OPENSSH PRIVATE KEY", seed)),
+                publicKeyPem: fakePem("PUBLIC KEY", seed),
+                publicKeyOpenssh: `ecdsa-sha2-nistp256 ${createHash("sha256").update(seed).digest("base64")}`,
+                publicKeyFingerprintMd5: createHash("md5").update(seed).digest("hex"),
+                publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(seed).digest("base64")}`,
+            };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return {
+                certPem: fakePem("CERTIFICATE", seed),
+                validityStartTime: "2026-01-01T00:00:00Z",
+                validityEndTime: "2027-01-01T00:00:00Z",
+                readyForRenewal: false,
+            };
+        case "tls:index/certRequest:CertRequest":
+            return { certRequestPem: fakePem("CERTIFICATE REQUEST", seed) };
+        default:
+            return {};
+    }
+}
+
+/** Mocks with deterministic outputs; in preview mode every computed output is unknown. */
+export class DeterministicMocks implements pulumi.runtime.Mocks {
+    constructor(private readonly preview: boolean) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+        const computed = computedOutputs(args.type, args.name, args.inputs);
+        const state: Record<string, unknown> = { ...args.inputs };
+        for (const [k, v] of Object.entries(computed)) state[k] = this.preview ? UNKNOWN : v;
+        return { id: this.preview ? "" : `${args.name}-id`, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        throw new Error(`the offline harness does not mock the function ${args.token}`);
+    }
+}
+
+/** Minimal view of the RegisterResourceRequest getters the recorder uses. */
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getProtect(): boolean;
+    getDependenciesList(): string[];
+    getRetainondelete(): boolean;
+    getDeletebeforereplace(): boolean;
+    getIgnorechangesList(): string[];
+    getReplaceonchangesList(): string[];
+    getAdditionalsecretoutputsList(): string[];
+}
+
+/** A MockMonitor that records each registration request before the mocks answer it. */
+export class RecordingMonitor extends MockMonitor {
+    public readonly recorded: RecordedResource[] = [];
+    private readonly project: string;
+    private readonly stack: string;
+
+    constructor(mocks: pulumi.runtime.Mocks, project: string, stack: string) {
+        super(mocks);
+        this.project = project;
+        this.stack = stack;
+    }
+
+    override async registerResource(req: unknown, callback: (err: unknown, res: unknown) => void): Promise<void> {
+        const r = req as RegisterRequest;
+        const parent = r.getParent();
+        const parentType = parent ? parent.split("::")[2] : "";
+        const type = r.getType();
+        const urn = `urn:pulumi:${this.stack}::${this.project}::${parentType ? `${parentType}$` : ""}${type}::${r.getName()}`;
+        this.recorded.push({
+            type,
+            name: r.getName(),
+            urn,
+            custom: r.getCustom(),
+            ...(parent ? { parent } : {}),
+            inputs: fromWire(r.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            options: {
+                protect: r.getProtect() === true,
+                dependsOn: [...r.getDependenciesList()].sort(),
+                retainOnDelete: r.getRetainondelete() === true,
+                deleteBeforeReplace: r.getDeletebeforereplace() === true,
+                ignoreChanges: [...r.getIgnorechangesList()],
+                replaceOnChanges: [...r.getReplaceonchangesList()],
+                additionalSecretOutputs: [...r.getAdditionalsecretoutputsList()],
+            },
+        });
+        return (super.registerResource as (a: unknown, b: unknown) => Promise<void>)(req, callback);
+    }
+}

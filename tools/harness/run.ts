@@ -1,0 +1,59 @@
+/**
+ * Runs the real agentstack program offline under Pulumi mocks, in update mode or in preview mode
+ * (unknown outputs), and returns every resource the engine would have been asked to register.
+ * Shared by `npm run synth`, `npm run policy -- --stack` and the tests.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { setAllConfig } from "@pulumi/pulumi/runtime/config";
+import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
+import { DeterministicMocks, RecordedResource, RecordingMonitor } from "./mocks";
+import { EngineConfig, loadEngineConfig } from "./stackConfig";
+
+/** The project root (folder of Pulumi.yaml). */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+export interface RunOptions {
+    /** Stack name (selects Pulumi.<stack>.yaml). */
+    readonly stack: string;
+    /** Explicit stack config file instead of Pulumi.<stack>.yaml. */
+    readonly configFile?: string;
+    /** Config to use instead of reading files (tests). */
+    readonly config?: EngineConfig;
+    /** Run as `pulumi preview` does: computed outputs unknown. Default false (update). */
+    readonly preview?: boolean;
+}
+
+export interface RunResult {
+    readonly project: string;
+    readonly stack: string;
+    readonly preview: boolean;
+    /** Every registered resource (the stack itself included), sorted by URN. */
+    readonly resources: RecordedResource[];
+    /** The stack outputs. */
+    readonly outputs: Record<string, unknown>;
+}
+
+let running = false;
+
+/** Runs the program once. Runs never overlap: Pulumi's runtime state is process-global. */
+export async function runProgram(opts: RunOptions): Promise<RunResult> {
+    if (running) throw new Error("runProgram: a run is already in progress in this process");
+    running = true;
+    try {
+        const engine = opts.config ?? loadEngineConfig(PROJECT_DIR, opts.stack, opts.configFile);
+        const preview = opts.preview ?? false;
+        const monitor = new RecordingMonitor(new DeterministicMocks(preview), engine.project, opts.stack);
+        setMockOptions(monitor, engine.project, opts.stack, preview);
+        setAllConfig(engine.values, engine.secretKeys);
+        // Loaded after the mocks are set, as Pulumi requires.
+        const { program } = (await import(path.join(PROJECT_DIR, "program"))) as typeof import("../../program");
+        const outputs = (await runInPulumiStack(program)) ?? {};
+        await pulumi.runtime.disconnect();
+        const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+        return { project: engine.project, stack: opts.stack, preview, resources, outputs: outputs as Record<string, unknown> };
+    } finally {
+        running = false;
+    }
+}
