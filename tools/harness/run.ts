@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { setAllConfig } from "@pulumi/pulumi/runtime/config";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
+import { resolvePlatformSpec } from "../../stacks/resolve";
 import { DeterministicMocks, RecordedResource, RecordingMonitor } from "./mocks";
 import { EngineConfig, loadEngineConfig } from "./stackConfig";
 
@@ -43,14 +44,27 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     running = true;
     try {
         const engine = opts.config ?? loadEngineConfig(PROJECT_DIR, opts.stack, opts.configFile);
+        // The program checks its config before it registers anything; checking here first turns a bad
+        // config into a ConfigError for the caller instead of an error inside the Pulumi stack.
+        resolvePlatformSpec(engine);
         const preview = opts.preview ?? false;
         const monitor = new RecordingMonitor(new DeterministicMocks(preview), engine.project, opts.stack);
         setMockOptions(monitor, engine.project, opts.stack, preview);
         setAllConfig(engine.values, engine.secretKeys);
         // Loaded after the mocks are set, as Pulumi requires.
         const { program } = (await import(path.join(PROJECT_DIR, "program"))) as typeof import("../../program");
-        const outputs = (await runInPulumiStack(program)) ?? {};
-        await pulumi.runtime.disconnect();
+        // Errors inside resource callbacks surface as unhandled rejections; collect them instead of crashing.
+        const stray: unknown[] = [];
+        const onRejection = (e: unknown) => stray.push(e);
+        process.on("unhandledRejection", onRejection);
+        let outputs: unknown;
+        try {
+            outputs = (await runInPulumiStack(program)) ?? {};
+            await pulumi.runtime.disconnect();
+        } finally {
+            process.off("unhandledRejection", onRejection);
+        }
+        if (stray.length > 0) throw stray[0];
         const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
         return { project: engine.project, stack: opts.stack, preview, resources, outputs: outputs as Record<string, unknown> };
     } finally {

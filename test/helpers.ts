@@ -1,0 +1,80 @@
+/**
+ * Test helpers: run the real program under the offline harness and query what it registered.
+ * `runStack` fails when the program registered nothing, so a mock that saw nothing can't pass a test.
+ */
+import { RecordedResource } from "../tools/harness/mocks";
+import { manifestsOf } from "../tools/harness/render";
+import { RunResult, runProgram } from "../tools/harness/run";
+import { EngineConfig } from "../tools/harness/stackConfig";
+
+export type K8sObject = Record<string, any>;
+
+/** A run plus its manifests. */
+export interface StackRun extends RunResult {
+    readonly manifests: K8sObject[];
+}
+
+/** Throws unless the run registered the stack, the platform and some Kubernetes objects. */
+export function assertRegistered(result: Pick<RunResult, "resources">): void {
+    const k8s = result.resources.filter((r) => r.type.startsWith("kubernetes:"));
+    if (!result.resources.some((r) => r.type === "agentstack:platform:Platform") || k8s.length === 0) {
+        throw new Error(`the program registered nothing useful (${result.resources.length} resources, ${k8s.length} Kubernetes objects)`);
+    }
+}
+
+/** Runs a stack from its file, or from an explicit engine config. */
+export async function runStack(stack: string, opts: { config?: EngineConfig; preview?: boolean } = {}): Promise<StackRun> {
+    const result = await runProgram({ stack, ...opts });
+    assertRegistered(result);
+    return { ...result, manifests: manifestsOf(result.resources) as K8sObject[] };
+}
+
+/** Builds an engine config from `agentstack:` values (objects become JSON, like the engine does). */
+export function engineConfig(values: Record<string, unknown>, secretKeys: string[] = []): EngineConfig {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) out[`agentstack:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    return { project: "agentstack", values: out, secretKeys: secretKeys.map((k) => `agentstack:${k}`) };
+}
+
+/** A minimal valid config at a level (callers override pieces). */
+export function baseConfig(level: 1 | 2 | 3, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        securityLevel: level,
+        llm: { endpoint: "https://llm.example.com/v1", egressCidrs: ["203.0.113.0/24"], apiKeySecretRef: { name: "llm", key: "key" } },
+        cluster: { schedulableNodes: 3 },
+        mcpServers: [{ name: "search" }, { name: "files" }],
+        agents: [{ name: "alpha", mcpServers: ["search"] }, { name: "beta", mcpServers: ["files"] }],
+        gateway: level === 1 ? { hostname: "a.example.com" } : { hostname: "a.example.com", tls: { mode: "secret", secretName: "gw-tls" } },
+        ...extra,
+    };
+}
+
+/** Objects of one kind. */
+export function ofKind(objs: readonly K8sObject[], kind: string): K8sObject[] {
+    return objs.filter((o) => o["kind"] === kind);
+}
+
+/** The one object of a kind and name (throws if absent). */
+export function find(objs: readonly K8sObject[], kind: string, name: string): K8sObject {
+    const hit = objs.find((o) => o["kind"] === kind && o["metadata"]?.["name"] === name);
+    if (!hit) throw new Error(`no ${kind} ${name} among ${objs.length} objects`);
+    return hit;
+}
+
+/** Every container of every pod template (init containers included), with the owning object. */
+export function containersOf(objs: readonly K8sObject[]): { owner: K8sObject; container: K8sObject }[] {
+    const out: { owner: K8sObject; container: K8sObject }[] = [];
+    for (const o of objs) {
+        const spec = o["spec"]?.["template"]?.["spec"];
+        if (!spec) continue;
+        for (const c of [...(spec["initContainers"] ?? []), ...(spec["containers"] ?? [])]) out.push({ owner: o, container: c });
+    }
+    return out;
+}
+
+/** Workloads (Deployments and StatefulSets). */
+export function workloadsOf(objs: readonly K8sObject[]): K8sObject[] {
+    return objs.filter((o) => o["kind"] === "Deployment" || o["kind"] === "StatefulSet");
+}
+
+export type { RecordedResource };
