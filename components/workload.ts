@@ -96,11 +96,10 @@ export function pdbFor(profile: LevelProfile, replicas: Replicas, minAvailable =
     return { minAvailable };
 }
 
-/** The anti-affinity a workload gets: none for a single replica, else its own or the level's. */
+/** The anti-affinity a workload gets: its own rule when it has one (a table row), else the level's for multi-replica workloads. */
 export function antiAffinityFor(profile: LevelProfile, replicas: Replicas, own?: AntiAffinity): AntiAffinity {
-    if (own === "required") return own;
-    if (minReplicas(replicas) < 2 && ("fixed" in replicas)) return own === "preferred" && profile.level > 1 ? "none" : own ?? "none";
-    return own ?? profile.antiAffinity;
+    if (own !== undefined) return own;
+    return minReplicas(replicas) >= 2 ? profile.antiAffinity : "none";
 }
 
 /** sha256 of a configuration, for the checksum annotation (stable key order). */

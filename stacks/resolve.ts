@@ -4,6 +4,7 @@
  * break the level's guarantees or an invariant rejected. Pure: no Pulumi runtime needed.
  */
 import { ConfigError, ConfigIssue, CONFIG_NAMESPACE, configKey } from "./errors";
+import { KeycloakSpec, ZeroTrustSpec, resolveKeycloak, resolveZeroTrust } from "./identity";
 import { LevelProfile, SecurityLevel, levelProfile } from "./levels";
 import {
     ClusterConfig,
@@ -103,6 +104,8 @@ export interface PlatformSpec {
     readonly mcpServers: readonly McpServerSpec[];
     readonly gateway: GatewaySpec;
     readonly sandbox: SandboxSpec;
+    readonly zeroTrust: ZeroTrustSpec;
+    readonly keycloak: KeycloakSpec;
 }
 
 /** Default requests/limits per workload (REQUIREMENTS: agents 100m/256Mi, 500m/512Mi). */
@@ -286,6 +289,8 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         tmpSizeLimit: sb.tmpSizeLimit,
     };
 
+    const zeroTrust = resolveZeroTrust(cfg.zeroTrust, profile, add);
+    const keycloak = resolveKeycloak(cfg.keycloak, profile, gateway.hostname, add);
     checkHardAntiAffinity(profile, cfg.cluster, add);
 
     const p = cfg.namespacePrefix;
@@ -308,6 +313,8 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         mcpServers,
         gateway,
         sandbox,
+        zeroTrust,
+        keycloak,
     };
 }
 

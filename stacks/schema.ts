@@ -197,6 +197,57 @@ export const imagesConfig = z.strictObject({
     sandbox: imageRef.default("ghcr.io/agentstack/sandbox:0.4.2"),
 });
 
+const issuerRef = z.strictObject({
+    /** Name of the cert-manager Issuer or ClusterIssuer. */
+    name: z.string(),
+    kind: z.enum(["Issuer", "ClusterIssuer"]).default("ClusterIssuer"),
+});
+
+/** `agentstack:zeroTrust`: ExtAuth, the Envoy sidecar and its injection webhook. */
+export const zeroTrustConfig = z.strictObject({
+    /** ExtAuth replicas (never below the level's). */
+    extauthReplicas: replicas.optional(),
+    /** Envoy injector replicas (never below the level's; failurePolicy Fail needs at least 2). */
+    injectorReplicas: replicas.optional(),
+    /** Webhook failurePolicy; Ignore only at level 1. Default: the level's (Ignore / Fail / Fail). */
+    failurePolicy: z.enum(["Ignore", "Fail"]).optional(),
+    /** Webhook reinvocationPolicy. */
+    reinvocationPolicy: z.enum(["Never", "IfNeeded"]).default("IfNeeded"),
+    /** Webhook timeoutSeconds (at most 10). */
+    webhookTimeoutSeconds: z.number().int().min(1).max(10, "must be at most 10: a slow webhook stalls every pod creation").default(5),
+    /** ext_authz timeout of the sidecar, in milliseconds. */
+    extAuthzTimeoutMs: z.number().int().min(50).max(5000).default(500),
+    /** TLS of the webhook: made by the program (@pulumi/tls), or by cert-manager when an issuer is named. */
+    webhookTls: z
+        .strictObject({
+            certManagerIssuer: issuerRef.optional(),
+            /** Validity of the program-made serving certificate, in hours. */
+            validityHours: z.number().int().min(24).default(8760),
+            /** Renew this many hours before expiry (a routine `pulumi up` rotates it). */
+            earlyRenewalHours: z.number().int().min(1).default(720),
+        })
+        .default({ validityHours: 8760, earlyRenewalHours: 720 }),
+    images: z
+        .strictObject({
+            extauth: imageRef.default("openpolicyagent/opa:1.4.2-envoy"),
+            envoyInjector: imageRef.default("ghcr.io/agentstack/envoy-injector:0.4.2"),
+            envoy: imageRef.default("envoyproxy/envoy:distroless-v1.34.1"),
+        })
+        .default({ extauth: "openpolicyagent/opa:1.4.2-envoy", envoyInjector: "ghcr.io/agentstack/envoy-injector:0.4.2", envoy: "envoyproxy/envoy:distroless-v1.34.1" }),
+});
+
+/** `agentstack:keycloak`: the identity provider. */
+export const keycloakConfig = z.strictObject({
+    image: imageRef.default("quay.io/keycloak/keycloak:26.3.3"),
+    /** Replicas (never below the level's); clustering is on exactly when replicas >= 2. */
+    replicas: replicas.optional(),
+    /** Public host name for browser login. Default `auth.<gateway.hostname>`. */
+    hostname: z.string().regex(DNS_SUBDOMAIN, "must be a DNS name such as auth.example.com").optional(),
+    /** Admin credentials from an existing Secret (in the identity namespace) instead of generated ones. */
+    adminSecretRef: z.strictObject({ name: secretName, usernameKey: secretKeyName.default("username"), passwordKey: secretKeyName.default("password") }).optional(),
+    resources: resources.optional(),
+});
+
 /** Every `agentstack:*` key. The key names are the config keys without the `agentstack:` prefix. */
 export const stackConfigSchema = z.strictObject({
     securityLevel: z.union([z.literal(1), z.literal(2), z.literal(3)], { message: "must be 1, 2 or 3" }),
@@ -211,6 +262,8 @@ export const stackConfigSchema = z.strictObject({
     mcpServers: z.array(mcpServerConfig).default([]),
     gateway: gatewayConfig.default(gatewayConfig.parse({})),
     sandbox: sandboxConfig.default(sandboxConfig.parse({})),
+    zeroTrust: zeroTrustConfig.default(zeroTrustConfig.parse({})),
+    keycloak: keycloakConfig.default(keycloakConfig.parse({})),
 });
 
 /** The stack configuration after schema validation (defaults applied, level rules not yet checked). */
@@ -220,6 +273,8 @@ export type McpServerConfig = z.infer<typeof mcpServerConfig>;
 export type GatewayConfig = z.infer<typeof gatewayConfig>;
 export type SandboxConfig = z.infer<typeof sandboxConfig>;
 export type ClusterConfig = z.infer<typeof clusterConfig>;
+export type ZeroTrustConfig = z.infer<typeof zeroTrustConfig>;
+export type KeycloakConfig = z.infer<typeof keycloakConfig>;
 
 /** Config keys whose value is secret material: accepted only as Pulumi secrets. */
 export const SECRET_KEYS: readonly (keyof StackConfig)[] = ["llmApiKey"];

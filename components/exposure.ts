@@ -1,0 +1,165 @@
+/**
+ * `Exposure`: how a Service is reached from outside — a Kubernetes Ingress, an OpenShift Route or a
+ * Gateway API HTTPRoute — always over TLS with an HTTPS redirect, a long timeout for LLM calls, and
+ * (on ingress-nginx) CORS and rate limits. The certificate is self-signed (level 1 only), issued by
+ * cert-manager, or an existing Secret. The gateway and Keycloak's login both use it.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { GatewaySpec } from "../stacks/resolve";
+
+/** Annotation on a Secret holding a self-signed certificate (the policy pack flags it from level 2). */
+export const CERT_SOURCE_ANNOTATION = "agentstack.io/certificate-source";
+
+export interface ExposureArgs {
+    /** Public host name. */
+    readonly hostname: string;
+    /** Namespace of the Service (and of every object created here). */
+    readonly namespace: pulumi.Input<string>;
+    /** The Service exposed: name and port number (its port is named `http`). */
+    readonly service: { readonly name: string; readonly port: number };
+    /** Exposure settings: kind, ingress class, Gateway reference, TLS, timeouts, CORS, rate limits. */
+    readonly settings: Pick<GatewaySpec, "exposure" | "ingressClassName" | "gatewayRef" | "tls" | "llmRouteTimeoutSeconds" | "corsOrigins" | "rateLimit">;
+    /** Labels of every object. */
+    readonly labels: Record<string, string>;
+}
+
+/** ingress-nginx annotations: HTTPS redirect, timeouts, CORS, rate limits. */
+export function ingressAnnotations(s: ExposureArgs["settings"]): Record<string, string> {
+    const t = String(s.llmRouteTimeoutSeconds);
+    const a: Record<string, string> = {
+        "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+        "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+        "nginx.ingress.kubernetes.io/proxy-read-timeout": t,
+        "nginx.ingress.kubernetes.io/proxy-send-timeout": t,
+        "nginx.ingress.kubernetes.io/limit-rps": String(s.rateLimit.requestsPerSecond),
+        "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(Math.max(1, Math.ceil(s.rateLimit.burst / s.rateLimit.requestsPerSecond))),
+    };
+    if (s.corsOrigins.length > 0) {
+        a["nginx.ingress.kubernetes.io/enable-cors"] = "true";
+        a["nginx.ingress.kubernetes.io/cors-allow-origin"] = s.corsOrigins.join(", ");
+        a["nginx.ingress.kubernetes.io/cors-allow-credentials"] = "true";
+    }
+    return a;
+}
+
+export class Exposure extends pulumi.ComponentResource {
+    /** `https://<hostname>`. */
+    public readonly url: pulumi.Output<string>;
+    /** Name of the TLS Secret the exposure uses. */
+    public readonly tlsSecretName: string;
+
+    constructor(name: string, args: ExposureArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentstack:exposure:Exposure", name, {}, opts);
+        const s = args.settings;
+        const svc = args.service.name;
+        this.tlsSecretName = s.tls.mode === "secret" ? s.tls.secretName : `${svc}-tls`;
+        const meta = { name: svc, namespace: args.namespace, labels: args.labels };
+        const tlsMeta = { name: this.tlsSecretName, namespace: args.namespace, labels: args.labels };
+
+        if (s.tls.mode === "self-signed") {
+            const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+            const cert = new tls.SelfSignedCert(`${name}-tls-cert`, {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: args.hostname, organization: "agentstack (self-signed, level 1)" },
+                dnsNames: [args.hostname],
+                validityPeriodHours: 24 * 90,
+                earlyRenewalHours: 24 * 15,
+                allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
+            }, { parent: this });
+            new k8s.core.v1.Secret(`${name}-tls`, {
+                metadata: { ...tlsMeta, annotations: { [CERT_SOURCE_ANNOTATION]: "self-signed" } },
+                type: "kubernetes.io/tls",
+                stringData: { "tls.crt": cert.certPem, "tls.key": key.privateKeyPem },
+            }, { parent: this });
+        } else if (s.tls.mode === "cert-manager") {
+            new k8s.apiextensions.CustomResource(`${name}-certificate`, {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: tlsMeta,
+                spec: {
+                    secretName: this.tlsSecretName,
+                    dnsNames: [args.hostname],
+                    issuerRef: { name: s.tls.issuer.name, kind: s.tls.issuer.kind, group: "cert-manager.io" },
+                    privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+                    duration: "2160h",
+                    renewBefore: "360h",
+                },
+            }, { parent: this });
+        }
+
+        const timeout = `${s.llmRouteTimeoutSeconds}s`;
+        if (s.exposure === "ingress") {
+            new k8s.networking.v1.Ingress(`${name}-ingress`, {
+                metadata: { ...meta, annotations: ingressAnnotations(s) },
+                spec: {
+                    ingressClassName: s.ingressClassName,
+                    tls: [{ hosts: [args.hostname], secretName: this.tlsSecretName }],
+                    rules: [{
+                        host: args.hostname,
+                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: svc, port: { name: "http" } } } }] },
+                    }],
+                },
+            }, { parent: this });
+        } else if (s.exposure === "route") {
+            new k8s.apiextensions.CustomResource(`${name}-route`, {
+                apiVersion: "route.openshift.io/v1",
+                kind: "Route",
+                metadata: {
+                    ...meta,
+                    annotations: {
+                        "haproxy.router.openshift.io/timeout": timeout,
+                        "haproxy.router.openshift.io/rate-limit-connections": "true",
+                        "haproxy.router.openshift.io/rate-limit-connections.rate-http": String(s.rateLimit.requestsPerSecond),
+                        "haproxy.router.openshift.io/hsts_header": "max-age=31536000;includeSubDomains",
+                    },
+                },
+                spec: {
+                    host: args.hostname,
+                    to: { kind: "Service", name: svc, weight: 100 },
+                    port: { targetPort: "http" },
+                    tls: { termination: "edge", insecureEdgeTerminationPolicy: "Redirect", externalCertificate: { name: this.tlsSecretName } },
+                },
+            }, { parent: this });
+        } else {
+            const ref = s.gatewayRef!;
+            new k8s.apiextensions.CustomResource(`${name}-httproute`, {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "HTTPRoute",
+                metadata: meta,
+                spec: {
+                    parentRefs: [{ name: ref.name, namespace: ref.namespace, sectionName: ref.sectionName }],
+                    hostnames: [args.hostname],
+                    rules: [{
+                        matches: [{ path: { type: "PathPrefix", value: "/" } }],
+                        backendRefs: [{ name: svc, port: args.service.port }],
+                        timeouts: { request: timeout, backendRequest: timeout },
+                    }],
+                },
+            }, { parent: this });
+            new k8s.apiextensions.CustomResource(`${name}-httproute-redirect`, {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "HTTPRoute",
+                metadata: { ...meta, name: `${svc}-https-redirect` },
+                spec: {
+                    parentRefs: [{ name: ref.name, namespace: ref.namespace, sectionName: ref.httpSectionName }],
+                    hostnames: [args.hostname],
+                    rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
+                },
+            }, { parent: this });
+            // The Gateway's HTTPS listener (in its own namespace) reads the certificate Secret here.
+            new k8s.apiextensions.CustomResource(`${name}-referencegrant`, {
+                apiVersion: "gateway.networking.k8s.io/v1beta1",
+                kind: "ReferenceGrant",
+                metadata: { ...meta, name: `${svc}-tls` },
+                spec: {
+                    from: [{ group: "gateway.networking.k8s.io", kind: "Gateway", namespace: ref.namespace }],
+                    to: [{ group: "", kind: "Secret", name: this.tlsSecretName }],
+                },
+            }, { parent: this });
+        }
+        this.url = pulumi.output(`https://${args.hostname}`);
+        this.registerOutputs({ url: this.url });
+    }
+}
