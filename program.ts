@@ -10,6 +10,7 @@ import { ConfigError } from "./stacks/errors";
 /** Stack outputs. */
 export interface StackOutputs {
     readonly url: pulumi.Output<string>;
+    readonly loginUrl: pulumi.Output<string>;
     readonly securityLevel: number;
     readonly zeroTrust: string;
     readonly namespaces: Record<string, string>;
@@ -29,6 +30,7 @@ export async function program(): Promise<StackOutputs> {
     const platform = new Platform("agentstack", { spec, ...(llmApiKey ? { llmApiKey } : {}) });
     return {
         url: platform.url,
+        loginUrl: platform.loginUrl,
         securityLevel: spec.level,
         zeroTrust: spec.profile.zeroTrust,
         namespaces: { ...spec.namespaces },

@@ -24,6 +24,8 @@ export interface McpCredentials {
 }
 
 export interface AgentArgs {
+    /** Resources the workload waits for (the platform passes the injection webhook). Default none. */
+    readonly dependsOn?: pulumi.Resource[];
     /** The resolved agent spec. */
     readonly spec: AgentSpec;
     /** The level profile. */
@@ -116,6 +118,7 @@ export class Agent extends pulumi.ComponentResource {
             profile: args.profile,
             replicas: { min: s.scale.min, max: s.scale.max },
             podLabels: { ...SIDECAR_LABEL },
+            ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
             configChecksum: checksum(settings),
             containers: [{
                 name: "agent",

@@ -7,12 +7,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LevelProfile } from "../stacks/levels";
 import { GatewaySpec, Namespaces } from "../stacks/resolve";
-import { configMapEnv } from "./env";
+import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
 import { INSTANCES, agentInstance, serviceHost } from "./names";
 import { HardenedWorkload, SIDECAR_LABEL, checksum, recommendedLabels } from "./workload";
 
 export interface GatewayArgs {
+    /** Resources the workload waits for (the platform passes the injection webhook). Default none. */
+    readonly dependsOn?: pulumi.Resource[];
     /** The resolved gateway spec. */
     readonly spec: GatewaySpec;
     /** The level profile. */
@@ -25,10 +27,12 @@ export interface GatewayArgs {
     readonly agents: ReadonlyArray<{ readonly name: string; readonly port: number }>;
     /** LOG_LEVEL. Default "info". */
     readonly logLevel?: string;
+    /** The gateway's OIDC client at Keycloak (user login). */
+    readonly oidc: { readonly issuer: string; readonly clientId: string; readonly clientSecret: pulumi.Output<string> };
 }
 
 /** The gateway's non-secret settings (its ConfigMap). */
-export function gatewaySettings(args: Pick<GatewayArgs, "spec" | "namespaces" | "agents" | "logLevel">): Record<string, string> {
+export function gatewaySettings(args: Pick<GatewayArgs, "spec" | "namespaces" | "agents" | "logLevel" | "oidc">): Record<string, string> {
     const s = args.spec;
     const agents = Object.fromEntries(args.agents.map((a) => [a.name, `http://${serviceHost(agentInstance(a.name), args.namespaces.agents)}:${a.port}`]));
     return {
@@ -41,6 +45,8 @@ export function gatewaySettings(args: Pick<GatewayArgs, "spec" | "namespaces" | 
         UPSTREAM_TIMEOUT_SECONDS: String(s.llmRouteTimeoutSeconds),
         SECURITY_HEADERS: "strict",
         LOG_LEVEL: args.logLevel ?? "info",
+        OIDC_ISSUER: args.oidc.issuer,
+        OIDC_CLIENT_ID: args.oidc.clientId,
     };
 }
 
@@ -63,6 +69,11 @@ export class Gateway extends pulumi.ComponentResource {
             metadata: { name: `${instance}-config`, namespace: ns, labels },
             data: settings,
         }, { parent: this });
+        const oidc = new k8s.core.v1.Secret(`${name}-oidc`, {
+            metadata: { name: `${instance}-oidc`, namespace: ns, labels },
+            type: "Opaque",
+            stringData: { "client-secret": pulumi.secret(args.oidc.clientSecret) },
+        }, { parent: this });
         const workload = new HardenedWorkload(`${name}-workload`, {
             component: "gateway",
             instance,
@@ -71,12 +82,13 @@ export class Gateway extends pulumi.ComponentResource {
             replicas: { min: s.scale.min, max: s.scale.max },
             hpaMemory: true,
             podLabels: { ...SIDECAR_LABEL },
+            ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
             configChecksum: checksum(settings),
             containers: [{
                 name: "gateway",
                 image: s.image,
                 ports: [{ name: "http", containerPort: s.port }],
-                env: configMapEnv(cm.metadata.name, settings),
+                env: [...configMapEnv(cm.metadata.name, settings), secretEnv("OIDC_CLIENT_SECRET", oidc.metadata.name, "client-secret")],
                 resources: s.resources,
                 probes: { liveness: "/healthz", readiness: "/healthz" },
             }],

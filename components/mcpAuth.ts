@@ -5,22 +5,21 @@
  */
 import { createHmac } from "crypto";
 import { Namespaces } from "../stacks/resolve";
-import { REALM, keycloakUrl, mcpInstance } from "./names";
+import { keycloakIssuer, keycloakJwksUri, mcpInstance } from "./names";
 
 /** Issuer of the level-1 HS256 tokens minted by the program. */
 export const HS256_ISSUER = "agentstack";
 
 /** Non-secret MCP_AUTH_JWT_* settings of one server (the HS256 key itself comes from a Secret). */
-export function mcpAuthSettings(alg: "HS256" | "RS256", server: string, ns: Namespaces): Record<string, string> {
+export function mcpAuthSettings(alg: "HS256" | "RS256", server: string, ns: Namespaces, keycloakHostname: string): Record<string, string> {
     const audience = mcpInstance(server);
     if (alg === "HS256") {
         return { MCP_AUTH_JWT_ALG: "HS256", MCP_AUTH_JWT_ISSUER: HS256_ISSUER, MCP_AUTH_JWT_AUDIENCE: audience };
     }
-    const realm = `${keycloakUrl(ns)}/realms/${REALM}`;
     return {
         MCP_AUTH_JWT_ALG: "RS256",
-        MCP_AUTH_JWT_JWKS_URI: `${realm}/protocol/openid-connect/certs`,
-        MCP_AUTH_JWT_ISSUER: realm,
+        MCP_AUTH_JWT_JWKS_URI: keycloakJwksUri(ns),
+        MCP_AUTH_JWT_ISSUER: keycloakIssuer(keycloakHostname),
         MCP_AUTH_JWT_AUDIENCE: audience,
     };
 }

@@ -24,8 +24,12 @@ export interface McpServerArgs {
     readonly namespaces: Namespaces;
     /** Namespace the objects are created in: pass the Namespace's `metadata.name` so they wait for it. */
     readonly namespace: pulumi.Input<string>;
+    /** Keycloak's public host name (the RS256 issuer). */
+    readonly keycloakHostname: string;
     /** LOG_LEVEL. Default "info". */
     readonly logLevel?: string;
+    /** Resources the workload waits for (the platform passes the injection webhook). Default none. */
+    readonly dependsOn?: pulumi.Resource[];
 }
 
 export class McpServer extends pulumi.ComponentResource {
@@ -40,7 +44,7 @@ export class McpServer extends pulumi.ComponentResource {
         const instance = mcpInstance(s.name);
         const ns = args.namespace;
         const labels = recommendedLabels("mcp-server", instance);
-        const settings = { ...mcpAuthSettings(s.auth.alg, s.name, args.namespaces), LOG_LEVEL: args.logLevel ?? "info", MCP_PORT: String(s.port) };
+        const settings = { ...mcpAuthSettings(s.auth.alg, s.name, args.namespaces, args.keycloakHostname), LOG_LEVEL: args.logLevel ?? "info", MCP_PORT: String(s.port) };
         const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
             metadata: { name: `${instance}-config`, namespace: ns, labels },
             data: settings,
@@ -64,6 +68,7 @@ export class McpServer extends pulumi.ComponentResource {
             replicas: { min: s.scale.min, max: s.scale.max },
             podLabels: { ...SIDECAR_LABEL },
             configChecksum: checksum(settings),
+            ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
             containers: [{
                 name: "mcp-server",
                 image: s.image,

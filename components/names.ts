@@ -41,10 +41,27 @@ export function sandboxUrl(ns: Namespaces, port: number): string {
     return `http://${serviceHost(INSTANCES.sandbox, ns.sandbox)}:${port}`;
 }
 
-/** Keycloak's in-cluster base URL and the platform realm. */
+/** The platform realm. */
 export const REALM = "agentstack";
+
+/** Keycloak's in-cluster base URL. */
 export function keycloakUrl(ns: Namespaces): string {
     return `http://${serviceHost(INSTANCES.keycloak, ns.identity)}:8080`;
+}
+
+/** The realm's issuer: Keycloak's public URL (tokens carry it, whichever URL minted them). */
+export function keycloakIssuer(hostname: string): string {
+    return `https://${hostname}/realms/${REALM}`;
+}
+
+/** The realm's JWKS, fetched in-cluster. */
+export function keycloakJwksUri(ns: Namespaces): string {
+    return `${keycloakUrl(ns)}/realms/${REALM}/protocol/openid-connect/certs`;
+}
+
+/** The realm's token endpoint, called in-cluster. */
+export function keycloakTokenUrl(ns: Namespaces): string {
+    return `${keycloakUrl(ns)}/realms/${REALM}/protocol/openid-connect/token`;
 }
 
 /** Env-var-safe form of a name: `web-search` -> `WEB_SEARCH`. */

@@ -1,18 +1,26 @@
 /**
  * The platform: creates the trust-zone namespaces and composes every component from one resolved
- * platform spec.
+ * platform spec. Order matters only where Kubernetes needs it: namespaces first, the injection webhook
+ * before the workloads it must mutate, the database before Keycloak.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { extAuthzAllowedHosts, flowTable } from "../stacks/flows";
 import { Namespaces, PlatformSpec } from "../stacks/resolve";
 import { SecretRef } from "../stacks/schema";
 import { Agent, McpCredentials } from "./agent";
+import { secretEnv } from "./env";
+import { EnvoyInjector } from "./envoyInjector";
+import { envoyBootstrap, envoySidecarContainer } from "./envoySidecar";
+import { ExtAuth } from "./extauth";
 import { Gateway } from "./gateway";
+import { Keycloak } from "./keycloak";
 import { McpServer } from "./mcpServer";
 import { mintHs256Token } from "./mcpAuth";
 import { PlatformNamespaces } from "./namespaces";
-import { REALM, agentInstance, keycloakUrl } from "./names";
+import { INSTANCES, agentInstance, keycloakIssuer, keycloakTokenUrl, serviceHost } from "./names";
+import { GATEWAY_CLIENT_ID, realmRepresentation } from "./realm";
 import { Sandbox } from "./sandbox";
 
 /** Secret (in the agents namespace) holding the platform LLM API key when it comes from config. */
@@ -28,10 +36,10 @@ export interface PlatformArgs {
 export class Platform extends pulumi.ComponentResource {
     /** The public URL of the gateway. */
     public readonly url: pulumi.Output<string>;
+    /** The public URL of the login (Keycloak). */
+    public readonly loginUrl: pulumi.Output<string>;
     /** Namespace names by trust zone. */
     public readonly namespaceNames: Namespaces;
-    /** OIDC client secret of each agent (keyed by agent name) for the RS256 MCP flow; the identity provider registers the same. */
-    public readonly agentClientSecrets: Readonly<Record<string, pulumi.Output<string>>>;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:platform:Platform", name, {}, opts);
@@ -41,6 +49,20 @@ export class Platform extends pulumi.ComponentResource {
         const zones = new PlatformNamespaces(`${name}-namespaces`, { names, profile }, { parent: this });
         const nsOf = (zone: keyof Namespaces) => zones.namespaces[zone].metadata.name;
         const common = { profile, namespaces: names };
+        const flows = flowTable(spec);
+
+        // Zero trust: ExtAuth, the sidecar template, and the injector that every injected workload waits for.
+        new ExtAuth(`${name}-extauth`, { zeroTrust: spec.zeroTrust, profile, namespace: nsOf("system"), allowedHosts: extAuthzAllowedHosts(spec, flows) }, { parent: this });
+        const bootstrap = envoyBootstrap(spec.zeroTrust, serviceHost(INSTANCES.extauth, names.system), spec.gateway.llmRouteTimeoutSeconds);
+        const injector = new EnvoyInjector(`${name}-envoy-injector`, {
+            zeroTrust: spec.zeroTrust,
+            profile,
+            namespace: nsOf("system"),
+            namespaceName: names.system,
+            sidecar: envoySidecarContainer(spec.zeroTrust, bootstrap),
+            bootstrap,
+        }, { parent: this });
+        const injected = { dependsOn: [injector] };
 
         if (spec.agents.some((a) => a.apiKey.kind === "config")) {
             if (!args.llmApiKey) throw new Error("agentstack:llmApiKey is required (set it with pulumi config set --secret)");
@@ -55,10 +77,12 @@ export class Platform extends pulumi.ComponentResource {
 
         const servers = new Map(spec.mcpServers.map((m) => [m.name, {
             spec: m,
-            component: new McpServer(`${name}-mcp-${m.name}`, { ...common, spec: m, namespace: nsOf("mcp"), logLevel: spec.logLevel }, { parent: this }),
+            component: new McpServer(`${name}-mcp-${m.name}`, {
+                ...common, ...injected, spec: m, namespace: nsOf("mcp"), logLevel: spec.logLevel, keycloakHostname: spec.keycloak.hostname,
+            }, { parent: this }),
         }]));
 
-        const clientSecrets: Record<string, pulumi.Output<string>> = {};
+        const clientSecrets: { name: string; mcpServers: readonly string[]; secret: pulumi.Output<string> }[] = [];
         for (const a of spec.agents) {
             const declared = a.mcpServers.map((n) => servers.get(n)!);
             const tokens: Record<string, pulumi.Output<string>> = {};
@@ -68,16 +92,13 @@ export class Platform extends pulumi.ComponentResource {
             }
             let oidc: McpCredentials["oidc"];
             if (declared.some((d) => d.spec.auth.alg === "RS256")) {
-                const secret = new random.RandomPassword(`${name}-agent-${a.name}-client-secret`, { length: 48, special: false }, { parent: this });
-                clientSecrets[a.name] = pulumi.secret(secret.result);
-                oidc = {
-                    tokenUrl: `${keycloakUrl(names)}/realms/${REALM}/protocol/openid-connect/token`,
-                    clientId: agentInstance(a.name),
-                    clientSecret: clientSecrets[a.name]!,
-                };
+                const secret = pulumi.secret(new random.RandomPassword(`${name}-agent-${a.name}-client-secret`, { length: 48, special: false }, { parent: this }).result);
+                clientSecrets.push({ name: a.name, mcpServers: a.mcpServers, secret });
+                oidc = { tokenUrl: keycloakTokenUrl(names), clientId: agentInstance(a.name), clientSecret: secret };
             }
             new Agent(`${name}-agent-${a.name}`, {
                 ...common,
+                ...injected,
                 spec: a,
                 namespace: nsOf("agents"),
                 llm: spec.llm,
@@ -88,17 +109,40 @@ export class Platform extends pulumi.ComponentResource {
             }, { parent: this });
         }
 
+        const gatewayClientSecret = pulumi.secret(new random.RandomPassword(`${name}-gateway-client-secret`, { length: 48, special: false }, { parent: this }).result);
         const gateway = new Gateway(`${name}-gateway`, {
             ...common,
+            ...injected,
             spec: spec.gateway,
             namespace: nsOf("gateway"),
             agents: spec.agents.map((a) => ({ name: a.name, port: a.port })),
             logLevel: spec.logLevel,
+            oidc: { issuer: keycloakIssuer(spec.keycloak.hostname), clientId: GATEWAY_CLIENT_ID, clientSecret: gatewayClientSecret },
+        }, { parent: this });
+
+        const realmJson = pulumi.all([gatewayClientSecret, ...clientSecrets.map((c) => c.secret)]).apply(([gw, ...agentSecrets]) => JSON.stringify(realmRepresentation({
+            gatewayUrl: `https://${spec.gateway.hostname}`,
+            webOrigins: spec.gateway.corsOrigins,
+            gatewayClientSecret: gw!,
+            agents: clientSecrets.map((c, i) => ({ name: c.name, mcpServers: c.mcpServers, clientSecret: agentSecrets[i]! })),
+            mcpServers: spec.mcpServers.filter((m) => m.auth.alg === "RS256").map((m) => m.name),
+        }), null, 2));
+        const keycloak = new Keycloak(`${name}-keycloak`, {
+            spec: spec.keycloak,
+            profile,
+            namespace: nsOf("identity"),
+            realmJson: pulumi.secret(realmJson),
+            databaseEnv: [
+                secretEnv("KC_DB_URL", "postgresql-keycloak", "jdbc-url"),
+                secretEnv("KC_DB_USERNAME", "postgresql-keycloak", "username"),
+                secretEnv("KC_DB_PASSWORD", "postgresql-keycloak", "password"),
+            ],
+            exposure: spec.gateway,
         }, { parent: this });
 
         this.url = gateway.url;
+        this.loginUrl = keycloak.url;
         this.namespaceNames = names;
-        this.agentClientSecrets = clientSecrets;
-        this.registerOutputs({ url: this.url, namespaces: names });
+        this.registerOutputs({ url: this.url, loginUrl: this.loginUrl, namespaces: names });
     }
 }

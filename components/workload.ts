@@ -281,8 +281,8 @@ export interface HardenedWorkloadArgs {
     readonly headlessService?: boolean;
     /** Seconds to wait for a graceful stop. Default Kubernetes' 30. */
     readonly terminationGracePeriodSeconds?: number;
-    /** Options applied to every child (e.g. `protect` for data stores). Default none. */
-    readonly childOptions?: Pick<pulumi.CustomResourceOptions, "protect" | "retainOnDelete">;
+    /** Options applied to every child (`protect` for data stores, `dependsOn` the injection webhook). Default none. */
+    readonly childOptions?: Pick<pulumi.CustomResourceOptions, "protect" | "retainOnDelete" | "dependsOn">;
 }
 
 /**

@@ -77,4 +77,44 @@ export function workloadsOf(objs: readonly K8sObject[]): K8sObject[] {
     return objs.filter((o) => o["kind"] === "Deployment" || o["kind"] === "StatefulSet");
 }
 
+/** Asserts the restricted hardening of one container (pod-level settings may satisfy runAsNonRoot). */
+export function expectHardened(c: K8sObject, pod: K8sObject | undefined, where: string, opts: { probes: boolean }): void {
+    const sc = c["securityContext"] ?? {};
+    const check = (ok: boolean, what: string) => {
+        if (!ok) throw new Error(`${where}: ${what}`);
+    };
+    check((sc["runAsNonRoot"] ?? pod?.["securityContext"]?.["runAsNonRoot"]) === true, "runAsNonRoot");
+    check(sc["readOnlyRootFilesystem"] === true, "readOnlyRootFilesystem");
+    check(sc["allowPrivilegeEscalation"] === false, "allowPrivilegeEscalation false");
+    check(sc["privileged"] !== true, "not privileged");
+    check(JSON.stringify(sc["capabilities"]?.["drop"]) === JSON.stringify(["ALL"]), "drop ALL");
+    check(sc["seccompProfile"]?.["type"] === "RuntimeDefault", "seccomp RuntimeDefault");
+    for (const k of ["cpu", "memory"]) {
+        check(Boolean(c["resources"]?.["requests"]?.[k]), `requests.${k}`);
+        check(Boolean(c["resources"]?.["limits"]?.[k]), `limits.${k}`);
+    }
+    if (opts.probes) {
+        check(Boolean(c["livenessProbe"]), "livenessProbe");
+        check(Boolean(c["readinessProbe"]), "readinessProbe");
+    }
+    check(/:[\w.-]+$|@sha256:/.test(c["image"]) && !/:latest$/.test(c["image"]), `pinned image (${c["image"]})`);
+}
+
+/** Unwraps `$secret` markers of raw recorded inputs (tests only: to check generated values end to end). */
+export function unwrapSecrets(v: any): any {
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (v && typeof v === "object") {
+        if ("$secret" in v) return unwrapSecrets(v.$secret);
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/** Raw (unredacted) inputs of a recorded Kubernetes object. */
+export function rawInputs(run: StackRun, kind: string, name: string): K8sObject {
+    const r = run.resources.find((x) => x.type.startsWith("kubernetes:") && x.inputs["kind"] === kind && (x.inputs["metadata"] as any)?.name === name);
+    if (!r) throw new Error(`no recorded ${kind} ${name}`);
+    return unwrapSecrets(r.inputs);
+}
+
 export type { RecordedResource };

@@ -3,7 +3,7 @@
  * numbers, the env wiring and the hardening of every container. Also run in preview mode.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { assertRegistered, containersOf, find, ofKind, runStack, StackRun, workloadsOf } from "./helpers";
+import { assertRegistered, containersOf, expectHardened, find, ofKind, runStack, StackRun, workloadsOf } from "./helpers";
 
 const runs: Record<string, StackRun> = {};
 
@@ -103,7 +103,8 @@ describe("dev (level 1)", () => {
         const tls = find(m, "Secret", "gateway-tls");
         expect(tls["type"]).toBe("kubernetes.io/tls");
         expect(tls["stringData"]).toEqual({ "tls.crt": "[secret]", "tls.key": "[secret]" });
-        expect(runs["dev"]!.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert")).toHaveLength(1);
+        // Self-signed exposure certificates: the gateway's and Keycloak's login host (the injector's CA is separate).
+        expect(ofKind(m, "Secret").filter((x) => x["metadata"]["annotations"]?.["agentstack.io/certificate-source"] === "self-signed").map((x) => x["metadata"]["name"]).sort()).toEqual(["gateway-tls", "keycloak-tls"]);
     });
 
     it("isolates the sandbox: no token, no sidecar, its own namespace, tight limits", () => {
@@ -148,7 +149,8 @@ describe.each([
         expect(mcp["MCP_AUTH_JWT_AUDIENCE"]).toBe("mcp-web-search");
         expect(m.some((o) => o["kind"] === "Secret" && o["metadata"]["name"].endsWith("-jwt"))).toBe(false);
         expect(find(m, "Certificate", "gateway-tls")["spec"]["issuerRef"]).toEqual({ name: "letsencrypt-prod", kind: "ClusterIssuer", group: "cert-manager.io" });
-        expect(runs[stack]!.resources.some((r) => r.type.startsWith("tls:"))).toBe(false);
+        expect(ofKind(m, "Secret").filter((x) => x["metadata"]["annotations"]?.["agentstack.io/certificate-source"] === "self-signed")).toEqual([]);
+        expect(find(m, "Certificate", "keycloak-tls")["spec"]["dnsNames"]).toEqual([`auth.${find(m, "Ingress", "gateway")["spec"]["rules"][0]["host"]}`]);
         expect(ofKind(m, "ResourceQuota")).toHaveLength(7);
         expect(ofKind(m, "LimitRange")).toHaveLength(7);
         for (const ns of ofKind(m, "Namespace")) expect(ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]).toBe("restricted");
@@ -162,22 +164,9 @@ describe.each(["dev", "staging", "prod"])("every container of %s", (stack) => {
         for (const { owner, container: c } of all) {
             const pod = owner["spec"]["template"]["spec"];
             const where = `${owner["metadata"]["name"]}/${c["name"]}`;
-            const sc = c["securityContext"];
-            expect(sc["runAsNonRoot"] ?? pod["securityContext"]["runAsNonRoot"], where).toBe(true);
-            expect(sc["readOnlyRootFilesystem"], where).toBe(true);
-            expect(sc["allowPrivilegeEscalation"], where).toBe(false);
-            expect(sc["privileged"], where).toBe(false);
-            expect(sc["capabilities"]["drop"], where).toEqual(["ALL"]);
-            expect(sc["seccompProfile"]["type"], where).toBe("RuntimeDefault");
+            const isInit = (pod["initContainers"] ?? []).includes(c);
+            expectHardened(c, pod, where, { probes: !isInit });
             expect(pod["securityContext"]["seccompProfile"]["type"], where).toBe("RuntimeDefault");
-            for (const k of ["cpu", "memory"]) {
-                expect(c["resources"]["requests"][k], `${where} requests.${k}`).toBeTruthy();
-                expect(c["resources"]["limits"][k], `${where} limits.${k}`).toBeTruthy();
-            }
-            expect(c["livenessProbe"], where).toBeTruthy();
-            expect(c["readinessProbe"], where).toBeTruthy();
-            expect(c["image"], where).toMatch(/:[\w.-]+$|@sha256:/);
-            expect(c["image"], where).not.toMatch(/:latest$/);
             expect(pod["automountServiceAccountToken"], where).toBe(false);
             expect(pod["hostNetwork"] ?? false).toBe(false);
         }

@@ -1,0 +1,96 @@
+/**
+ * `extauth`: the external-authorization service every Envoy sidecar asks (ext_authz over gRPC). It runs
+ * the Open Policy Agent Envoy plugin with a policy and data the program writes: each workload behind a
+ * sidecar may call exactly the hosts the flow table gives it; everything else is denied.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { EXTAUTH_GRPC_PORT } from "../stacks/flows";
+import { ZeroTrustSpec } from "../stacks/identity";
+import { LevelProfile } from "../stacks/levels";
+import { INSTANCES } from "./names";
+import { HardenedWorkload, checksum, recommendedLabels } from "./workload";
+
+/** The authorization policy (Rego v1): deny unless the destination host is allowed for the source. */
+export const EXTAUTH_POLICY = `package agentstack.authz
+
+import rego.v1
+
+default allow := false
+
+source := input.attributes.contextExtensions.source
+
+host := split(input.attributes.request.http.host, ":")[0]
+
+allow if {
+	host in data.agentstack.allowed[source]
+}
+`;
+
+/** The policy's data document. */
+export function extauthData(allowed: Readonly<Record<string, readonly string[]>>): string {
+    return `${JSON.stringify({ agentstack: { allowed } }, null, 2)}\n`;
+}
+
+export interface ExtAuthArgs {
+    /** Zero-trust settings (replicas, PDB, anti-affinity, image). */
+    readonly zeroTrust: ZeroTrustSpec;
+    /** The level profile. */
+    readonly profile: LevelProfile;
+    /** Namespace (the system zone's Namespace name output). */
+    readonly namespace: pulumi.Input<string>;
+    /** Hosts each sidecar-carrying workload (by instance) may call. */
+    readonly allowedHosts: Readonly<Record<string, readonly string[]>>;
+}
+
+export class ExtAuth extends pulumi.ComponentResource {
+    /** Service name. */
+    public readonly serviceName: pulumi.Output<string>;
+
+    constructor(name: string, args: ExtAuthArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentstack:zerotrust:ExtAuth", name, {}, opts);
+        const e = args.zeroTrust.extauth;
+        const instance = INSTANCES.extauth;
+        const labels = recommendedLabels("extauth", instance);
+        const data = { "policy.rego": EXTAUTH_POLICY, "data.json": extauthData(args.allowedHosts) };
+        const cm = new k8s.core.v1.ConfigMap(`${name}-policy`, {
+            metadata: { name: `${instance}-policy`, namespace: args.namespace, labels },
+            data,
+        }, { parent: this });
+        const workload = new HardenedWorkload(`${name}-workload`, {
+            component: "extauth",
+            instance,
+            namespace: args.namespace,
+            profile: args.profile,
+            replicas: { fixed: e.replicas },
+            antiAffinity: e.antiAffinity,
+            ...(e.pdbMinAvailable !== undefined ? { pdbMinAvailable: e.pdbMinAvailable } : {}),
+            configChecksum: checksum(data),
+            servicePorts: [{ name: "grpc", port: EXTAUTH_GRPC_PORT }],
+            volumes: [{ name: "policy", configMap: { name: cm.metadata.name } }],
+            containers: [{
+                name: "extauth",
+                image: e.image,
+                args: [
+                    "run", "--server",
+                    "--addr=127.0.0.1:8181",
+                    "--diagnostic-addr=0.0.0.0:8282",
+                    `--set=plugins.envoy_ext_authz_grpc.addr=:${EXTAUTH_GRPC_PORT}`,
+                    "--set=plugins.envoy_ext_authz_grpc.path=agentstack/authz/allow",
+                    "--set=decision_logs.console=true",
+                    "--ignore=.*",
+                    "/policy",
+                ],
+                ports: [{ name: "grpc", containerPort: EXTAUTH_GRPC_PORT }, { name: "diag", containerPort: 8282 }],
+                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                probes: {
+                    livenessProbe: { httpGet: { path: "/health", port: "diag" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+                    readinessProbe: { httpGet: { path: "/health?plugins", port: "diag" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                },
+                volumeMounts: [{ name: "policy", mountPath: "/policy", readOnly: true }],
+            }],
+        }, { parent: this });
+        this.serviceName = workload.serviceName;
+        this.registerOutputs({ serviceName: this.serviceName });
+    }
+}

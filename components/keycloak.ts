@@ -1,0 +1,165 @@
+/**
+ * `keycloak`: the identity provider — OIDC for users (through the gateway), JWKS and client-credentials
+ * tokens for the MCP servers. Production mode (`start`) from level 2 with hostname and proxy headers;
+ * PostgreSQL as its database; clustering (distributed caches over the jdbc-ping stack, headless Service
+ * with publishNotReadyAddresses) exactly when it runs two or more replicas; probes on the management
+ * port 9000, which no Service exposes; the realm imported from a Secret.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORTS } from "../stacks/flows";
+import { KeycloakSpec } from "../stacks/identity";
+import { LevelProfile } from "../stacks/levels";
+import { GatewaySpec } from "../stacks/resolve";
+import { configMapEnv, secretEnv } from "./env";
+import { Exposure } from "./exposure";
+import { INSTANCES, REALM } from "./names";
+import { HardenedWorkload, checksum, recommendedLabels } from "./workload";
+
+/** uid of the Keycloak image. */
+export const KEYCLOAK_UID = 1000;
+/** Keycloak's management port (health, metrics): never exposed outside the pod. */
+export const KEYCLOAK_MANAGEMENT_PORT = 9000;
+
+/** Keycloak's non-secret settings (its ConfigMap). */
+export function keycloakSettings(spec: KeycloakSpec): Record<string, string> {
+    return {
+        KC_DB: "postgres",
+        KC_HOSTNAME: `https://${spec.hostname}`,
+        KC_HOSTNAME_BACKCHANNEL_DYNAMIC: "true",
+        KC_PROXY_HEADERS: "xforwarded",
+        KC_HTTP_ENABLED: "true",
+        KC_HTTP_PORT: String(KEYCLOAK_HTTP_PORT),
+        KC_HTTP_MANAGEMENT_PORT: String(KEYCLOAK_MANAGEMENT_PORT),
+        KC_HEALTH_ENABLED: "true",
+        KC_METRICS_ENABLED: "true",
+        KC_CACHE: spec.clustering ? "ispn" : "local",
+        ...(spec.clustering ? { KC_CACHE_STACK: "jdbc-ping" } : {}),
+        JAVA_OPTS_KC_HEAP: "-XX:MaxRAMPercentage=70 -XX:InitialRAMPercentage=50",
+    };
+}
+
+/** The command: production mode from level 2, the realm imported when absent. */
+export function keycloakArgs(spec: KeycloakSpec): string[] {
+    return [spec.production ? "start" : "start-dev", "--import-realm"];
+}
+
+export interface KeycloakArgs {
+    /** The resolved Keycloak spec. */
+    readonly spec: KeycloakSpec;
+    /** The level profile. */
+    readonly profile: LevelProfile;
+    /** Namespace (the identity zone's Namespace name output). */
+    readonly namespace: pulumi.Input<string>;
+    /** The realm JSON (secret: it holds client secrets). */
+    readonly realmJson: pulumi.Output<string>;
+    /** KC_DB_URL, KC_DB_USERNAME, KC_DB_PASSWORD (by reference) from the database component. */
+    readonly databaseEnv: k8s.types.input.core.v1.EnvVar[];
+    /** Exposure settings for the login host (same kind and TLS as the gateway). */
+    readonly exposure: GatewaySpec;
+    /** Resources the workload waits for (its database). Default none. */
+    readonly dependsOn?: pulumi.Resource[];
+}
+
+export class Keycloak extends pulumi.ComponentResource {
+    /** Public URL of the login host. */
+    public readonly url: pulumi.Output<string>;
+    /** Service name. */
+    public readonly serviceName: pulumi.Output<string>;
+
+    constructor(name: string, args: KeycloakArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentstack:identity:Keycloak", name, {}, opts);
+        const s = args.spec;
+        const instance = INSTANCES.keycloak;
+        const labels = recommendedLabels("keycloak", instance);
+        const settings = keycloakSettings(s);
+        const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
+            metadata: { name: `${instance}-config`, namespace: args.namespace, labels },
+            data: settings,
+        }, { parent: this });
+
+        let admin = { name: `${instance}-admin`, usernameKey: "username", passwordKey: "password" };
+        if (s.admin.kind === "generated") {
+            const password = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
+            new k8s.core.v1.Secret(`${name}-admin`, {
+                metadata: { name: admin.name, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: { username: "admin", password: pulumi.secret(password.result) },
+            }, { parent: this });
+        } else {
+            admin = { name: s.admin.name, usernameKey: s.admin.usernameKey, passwordKey: s.admin.passwordKey };
+        }
+        const realm = new k8s.core.v1.Secret(`${name}-realm`, {
+            metadata: { name: `${instance}-realm`, namespace: args.namespace, labels },
+            type: "Opaque",
+            stringData: { [`${REALM}-realm.json`]: pulumi.secret(args.realmJson) },
+        }, { parent: this });
+
+        const ports = [
+            { name: "http", containerPort: KEYCLOAK_HTTP_PORT },
+            { name: "management", containerPort: KEYCLOAK_MANAGEMENT_PORT },
+            ...(s.clustering ? [{ name: "jgroups", containerPort: KEYCLOAK_JGROUPS_PORTS[0]! }, { name: "jgroups-fd", containerPort: KEYCLOAK_JGROUPS_PORTS[1]! }] : []),
+        ];
+        const workload = new HardenedWorkload(`${name}-workload`, {
+            component: "keycloak",
+            instance,
+            namespace: args.namespace,
+            profile: args.profile,
+            replicas: { fixed: s.replicas },
+            antiAffinity: s.antiAffinity,
+            ...(s.pdbMinAvailable !== undefined ? { pdbMinAvailable: s.pdbMinAvailable } : {}),
+            uid: KEYCLOAK_UID,
+            // The hash of the realm (which holds secrets) reveals nothing, and must not taint the annotation as secret.
+            configChecksum: pulumi.unsecret(args.realmJson).apply((r) => checksum({ settings, realm: checksum(r) })),
+            servicePorts: [{ name: "http", port: KEYCLOAK_HTTP_PORT }],
+            headlessService: s.clustering,
+            ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
+            volumes: [
+                { name: "realm", secret: { secretName: realm.metadata.name, defaultMode: 0o440 } },
+                { name: "quarkus", emptyDir: { sizeLimit: "256Mi" } },
+            ],
+            // `start` re-augments the Quarkus build into lib/quarkus; the root filesystem is read-only, so
+            // that folder lives on an emptyDir seeded from the image.
+            initContainers: [{
+                name: "seed-build",
+                image: s.image,
+                command: ["/bin/sh", "-c", "cp -a /opt/keycloak/lib/quarkus/. /seed/"],
+                ports: [],
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                probes: {},
+                volumeMounts: [{ name: "quarkus", mountPath: "/seed" }],
+            }],
+            containers: [{
+                name: "keycloak",
+                image: s.image,
+                args: keycloakArgs(s),
+                ports,
+                env: [
+                    ...configMapEnv(cm.metadata.name, settings),
+                    secretEnv("KC_BOOTSTRAP_ADMIN_USERNAME", admin.name, admin.usernameKey),
+                    secretEnv("KC_BOOTSTRAP_ADMIN_PASSWORD", admin.name, admin.passwordKey),
+                    ...args.databaseEnv,
+                ],
+                resources: s.resources,
+                probes: { liveness: "/health/live", readiness: "/health/ready", port: "management", startupSeconds: 300 },
+                writablePaths: [{ name: "data", path: "/opt/keycloak/data", sizeLimit: "256Mi" }],
+                volumeMounts: [
+                    { name: "realm", mountPath: "/opt/keycloak/data/import", readOnly: true },
+                    { name: "quarkus", mountPath: "/opt/keycloak/lib/quarkus" },
+                ],
+            }],
+        }, { parent: this });
+
+        const exposure = new Exposure(`${name}-exposure`, {
+            hostname: s.hostname,
+            namespace: args.namespace,
+            service: { name: instance, port: KEYCLOAK_HTTP_PORT },
+            settings: { ...args.exposure, corsOrigins: [] },
+            labels,
+        }, { parent: this });
+        this.url = exposure.url;
+        this.serviceName = workload.serviceName;
+        this.registerOutputs({ url: this.url, serviceName: this.serviceName });
+    }
+}

@@ -1,0 +1,155 @@
+/**
+ * The network flow table of REQUIREMENTS.md, as data derived from the resolved spec: who may talk to
+ * whom, on which ports. NetworkPolicies (components/networkPolicies.ts), the ExtAuth authorization
+ * data and the connectivity tests all read it, so one change here moves all of them.
+ */
+import { agentInstance, INSTANCES, mcpInstance } from "../components/names";
+import { Namespaces, PlatformSpec } from "./resolve";
+
+/** A port of a flow. */
+export interface FlowPort {
+    readonly port: number;
+    readonly protocol: "TCP" | "UDP";
+}
+
+/** One side of a flow. */
+export type Endpoint =
+    /** Pods of the platform: a zone's namespace and a pod selector. `service` names the Service when the flow is addressed by it. */
+    | { readonly kind: "pods"; readonly zone: keyof Namespaces; readonly selector: Readonly<Record<string, string>>; readonly name: string; readonly service?: string }
+    /** The ingress controller ("outside"): cluster.ingressNamespace + cluster.ingressPodLabels. */
+    | { readonly kind: "ingress-controller" }
+    /** The cluster DNS: cluster.dnsNamespace + cluster.dnsPodLabels. */
+    | { readonly kind: "kube-dns" }
+    /** The Kubernetes API server: cluster.apiServerCidrs, or any source when empty. */
+    | { readonly kind: "apiserver" }
+    /** Addresses outside the cluster. `host` names them for the ExtAuth data where known. */
+    | { readonly kind: "cidrs"; readonly cidrs: readonly string[]; readonly name: string; readonly host?: string };
+
+/** One allowed flow. */
+export interface Flow {
+    /** Unique, DNS-label-shaped id (names the generated NetworkPolicies). */
+    readonly id: string;
+    readonly from: Endpoint;
+    readonly to: Endpoint;
+    readonly ports: readonly FlowPort[];
+    /** Why the flow exists (REQUIREMENTS row). */
+    readonly purpose: string;
+}
+
+const tcp = (...ports: number[]): FlowPort[] => ports.map((port) => ({ port, protocol: "TCP" as const }));
+
+/** Pod selector of a component instance. */
+export function instancePods(zone: keyof Namespaces, component: string, instance: string): Endpoint {
+    return { kind: "pods", zone, selector: { "app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance }, name: instance, service: instance };
+}
+
+/** Pods of every instance of a component. */
+export function componentPods(zone: keyof Namespaces, component: string): Endpoint {
+    return { kind: "pods", zone, selector: { "app.kubernetes.io/name": component }, name: component };
+}
+
+/** Port of the ExtAuth gRPC service (ext_authz). */
+export const EXTAUTH_GRPC_PORT = 9191;
+/** Container port of the injector's webhook server (the Service maps 443 to it). */
+export const INJECTOR_WEBHOOK_PORT = 8443;
+/** Keycloak's HTTP port (login, tokens, JWKS). Its management port 9000 is in no flow. */
+export const KEYCLOAK_HTTP_PORT = 8080;
+/** Keycloak's JGroups ports (transport, failure detection). */
+export const KEYCLOAK_JGROUPS_PORTS = [7800, 57800];
+
+/** Zones whose pods carry the Envoy sidecar. */
+const INJECTED: readonly (keyof Namespaces)[] = ["gateway", "agents", "mcp"];
+
+/** Every flow of a platform at levels 2 and 3 (level 1 generates only the sandbox's own isolation). */
+export function flowTable(spec: PlatformSpec): Flow[] {
+    const flows: Flow[] = [];
+    const add = (f: Flow) => flows.push(f);
+    const gateway = instancePods("gateway", "gateway", INSTANCES.gateway);
+    const keycloak = instancePods("identity", "keycloak", INSTANCES.keycloak);
+    const sandbox = instancePods("sandbox", "sandbox", INSTANCES.sandbox);
+    const extauth = instancePods("system", "extauth", INSTANCES.extauth);
+    const injector = instancePods("system", "envoy-injector", INSTANCES.envoyInjector);
+
+    add({ id: "outside-to-gateway", from: { kind: "ingress-controller" }, to: gateway, ports: tcp(spec.gateway.port), purpose: "outside → gateway" });
+    add({ id: "outside-to-keycloak", from: { kind: "ingress-controller" }, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "outside → keycloak (browser login)" });
+    add({ id: "gateway-to-keycloak", from: gateway, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "gateway → keycloak" });
+
+    for (const a of spec.agents) {
+        const agent = instancePods("agents", "agent", agentInstance(a.name));
+        add({ id: `gateway-to-${agentInstance(a.name)}`, from: gateway, to: agent, ports: tcp(a.port), purpose: "gateway → agent" });
+        for (const m of a.mcpServers) {
+            const server = spec.mcpServers.find((s) => s.name === m)!;
+            add({ id: `${agentInstance(a.name)}-to-${mcpInstance(m)}`, from: agent, to: instancePods("mcp", "mcp-server", mcpInstance(m)), ports: tcp(server.port), purpose: "agent → each MCP server it declares" });
+        }
+        add({ id: `${agentInstance(a.name)}-to-sandbox`, from: agent, to: sandbox, ports: tcp(spec.sandbox.port), purpose: "agent → sandbox" });
+        add({ id: `${agentInstance(a.name)}-to-keycloak`, from: agent, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "agent → keycloak" });
+        if (spec.llm.egressCidrs.length > 0) {
+            add({
+                id: `${agentInstance(a.name)}-to-llm`,
+                from: agent,
+                to: { kind: "cidrs", cidrs: spec.llm.egressCidrs, name: "llm-endpoint", host: new URL(spec.llm.endpoint).hostname },
+                ports: tcp(443),
+                purpose: "agent → the LLM endpoint (443)",
+            });
+        }
+    }
+
+    for (const m of spec.mcpServers) {
+        const server = instancePods("mcp", "mcp-server", mcpInstance(m.name));
+        add({ id: `${mcpInstance(m.name)}-to-keycloak`, from: server, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "mcp-server → keycloak (JWKS)" });
+        m.egress.forEach((e, i) => add({
+            id: `${mcpInstance(m.name)}-to-external-${i}`,
+            from: server,
+            to: { kind: "cidrs", cidrs: [e.cidr], name: `${mcpInstance(m.name)}-external-${i}` },
+            ports: tcp(...e.ports),
+            purpose: "mcp-server → the external addresses its config lists",
+        }));
+    }
+
+    if (spec.keycloak.clustering) {
+        add({ id: "keycloak-peers", from: keycloak, to: keycloak, ports: tcp(...KEYCLOAK_JGROUPS_PORTS), purpose: "keycloak ↔ keycloak (JGroups)" });
+    }
+
+    for (const zone of INJECTED) {
+        add({ id: `${zone}-sidecars-to-extauth`, from: { kind: "pods", zone, selector: { sidecar: "envoy" }, name: `${zone}-sidecars` }, to: extauth, ports: tcp(EXTAUTH_GRPC_PORT), purpose: "every pod with an Envoy sidecar → extauth" });
+    }
+    add({ id: "apiserver-to-envoy-injector", from: { kind: "apiserver" }, to: injector, ports: tcp(INJECTOR_WEBHOOK_PORT), purpose: "Kubernetes API server → envoy-injector (webhook)" });
+
+    for (const zone of Object.keys(spec.namespaces) as (keyof Namespaces)[]) {
+        if (zone === "sandbox") continue; // untrusted code: no egress at all, DNS included
+        add({ id: `${zone}-to-kube-dns`, from: { kind: "pods", zone, selector: {}, name: `${zone}-pods` }, to: { kind: "kube-dns" }, ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }], purpose: "every pod → kube-dns" });
+    }
+    return flows;
+}
+
+/** The sandbox's own isolation, at every level: ingress only from agents, no egress at all. */
+export function sandboxFlows(spec: PlatformSpec): Flow[] {
+    return [{
+        id: "agents-to-sandbox",
+        from: componentPods("agents", "agent"),
+        to: instancePods("sandbox", "sandbox", INSTANCES.sandbox),
+        ports: tcp(spec.sandbox.port),
+        purpose: "agent → sandbox (the sandbox's own isolation, every level)",
+    }];
+}
+
+/**
+ * ExtAuth's authorization data: for each workload behind an Envoy sidecar, the hosts it may call
+ * (in-cluster Service names and the LLM endpoint's host), derived from the flow table.
+ */
+export function extAuthzAllowedHosts(spec: PlatformSpec, flows: readonly Flow[]): Record<string, string[]> {
+    const out: Record<string, Set<string>> = {};
+    for (const f of flows) {
+        if (f.from.kind !== "pods" || !INJECTED.includes(f.from.zone) || !f.from.service) continue;
+        const hosts = out[f.from.service] ?? (out[f.from.service] = new Set());
+        if (f.to.kind === "pods" && f.to.service) {
+            const ns = spec.namespaces[f.to.zone];
+            hosts.add(`${f.to.service}.${ns}.svc.cluster.local`);
+            hosts.add(`${f.to.service}.${ns}.svc`);
+            hosts.add(`${f.to.service}.${ns}`);
+        } else if (f.to.kind === "cidrs" && f.to.host) {
+            hosts.add(f.to.host);
+        }
+    }
+    return Object.fromEntries(Object.keys(out).sort().map((k) => [k, [...out[k]!].sort()]));
+}
