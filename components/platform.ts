@@ -21,6 +21,7 @@ import { mintHs256Token } from "./mcpAuth";
 import { PlatformNamespaces } from "./namespaces";
 import { INSTANCES, agentInstance, keycloakIssuer, keycloakTokenUrl, serviceHost } from "./names";
 import { GATEWAY_CLIENT_ID, realmRepresentation } from "./realm";
+import { NetworkPolicies } from "./networkPolicies";
 import { Sandbox } from "./sandbox";
 
 /** Secret (in the agents namespace) holding the platform LLM API key when it comes from config. */
@@ -50,6 +51,9 @@ export class Platform extends pulumi.ComponentResource {
         const nsOf = (zone: keyof Namespaces) => zones.namespaces[zone].metadata.name;
         const common = { profile, namespaces: names };
         const flows = flowTable(spec);
+        const nsOutputs = Object.fromEntries((Object.keys(names) as (keyof Namespaces)[]).map((z) => [z, nsOf(z)])) as Record<keyof Namespaces, pulumi.Output<string>>;
+        // Network isolation first: no workload runs a moment without its policies.
+        const netpols = new NetworkPolicies(`${name}-network`, { spec, namespaces: nsOutputs }, { parent: this });
 
         // Zero trust: ExtAuth, the sidecar template, and the injector that every injected workload waits for.
         new ExtAuth(`${name}-extauth`, { zeroTrust: spec.zeroTrust, profile, namespace: nsOf("system"), allowedHosts: extAuthzAllowedHosts(spec, flows) }, { parent: this });
@@ -62,7 +66,7 @@ export class Platform extends pulumi.ComponentResource {
             sidecar: envoySidecarContainer(spec.zeroTrust, bootstrap),
             bootstrap,
         }, { parent: this });
-        const injected = { dependsOn: [injector] };
+        const injected = { dependsOn: [injector, netpols] };
 
         if (spec.agents.some((a) => a.apiKey.kind === "config")) {
             if (!args.llmApiKey) throw new Error("agentstack:llmApiKey is required (set it with pulumi config set --secret)");
@@ -73,7 +77,7 @@ export class Platform extends pulumi.ComponentResource {
             }, { parent: this });
         }
 
-        new Sandbox(`${name}-sandbox`, { ...common, spec: spec.sandbox, namespace: nsOf("sandbox") }, { parent: this });
+        new Sandbox(`${name}-sandbox`, { ...common, spec: spec.sandbox, namespace: nsOf("sandbox"), dependsOn: [netpols] }, { parent: this });
 
         const servers = new Map(spec.mcpServers.map((m) => [m.name, {
             spec: m,

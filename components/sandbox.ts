@@ -19,6 +19,8 @@ export interface SandboxArgs {
     readonly namespaces: Namespaces;
     /** Namespace the objects are created in: pass the Namespace's `metadata.name` so they wait for it. */
     readonly namespace: pulumi.Input<string>;
+    /** Resources the workload waits for (its NetworkPolicies: untrusted code never runs unisolated). Default none. */
+    readonly dependsOn?: pulumi.Resource[];
 }
 
 export class Sandbox extends pulumi.ComponentResource {
@@ -38,6 +40,7 @@ export class Sandbox extends pulumi.ComponentResource {
             ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
             tmpSizeLimit: s.tmpSizeLimit,
             terminationGracePeriodSeconds: 5,
+            ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
             containers: [{
                 name: "sandbox",
                 image: s.image,

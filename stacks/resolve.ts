@@ -106,6 +106,7 @@ export interface PlatformSpec {
     readonly sandbox: SandboxSpec;
     readonly zeroTrust: ZeroTrustSpec;
     readonly keycloak: KeycloakSpec;
+    readonly network: StackConfig["network"];
 }
 
 /** Default requests/limits per workload (REQUIREMENTS: agents 100m/256Mi, 500m/512Mi). */
@@ -315,6 +316,7 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         sandbox,
         zeroTrust,
         keycloak,
+        network: cfg.network,
     };
 }
 

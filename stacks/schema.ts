@@ -248,6 +248,12 @@ export const keycloakConfig = z.strictObject({
     resources: resources.optional(),
 });
 
+/** `agentstack:network`. */
+export const networkConfig = z.strictObject({
+    /** At level 1, also apply default-deny and the whole flow table (levels 2 and 3 always do). */
+    defaultDenyAtLevel1: z.boolean().default(false),
+});
+
 /** Every `agentstack:*` key. The key names are the config keys without the `agentstack:` prefix. */
 export const stackConfigSchema = z.strictObject({
     securityLevel: z.union([z.literal(1), z.literal(2), z.literal(3)], { message: "must be 1, 2 or 3" }),
@@ -263,6 +269,7 @@ export const stackConfigSchema = z.strictObject({
     gateway: gatewayConfig.default(gatewayConfig.parse({})),
     sandbox: sandboxConfig.default(sandboxConfig.parse({})),
     zeroTrust: zeroTrustConfig.default(zeroTrustConfig.parse({})),
+    network: networkConfig.default({ defaultDenyAtLevel1: false }),
     keycloak: keycloakConfig.default(keycloakConfig.parse({})),
 });
 

@@ -2,13 +2,15 @@
  * `npm run synth -- --stack <name> [--config-file <Pulumi.x.yaml>] --out <dir>`
  *
  * Runs the program offline and writes every Kubernetes object it would create, one per file, at
- * `<dir>/manifests/<namespace or _cluster>/<Kind>-<name>.yaml`, plus `<dir>/resources.json`.
+ * `<dir>/manifests/<namespace or _cluster>/<Kind>-<name>.yaml`, plus `<dir>/resources.json` and the
+ * connectivity report `<dir>/connectivity.json` / `<dir>/connectivity.md`.
  * Bad config: exit code 2 and a message naming the key.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { runCli, parseFlags, UsageError } from "./cli";
 import { RunResult, runProgram } from "./harness/run";
+import { connectivityReport } from "./harness/connectivityReport";
 import { inventoryEntry, manifestPath, manifestsOf, toYaml } from "./harness/render";
 
 /** Writes a run's outputs below `out` (the folder is replaced). Returns the files written. */
@@ -16,7 +18,8 @@ export function writeSynthOutput(result: RunResult, out: string): string[] {
     fs.rmSync(path.join(out, "manifests"), { recursive: true, force: true });
     const written: string[] = [];
     const seen = new Map<string, number>();
-    for (const obj of manifestsOf(result.resources)) {
+    const manifests = manifestsOf(result.resources);
+    for (const obj of manifests) {
         const rel = manifestPath(obj);
         if (seen.has(rel)) throw new Error(`two objects would be written to ${rel}`);
         seen.set(rel, 1);
@@ -28,6 +31,10 @@ export function writeSynthOutput(result: RunResult, out: string): string[] {
     const inventory = result.resources.map(inventoryEntry);
     fs.writeFileSync(path.join(out, "resources.json"), `${JSON.stringify(inventory, null, 2)}\n`);
     written.push(path.join(out, "resources.json"));
+    const report = connectivityReport(manifests, result.spec);
+    fs.writeFileSync(path.join(out, "connectivity.json"), `${JSON.stringify(report.entries, null, 2)}\n`);
+    fs.writeFileSync(path.join(out, "connectivity.md"), report.markdown);
+    written.push(path.join(out, "connectivity.json"), path.join(out, "connectivity.md"));
     return written;
 }
 
@@ -39,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     const result = await runProgram({ stack: flags["stack"], ...(flags["config-file"] ? { configFile: flags["config-file"] } : {}) });
     fs.mkdirSync(flags["out"], { recursive: true });
     const files = writeSynthOutput(result, flags["out"]);
-    process.stdout.write(`synth: stack ${result.stack}: ${files.length - 1} Kubernetes objects, ${result.resources.length} resources -> ${flags["out"]}\n`);
+    process.stdout.write(`synth: stack ${result.stack}: ${files.length - 3} Kubernetes objects, ${result.resources.length} resources -> ${flags["out"]}\n`);
     return 0;
 }
 

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { setAllConfig } from "@pulumi/pulumi/runtime/config";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
-import { resolvePlatformSpec } from "../../stacks/resolve";
+import { PlatformSpec, resolvePlatformSpec } from "../../stacks/resolve";
 import { DeterministicMocks, RecordedResource, RecordingMonitor } from "./mocks";
 import { EngineConfig, loadEngineConfig } from "./stackConfig";
 
@@ -34,6 +34,8 @@ export interface RunResult {
     readonly resources: RecordedResource[];
     /** The stack outputs. */
     readonly outputs: Record<string, unknown>;
+    /** The resolved platform spec the program ran with. */
+    readonly spec: PlatformSpec;
 }
 
 let running = false;
@@ -46,7 +48,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         const engine = opts.config ?? loadEngineConfig(PROJECT_DIR, opts.stack, opts.configFile);
         // The program checks its config before it registers anything; checking here first turns a bad
         // config into a ConfigError for the caller instead of an error inside the Pulumi stack.
-        resolvePlatformSpec(engine);
+        const spec = resolvePlatformSpec(engine);
         const preview = opts.preview ?? false;
         const monitor = new RecordingMonitor(new DeterministicMocks(preview), engine.project, opts.stack);
         setMockOptions(monitor, engine.project, opts.stack, preview);
@@ -66,7 +68,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         }
         if (stray.length > 0) throw stray[0];
         const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-        return { project: engine.project, stack: opts.stack, preview, resources, outputs: outputs as Record<string, unknown> };
+        return { project: engine.project, stack: opts.stack, preview, resources, outputs: outputs as Record<string, unknown>, spec };
     } finally {
         running = false;
     }

@@ -1,0 +1,43 @@
+/**
+ * The connectivity report of a rendered platform: who can reach whom, computed from the
+ * NetworkPolicies with full Kubernetes semantics, with the virtual peers a reviewer thinks in —
+ * "outside" (the ingress controller), "kube-dns", "kube-apiserver", "internet" — and the flow
+ * table's own address ranges by name.
+ */
+import { flowTable } from "../../stacks/flows";
+import { PlatformSpec } from "../../stacks/resolve";
+import { AnalyzeOptions, ConnEntry, NamedIpPeer, analyzeConnectivity, renderMarkdownMatrix, virtualPeers } from "../connectivity/index";
+
+/** Named IP peers of the flow table (the LLM endpoint, MCP servers' external addresses). */
+export function flowIpPeers(spec: PlatformSpec): NamedIpPeer[] {
+    const seen = new Map<string, NamedIpPeer>();
+    for (const f of flowTable(spec)) {
+        if (f.to.kind === "cidrs" && !seen.has(f.to.name)) seen.set(f.to.name, { name: f.to.name, cidrs: [...f.to.cidrs] });
+    }
+    return [...seen.values()];
+}
+
+/** Analysis options for a platform: virtual peers from the cluster facts, named address ranges. */
+export function platformAnalyzeOptions(spec: PlatformSpec, opts: { internet: boolean }): AnalyzeOptions {
+    const v = virtualPeers({
+        outsideNamespace: spec.cluster.ingressNamespace,
+        outsideLabels: spec.cluster.ingressPodLabels,
+        kubeDns: { namespace: spec.cluster.dnsNamespace, labels: spec.cluster.dnsPodLabels },
+        kubeApiServer: spec.cluster.apiServerCidrs.length > 0 ? spec.cluster.apiServerCidrs : true,
+        internet: opts.internet,
+    });
+    return { ...v, ipPeers: [...(v.ipPeers ?? []), ...flowIpPeers(spec)], ipRanges: false };
+}
+
+/** The report entries and its markdown matrix. */
+export function connectivityReport(objects: ReadonlyArray<Record<string, unknown>>, spec: PlatformSpec): { entries: ConnEntry[]; markdown: string } {
+    const entries = analyzeConnectivity(objects, platformAnalyzeOptions(spec, { internet: true }));
+    const header = [
+        `# Connectivity — security level ${spec.level}`,
+        "",
+        "Who can open a connection to whom, computed from the NetworkPolicies (rows: source, columns: destination).",
+        "`outside` is the ingress controller, `kube-apiserver` any address the API server may have, `internet` every public address.",
+        "",
+    ].join("\n");
+    return { entries, markdown: `${header}${renderMarkdownMatrix(entries)}\n` };
+}
