@@ -2,7 +2,6 @@
  * Shared command-line plumbing: flag parsing and the exit-code contract (2 = usage or config error,
  * printed as a message — never a stack trace).
  */
-import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../stacks/errors";
 import { StackFileError } from "./harness/stackConfig";
 
@@ -27,7 +26,8 @@ export function parseFlags(argv: readonly string[], known: readonly string[]): R
 /** Exit code and message for an error: 2 for usage/config problems, 1 otherwise. */
 export function classifyError(e: unknown): { code: number; message: string } {
     if (e instanceof UsageError || e instanceof StackFileError || e instanceof ConfigError) return { code: 2, message: e.message };
-    if (pulumi.RunError.isInstance(e)) return { code: 2, message: (e as Error).message };
+    // pulumi.RunError, recognised by its marker so this module does not load the Pulumi SDK.
+    if (e instanceof Error && (e as { __pulumiRunError?: boolean }).__pulumiRunError === true) return { code: 2, message: e.message };
     const message = e instanceof Error ? e.message : String(e);
     return { code: 1, message };
 }

@@ -9,7 +9,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { runCli, parseFlags, UsageError } from "./cli";
-import { RunResult, runProgram } from "./harness/run";
+import { resolvePlatformSpec } from "../stacks/resolve";
+import type { RunResult } from "./harness/run";
+import { PROJECT_DIR, loadEngineConfig } from "./harness/stackConfig";
 import { connectivityReport } from "./harness/connectivityReport";
 import { inventoryEntry, manifestPath, manifestsOf, toYaml } from "./harness/render";
 
@@ -43,7 +45,11 @@ export async function main(argv: string[]): Promise<number> {
     const flags = parseFlags(argv, ["stack", "config-file", "out"]);
     if (!flags["stack"]) throw new UsageError("--stack <name> is required");
     if (!flags["out"]) throw new UsageError("--out <dir> is required");
-    const result = await runProgram({ stack: flags["stack"], ...(flags["config-file"] ? { configFile: flags["config-file"] } : {}) });
+    // Check the config before loading the Pulumi SDK: a bad config fails fast, and nothing is written.
+    const config = loadEngineConfig(PROJECT_DIR, flags["stack"], flags["config-file"]);
+    resolvePlatformSpec(config);
+    const { runProgram } = await import("./harness/run");
+    const result = await runProgram({ stack: flags["stack"], config });
     fs.mkdirSync(flags["out"], { recursive: true });
     const files = writeSynthOutput(result, flags["out"]);
     process.stdout.write(`synth: stack ${result.stack}: ${files.length - 3} Kubernetes objects, ${result.resources.length} resources -> ${flags["out"]}\n`);

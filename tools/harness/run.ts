@@ -10,10 +10,9 @@ import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { PlatformSpec, resolvePlatformSpec } from "../../stacks/resolve";
 import { DeterministicMocks, RecordedResource, RecordingMonitor } from "./mocks";
-import { EngineConfig, loadEngineConfig } from "./stackConfig";
+import { EngineConfig, PROJECT_DIR, loadEngineConfig } from "./stackConfig";
 
-/** The project root (folder of Pulumi.yaml). */
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+export { PROJECT_DIR };
 
 export interface RunOptions {
     /** Stack name (selects Pulumi.<stack>.yaml). */

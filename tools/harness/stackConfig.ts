@@ -8,6 +8,9 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 
+/** The project root (folder of Pulumi.yaml). */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
 /** Placeholder for an encrypted config value. */
 export const SECRET_PLACEHOLDER = "offline-secret-placeholder";
 
