@@ -44,6 +44,8 @@ export interface AgentArgs {
     readonly mcpCredentials?: McpCredentials;
     /** The sandbox's port. Default 8080. */
     readonly sandboxPort?: number;
+    /** Connection settings of its data stores (Qdrant, MongoDB), by configMapKeyRef/secretKeyRef. Default none. */
+    readonly dataStoreEnv?: k8s.types.input.core.v1.EnvVar[];
 }
 
 /** The non-secret settings of an agent (its ConfigMap), as a pure function. */
@@ -87,6 +89,7 @@ export class Agent extends pulumi.ComponentResource {
         const env: k8s.types.input.core.v1.EnvVar[] = [
             ...configMapEnv(cm.metadata.name, settings),
             secretEnv("OPENAI_API_KEY", args.apiKey.name, args.apiKey.key),
+            ...(args.dataStoreEnv ?? []),
         ];
         if (args.mcpServers.length > 0) {
             if (!args.mcpCredentials) throw new Error(`agent ${s.name}: MCP credentials are required for its MCP servers`);

@@ -17,6 +17,7 @@ import { DATA_STORE_UIDS, MONGODB_PORT, MongoDbSpec } from "../stacks/dataStores
 import type { LevelProfile } from "../stacks/levels";
 import type { Namespaces } from "../stacks/resolve";
 import {
+    CLIENTS_ANNOTATION,
     DATA_STORE_LABEL,
     DATA_STORE_ZONE,
     DataStoreClient,
@@ -28,8 +29,9 @@ import {
     createClientObjects,
     dataStoreFlows,
     dataStoreLabels,
-    dataStoreTransformation,
+    dataStoreNetwork,
     secretKeyEnv,
+    supervisedStartScript,
     volumeClaimTemplates,
 } from "./dataStore";
 import { configMapEnv, secretEnv } from "./env";
@@ -58,6 +60,8 @@ export interface MongoDbArgs {
     readonly namespaces: Namespaces;
     /** The declared clients (agents). */
     readonly clients: readonly MongoDbClient[];
+    /** Resources the server workload waits for (e.g. the network policies). Default none. */
+    readonly dependsOn?: pulumi.Resource[];
 }
 
 /** The database of a client. */
@@ -82,9 +86,8 @@ export function mongoMembers(namespace: string, replicas: number): string[] {
  * only pod 0 creates the root user on an empty volume (the entrypoint's init), the others start
  * empty and receive users and data from the primary by replication.
  */
-export const MONGODB_START_SCRIPT = `#!/bin/bash
-set -euo pipefail
-if [ "\${HOSTNAME##*-}" = "0" ]; then
+export const MONGODB_START_SCRIPT = supervisedStartScript({
+    prelude: `if [ "\${HOSTNAME##*-}" = "0" ]; then
   (
     for attempt in $(seq 1 720); do
       if mongosh --nodb --quiet /scripts/bootstrap.js; then echo "bootstrap: done"; exit 0; fi
@@ -94,9 +97,10 @@ if [ "\${HOSTNAME##*-}" = "0" ]; then
   ) &
 else
   unset MONGO_INITDB_ROOT_USERNAME MONGO_INITDB_ROOT_PASSWORD
-fi
-exec docker-entrypoint.sh mongod --replSet "$MONGODB_REPLICA_SET" --keyFile ${KEYFILE_PATH} --bind_ip_all --port ${MONGODB_PORT}
-`;
+fi`,
+    start: `docker-entrypoint.sh mongod --replSet "$MONGODB_REPLICA_SET" --keyFile ${KEYFILE_PATH} --bind_ip_all --port ${MONGODB_PORT}`,
+    stopSignal: "TERM",
+});
 
 /**
  * The bootstrap (mongosh, on pod 0, at every start; idempotent): initiate the replica set on a fresh
@@ -132,7 +136,8 @@ function run() {
     return false;
   }
   if (!hello.primary) { print("bootstrap: no primary yet"); return false; }
-  const primary = admin(hello.primary, true);
+  // Loopback when this member is the primary (no network policy in the way, even for a single member).
+  const primary = hello.isWritablePrimary ? local : admin(hello.primary, true);
   for (const c of CONFIG.clients) {
     const pwd = process.env[c.passwordEnv];
     if (!pwd) throw new Error("the environment has no " + c.passwordEnv);
@@ -172,7 +177,7 @@ export class MongoDb extends pulumi.ComponentResource {
         const env = new Map<string, EnvVar[]>();
 
         if (s.mode === "external") {
-            this.clientPorts = [s.port];
+            this.clientPorts = dataStoreNetwork("mongodb", s).clientPorts;
             for (const c of args.clients) {
                 const objs = createClientObjects({
                     store: "mongodb", instance, client: c, logicalName: name, parent: this, protect: s.protect,
@@ -194,7 +199,8 @@ export class MongoDb extends pulumi.ComponentResource {
 
         const nsName = args.namespaces[DATA_STORE_ZONE.mongodb];
         const host = serviceHost(instance, nsName);
-        this.clientPorts = [MONGODB_PORT];
+        const network = dataStoreNetwork("mongodb", s);
+        this.clientPorts = network.clientPorts;
 
         // Passwords: the root user (generated or the user's Secret) and one per client (always generated).
         const passwords = new Map(args.clients.map((c) => [c.name, pulumi.secret(new random.RandomPassword(`${name}-client-${c.name}-password`, { length: 32, special: false }, child).result)]));
@@ -246,17 +252,18 @@ export class MongoDb extends pulumi.ComponentResource {
             component: "mongodb",
             instance,
             namespace: args.namespace,
+            extraLabels: { [DATA_STORE_LABEL]: "true" },
+            workloadAnnotations: { [CLIENTS_ANNOTATION]: clientsAnnotation(args.clients) },
             profile: args.profile,
             replicas: { fixed: s.replicas },
             uid: DATA_STORE_UIDS.mongodb,
-            podLabels: { [DATA_STORE_LABEL]: "true" },
             configChecksum: checksum({ settings, start: MONGODB_START_SCRIPT, bootstrap }),
             antiAffinity: s.antiAffinity,
             antiAffinityWeight: s.antiAffinityWeight,
             pdbMinAvailable: s.pdbMinAvailable,
             terminationGracePeriodSeconds: 60,
             statefulSet: { podManagementPolicy: "OrderedReady", volumeClaimTemplates: volumeClaimTemplates("mongodb", instance, s.storage) },
-            childOptions: { protect: s.protect },
+            childOptions: { protect: s.protect, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) },
             volumes: [
                 { name: "keyfile-secret", secret: { secretName: keySecret.metadata.name, defaultMode: 0o440 } },
                 { name: "keyfile", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
@@ -302,7 +309,6 @@ export class MongoDb extends pulumi.ComponentResource {
         }, {
             parent: this,
             protect: s.protect,
-            transformations: [dataStoreTransformation({ selector, clients: clientsAnnotation(args.clients), antiAffinity: s.antiAffinity, antiAffinityWeight: s.antiAffinityWeight })],
         });
 
         for (const c of args.clients) {
@@ -322,7 +328,7 @@ export class MongoDb extends pulumi.ComponentResource {
 
         this.flows = dataStoreFlows({
             store: "mongodb", mode: "in-cluster", clients: args.clients, clientPorts: this.clientPorts,
-            server: { namespace: nsName, podLabels: selector, peerPorts: s.replicas > 1 ? [MONGODB_PORT] : [] },
+            server: { namespace: nsName, podLabels: selector, peerPorts: network.peerPorts },
         });
         this.env = env;
         this.registerOutputs({ serviceName: workload.serviceName });

@@ -1,28 +1,32 @@
 /**
  * The platform: creates the trust-zone namespaces and composes every component from one resolved
- * platform spec. Order matters only where Kubernetes needs it: namespaces first, the injection webhook
- * before the workloads it must mutate, the database before Keycloak.
+ * platform spec. Order matters only where Kubernetes needs it: namespaces first, then the network
+ * policies, the injection webhook before the workloads it must mutate, the database before Keycloak.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { extAuthzAllowedHosts, flowTable } from "../stacks/flows";
+import { DATA_STORE_ZONE } from "../stacks/dataStores";
+import { DataStoreClientRef, dataStoreClients, extAuthzAllowedHosts, flowTable } from "../stacks/flows";
 import { Namespaces, PlatformSpec } from "../stacks/resolve";
 import { SecretRef } from "../stacks/schema";
 import { Agent, McpCredentials } from "./agent";
-import { secretEnv } from "./env";
 import { EnvoyInjector } from "./envoyInjector";
 import { envoyBootstrap, envoySidecarContainer } from "./envoySidecar";
 import { ExtAuth } from "./extauth";
 import { Gateway } from "./gateway";
 import { Keycloak } from "./keycloak";
 import { McpServer } from "./mcpServer";
+import { MongoDb } from "./mongodb";
+import { PostgreSql } from "./postgresql";
+import { Qdrant } from "./qdrant";
 import { mintHs256Token } from "./mcpAuth";
 import { PlatformNamespaces } from "./namespaces";
 import { INSTANCES, agentInstance, keycloakIssuer, keycloakTokenUrl, serviceHost } from "./names";
 import { GATEWAY_CLIENT_ID, realmRepresentation } from "./realm";
 import { NetworkPolicies } from "./networkPolicies";
 import { Sandbox } from "./sandbox";
+import { selectorLabels } from "./workload";
 
 /** Secret (in the agents namespace) holding the platform LLM API key when it comes from config. */
 export const LLM_SECRET: SecretRef = { name: "llm-api-key", key: "api-key" };
@@ -77,6 +81,19 @@ export class Platform extends pulumi.ComponentResource {
             }, { parent: this });
         }
 
+        // Data stores, with their declared clients from the flow table's single definition.
+        const clients = dataStoreClients(spec);
+        const clientArgs = (c: DataStoreClientRef) => ({ name: c.instance, namespace: nsOf(c.zone), namespaceName: names[c.zone], podLabels: selectorLabels(c.component, c.instance) });
+        const storeArgs = { profile, namespaces: names, dependsOn: [netpols] };
+        const qdrant = new Qdrant(`${name}-qdrant`, { ...storeArgs, spec: spec.dataStores.qdrant, namespace: nsOf(DATA_STORE_ZONE.qdrant), clients: clients.qdrant.map(clientArgs) }, { parent: this });
+        const mongodb = new MongoDb(`${name}-mongodb`, { ...storeArgs, spec: spec.dataStores.mongodb, namespace: nsOf(DATA_STORE_ZONE.mongodb), clients: clients.mongodb.map(clientArgs) }, { parent: this });
+        const postgresql = new PostgreSql(`${name}-postgresql`, {
+            ...storeArgs,
+            spec: spec.dataStores.postgresql,
+            namespace: nsOf(DATA_STORE_ZONE.postgresql),
+            clients: clients.postgresql.map((c) => ({ ...clientArgs(c), database: "keycloak", user: "keycloak", envStyle: "keycloak" as const })),
+        }, { parent: this });
+
         new Sandbox(`${name}-sandbox`, { ...common, spec: spec.sandbox, namespace: nsOf("sandbox"), dependsOn: [netpols] }, { parent: this });
 
         const servers = new Map(spec.mcpServers.map((m) => [m.name, {
@@ -110,6 +127,7 @@ export class Platform extends pulumi.ComponentResource {
                 apiKey: a.apiKey.kind === "secretRef" ? a.apiKey.ref : LLM_SECRET,
                 mcpCredentials: { tokens, ...(oidc ? { oidc } : {}) },
                 sandboxPort: spec.sandbox.port,
+                dataStoreEnv: [...qdrant.clientEnv(agentInstance(a.name)), ...mongodb.clientEnv(agentInstance(a.name))],
             }, { parent: this });
         }
 
@@ -136,12 +154,9 @@ export class Platform extends pulumi.ComponentResource {
             profile,
             namespace: nsOf("identity"),
             realmJson: pulumi.secret(realmJson),
-            databaseEnv: [
-                secretEnv("KC_DB_URL", "postgresql-keycloak", "jdbc-url"),
-                secretEnv("KC_DB_USERNAME", "postgresql-keycloak", "username"),
-                secretEnv("KC_DB_PASSWORD", "postgresql-keycloak", "password"),
-            ],
+            databaseEnv: postgresql.clientEnv(INSTANCES.keycloak),
             exposure: spec.gateway,
+            dependsOn: [postgresql, netpols],
         }, { parent: this });
 
         this.url = gateway.url;

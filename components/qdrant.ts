@@ -15,6 +15,7 @@ import { DATA_STORE_UIDS, QDRANT_PORTS, QdrantSpec } from "../stacks/dataStores"
 import type { LevelProfile } from "../stacks/levels";
 import type { Namespaces } from "../stacks/resolve";
 import {
+    CLIENTS_ANNOTATION,
     DATA_STORE_LABEL,
     DATA_STORE_ZONE,
     DataStoreClient,
@@ -26,7 +27,7 @@ import {
     createClientObjects,
     dataStoreFlows,
     dataStoreLabels,
-    dataStoreTransformation,
+    dataStoreNetwork,
     secretKeyEnv,
     volumeClaimTemplates,
 } from "./dataStore";
@@ -57,6 +58,8 @@ export interface QdrantArgs {
     readonly namespaces: Namespaces;
     /** The declared clients (agents). */
     readonly clients: readonly QdrantClient[];
+    /** Resources the server workload waits for (e.g. the network policies). Default none. */
+    readonly dependsOn?: pulumi.Resource[];
 }
 
 /**
@@ -68,10 +71,16 @@ export function qdrantSettings(clusterMode: boolean): Record<string, string> {
         QDRANT__SERVICE__HTTP_PORT: String(QDRANT_PORTS.http),
         QDRANT__SERVICE__GRPC_PORT: String(QDRANT_PORTS.grpc),
         QDRANT__SERVICE__ENABLE_STATIC_CONTENT: "false",
+        // No browser ever talks to the store directly.
+        QDRANT__SERVICE__ENABLE_CORS: "false",
         QDRANT__CLUSTER__ENABLED: String(clusterMode),
+        // In cluster mode new collections keep two copies of every shard, so losing a peer loses no data.
+        ...(clusterMode ? { QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR: "2" } : {}),
         QDRANT__CLUSTER__P2P__PORT: String(QDRANT_PORTS.p2p),
         QDRANT__STORAGE__STORAGE_PATH: "/qdrant/storage",
-        QDRANT__STORAGE__SNAPSHOTS_PATH: "/qdrant/snapshots",
+        // On the volume, beside the data: kubelet-created subPath directories belong to root and would
+        // not be writable for uid 1000, and an emptyDir would lose snapshots with the pod.
+        QDRANT__STORAGE__SNAPSHOTS_PATH: "/qdrant/storage/snapshots",
         QDRANT__TELEMETRY_DISABLED: "true",
         QDRANT_INIT_FILE_PATH: "/qdrant/init/.qdrant-initialized",
     };
@@ -114,7 +123,7 @@ export class Qdrant extends pulumi.ComponentResource {
 
         if (s.mode === "external") {
             this.url = `${s.tls ? "https" : "http"}://${s.host}:${s.port}`;
-            this.clientPorts = [s.port];
+            this.clientPorts = dataStoreNetwork("qdrant", s).clientPorts;
             for (const c of args.clients) {
                 const objs = createClientObjects({
                     store: "qdrant", instance, client: c, logicalName: name, parent: this, protect: s.protect,
@@ -137,7 +146,8 @@ export class Qdrant extends pulumi.ComponentResource {
 
         const nsName = args.namespaces[DATA_STORE_ZONE.qdrant];
         this.url = `http://${serviceHost(instance, nsName)}:${QDRANT_PORTS.http}`;
-        this.clientPorts = [QDRANT_PORTS.http, QDRANT_PORTS.grpc];
+        const network = dataStoreNetwork("qdrant", s);
+        this.clientPorts = network.clientPorts;
 
         // API keys: generated (kept in a Secret the program owns) or the user's Secret by reference.
         let keysSecret: pulumi.Input<string>;
@@ -176,10 +186,11 @@ export class Qdrant extends pulumi.ComponentResource {
             component: "qdrant",
             instance,
             namespace: args.namespace,
+            extraLabels: { [DATA_STORE_LABEL]: "true" },
+            workloadAnnotations: { [CLIENTS_ANNOTATION]: clientsAnnotation(args.clients) },
             profile: args.profile,
             replicas: { fixed: s.replicas },
             uid: DATA_STORE_UIDS.qdrant,
-            podLabels: { [DATA_STORE_LABEL]: "true" },
             configChecksum: checksum({ settings, script }),
             antiAffinity: s.antiAffinity,
             antiAffinityWeight: s.antiAffinityWeight,
@@ -192,7 +203,7 @@ export class Qdrant extends pulumi.ComponentResource {
                 { name: "http", port: QDRANT_PORTS.http },
                 { name: "grpc", port: QDRANT_PORTS.grpc },
             ],
-            childOptions: { protect: s.protect },
+            childOptions: { protect: s.protect, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) },
             containers: [{
                 name: "qdrant",
                 image: s.image,
@@ -209,15 +220,11 @@ export class Qdrant extends pulumi.ComponentResource {
                 writablePaths: [
                     { name: "init", path: "/qdrant/init", sizeLimit: "1Mi" },
                 ],
-                volumeMounts: [
-                    { name: "data", mountPath: "/qdrant/storage", subPath: "storage" },
-                    { name: "data", mountPath: "/qdrant/snapshots", subPath: "snapshots" },
-                ],
+                volumeMounts: [{ name: "data", mountPath: "/qdrant/storage" }],
             }],
         }, {
             parent: this,
             protect: s.protect,
-            transformations: [dataStoreTransformation({ selector, clients: clientsAnnotation(args.clients), antiAffinity: s.antiAffinity, antiAffinityWeight: s.antiAffinityWeight })],
         });
 
         for (const c of args.clients) {
@@ -246,7 +253,7 @@ export class Qdrant extends pulumi.ComponentResource {
 
         this.flows = dataStoreFlows({
             store: "qdrant", mode: "in-cluster", clients: args.clients, clientPorts: this.clientPorts,
-            server: { namespace: nsName, podLabels: selector, peerPorts: s.clusterMode ? [QDRANT_PORTS.p2p] : [] },
+            server: { namespace: nsName, podLabels: selector, peerPorts: network.peerPorts },
         });
         this.env = env;
         this.registerOutputs({ url: this.url, serviceName: workload.serviceName });

@@ -252,6 +252,10 @@ export interface HardenedWorkloadArgs {
     readonly servicePorts?: ReadonlyArray<{ readonly name: string; readonly port: number; readonly targetPort?: string | number; readonly protocol?: "TCP" | "UDP" }>;
     /** Extra pod labels (e.g. `sidecar: envoy`). Default none. */
     readonly podLabels?: Record<string, string>;
+    /** Extra labels on every object and on the pod template (e.g. `agentstack.io/data-store`). Default none. */
+    readonly extraLabels?: Record<string, string>;
+    /** Annotations on the Deployment / StatefulSet itself (e.g. a data store's declared clients). Default none. */
+    readonly workloadAnnotations?: Record<string, string>;
     /** Configuration whose change must roll the pods (hashed into the checksum annotation). Default none. */
     readonly configChecksum?: pulumi.Input<string>;
     /** Anti-affinity override (e.g. MongoDB's hard rule). Default the level's rule for multi-replica workloads. */
@@ -306,9 +310,10 @@ export class HardenedWorkload extends pulumi.ComponentResource {
     constructor(name: string, args: HardenedWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:workload:HardenedWorkload", name, {}, opts);
         const child: pulumi.CustomResourceOptions = { parent: this, ...args.childOptions };
-        const labels = recommendedLabels(args.component, args.instance);
+        const labels = { ...recommendedLabels(args.component, args.instance), ...(args.extraLabels ?? {}) };
         this.selector = selectorLabels(args.component, args.instance);
         const meta = { name: args.instance, namespace: args.namespace, labels };
+        const workloadMeta = args.workloadAnnotations ? { ...meta, annotations: args.workloadAnnotations } : meta;
 
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta, automountServiceAccountToken: false }, child);
 
@@ -346,7 +351,7 @@ export class HardenedWorkload extends pulumi.ComponentResource {
             kind = "StatefulSet";
             const headless = `${args.instance}-headless`;
             this.workload = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
-                metadata: meta,
+                metadata: workloadMeta,
                 spec: {
                     ...replicas,
                     serviceName: headless,
@@ -361,7 +366,7 @@ export class HardenedWorkload extends pulumi.ComponentResource {
         } else {
             kind = "Deployment";
             this.workload = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-                metadata: meta,
+                metadata: workloadMeta,
                 spec: {
                     ...replicas,
                     selector: { matchLabels: this.selector },

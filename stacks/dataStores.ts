@@ -460,3 +460,26 @@ export function resolveDataStores(cfg: DataStoresConfig, profile: LevelProfile, 
         postgresql: resolvePostgres(cfg.postgresql, profile, cluster, add),
     };
 }
+
+/** The trust zone (namespace) each in-cluster store lives in. */
+export const DATA_STORE_ZONE: Readonly<Record<DataStoreKind, "data" | "identity">> = { qdrant: "data", mongodb: "data", postgresql: "identity" };
+
+/**
+ * The network facts of a store, straight from its resolved spec (for the flow table, which is built
+ * from the PlatformSpec before any component exists): the ports clients use, the ports the server
+ * pods use among themselves (none for a single pod), and for external mode the address.
+ */
+export function dataStoreNetwork(
+    store: DataStoreKind,
+    spec: QdrantSpec | MongoDbSpec | PostgreSqlSpec,
+): { readonly clientPorts: number[]; readonly peerPorts: number[]; readonly external?: { readonly host: string; readonly cidrs: readonly string[]; readonly port: number } } {
+    if (spec.mode === "external") return { clientPorts: [spec.port], peerPorts: [], external: { host: spec.host, cidrs: spec.egressCidrs, port: spec.port } };
+    switch (store) {
+        case "qdrant":
+            return { clientPorts: [QDRANT_PORTS.http, QDRANT_PORTS.grpc], peerPorts: (spec as QdrantSpec & { clusterMode: boolean }).clusterMode ? [QDRANT_PORTS.p2p] : [] };
+        case "mongodb":
+            return { clientPorts: [MONGODB_PORT], peerPorts: spec.replicas > 1 ? [MONGODB_PORT] : [] };
+        case "postgresql":
+            return { clientPorts: [POSTGRESQL_PORT], peerPorts: [] };
+    }
+}

@@ -4,6 +4,7 @@
  * data and the connectivity tests all read it, so one change here moves all of them.
  */
 import { agentInstance, INSTANCES, mcpInstance } from "../components/names";
+import { DATA_STORES, DATA_STORE_ZONE, DataStoreKind, dataStoreNetwork } from "./dataStores";
 import { Namespaces, PlatformSpec } from "./resolve";
 
 /** A port of a flow. */
@@ -60,6 +61,49 @@ export const KEYCLOAK_JGROUPS_PORTS = [7800, 57800];
 /** Zones whose pods carry the Envoy sidecar. */
 const INJECTED: readonly (keyof Namespaces)[] = ["gateway", "agents", "mcp"];
 
+/** A declared client of a data store: pods of one component instance. */
+export interface DataStoreClientRef {
+    readonly zone: keyof Namespaces;
+    readonly component: string;
+    readonly instance: string;
+}
+
+/** The declared clients of each data store: agents use Qdrant and MongoDB; Keycloak uses PostgreSQL. */
+export function dataStoreClients(spec: PlatformSpec): Readonly<Record<DataStoreKind, readonly DataStoreClientRef[]>> {
+    const agents = spec.agents.map((a) => ({ zone: "agents" as const, component: "agent", instance: agentInstance(a.name) }));
+    return { qdrant: agents, mongodb: agents, postgresql: [{ zone: "identity", component: "keycloak", instance: INSTANCES.keycloak }] };
+}
+
+/** The flows of the data stores: declared clients to the store (or its external address), peers among its pods. */
+function dataStoreFlowsOf(spec: PlatformSpec): Flow[] {
+    const flows: Flow[] = [];
+    const clients = dataStoreClients(spec);
+    for (const store of DATA_STORES) {
+        const s = spec.dataStores[store];
+        const net = dataStoreNetwork(store, s);
+        const server = instancePods(DATA_STORE_ZONE[store], store, INSTANCES[store]);
+        for (const c of clients[store]) {
+            const client = instancePods(c.zone, c.component, c.instance);
+            if (net.external) {
+                if (net.external.cidrs.length === 0) continue;
+                flows.push({
+                    id: `${c.instance}-to-${store}-external`,
+                    from: client,
+                    to: { kind: "cidrs", cidrs: net.external.cidrs, name: `${store}-external`, host: net.external.host },
+                    ports: tcp(net.external.port),
+                    purpose: `${store}'s declared clients → its external address`,
+                });
+            } else {
+                flows.push({ id: `${c.instance}-to-${store}`, from: client, to: server, ports: tcp(...net.clientPorts), purpose: `${store}'s declared clients → ${store}` });
+            }
+        }
+        if (net.peerPorts.length > 0) {
+            flows.push({ id: `${store}-peers`, from: server, to: server, ports: tcp(...net.peerPorts), purpose: `${store} ↔ ${store} (replication / cluster)` });
+        }
+    }
+    return flows;
+}
+
 /** Every flow of a platform at levels 2 and 3 (level 1 generates only the sandbox's own isolation). */
 export function flowTable(spec: PlatformSpec): Flow[] {
     const flows: Flow[] = [];
@@ -105,6 +149,8 @@ export function flowTable(spec: PlatformSpec): Flow[] {
             purpose: "mcp-server → the external addresses its config lists",
         }));
     }
+
+    flows.push(...dataStoreFlowsOf(spec));
 
     if (spec.keycloak.clustering) {
         add({ id: "keycloak-peers", from: keycloak, to: keycloak, ports: tcp(...KEYCLOAK_JGROUPS_PORTS), purpose: "keycloak ↔ keycloak (JGroups)" });

@@ -4,6 +4,7 @@
  * break the level's guarantees or an invariant rejected. Pure: no Pulumi runtime needed.
  */
 import { ConfigError, ConfigIssue, CONFIG_NAMESPACE, configKey } from "./errors";
+import { DataStoresSpec, resolveDataStores } from "./dataStores";
 import { KeycloakSpec, ZeroTrustSpec, resolveKeycloak, resolveZeroTrust } from "./identity";
 import { LevelProfile, SecurityLevel, levelProfile } from "./levels";
 import {
@@ -107,6 +108,7 @@ export interface PlatformSpec {
     readonly zeroTrust: ZeroTrustSpec;
     readonly keycloak: KeycloakSpec;
     readonly network: StackConfig["network"];
+    readonly dataStores: DataStoresSpec;
 }
 
 /** Default requests/limits per workload (REQUIREMENTS: agents 100m/256Mi, 500m/512Mi). */
@@ -292,7 +294,19 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
 
     const zeroTrust = resolveZeroTrust(cfg.zeroTrust, profile, add);
     const keycloak = resolveKeycloak(cfg.keycloak, profile, gateway.hostname, add);
-    checkHardAntiAffinity(profile, cfg.cluster, add);
+    const dataStores = resolveDataStores({ qdrant: cfg.qdrant, mongodb: cfg.mongodb, postgresql: cfg.postgresql }, profile, cfg.cluster, add);
+    checkHardAntiAffinity(
+        [
+            { key: ["zeroTrust", "injectorReplicas"], name: "envoy-injector", replicas: zeroTrust.injector.replicas, antiAffinity: zeroTrust.injector.antiAffinity },
+            ...(["qdrant", "mongodb", "postgresql"] as const).flatMap((k) => {
+                const d = dataStores[k];
+                return d.mode === "in-cluster" ? [{ key: [k, "replicas"], name: k, replicas: d.replicas, antiAffinity: d.antiAffinity }] : [];
+            }),
+        ],
+        profile.level,
+        cfg.cluster,
+        add,
+    );
 
     const p = cfg.namespacePrefix;
     return {
@@ -317,20 +331,22 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         zeroTrust,
         keycloak,
         network: cfg.network,
+        dataStores,
     };
 }
 
 /** Hard (required) anti-affinity schedules one pod per node: it needs at least as many nodes as replicas. */
-function checkHardAntiAffinity(profile: LevelProfile, cluster: ClusterConfig, add: (path: (string | number)[], message: string) => void): void {
-    const hard = Object.entries(profile).filter(
-        (e): e is [string, { replicas: number; antiAffinity: string }] =>
-            typeof e[1] === "object" && e[1] !== null && (e[1] as { antiAffinity?: string }).antiAffinity === "required",
-    );
-    for (const [name, w] of hard) {
-        if (cluster.schedulableNodes < w.replicas) {
+function checkHardAntiAffinity(
+    workloads: ReadonlyArray<{ key: string[]; name: string; replicas: number; antiAffinity: string }>,
+    level: number,
+    cluster: ClusterConfig,
+    add: (path: (string | number)[], message: string) => void,
+): void {
+    for (const w of workloads) {
+        if (w.antiAffinity === "required" && cluster.schedulableNodes < w.replicas) {
             add(
                 ["cluster", "schedulableNodes"],
-                `is ${cluster.schedulableNodes}, but at level ${profile.level} ${name} runs ${w.replicas} replicas with required anti-affinity (one per node): pods would stay Pending. Set it to the real number of schedulable nodes (at least ${w.replicas})`,
+                `is ${cluster.schedulableNodes}, but at level ${level} ${w.name} runs ${w.replicas} replicas with required anti-affinity (one per node; set by agentstack:${w.key.join(".")} and the level): pods would stay Pending. Set it to the real number of schedulable nodes (at least ${w.replicas})`,
             );
             return;
         }

@@ -5,6 +5,7 @@
  * structured config) never passes silently. Level-dependent rules live in `resolve.ts`, not here.
  */
 import { z } from "zod";
+import { mongodbConfig, postgresqlConfig, qdrantConfig } from "./dataStores";
 
 /** A DNS-1123 label (Kubernetes names of Services, Namespaces, ...). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -270,6 +271,9 @@ export const stackConfigSchema = z.strictObject({
     sandbox: sandboxConfig.default(sandboxConfig.parse({})),
     zeroTrust: zeroTrustConfig.default(zeroTrustConfig.parse({})),
     network: networkConfig.default({ defaultDenyAtLevel1: false }),
+    qdrant: qdrantConfig,
+    mongodb: mongodbConfig,
+    postgresql: postgresqlConfig,
     keycloak: keycloakConfig.default(keycloakConfig.parse({})),
 });
 

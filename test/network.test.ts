@@ -112,6 +112,17 @@ describe.each([2, 3])("level %i", (level) => {
         expect(c("kube-apiserver", "agentstack-system/envoy-injector[Deployment]")).toBe("TCP 8443");
         expect(c("agentstack-gateway/gateway[Deployment]", "agentstack-system/extauth[Deployment]")).toBe("TCP 9191");
         expect(c(keycloak, "agentstack-system/extauth[Deployment]")).toBe("No Connections");
+        // Data stores: only the declared clients, only on the store's ports.
+        const qdrant = "agentstack-data/qdrant[StatefulSet]";
+        const mongodb = "agentstack-data/mongodb[StatefulSet]";
+        const postgresql = "agentstack-identity/postgresql[StatefulSet]";
+        for (const w of model.workloads.map((x) => x.name)) {
+            const isAgent = w.startsWith("agentstack-agents/agent-");
+            if (w !== qdrant) expect(c(w, qdrant), `${w} -> qdrant`).toBe(isAgent ? "TCP 6333,6334" : "No Connections");
+            if (w !== mongodb) expect(c(w, mongodb), `${w} -> mongodb`).toBe(isAgent ? "TCP 27017" : "No Connections");
+            if (w !== postgresql) expect(c(w, postgresql), `${w} -> postgresql`).toBe(w === keycloak ? "TCP 5432" : "No Connections");
+        }
+        expect(c("internet", postgresql)).toBe("No Connections");
     });
 
     it("passes the strict offline Kubernetes check", () => {

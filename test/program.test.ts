@@ -29,6 +29,16 @@ describe("the harness", () => {
         const atRoot = runs["dev"]!.resources.filter((r) => r.parent === stackUrn).map((r) => r.type);
         expect(atRoot).toEqual(["agentstack:platform:Platform"]);
     });
+
+    it("records URNs as the engine makes them: every parent and dependency resolves", () => {
+        const urns = new Set(runs["prod"]!.resources.map((r) => r.urn));
+        expect(urns.size).toBe(runs["prod"]!.resources.length);
+        for (const r of runs["prod"]!.resources) {
+            if (r.parent) expect(urns.has(r.parent), `${r.urn} parent`).toBe(true);
+            for (const d of r.options.dependsOn) expect(urns.has(d), `${r.urn} dependsOn ${d}`).toBe(true);
+        }
+        expect(urns).toContain("urn:pulumi:prod::agentstack::agentstack:platform:Platform$agentstack:agent:Agent$agentstack:workload:HardenedWorkload$kubernetes:apps/v1:Deployment::agentstack-agent-coder-workload-deployment");
+    });
 });
 
 describe("dev (level 1)", () => {
@@ -46,7 +56,11 @@ describe("dev (level 1)", () => {
         const m = runs["dev"]!.manifests;
         expect(ofKind(m, "PodDisruptionBudget")).toEqual([]);
         for (const w of workloadsOf(m)) {
-            expect(w["spec"]["template"]["spec"]["affinity"], w["metadata"]["name"]).toBeUndefined();
+            const affinity = w["spec"]["template"]["spec"]["affinity"];
+            if (w["metadata"]["name"] === "mongodb") {
+                // The table gives MongoDB soft anti-affinity at every level below 3: preferred, weight 1.
+                expect(affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight).toBe(1);
+            } else expect(affinity, w["metadata"]["name"]).toBeUndefined();
             const hpa = m.find((o) => o["kind"] === "HorizontalPodAutoscaler" && o["spec"]["scaleTargetRef"]["name"] === w["metadata"]["name"]);
             expect(hpa ? hpa["spec"]["minReplicas"] : w["spec"]["replicas"], w["metadata"]["name"]).toBe(1);
         }

@@ -95,7 +95,7 @@ describe("synth", () => {
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         const dirs = fs.readdirSync(path.join(out, "manifests")).sort();
-        expect(dirs).toEqual(["_cluster", "agentstack-agents", "agentstack-gateway", "agentstack-identity", "agentstack-mcp", "agentstack-sandbox", "agentstack-system"]);
+        expect(dirs).toEqual(["_cluster", "agentstack-agents", "agentstack-data", "agentstack-gateway", "agentstack-identity", "agentstack-mcp", "agentstack-sandbox", "agentstack-system"]);
         expect(fs.readdirSync(out).sort()).toEqual(["connectivity.json", "connectivity.md", "manifests", "resources.json"]);
         const conn = JSON.parse(fs.readFileSync(path.join(out, "connectivity.json"), "utf8"));
         expect(conn).toContainEqual({ src: "agentstack-agents/agent-support[Deployment]", dst: "agentstack-sandbox/sandbox[Deployment]", conn: "TCP 8080" });

@@ -160,12 +160,20 @@ export class RecordingMonitor extends MockMonitor {
         this.stack = stack;
     }
 
+    /** Mock URN (the mock engine qualifies a type with its parent's last type only) → the real engine's URN. */
+    private readonly realUrns = new Map<string, string>();
+
     override async registerResource(req: unknown, callback: (err: unknown, res: unknown) => void): Promise<void> {
         const r = req as RegisterRequest;
-        const parent = r.getParent();
-        const parentType = parent ? parent.split("::")[2] : "";
         const type = r.getType();
-        const urn = `urn:pulumi:${this.stack}::${this.project}::${parentType ? `${parentType}$` : ""}${type}::${r.getName()}`;
+        const mockParent = r.getParent();
+        // The real engine qualifies a type with the whole chain of ancestor types, the root stack's excepted.
+        const parent = mockParent ? this.realUrns.get(mockParent) ?? mockParent : undefined;
+        const parentQualified = parent ? parent.split("::")[2]! : "";
+        const qualified = parentQualified && parentQualified !== "pulumi:pulumi:Stack" ? `${parentQualified}$${type}` : type;
+        const urn = `urn:pulumi:${this.stack}::${this.project}::${qualified}::${r.getName()}`;
+        const mockQualified = mockParent ? `${mockParent.split("::")[2]!.split("$").pop()}$${type}` : type;
+        this.realUrns.set(`urn:pulumi:${this.stack}::${this.project}::${mockQualified}::${r.getName()}`, urn);
         this.recorded.push({
             type,
             name: r.getName(),
@@ -175,7 +183,7 @@ export class RecordingMonitor extends MockMonitor {
             inputs: fromWire(r.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
             options: {
                 protect: r.getProtect() === true,
-                dependsOn: [...r.getDependenciesList()].sort(),
+                dependsOn: r.getDependenciesList().map((u) => this.realUrns.get(u) ?? u).sort(),
                 retainOnDelete: r.getRetainondelete() === true,
                 deleteBeforeReplace: r.getDeletebeforereplace() === true,
                 ignoreChanges: [...r.getIgnorechangesList()],
