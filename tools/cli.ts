@@ -32,8 +32,17 @@ export function classifyError(e: unknown): { code: number; message: string } {
     return { code: 1, message };
 }
 
+/** A reader that stops early (`| head`) closes the pipe: that ends the output, it is not an error. */
+export function quietOnClosedPipe(): void {
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+        throw e;
+    });
+}
+
 /** Runs a CLI main function with the exit-code contract. */
 export function runCli(name: string, main: (argv: string[]) => Promise<number>): void {
+    quietOnClosedPipe();
     main(process.argv.slice(2)).then(
         (code) => { process.exitCode = code; },
         (e: unknown) => {

@@ -18,6 +18,7 @@ import {
     virtualPeers,
     type VirtualPeerOptions,
 } from "./connectivity/index";
+import { quietOnClosedPipe } from "./cli";
 
 const USAGE = `usage: connectivity --manifests <dir|file> [--format text|json|md]
        [--outside-namespace <ns>] [--kube-dns] [--kube-dns-namespace <ns>] [--kube-dns-labels k=v,...]
@@ -194,5 +195,6 @@ export function main(argv: readonly string[], io: CliIo = defaultIo): number {
 }
 
 if (typeof require !== "undefined" && typeof module !== "undefined" && require.main === module) {
+    quietOnClosedPipe();
     process.exitCode = main(process.argv.slice(2));
 }

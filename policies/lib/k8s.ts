@@ -1,0 +1,315 @@
+/**
+ * Kubernetes objects as the policies see them: the Pulumi type token parsed into group/version/kind,
+ * the properties materialized (unknowns marked), identity for messages and exemptions, the pod
+ * template of every workload kind, and every container of it — init, main, ephemeral — plus the
+ * Envoy sidecar the injector adds, described by the sidecar-template ConfigMap.
+ *
+ * Pure: no side effects at import.
+ */
+import YAML from "yaml";
+import { Seg, Unverifiable, at, isUnknown, list, materialize, peek, rec, str, strMap } from "./values";
+
+/** Label of the ConfigMap that describes the injected sidecar (data keys `sidecar.yaml`, `envoy.yaml`). */
+export const SIDECAR_TEMPLATE_LABEL = "agentstack.io/sidecar-template";
+/** Data key of the sidecar container (YAML of one Container). */
+export const SIDECAR_KEY = "sidecar.yaml";
+/** Data key of the Envoy bootstrap. */
+export const ENVOY_BOOTSTRAP_KEY = "envoy.yaml";
+/** Label of data-store workloads, and their declared-clients annotation. */
+export const DATA_STORE_LABEL = "agentstack.io/data-store";
+export const CLIENTS_ANNOTATION = "agentstack.io/clients";
+/** Label naming a namespace's trust zone, and the injection label. */
+export const ZONE_LABEL = "agentstack.io/zone";
+export const INJECTION_LABEL = "agentstack.io/envoy-injection";
+/** Pod label of workloads that get the Envoy sidecar. */
+export const SIDECAR_POD_LABEL = { key: "sidecar", value: "envoy" } as const;
+/** Annotation of self-signed certificate Secrets. */
+export const CERT_SOURCE_ANNOTATION = "agentstack.io/certificate-source";
+
+/** A parsed `kubernetes:<group>/<version>:<Kind>` token (core group = ""). */
+export interface K8sType {
+    readonly group: string;
+    readonly version: string;
+    readonly kind: string;
+}
+
+/** Parses a Pulumi Kubernetes type token; undefined for anything else (providers, components, other packages). */
+export function parseType(type: string): K8sType | undefined {
+    const m = /^kubernetes:([^:/]+)\/([^:/]+):([A-Za-z0-9]+)$/.exec(type);
+    if (!m) return undefined;
+    return { group: m[1] === "core" ? "" : m[1]!, version: m[2]!, kind: m[3]! };
+}
+
+/** The Pulumi type token of a Kubernetes apiVersion and kind (`apps/v1` + `Deployment` -> `kubernetes:apps/v1:Deployment`). */
+export function typeToken(apiVersion: string, kind: string): string {
+    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/", 2) as [string, string] : ["core", apiVersion];
+    return `kubernetes:${group}/${version}:${kind}`;
+}
+
+/** Where each workload kind keeps its pod template (path to the object holding `metadata` and `spec`). */
+const TEMPLATE_PATH: Readonly<Record<string, readonly string[]>> = {
+    Pod: [],
+    Deployment: ["spec", "template"],
+    StatefulSet: ["spec", "template"],
+    DaemonSet: ["spec", "template"],
+    ReplicaSet: ["spec", "template"],
+    ReplicationController: ["spec", "template"],
+    Job: ["spec", "template"],
+    CronJob: ["spec", "jobTemplate", "spec", "template"],
+};
+const WORKLOAD_GROUPS: ReadonlySet<string> = new Set(["", "apps", "extensions", "batch"]);
+
+/** Workload kinds whose pods are long-running servers (probes, replicas, PDBs apply). */
+export const SERVING_KINDS: ReadonlySet<string> = new Set(["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"]);
+/** Workload kinds whose replica count is a field (or an HPA target). */
+export const SCALABLE_KINDS: ReadonlySet<string> = new Set(["Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"]);
+
+/** A Kubernetes object (one Pulumi resource) as the policies read it. */
+export class K8sObject {
+    readonly group: string;
+    readonly version: string;
+    readonly kind: string;
+    /** Materialized properties: plain data with `UNKNOWN` markers. */
+    readonly props: Record<string, unknown>;
+
+    constructor(
+        readonly type: string,
+        t: K8sType,
+        props: unknown,
+        readonly urn: string | undefined,
+        /** Pulumi `protect` option (false outside Pulumi). */
+        readonly protect: boolean,
+    ) {
+        this.group = t.group;
+        this.version = t.version;
+        this.kind = t.kind;
+        const m = materialize(props);
+        this.props = m && typeof m === "object" && !Array.isArray(m) ? (m as Record<string, unknown>) : {};
+    }
+
+    /** metadata.name ("<unknown>" when unknown or absent: display only). */
+    get name(): string {
+        const v = peek(this.props, "metadata", "name");
+        return typeof v === "string" ? v : "<unknown>";
+    }
+
+    /** metadata.namespace (undefined when cluster-scoped or unset). */
+    get namespace(): string | undefined {
+        const v = peek(this.props, "metadata", "namespace");
+        return typeof v === "string" ? v : undefined;
+    }
+
+    /** The namespace, or `default` for a namespaced object without one. */
+    get ns(): string {
+        return this.namespace ?? "default";
+    }
+
+    /** `Kind/namespace/name` or `Kind/name`: the key of exemptions. */
+    get id(): string {
+        return this.namespace ? `${this.kind}/${this.namespace}/${this.name}` : `${this.kind}/${this.name}`;
+    }
+
+    /** `Deployment agentstack-agents/agent-coder`: how messages name it. */
+    get display(): string {
+        return this.namespace ? `${this.kind} ${this.namespace}/${this.name}` : `${this.kind} ${this.name}`;
+    }
+
+    /** metadata.labels (throws Unverifiable on unknown). */
+    get labels(): Record<string, string> {
+        return strMap(this.props, "metadata", "labels");
+    }
+
+    /** metadata.annotations (throws Unverifiable on unknown). */
+    get annotations(): Record<string, string> {
+        return strMap(this.props, "metadata", "annotations");
+    }
+
+    /** Labels without throwing (unknown entries dropped): for identification only. */
+    get labelsLoose(): Record<string, string> {
+        const m = peek(this.props, "metadata", "labels");
+        const out: Record<string, string> = {};
+        if (m && typeof m === "object" && !isUnknown(m)) {
+            for (const [k, v] of Object.entries(m)) if (typeof v === "string" && !isUnknown(v)) out[k] = v;
+        }
+        return out;
+    }
+
+    is(kind: string, group?: string): boolean {
+        return this.kind === kind && (group === undefined || this.group === group);
+    }
+
+    /** True for the workload kinds (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob). */
+    get isWorkload(): boolean {
+        return TEMPLATE_PATH[this.kind] !== undefined && WORKLOAD_GROUPS.has(this.group);
+    }
+
+    /** True for the sidecar-template ConfigMap. */
+    get isSidecarTemplate(): boolean {
+        return this.is("ConfigMap", "") && this.labelsLoose[SIDECAR_TEMPLATE_LABEL] === "true";
+    }
+
+    /** Path of the pod template (undefined for non-workloads). */
+    get templatePath(): readonly string[] | undefined {
+        return this.isWorkload ? TEMPLATE_PATH[this.kind] : undefined;
+    }
+
+    /** The pod template's spec (throws Unverifiable when unknown). */
+    podSpec(): Record<string, unknown> | undefined {
+        const p = this.templatePath;
+        return p ? rec(this.props, ...p, "spec") : undefined;
+    }
+
+    /** The pod labels of a workload (the pod's own for a Pod). */
+    podLabels(): Record<string, string> {
+        const p = this.templatePath;
+        return p ? strMap(this.props, ...p, "metadata", "labels") : {};
+    }
+
+    /** Pod labels without throwing (for identification). */
+    podLabelsLoose(): Record<string, string> {
+        try {
+            return this.podLabels();
+        } catch {
+            return {};
+        }
+    }
+}
+
+/** Builds a K8sObject from a Pulumi type token and props; undefined for non-Kubernetes types. */
+export function k8sObject(type: string, props: unknown, urn?: string, protect = false): K8sObject | undefined {
+    const t = parseType(type);
+    return t ? new K8sObject(type, t, props, urn, protect) : undefined;
+}
+
+/** Which kind of container. */
+export type ContainerRole = "init" | "main" | "ephemeral" | "sidecar-template";
+
+/** One container of a workload (or the injected sidecar), with what applies to it. */
+export interface ContainerRef {
+    readonly role: ContainerRole;
+    /** Container name ("<unnamed>" when absent). */
+    readonly name: string;
+    /** The container object (materialized). */
+    readonly container: Record<string, unknown>;
+    /** The pod spec it runs in (undefined for the sidecar template: it is injected into many pods). */
+    readonly podSpec?: Record<string, unknown>;
+    /** The workload kind (or "ConfigMap" for the template). */
+    readonly ownerKind: string;
+    /** `init container "x"`, `container "x"`, `ephemeral container "x"`, `injected sidecar "envoy" (from the sidecar template)`. */
+    readonly label: string;
+}
+
+/** A sidecar template that is there but cannot be read as a container. */
+export class TemplateError extends Error {}
+
+/** The container described by a sidecar-template ConfigMap. Throws TemplateError or Unverifiable. */
+export function sidecarContainer(obj: K8sObject): Record<string, unknown> {
+    const text = at(obj.props, "data", SIDECAR_KEY);
+    if (typeof text !== "string") throw new TemplateError(`has no data key "${SIDECAR_KEY}" holding the sidecar container`);
+    let parsed: unknown;
+    try {
+        parsed = YAML.parse(text);
+    } catch (e) {
+        throw new TemplateError(`data key "${SIDECAR_KEY}" is not valid YAML (${(e as Error).message.split("\n")[0]})`);
+    }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw new TemplateError(`data key "${SIDECAR_KEY}" is not a YAML mapping (one Kubernetes Container)`);
+    }
+    return parsed as Record<string, unknown>;
+}
+
+/** The Envoy bootstrap of a sidecar-template ConfigMap, parsed. Throws TemplateError or Unverifiable. */
+export function envoyBootstrap(obj: K8sObject): unknown {
+    const text = at(obj.props, "data", ENVOY_BOOTSTRAP_KEY);
+    if (typeof text !== "string") throw new TemplateError(`has no data key "${ENVOY_BOOTSTRAP_KEY}" holding the Envoy bootstrap`);
+    try {
+        return YAML.parse(text);
+    } catch (e) {
+        throw new TemplateError(`data key "${ENVOY_BOOTSTRAP_KEY}" is not valid YAML (${(e as Error).message.split("\n")[0]})`);
+    }
+}
+
+function nameOf(c: Record<string, unknown>): string {
+    const n = peek(c, "name");
+    return typeof n === "string" ? n : "<unnamed>";
+}
+
+/**
+ * Every container of a workload: init, main and ephemeral containers; for the sidecar-template
+ * ConfigMap, the injected sidecar. Throws Unverifiable when the pod spec itself is unknown, and
+ * TemplateError for an unreadable template.
+ */
+export function containersOf(obj: K8sObject): ContainerRef[] {
+    if (obj.isSidecarTemplate) {
+        const c = sidecarContainer(obj);
+        return [{ role: "sidecar-template", name: nameOf(c), container: c, ownerKind: "ConfigMap", label: `injected sidecar "${nameOf(c)}" (data key ${SIDECAR_KEY} of the sidecar template)` }];
+    }
+    const spec = obj.podSpec();
+    if (!spec) return [];
+    const out: ContainerRef[] = [];
+    const add = (role: ContainerRole, field: string, what: string) => {
+        for (let i = 0; i < list(spec, field).length; i++) {
+            const c = at(spec, field, i);
+            if (!c || typeof c !== "object") throw new Unverifiable([field, i]);
+            const container = c as Record<string, unknown>;
+            out.push({ role, name: nameOf(container), container, podSpec: spec, ownerKind: obj.kind, label: `${what} "${nameOf(container)}"` });
+        }
+    };
+    add("init", "initContainers", "init container");
+    add("main", "containers", "container");
+    add("ephemeral", "ephemeralContainers", "ephemeral container");
+    return out;
+}
+
+/** A container field, else the pod-level one (securityContext fields that exist on both). */
+export function effective(c: ContainerRef, ...path: Seg[]): unknown {
+    const own = at(c.container, "securityContext", ...path);
+    if (own !== undefined) return own;
+    return c.podSpec ? at(c.podSpec, "securityContext", ...path) : undefined;
+}
+
+/** The env list of a container. */
+export function envOf(c: Record<string, unknown>): Record<string, unknown>[] {
+    return list(c, "env").map((_, i) => rec(c, "env", i) ?? {});
+}
+
+/** A label selector's matchLabels/matchExpressions, evaluated against labels. */
+export function selectorMatches(selector: Record<string, unknown> | undefined, labels: Record<string, string>): boolean {
+    if (!selector) return false;
+    const ml = strMap(selector, "matchLabels");
+    for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
+    for (const [i] of list(selector, "matchExpressions").entries()) {
+        const key = str(selector, "matchExpressions", i, "key") ?? "";
+        const op = str(selector, "matchExpressions", i, "operator") ?? "";
+        const values = list(selector, "matchExpressions", i, "values").map((_, j) => str(selector, "matchExpressions", i, "values", j) ?? "");
+        const has = Object.prototype.hasOwnProperty.call(labels, key);
+        if (op === "In" && !(has && values.includes(labels[key]!))) return false;
+        if (op === "NotIn" && has && values.includes(labels[key]!)) return false;
+        if (op === "Exists" && !has) return false;
+        if (op === "DoesNotExist" && has) return false;
+        if (!["In", "NotIn", "Exists", "DoesNotExist"].includes(op)) return false;
+    }
+    return true;
+}
+
+/** A Service `spec.selector` (plain map) against labels; an empty selector selects nothing (no endpoints). */
+export function serviceSelects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+    const entries = Object.entries(selector);
+    return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+/** Reads a Kubernetes quantity-free duration such as "300s", "5m", "1h30m", "120" (seconds) into seconds. */
+export function durationSeconds(text: string, defaultUnit: "s" | "ms" = "s"): number | undefined {
+    const t = text.trim();
+    if (/^\d+(\.\d+)?$/.test(t)) return defaultUnit === "ms" ? Number(t) / 1000 : Number(t);
+    const re = /(\d+(?:\.\d+)?)(us|ms|s|m|h|d)/g;
+    let total = 0;
+    let consumed = 0;
+    for (let m = re.exec(t); m; m = re.exec(t)) {
+        const n = Number(m[1]);
+        const unit = m[2]!;
+        total += unit === "us" ? n / 1e6 : unit === "ms" ? n / 1000 : unit === "s" ? n : unit === "m" ? n * 60 : unit === "h" ? n * 3600 : n * 86400;
+        consumed += m[0].length;
+    }
+    return consumed === t.length && consumed > 0 ? total : undefined;
+}

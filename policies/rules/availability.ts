@@ -1,0 +1,128 @@
+/**
+ * Availability: minimum replicas per the level table, a PodDisruptionBudget for every multi-replica
+ * workload that does not block node drains, and pod anti-affinity. Replica counts come from the
+ * workload or the HPA that scales it, so these are stack policies.
+ *
+ * Rule module: defines policies, no side effects.
+ */
+import { AntiAffinity } from "../../stacks/levels";
+import { componentOf, fixHint, replicaRule } from "../lib/components";
+import { AgentstackPolicy, stackPolicy } from "../lib/define";
+import { K8sObject, SCALABLE_KINDS, selectorMatches } from "../lib/k8s";
+import { StackView, pdbBlocksDrain } from "../lib/stack";
+import { at, list, rec, str } from "../lib/values";
+
+export const minReplicas = stackPolicy({
+    meta: {
+        name: "availability-min-replicas",
+        level: 2,
+        group: "availability",
+        description: "Every agentstack component runs at least the replicas the level table sets (HPA minReplicas for autoscaled ones).",
+        fix: "Raise agentstack:securityLevel to the required level (or remove a replica override below the table).",
+    },
+    validate: (stack, ctx) => {
+        for (const w of stack.workloads()) {
+            const id = componentOf(w);
+            if (!id || !SCALABLE_KINDS.has(w.kind)) continue;
+            ctx.guard(w, "its replicas", () => {
+                const need = replicaRule(id.component, ctx.profile).min;
+                const have = stack.minReplicas(w) ?? 1;
+                if (have < need) {
+                    const hpa = stack.hpaFor(w);
+                    const how = hpa ? `its HPA ${hpa.name} has minReplicas ${have}` : `it runs ${have} replica${have === 1 ? "" : "s"}`;
+                    ctx.report(w, `${how}; ${ctx.levelText} requires at least ${need} for ${id.component}; ${fixHint(w, "replicas")}`);
+                }
+            });
+        }
+    },
+});
+
+/** True when the workload needs a PDB: it runs, or at this level must run, two replicas or more. */
+function needsPdb(stack: StackView, w: K8sObject, profile: Parameters<typeof replicaRule>[1]): { need: boolean; replicas: number } {
+    const replicas = stack.minReplicas(w) ?? 1;
+    const id = componentOf(w);
+    const tableMin = id ? replicaRule(id.component, profile).min : 0;
+    return { need: profile.pdbs && Math.max(replicas, tableMin) >= 2, replicas };
+}
+
+export const pdb = stackPolicy({
+    meta: {
+        name: "availability-pdb",
+        level: 2,
+        group: "availability",
+        description: "Every multi-replica workload (or one the level table makes multi-replica) has a PodDisruptionBudget, and no PDB blocks node drains.",
+        fix: "Raise agentstack:securityLevel (the program adds a PDB with minAvailable below the replica count); never set minAvailable >= replicas or maxUnavailable 0.",
+    },
+    validate: (stack, ctx) => {
+        for (const w of stack.workloads()) {
+            if (!SCALABLE_KINDS.has(w.kind)) continue;
+            ctx.guard(w, "its disruption budget", () => {
+                const { need, replicas } = needsPdb(stack, w, ctx.profile);
+                const pdbs = stack.pdbsFor(w);
+                if (need && pdbs.length === 0) {
+                    ctx.report(w, `runs ${replicas} replica${replicas === 1 ? "" : "s"} (${ctx.levelText} makes it multi-replica) but no PodDisruptionBudget selects its pods; ${fixHint(w, "replicas")}`);
+                }
+                for (const p of pdbs) {
+                    const why = pdbBlocksDrain(p, replicas);
+                    if (why) ctx.report(w, `PodDisruptionBudget ${p.name} blocks node drains: ${why}; ${fixHint(w, "replicas", "lower minAvailable below the replica count (or raise maxUnavailable)")}`);
+                }
+            });
+        }
+    },
+});
+
+const RANK: Readonly<Record<AntiAffinity, number>> = { none: 0, preferred: 1, required: 2 };
+
+/** How strongly a pod spec spreads its own replicas over nodes. */
+export function antiAffinityStrength(spec: Record<string, unknown>, podLabels: Record<string, string>): AntiAffinity {
+    let best: AntiAffinity = "none";
+    const up = (a: AntiAffinity) => {
+        if (RANK[a] > RANK[best]) best = a;
+    };
+    const selects = (term: Record<string, unknown> | undefined) => !!term && (str(term, "topologyKey") ?? "") !== "" && selectorMatches(rec(term, "labelSelector"), podLabels);
+    const anti = rec(spec, "affinity", "podAntiAffinity");
+    list(anti, "requiredDuringSchedulingIgnoredDuringExecution").forEach((_, i) => {
+        if (selects(rec(anti, "requiredDuringSchedulingIgnoredDuringExecution", i))) up("required");
+    });
+    list(anti, "preferredDuringSchedulingIgnoredDuringExecution").forEach((_, i) => {
+        if (selects(rec(anti, "preferredDuringSchedulingIgnoredDuringExecution", i, "podAffinityTerm"))) up("preferred");
+    });
+    list(spec, "topologySpreadConstraints").forEach((_, i) => {
+        const t = rec(spec, "topologySpreadConstraints", i);
+        if (!selectorMatches(rec(t, "labelSelector"), podLabels)) return;
+        up(at(t, "whenUnsatisfiable") === "DoNotSchedule" ? "required" : "preferred");
+    });
+    return best;
+}
+
+export const antiAffinity = stackPolicy({
+    meta: {
+        name: "availability-anti-affinity",
+        level: 2,
+        group: "availability",
+        description: "Every multi-replica workload spreads its pods over nodes (pod anti-affinity or topology spread), hard where the level table says so.",
+        fix: "Raise agentstack:securityLevel (the program sets preferred anti-affinity, required for the envoy-injector and MongoDB at level 3); keep agentstack:cluster.schedulableNodes right.",
+    },
+    validate: (stack, ctx) => {
+        for (const w of stack.workloads()) {
+            if (!SCALABLE_KINDS.has(w.kind)) continue;
+            ctx.guard(w, "its pod anti-affinity", () => {
+                const id = componentOf(w);
+                const rule = id ? replicaRule(id.component, ctx.profile) : undefined;
+                const replicas = stack.minReplicas(w) ?? 1;
+                if (Math.max(replicas, rule?.min ?? 0) < 2) return;
+                const need: AntiAffinity = rule && rule.antiAffinity !== "none" ? rule.antiAffinity : ctx.profile.antiAffinity;
+                if (need === "none") return;
+                const spec = w.podSpec() ?? {};
+                const have = antiAffinityStrength(spec, w.podLabels());
+                if (RANK[have] < RANK[need]) {
+                    const what = have === "none" ? "does not spread its pods over nodes" : "spreads its pods only preferably";
+                    ctx.report(w, `${what}; ${ctx.levelText} requires ${need} pod anti-affinity (or a topology spread constraint) on its own pods; ${fixHint(w, "replicas", `add ${need} podAntiAffinity on kubernetes.io/hostname selecting its own labels`)}`);
+                }
+            });
+        }
+    },
+});
+
+/** The availability policies. */
+export const AVAILABILITY_POLICIES: readonly AgentstackPolicy[] = [minReplicas, pdb, antiAffinity];

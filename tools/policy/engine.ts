@@ -1,0 +1,352 @@
+/**
+ * An offline stand-in for the Pulumi engine's side of CrossGuard: it calls the pack's policy
+ * objects exactly as @pulumi/policy's analyzer server (server.js, v1.21.0) does when the CLI asks it
+ * to Remediate, Analyze and AnalyzeStack — without the CLI, gRPC or a cluster.
+ *
+ * Faithful to server.js:
+ * - props are deserialized like deserializeProperties (undefined top-level values dropped, secrets
+ *   unwrapped — or wrapped in `Secret` behind `secretsPreservingProxy` for remediations) and wrapped
+ *   in the real `unknownCheckingProxy`; unknown values arrive as the engine's unknown sentinel;
+ * - `isType`/`asType` compare the type token (`__pulumiType`, else `isInstance`);
+ * - `getConfig()` returns the policy's reconciled config without `enforcementLevel`;
+ * - `notApplicable()` throws, and is recorded, never reported;
+ * - enforcement: config (after reconciliation) || policy || pack default; `disabled` skips;
+ *   `remediate` runs `remediateResource` first and reports validation violations as mandatory;
+ * - an `UnknownValueError` escaping a policy becomes an advisory "can't run policy ... during
+ *   preview" diagnostic; any other error fails the run (the CLI fails the update);
+ * - reportViolation: `description` + "\n" + message, or the object form;
+ * - stack policies get every resource with parent and dependencies linked, rebuilt per policy.
+ * Differences (documented in docs/policies.md): stack policies see the resources' inputs (the CLI
+ * passes outputs, which for Kubernetes objects in preview are the inputs plus unknown status
+ * fields); no provider resource is passed; resources are visited in URN order.
+ */
+import { PolicyResource, ResourceValidationPolicy, Secret, StackValidationPolicy, unknownCheckingProxy } from "@pulumi/policy";
+import { secretsPreservingProxy } from "@pulumi/policy/secret";
+import type { EnforcementLevel, PolicyPackArgs, PolicyResourceOptions, ReportViolation } from "@pulumi/policy";
+import { ReconciledConfig } from "./config";
+
+// The proxy's special keys (@pulumi/policy proxy.js; not in its typings).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const proxyModule = require("@pulumi/policy/proxy") as { isSpecialProxy: string; getSpecialProxyTarget: string; UnknownValueError: new (...a: unknown[]) => Error };
+
+/** The engine's wire value of an unknown (computed) property. */
+export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A resource as the engine would send it: inputs as plain JSON with `$secret` / `$unknown` markers. */
+export interface EngineResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly props: Record<string, unknown>;
+    readonly options: {
+        readonly protect: boolean;
+        readonly ignoreChanges?: readonly string[];
+        readonly deleteBeforeReplace?: boolean;
+        readonly additionalSecretOutputs?: readonly string[];
+        readonly aliases?: readonly string[];
+    };
+    /** URN of the parent resource. */
+    readonly parent?: string;
+    /** URNs of the resources it depends on. */
+    readonly dependencies?: readonly string[];
+}
+
+/** One diagnostic, as the analyzer returns it. */
+export interface Diagnostic {
+    readonly policyName: string;
+    /** The full message the CLI prints (description, newline, message). */
+    readonly message: string;
+    /** The message the policy passed (without the description). */
+    readonly violation: string;
+    readonly description: string;
+    readonly enforcementLevel: "advisory" | "mandatory";
+    /** The resource: the analyzed one for resource policies, the reported URN for stack policies. */
+    readonly urn?: string;
+    /** Raised by the runner itself (a policy that could not run during preview). */
+    readonly engine?: boolean;
+}
+
+/** A remediation that changed a resource. */
+export interface RemediationRecord {
+    readonly policyName: string;
+    readonly urn: string;
+    readonly diagnostic?: string;
+}
+
+export interface NotApplicableRecord {
+    readonly policyName: string;
+    readonly urn?: string;
+    readonly reason?: string;
+}
+
+export interface EngineResult {
+    readonly diagnostics: Diagnostic[];
+    readonly remediations: RemediationRecord[];
+    readonly notApplicable: NotApplicableRecord[];
+    /** The resources after remediation. */
+    readonly resources: EngineResource[];
+}
+
+/** A policy threw: the CLI would fail the operation. */
+export class PolicyRunError extends Error {}
+
+class NotApplicable extends Error {
+    constructor(readonly reason?: string) {
+        super(reason ?? "Policy does not apply");
+    }
+}
+
+function throwNotApplicable(reason?: string): never {
+    throw new NotApplicable(reason);
+}
+
+function isUnknownValueError(e: unknown): e is Error {
+    return e instanceof proxyModule.UnknownValueError || (e instanceof Error && e.constructor?.name === "UnknownValueError");
+}
+
+/** deserializeProperty of server.js for our marker format. */
+function deserialize(v: unknown, proxySecrets: boolean): unknown {
+    if (v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map((x) => deserialize(x, proxySecrets));
+    const o = v as Record<string, unknown>;
+    if ("$unknown" in o && Object.keys(o).length === 1) return UNKNOWN_SENTINEL;
+    if ("$secret" in o && Object.keys(o).length === 1) {
+        const inner = deserialize(o["$secret"], proxySecrets);
+        return proxySecrets ? new Secret(inner) : inner;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(o)) out[k] = deserialize(x, proxySecrets);
+    return out;
+}
+
+/** deserializeProperties of server.js: top-level undefined dropped; secretsPreservingProxy for remediations. */
+export function deserializeProperties(props: Record<string, unknown>, proxySecrets: boolean): Record<string, unknown> {
+    let out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(props)) if (v !== undefined) out[k] = deserialize(v, proxySecrets);
+    if (proxySecrets) out = secretsPreservingProxy(out) as Record<string, unknown>;
+    return out;
+}
+
+/** serializeProperty of deserialize.js, back to our marker format (proxies unwrapped, secrets and unknowns marked). */
+export function serializeProperties(v: unknown): unknown {
+    if (v === undefined || v === null || typeof v === "boolean" || typeof v === "number") return v;
+    if (typeof v === "string") return v === UNKNOWN_SENTINEL ? { $unknown: true } : v;
+    const o = v as Record<string, unknown>;
+    if (o[proxyModule.isSpecialProxy]) return serializeProperties(o[proxyModule.getSpecialProxyTarget]);
+    if (v instanceof Secret) return { $secret: serializeProperties(v.value) };
+    if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : serializeProperties(x)));
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o)) {
+        const x = serializeProperties(o[k]);
+        if (x !== undefined) out[k] = x;
+    }
+    return out;
+}
+
+function pulumiTypeOf(cls: unknown): string | undefined {
+    const t = (cls as { __pulumiType?: unknown } | undefined)?.__pulumiType;
+    return typeof t === "string" && t.length > 0 ? t : undefined;
+}
+
+/** isTypeOf of server.js. */
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+    const t = pulumiTypeOf(resourceClass);
+    if (t) return type === t;
+    const isInstance = (resourceClass as { isInstance?: (o: unknown) => boolean }).isInstance;
+    return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
+}
+
+function optionsOf(r: EngineResource): PolicyResourceOptions {
+    const o: PolicyResourceOptions = {
+        protect: r.options.protect,
+        ignoreChanges: [...(r.options.ignoreChanges ?? [])],
+        aliases: [...(r.options.aliases ?? [])],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: [...(r.options.additionalSecretOutputs ?? [])],
+    };
+    if (r.options.deleteBeforeReplace !== undefined) o.deleteBeforeReplace = r.options.deleteBeforeReplace;
+    if (r.parent) o.parent = r.parent;
+    return o;
+}
+
+type AnyPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { name: string; description: string; enforcementLevel?: EnforcementLevel };
+
+function isResourcePolicy(p: AnyPolicy): p is ResourceValidationPolicy {
+    const v = (p as ResourceValidationPolicy).validateResource;
+    if (typeof v === "function") return true;
+    if (Array.isArray(v)) return v.every((f) => typeof f === "function");
+    return typeof (p as ResourceValidationPolicy).remediateResource === "function";
+}
+
+function isStackPolicy(p: AnyPolicy): p is StackValidationPolicy {
+    return typeof (p as StackValidationPolicy).validateStack === "function";
+}
+
+/** The config and enforcement of a policy, as server.js reads them after `configure`. */
+function enforcementOf(p: AnyPolicy, pack: PolicyPackArgs, config: ReconciledConfig): EnforcementLevel {
+    return config[p.name]?.enforcementLevel || p.enforcementLevel || pack.enforcementLevel || "advisory";
+}
+
+function getConfigFun(config: ReconciledConfig, name: string): <T extends object>() => T {
+    return <T extends object>() => ({ ...(config[name]?.properties ?? {}) }) as T;
+}
+
+function reportFun(p: AnyPolicy, level: "advisory" | "mandatory", ds: Diagnostic[], fixedUrn?: string): ReportViolation {
+    return ((message: unknown, urn?: string) => {
+        if (message && typeof message === "object") {
+            const info = message as { name?: string; message?: string; description?: string; urn?: string; enforcementLevel?: "advisory" | "mandatory" };
+            ds.push({
+                policyName: info.name || p.name,
+                message: info.message || info.description || p.description,
+                violation: info.message || "",
+                description: info.description || p.description,
+                enforcementLevel: info.enforcementLevel || level,
+                ...(fixedUrn ?? info.urn ? { urn: (fixedUrn ?? info.urn)! } : {}),
+            });
+            return;
+        }
+        const text = typeof message === "string" ? message : "";
+        const target = fixedUrn ?? urn;
+        ds.push({
+            policyName: p.name,
+            message: text ? `${p.description}\n${text}` : p.description,
+            violation: text,
+            description: p.description,
+            enforcementLevel: level,
+            ...(target ? { urn: target } : {}),
+        });
+    }) as ReportViolation;
+}
+
+function effectiveLevel(e: EnforcementLevel): "advisory" | "mandatory" {
+    return e === "remediate" || e === "mandatory" ? "mandatory" : "advisory";
+}
+
+/**
+ * Runs the pack over the resources: remediations, then resource policies on each resource, then
+ * stack policies on all of them.
+ */
+export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineResource[], config: ReconciledConfig, stackTags: ReadonlyMap<string, string> = new Map()): Promise<EngineResult> {
+    const policies = pack.policies as AnyPolicy[];
+    const diagnostics: Diagnostic[] = [];
+    const remediations: RemediationRecord[] = [];
+    const notApplicable: NotApplicableRecord[] = [];
+    const resources: EngineResource[] = [];
+
+    for (const original of input) {
+        let r = original;
+        // Remediate (before the analysis, as the engine does).
+        let props: Record<string, unknown> = unknownCheckingProxy(deserializeProperties(r.props, true)) as Record<string, unknown>;
+        let changed = false;
+        for (const p of policies) {
+            if (enforcementOf(p, pack, config) !== "remediate" || !isResourcePolicy(p)) continue;
+            if (!p.remediateResource) {
+                notApplicable.push({ policyName: p.name, urn: r.urn, reason: "Policy does not implement remediateResource" });
+                continue;
+            }
+            const current = props;
+            const args = {
+                urn: r.urn, name: r.name, type: r.type, opts: optionsOf(r), props: current, stackTags,
+                getConfig: getConfigFun(config, p.name),
+                isType: (cls: unknown) => isTypeOf(r.type, cls),
+                asType: (cls: unknown) => (isTypeOf(r.type, cls) ? current : undefined),
+                notApplicable: throwNotApplicable,
+            };
+            try {
+                const result = await Promise.resolve(p.remediateResource(args as never));
+                if (result) {
+                    props = result as Record<string, unknown>;
+                    changed = true;
+                    remediations.push({ policyName: p.name, urn: r.urn });
+                }
+            } catch (e) {
+                if (isUnknownValueError(e)) remediations.push({ policyName: p.name, urn: r.urn, diagnostic: `can't run remediation '${p.name}' during preview: ${e.message}` });
+                else if (e instanceof NotApplicable) notApplicable.push({ policyName: p.name, urn: r.urn, ...(e.reason ? { reason: e.reason } : {}) });
+                else throw new PolicyRunError(`Error remediating resource with remediation '${p.name}': ${(e as Error).stack ?? String(e)}`);
+            }
+        }
+        if (changed) r = { ...r, props: serializeProperties(props) as Record<string, unknown> };
+        resources.push(r);
+
+        // Analyze.
+        for (const p of policies) {
+            const enforcement = enforcementOf(p, pack, config);
+            if (enforcement === "disabled" || !isResourcePolicy(p)) continue;
+            if (!p.validateResource) {
+                notApplicable.push({ policyName: p.name, urn: r.urn, reason: "Policy does not implement validateResource" });
+                continue;
+            }
+            const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+            if (!Array.isArray(p.validateResource)) {
+                const t = pulumiTypeOf(p.validateResource);
+                if (t && t !== r.type) {
+                    notApplicable.push({ policyName: p.name, urn: r.urn, reason: `Policy only applies to resources of type '${t}'` });
+                    continue;
+                }
+            }
+            const level = effectiveLevel(enforcement);
+            const report = reportFun(p, level, diagnostics, r.urn);
+            for (const validation of validations) {
+                const vprops = unknownCheckingProxy(deserializeProperties(r.props, false)) as Record<string, unknown>;
+                const args = {
+                    type: r.type, props: vprops, urn: r.urn, name: r.name, opts: optionsOf(r), stackTags,
+                    isType: (cls: unknown) => isTypeOf(r.type, cls),
+                    asType: (cls: unknown) => (isTypeOf(r.type, cls) ? vprops : undefined),
+                    getConfig: getConfigFun(config, p.name),
+                    notApplicable: throwNotApplicable,
+                };
+                try {
+                    await Promise.resolve(validation(args as never, report));
+                } catch (e) {
+                    if (isUnknownValueError(e)) {
+                        diagnostics.push({ policyName: p.name, message: `can't run policy '${p.name}' during preview: ${e.message}`, violation: `can't run policy '${p.name}' during preview: ${e.message}`, description: p.description, enforcementLevel: "advisory", urn: r.urn, engine: true });
+                    } else if (e instanceof NotApplicable) {
+                        notApplicable.push({ policyName: p.name, urn: r.urn, ...(e.reason ? { reason: e.reason } : {}) });
+                    } else {
+                        throw new PolicyRunError(`Error validating resource ${r.urn} with policy '${p.name}': ${(e as Error).stack ?? String(e)}`);
+                    }
+                }
+            }
+        }
+    }
+
+    // Analyze the stack.
+    for (const p of policies) {
+        const enforcement = enforcementOf(p, pack, config);
+        if (enforcement === "disabled" || !isStackPolicy(p)) continue;
+        const t = pulumiTypeOf(p.validateStack);
+        if (t && !resources.some((r) => r.type === t)) {
+            notApplicable.push({ policyName: p.name, reason: `Policy only applies to resources of type '${t}'` });
+            continue;
+        }
+        const report = reportFun(p, effectiveLevel(enforcement), diagnostics);
+        const byUrn = new Map<string, PolicyResource>();
+        const list: PolicyResource[] = resources.map((r) => {
+            const props = unknownCheckingProxy(deserializeProperties(r.props, false)) as Record<string, unknown>;
+            const res: PolicyResource = {
+                type: r.type, props, urn: r.urn, name: r.name, opts: optionsOf(r), dependencies: [], propertyDependencies: {},
+                isType: ((cls: unknown) => isTypeOf(r.type, cls)) as PolicyResource["isType"],
+                asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
+            };
+            byUrn.set(r.urn, res);
+            return res;
+        });
+        resources.forEach((r, i) => {
+            const res = list[i]!;
+            if (r.parent && byUrn.has(r.parent)) res.parent = byUrn.get(r.parent)!;
+            res.dependencies = (r.dependencies ?? []).map((d) => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+        });
+        try {
+            await Promise.resolve(p.validateStack({ resources: list, getConfig: getConfigFun(config, p.name), stackTags, notApplicable: throwNotApplicable } as never, report));
+        } catch (e) {
+            if (isUnknownValueError(e)) {
+                diagnostics.push({ policyName: p.name, message: `can't run policy '${p.name}' during preview: ${e.message}`, violation: `can't run policy '${p.name}' during preview: ${e.message}`, description: p.description, enforcementLevel: "advisory", engine: true });
+            } else if (e instanceof NotApplicable) {
+                notApplicable.push({ policyName: p.name, ...(e.reason ? { reason: e.reason } : {}) });
+            } else {
+                throw new PolicyRunError(`Error validating stack with policy '${p.name}': ${(e as Error).stack ?? String(e)}`);
+            }
+        }
+    }
+    return { diagnostics, remediations, notApplicable, resources };
+}
