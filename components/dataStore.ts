@@ -7,6 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { DataStoreKind, InClusterSpec } from "../stacks/dataStores";
 import { PART_OF, recommendedLabels, selectorLabels } from "./workload";
 
@@ -208,4 +209,54 @@ export function dataStoreFlows(a: {
         ...(a.server ? { server: a.server } : {}),
         ...(a.external ? { external: a.external } : {}),
     };
+}
+
+/** A reference to a username/password pair in a Secret. */
+export interface CredentialRef {
+    readonly name: pulumi.Input<string>;
+    readonly usernameKey: string;
+    readonly passwordKey: string;
+}
+
+/**
+ * The server-side credentials of a store: one generated password per client and the admin user —
+ * generated (kept in the same Secret) or the user's own Secret by reference.
+ */
+export function createCredentials(a: {
+    /** Logical name of the store component (prefixes the child names). */
+    readonly name: string;
+    readonly secretName: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly labels: Record<string, string>;
+    readonly clients: readonly Pick<DataStoreClient, "name">[];
+    /** The admin user: its role (`root`, `superuser`), its generated username, or the user's Secret. */
+    readonly admin: { readonly role: string; readonly username: string; readonly source: { readonly kind: "generated" } | ({ readonly kind: "secretRef" } & CredentialRef) };
+    readonly child: pulumi.CustomResourceOptions;
+}): { readonly passwords: ReadonlyMap<string, pulumi.Output<string>>; readonly admin: CredentialRef; readonly secretName: pulumi.Output<string> } {
+    const passwords = new Map(a.clients.map((c) => [c.name, pulumi.secret(new random.RandomPassword(`${a.name}-client-${c.name}-password`, { length: 32, special: false }, a.child).result)]));
+    const data: Record<string, pulumi.Input<string>> = {};
+    for (const [client, pw] of passwords) data[`client-${client}-password`] = pw;
+    const role = a.admin.role;
+    if (a.admin.source.kind === "generated") {
+        const pw = new random.RandomPassword(`${a.name}-${role}-password`, { length: 32, special: false }, a.child);
+        data[`${role}-username`] = a.admin.username;
+        data[`${role}-password`] = pulumi.secret(pw.result);
+    }
+    const secret = new k8s.core.v1.Secret(`${a.name}-credentials`, {
+        metadata: { name: a.secretName, namespace: a.namespace, labels: a.labels },
+        type: "Opaque",
+        stringData: data,
+    }, a.child);
+    const src = a.admin.source;
+    const admin: CredentialRef = src.kind === "generated"
+        ? { name: secret.metadata.name, usernameKey: `${role}-username`, passwordKey: `${role}-password` }
+        : { name: src.name, usernameKey: src.usernameKey, passwordKey: src.passwordKey };
+    return { passwords, admin, secretName: secret.metadata.name };
+}
+
+/** The env of one declared client (copies), or an error naming the declared ones. */
+export function clientEnvOf(store: DataStoreKind, env: ReadonlyMap<string, EnvVar[]>, clientName: string): EnvVar[] {
+    const e = env.get(clientName);
+    if (!e) throw new Error(`${store}: "${clientName}" is not a declared client (declared: ${[...env.keys()].join(", ") || "none"})`);
+    return e.map((x) => ({ ...x }));
 }

@@ -23,7 +23,9 @@ import {
     DataStoreClient,
     DataStoreFlows,
     checkClients,
+    clientEnvOf,
     childOptions,
+    createCredentials,
     clientsAnnotation,
     configEnv,
     createClientObjects,
@@ -203,22 +205,10 @@ export class MongoDb extends pulumi.ComponentResource {
         this.clientPorts = network.clientPorts;
 
         // Passwords: the root user (generated or the user's Secret) and one per client (always generated).
-        const passwords = new Map(args.clients.map((c) => [c.name, pulumi.secret(new random.RandomPassword(`${name}-client-${c.name}-password`, { length: 32, special: false }, child).result)]));
-        const credentialData: Record<string, pulumi.Input<string>> = {};
-        for (const [client, pw] of passwords) credentialData[`client-${client}-password`] = pw;
-        if (s.root.kind === "generated") {
-            const rootPassword = new random.RandomPassword(`${name}-root-password`, { length: 32, special: false }, child);
-            credentialData["root-username"] = "root";
-            credentialData["root-password"] = pulumi.secret(rootPassword.result);
-        }
-        const credentials = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { name: MONGODB_CREDENTIALS_SECRET, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: credentialData,
-        }, child);
-        const rootRef: { name: pulumi.Input<string>; usernameKey: string; passwordKey: string } = s.root.kind === "generated"
-            ? { name: credentials.metadata.name, usernameKey: "root-username", passwordKey: "root-password" }
-            : { name: s.root.name, usernameKey: s.root.usernameKey, passwordKey: s.root.passwordKey };
+        const { passwords, admin: rootRef, secretName: credentialsSecret } = createCredentials({
+            name, secretName: MONGODB_CREDENTIALS_SECRET, namespace: args.namespace, labels, clients: args.clients, child,
+            admin: { role: "root", username: "root", source: s.root },
+        });
 
         // The replica-set key file: random, in a Secret; an init container copies it to a memory volume
         // as uid 999 with mode 0400 (mongod refuses a key file readable by group or others, and a Secret
@@ -290,7 +280,7 @@ export class MongoDb extends pulumi.ComponentResource {
                     ...configMapEnv(settingsCm.metadata.name, settings),
                     secretEnv("MONGO_INITDB_ROOT_USERNAME", rootRef.name, rootRef.usernameKey),
                     secretEnv("MONGO_INITDB_ROOT_PASSWORD", rootRef.name, rootRef.passwordKey),
-                    ...args.clients.map((c) => secretEnv(clientPasswordEnv(c.name), credentials.metadata.name, `client-${c.name}-password`)),
+                    ...args.clients.map((c) => secretEnv(clientPasswordEnv(c.name), credentialsSecret, `client-${c.name}-password`)),
                 ],
                 resources: s.resources,
                 probes: {
@@ -336,8 +326,6 @@ export class MongoDb extends pulumi.ComponentResource {
 
     /** The env vars a declared client's container needs (MONGODB_URI, MONGODB_DATABASE), by reference. */
     public clientEnv(clientName: string): EnvVar[] {
-        const e = this.env.get(clientName);
-        if (!e) throw new Error(`mongodb: "${clientName}" is not a declared client (declared: ${[...this.env.keys()].join(", ") || "none"})`);
-        return e.map((x) => ({ ...x }));
+        return clientEnvOf("mongodb", this.env, clientName);
     }
 }

@@ -18,7 +18,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { DATA_STORE_UIDS, POSTGRESQL_PORT, PostgreSqlSpec } from "../stacks/dataStores";
 import type { LevelProfile } from "../stacks/levels";
 import type { Namespaces } from "../stacks/resolve";
@@ -29,7 +28,9 @@ import {
     DataStoreClient,
     DataStoreFlows,
     checkClients,
+    clientEnvOf,
     childOptions,
+    createCredentials,
     clientsAnnotation,
     configEnv,
     createClientObjects,
@@ -185,22 +186,10 @@ export class PostgreSql extends pulumi.ComponentResource {
         const network = dataStoreNetwork("postgresql", s);
         this.clientPorts = network.clientPorts;
 
-        const passwords = new Map(args.clients.map((c) => [c.name, pulumi.secret(new random.RandomPassword(`${name}-client-${c.name}-password`, { length: 32, special: false }, child).result)]));
-        const credentialData: Record<string, pulumi.Input<string>> = {};
-        for (const [client, pw] of passwords) credentialData[`client-${client}-password`] = pw;
-        if (s.superuser.kind === "generated") {
-            const su = new random.RandomPassword(`${name}-superuser-password`, { length: 32, special: false }, child);
-            credentialData["superuser-username"] = "postgres";
-            credentialData["superuser-password"] = pulumi.secret(su.result);
-        }
-        const credentials = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { name: POSTGRESQL_CREDENTIALS_SECRET, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: credentialData,
-        }, child);
-        const superuser: { name: pulumi.Input<string>; usernameKey: string; passwordKey: string } = s.superuser.kind === "generated"
-            ? { name: credentials.metadata.name, usernameKey: "superuser-username", passwordKey: "superuser-password" }
-            : { name: s.superuser.name, usernameKey: s.superuser.usernameKey, passwordKey: s.superuser.passwordKey };
+        const { passwords, admin: superuser, secretName: credentialsSecret } = createCredentials({
+            name, secretName: POSTGRESQL_CREDENTIALS_SECRET, namespace: args.namespace, labels, clients: args.clients, child,
+            admin: { role: "superuser", username: "postgres", source: s.superuser },
+        });
 
         const clients = clientsList(args.clients);
         const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
@@ -245,7 +234,7 @@ export class PostgreSql extends pulumi.ComponentResource {
                     ...configMapEnv(settingsCm.metadata.name, settings),
                     secretEnv("POSTGRES_USER", superuser.name, superuser.usernameKey),
                     secretEnv("POSTGRES_PASSWORD", superuser.name, superuser.passwordKey),
-                    ...args.clients.map((c) => secretEnv(clientPasswordEnv(c.name), credentials.metadata.name, `client-${c.name}-password`)),
+                    ...args.clients.map((c) => secretEnv(clientPasswordEnv(c.name), credentialsSecret, `client-${c.name}-password`)),
                 ],
                 resources: s.resources,
                 probes: {
@@ -284,8 +273,6 @@ export class PostgreSql extends pulumi.ComponentResource {
 
     /** The env vars a declared client's container needs (KC_DB_* or PG*), by reference. */
     public clientEnv(clientName: string): EnvVar[] {
-        const e = this.env.get(clientName);
-        if (!e) throw new Error(`postgresql: "${clientName}" is not a declared client (declared: ${[...this.env.keys()].join(", ") || "none"})`);
-        return e.map((x) => ({ ...x }));
+        return clientEnvOf("postgresql", this.env, clientName);
     }
 }

@@ -21,6 +21,7 @@ import {
     DataStoreClient,
     DataStoreFlows,
     checkClients,
+    clientEnvOf,
     childOptions,
     clientsAnnotation,
     configEnv,
@@ -261,8 +262,6 @@ export class Qdrant extends pulumi.ComponentResource {
 
     /** The env vars a declared client's container needs (QDRANT_URL, QDRANT_GRPC_PORT, QDRANT_API_KEY), all by reference. */
     public clientEnv(clientName: string): EnvVar[] {
-        const e = this.env.get(clientName);
-        if (!e) throw new Error(`qdrant: "${clientName}" is not a declared client (declared: ${[...this.env.keys()].join(", ") || "none"})`);
-        return e.map((x) => ({ ...x }));
+        return clientEnvOf("qdrant", this.env, clientName);
     }
 }
