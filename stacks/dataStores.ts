@@ -3,45 +3,12 @@
  * `agentstack:postgresql`): the zod schemas the root schema plugs in, and the resolver that merges them
  * with the level profile and rejects every override that would break the level's guarantees or put
  * data at risk. Pure: no Pulumi runtime needed.
- *
- * This module deliberately imports no runtime value from `schema.ts` (only types): `schema.ts` imports
- * the schemas below, and a runtime import back would be a require cycle in which one side sees the
- * other half-initialised. The few primitives needed here (image reference, quantities, names) are
- * therefore restated locally, with the same rules as `schema.ts`.
+ * The primitives (names, image references, quantities) come from `primitives.ts`, shared with the
+ * root schema.
  */
 import { z } from "zod";
+import { DNS_SUBDOMAIN, cidr, host, imageRef, port, replicas, resources, secretKeyName as secretKey, secretName } from "./primitives";
 import type { AntiAffinity, LevelProfile } from "./levels";
-
-// ---------------------------------------------------------------------------------------------------
-// Primitives (same rules as schema.ts; see the note above for why they are not imported)
-// ---------------------------------------------------------------------------------------------------
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-const imageRef = z
-    .string()
-    .regex(
-        /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
-        "must be an image reference such as registry.example.com/team/app:1.2.3 or ...@sha256:<digest>",
-    )
-    .refine((s) => /:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(s.replace(/@sha256:[a-f0-9]{64}$/, "")) || /@sha256:/.test(s), {
-        message: "must pin a tag or a digest (an untagged image means `latest`)",
-    })
-    .refine((s) => !/:latest(@|$)/.test(s), { message: "must not use the tag `latest`: pin a version tag or a digest" });
-
-const secretName = z.string().max(253).regex(DNS_SUBDOMAIN, "must be a Kubernetes Secret name (DNS subdomain)");
-const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret data key ([-._a-zA-Z0-9]+)");
-const quantityCpu = z.string().regex(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, "must be a CPU quantity such as 250m or 1");
-const quantityMem = z.string().regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/, "must be a memory quantity such as 256Mi or 1Gi");
-const resources = z.strictObject({
-    requests: z.strictObject({ cpu: quantityCpu, memory: quantityMem }),
-    limits: z.strictObject({ cpu: quantityCpu, memory: quantityMem }),
-});
-const cidr = z.cidrv4({ message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
-const port = z.number().int().min(1).max(65535);
-const replicas = z.number().int().min(1, "must be at least 1").max(100, "must be at most 100");
-/** A host name or IPv4 address of an external service. */
-const host = z.string().max(253).regex(DNS_SUBDOMAIN, "must be a DNS name such as db.example.com or an IPv4 address");
 
 /** A storage quantity: a number and a binary (Ki..Ei) or decimal (k..E) unit, e.g. 10Gi or 500G. */
 export const STORAGE_QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)$/;

@@ -6,59 +6,18 @@
  */
 import { z } from "zod";
 import { mongodbConfig, postgresqlConfig, qdrantConfig } from "./dataStores";
+import { DNS_SUBDOMAIN, cidr, componentName, imageRef, labelMap, port, quantityMem, replicas, resources, secretKeyName, secretName, secretRef } from "./primitives";
 
-/** A DNS-1123 label (Kubernetes names of Services, Namespaces, ...). */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** A DNS-1123 subdomain (names of most other objects). */
-export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** A name that becomes part of Kubernetes object names; short enough for suffixes like `-headless`. */
-export const componentName = z
-    .string()
-    .max(40, "must be at most 40 characters (it prefixes object names)")
-    .regex(DNS_LABEL, "must be a DNS label: lower-case letters, digits and '-', starting and ending alphanumeric");
-
-const secretName = z.string().max(253).regex(DNS_SUBDOMAIN, "must be a Kubernetes Secret name (DNS subdomain)");
-const secretKeyName = z.string().regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret data key ([-._a-zA-Z0-9]+)");
-
-/** A reference to a key of an existing Kubernetes Secret, in the namespace of the workload that uses it. */
-export const secretRef = z.strictObject({
-    /** The Secret's name. */
-    name: secretName,
-    /** The key within the Secret. */
-    key: secretKeyName,
-});
-export type SecretRef = z.infer<typeof secretRef>;
-
-/**
- * A container image reference: `[registry/]repository:tag` or `...@sha256:<64 hex>`. The tag `latest`
- * and untagged references are rejected: a deploy must say exactly what it runs.
- */
-export const imageRef = z
-    .string()
-    .regex(
-        /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
-        "must be an image reference such as registry.example.com/team/app:1.2.3 or ...@sha256:<digest>",
-    )
-    .refine((s) => /:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(s.replace(/@sha256:[a-f0-9]{64}$/, "")) || /@sha256:/.test(s), {
-        message: "must pin a tag or a digest (an untagged image means `latest`)",
-    })
-    .refine((s) => !/:latest(@|$)/.test(s), { message: "must not use the tag `latest`: pin a version tag or a digest" });
-
-const quantityCpu = z.string().regex(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, "must be a CPU quantity such as 250m or 1");
-const quantityMem = z.string().regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/, "must be a memory quantity such as 256Mi or 1Gi");
-
-/** CPU and memory requests and limits. */
-export const resources = z.strictObject({
-    requests: z.strictObject({ cpu: quantityCpu, memory: quantityMem }),
-    limits: z.strictObject({ cpu: quantityCpu, memory: quantityMem }),
-});
-export type Resources = z.infer<typeof resources>;
-
-const cidr = z.cidrv4({ message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
-const port = z.number().int().min(1).max(65535);
-const replicas = z.number().int().min(1, "must be at least 1").max(100, "must be at most 100");
-const labelMap = z.record(z.string().min(1), z.string());
+export {
+    DNS_LABEL,
+    DNS_SUBDOMAIN,
+    componentName,
+    imageRef,
+    resources,
+    secretRef,
+    type Resources,
+    type SecretRef,
+} from "./primitives";
 
 /** An egress destination outside the cluster. */
 export const egressRule = z.strictObject({
