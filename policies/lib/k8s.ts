@@ -8,6 +8,7 @@
  */
 import YAML from "yaml";
 import { Seg, Unverifiable, at, isUnknown, list, materialize, peek, rec, str, strMap } from "./values";
+import { TEMPLATE_PATH } from "../../tools/connectivity/workloads";
 
 /** Label of the ConfigMap that describes the injected sidecar (data keys `sidecar.yaml`, `envoy.yaml`). */
 export const SIDECAR_TEMPLATE_LABEL = "agentstack.io/sidecar-template";
@@ -46,17 +47,6 @@ export function typeToken(apiVersion: string, kind: string): string {
     return `kubernetes:${group}/${version}:${kind}`;
 }
 
-/** Where each workload kind keeps its pod template (path to the object holding `metadata` and `spec`). */
-const TEMPLATE_PATH: Readonly<Record<string, readonly string[]>> = {
-    Pod: [],
-    Deployment: ["spec", "template"],
-    StatefulSet: ["spec", "template"],
-    DaemonSet: ["spec", "template"],
-    ReplicaSet: ["spec", "template"],
-    ReplicationController: ["spec", "template"],
-    Job: ["spec", "template"],
-    CronJob: ["spec", "jobTemplate", "spec", "template"],
-};
 const WORKLOAD_GROUPS: ReadonlySet<string> = new Set(["", "apps", "extensions", "batch"]);
 
 /** Workload kinds whose pods are long-running servers (probes, replicas, PDBs apply). */

@@ -34,7 +34,7 @@ export interface Workload {
 }
 
 /** Where each workload kind keeps its pod template (path to the object holding `metadata` and `spec`). */
-const TEMPLATE_PATH: Readonly<Record<string, readonly string[]>> = {
+export const TEMPLATE_PATH: Readonly<Record<string, readonly string[]>> = {
     Pod: [],
     Deployment: ["spec", "template"],
     StatefulSet: ["spec", "template"],
