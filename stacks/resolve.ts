@@ -111,6 +111,12 @@ export interface PlatformSpec {
     readonly dataStores: DataStoresSpec;
 }
 
+/** The namespace of every trust zone for a prefix (`agentstack` → `agentstack-gateway`, ...). */
+export function namespacesFor(prefix: string): Namespaces {
+    const zones: (keyof Namespaces)[] = ["gateway", "agents", "mcp", "sandbox", "system", "identity", "data"];
+    return Object.fromEntries(zones.map((z) => [z, `${prefix}-${z}`])) as unknown as Namespaces;
+}
+
 /** Default requests/limits per workload (REQUIREMENTS: agents 100m/256Mi, 500m/512Mi). */
 export const DEFAULT_RESOURCES: Readonly<Record<"agent" | "mcpServer" | "gateway" | "sandbox", Resources>> = {
     agent: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
@@ -308,19 +314,10 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         add,
     );
 
-    const p = cfg.namespacePrefix;
     return {
         level: cfg.securityLevel,
         profile,
-        namespaces: {
-            gateway: `${p}-gateway`,
-            agents: `${p}-agents`,
-            mcp: `${p}-mcp`,
-            sandbox: `${p}-sandbox`,
-            system: `${p}-system`,
-            identity: `${p}-identity`,
-            data: `${p}-data`,
-        },
+        namespaces: namespacesFor(cfg.namespacePrefix),
         logLevel: cfg.logLevel,
         llm: { endpoint: cfg.llm.endpoint, model: cfg.llm.model, egressCidrs: cfg.llm.egressCidrs },
         cluster: cfg.cluster,

@@ -29,7 +29,7 @@ import {
 } from "../stacks/dataStores";
 import { configKey } from "../stacks/errors";
 import { SecurityLevel, levelProfile } from "../stacks/levels";
-import type { Namespaces } from "../stacks/resolve";
+import { namespacesFor, type Namespaces } from "../stacks/resolve";
 import { DeterministicMocks, RecordedResource, RecordingMonitor } from "../tools/harness/mocks";
 import { manifestsOf } from "../tools/harness/render";
 import { validateObjects } from "../tools/k8s/validate";
@@ -38,15 +38,7 @@ type K8sObject = Record<string, any>;
 type RawStores = { qdrant?: unknown; mongodb?: unknown; postgresql?: unknown };
 
 const LEVELS: readonly SecurityLevel[] = [1, 2, 3];
-const NS: Namespaces = {
-    gateway: "agentstack-gateway",
-    agents: "agentstack-agents",
-    mcp: "agentstack-mcp",
-    sandbox: "agentstack-sandbox",
-    system: "agentstack-system",
-    identity: "agentstack-identity",
-    data: "agentstack-data",
-};
+const NS: Namespaces = namespacesFor("agentstack");
 /** Env var names that look like secret material (as program.test.ts). */
 const SECRET_NAME = /(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|URI)S?$|^(API_?KEY|TOKEN)$/i;
 const agentLabels = (a: string) => ({ "app.kubernetes.io/name": "agent", "app.kubernetes.io/instance": `agent-${a}` });

@@ -6,6 +6,7 @@
 import YAML from "yaml";
 import { EngineResource } from "./engine";
 import { manifestResources } from "./manifests";
+import { namespacesFor } from "../../stacks/resolve";
 
 export type Obj = Record<string, any>;
 
@@ -14,15 +15,7 @@ export function image(repo: string, tag = "1.0.0"): string {
     return `${repo}:${tag}@sha256:${"a".repeat(64)}`;
 }
 
-export const NS = {
-    gateway: "agentstack-gateway",
-    agents: "agentstack-agents",
-    mcp: "agentstack-mcp",
-    sandbox: "agentstack-sandbox",
-    system: "agentstack-system",
-    identity: "agentstack-identity",
-    data: "agentstack-data",
-} as const;
+export const NS = namespacesFor("agentstack");
 
 const PSA = {
     "pod-security.kubernetes.io/enforce": "restricted",
