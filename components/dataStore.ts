@@ -164,16 +164,6 @@ export function createClientObjects(a: ClientObjectsArgs): ClientObjects {
     return { configMapName: cm.metadata.name, secretName: secret.metadata.name };
 }
 
-/** An env var read from a ConfigMap key. */
-export function configEnv(name: string, configMap: pulumi.Input<string>, key: string): EnvVar {
-    return { name, valueFrom: { configMapKeyRef: { name: configMap, key } } };
-}
-
-/** An env var read from a Secret key. */
-export function secretKeyEnv(name: string, secret: pulumi.Input<string>, key: string): EnvVar {
-    return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
-}
-
 /**
  * The network flows of a data store, as data (for the NetworkPolicy code and its tests): who may
  * connect, to which ports, and — in-cluster — the server pods and their peer ports, or — external —

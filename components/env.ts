@@ -11,7 +11,12 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 export function configMapEnv(configMapName: pulumi.Input<string>, data: Readonly<Record<string, string>>): EnvVar[] {
     return Object.keys(data)
         .sort()
-        .map((name) => ({ name, valueFrom: { configMapKeyRef: { name: configMapName, key: name } } }));
+        .map((name) => configEnv(name, configMapName, name));
+}
+
+/** An env var read from a ConfigMap key. */
+export function configEnv(name: string, configMapName: pulumi.Input<string>, key: string): EnvVar {
+    return { name, valueFrom: { configMapKeyRef: { name: configMapName, key } } };
 }
 
 /** An env var read from a Secret key. */

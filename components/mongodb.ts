@@ -27,16 +27,14 @@ import {
     childOptions,
     createCredentials,
     clientsAnnotation,
-    configEnv,
     createClientObjects,
     dataStoreFlows,
     dataStoreLabels,
     dataStoreNetwork,
-    secretKeyEnv,
     supervisedStartScript,
     volumeClaimTemplates,
 } from "./dataStore";
-import { configMapEnv, secretEnv } from "./env";
+import { configEnv, configMapEnv, secretEnv } from "./env";
 import { INSTANCES, envName, serviceHost } from "./names";
 import { HardenedWorkload, checksum, selectorLabels } from "./workload";
 
@@ -186,7 +184,7 @@ export class MongoDb extends pulumi.ComponentResource {
                     settings: { host: s.host, port: String(s.port), database: mongoDatabase(c) },
                 });
                 env.set(c.name, [
-                    secretKeyEnv("MONGODB_URI", s.credentials.name, s.credentials.uriKey),
+                    secretEnv("MONGODB_URI", s.credentials.name, s.credentials.uriKey),
                     configEnv("MONGODB_DATABASE", objs.configMapName, "database"),
                 ]);
             }
@@ -311,7 +309,7 @@ export class MongoDb extends pulumi.ComponentResource {
                 secretData: { username: c.name, password: pw, uri },
             });
             env.set(c.name, [
-                secretKeyEnv("MONGODB_URI", objs.secretName!, "uri"),
+                secretEnv("MONGODB_URI", objs.secretName!, "uri"),
                 configEnv("MONGODB_DATABASE", objs.configMapName, "database"),
             ]);
         }

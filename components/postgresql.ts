@@ -32,16 +32,14 @@ import {
     childOptions,
     createCredentials,
     clientsAnnotation,
-    configEnv,
     createClientObjects,
     dataStoreFlows,
     dataStoreLabels,
     dataStoreNetwork,
-    secretKeyEnv,
     supervisedStartScript,
     volumeClaimTemplates,
 } from "./dataStore";
-import { configMapEnv, secretEnv } from "./env";
+import { configEnv, configMapEnv, secretEnv } from "./env";
 import { INSTANCES, envName, serviceHost } from "./names";
 import { HardenedWorkload, checksum, selectorLabels } from "./workload";
 
@@ -153,14 +151,14 @@ export class PostgreSql extends pulumi.ComponentResource {
         const env = new Map<string, EnvVar[]>();
         const wire = (c: PostgreSqlClient, cm: pulumi.Input<string>, secret: pulumi.Input<string>, userKey: string, passwordKey: string): EnvVar[] =>
             c.envStyle === "keycloak"
-                ? [configEnv("KC_DB_URL", cm, "jdbc-url"), secretKeyEnv("KC_DB_USERNAME", secret, userKey), secretKeyEnv("KC_DB_PASSWORD", secret, passwordKey)]
+                ? [configEnv("KC_DB_URL", cm, "jdbc-url"), secretEnv("KC_DB_USERNAME", secret, userKey), secretEnv("KC_DB_PASSWORD", secret, passwordKey)]
                 : [
                       configEnv("PGHOST", cm, "host"),
                       configEnv("PGPORT", cm, "port"),
                       configEnv("PGDATABASE", cm, "database"),
                       configEnv("PGSSLMODE", cm, "sslmode"),
-                      secretKeyEnv("PGUSER", secret, userKey),
-                      secretKeyEnv("PGPASSWORD", secret, passwordKey),
+                      secretEnv("PGUSER", secret, userKey),
+                      secretEnv("PGPASSWORD", secret, passwordKey),
                   ];
 
         if (s.mode === "external") {

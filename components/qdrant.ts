@@ -24,15 +24,13 @@ import {
     clientEnvOf,
     childOptions,
     clientsAnnotation,
-    configEnv,
     createClientObjects,
     dataStoreFlows,
     dataStoreLabels,
     dataStoreNetwork,
-    secretKeyEnv,
     volumeClaimTemplates,
 } from "./dataStore";
-import { configMapEnv, secretEnv } from "./env";
+import { configEnv, configMapEnv, secretEnv } from "./env";
 import { INSTANCES, serviceHost } from "./names";
 import { HardenedWorkload, checksum, selectorLabels } from "./workload";
 
@@ -133,7 +131,7 @@ export class Qdrant extends pulumi.ComponentResource {
                 env.set(c.name, [
                     configEnv("QDRANT_URL", objs.configMapName, "url"),
                     configEnv("QDRANT_GRPC_PORT", objs.configMapName, "grpc-port"),
-                    secretKeyEnv("QDRANT_API_KEY", s.credentials.name, s.credentials.apiKeyKey),
+                    secretEnv("QDRANT_API_KEY", s.credentials.name, s.credentials.apiKeyKey),
                 ]);
             }
             this.flows = dataStoreFlows({
@@ -239,7 +237,7 @@ export class Qdrant extends pulumi.ComponentResource {
                 env.set(c.name, [
                     configEnv("QDRANT_URL", objs.configMapName, "url"),
                     configEnv("QDRANT_GRPC_PORT", objs.configMapName, "grpc-port"),
-                    secretKeyEnv("QDRANT_API_KEY", objs.secretName!, QDRANT_KEYS.apiKey),
+                    secretEnv("QDRANT_API_KEY", objs.secretName!, QDRANT_KEYS.apiKey),
                 ]);
             } else {
                 // The user's Secret, by the same name in the client's namespace (Kubernetes can't share a Secret across namespaces).
@@ -247,7 +245,7 @@ export class Qdrant extends pulumi.ComponentResource {
                 env.set(c.name, [
                     configEnv("QDRANT_URL", objs.configMapName, "url"),
                     configEnv("QDRANT_GRPC_PORT", objs.configMapName, "grpc-port"),
-                    secretKeyEnv("QDRANT_API_KEY", keysSecret, c.readOnly ? keyOf.readOnly : keyOf.full),
+                    secretEnv("QDRANT_API_KEY", keysSecret, c.readOnly ? keyOf.readOnly : keyOf.full),
                 ]);
             }
         }
