@@ -73,6 +73,15 @@ const BAD: [string, Record<string, unknown>, Record<string, unknown>, string][] 
     ["no LLM egress CIDRs at level 2", l2({ llm: { endpoint: "https://llm.example.com/v1", apiKeySecretRef: { name: "llm", key: "key" } } }), {}, "agentstack:llm.egressCidrs"],
     ["bad CIDR", l1({ llm: { endpoint: "https://llm.example.com/v1", egressCidrs: ["10.0.0.0/33"], apiKeySecretRef: { name: "llm", key: "key" } } }), {}, "agentstack:llm.egressCidrs[0]"],
     ["CORS origin over http", l1({ gateway: { hostname: "a.example.com", corsOrigins: ["http://app.example.com"] } }), {}, "agentstack:gateway.corsOrigins[0]"],
+    ["webhook Fail with one injector replica", l1({ zeroTrust: { failurePolicy: "Fail" } }), {}, "agentstack:zeroTrust.failurePolicy"],
+    ["webhook Ignore at level 2", l2({ zeroTrust: { failurePolicy: "Ignore" } }), {}, "agentstack:zeroTrust.failurePolicy"],
+    ["cert-manager webhook issuer named but empty", l2({ zeroTrust: { webhookTls: { certManagerIssuer: { name: " " } } } }), {}, "agentstack:zeroTrust.webhookTls.certManagerIssuer.name"],
+    ["RS256 with a JWKS of its own (only Keycloak's is wired)", l2({ mcpServers: [{ name: "search", auth: { alg: "RS256", jwksUri: "" } }], agents: [{ name: "alpha" }] }), {}, "agentstack:mcpServers[0].auth.jwksUri"],
+    ["HS256 with a literal key instead of a Secret-backed one", l1({ mcpServers: [{ name: "search", auth: { alg: "HS256", secret: "not-in-a-secret" } }], agents: [{ name: "alpha" }] }), {}, "agentstack:mcpServers[0].auth.secret"],
+    ["Keycloak below the level's replicas", l3({ keycloak: { replicas: 1 } }), {}, "agentstack:keycloak.replicas"],
+    ["a data store behind a LoadBalancer", l1({ qdrant: { service: { type: "LoadBalancer" } } }), {}, "agentstack:qdrant.service.type"],
+    ["MongoDB below the level's replicas", l3({ mongodb: { replicas: 1 } }), {}, "agentstack:mongodb.replicas"],
+    ["an external store without its address", l1({ postgresql: { mode: "external", credentialsSecretRef: { name: "pg" } } }), {}, "agentstack:postgresql.host"],
 ];
 
 /** Runs `fn` over items with at most `n` at a time. */
@@ -105,6 +114,12 @@ describe("synth", () => {
         const inventory = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
         expect(inventory.some((e: any) => e.type === "agentstack:platform:Platform" && e.options.protect === false)).toBe(true);
         expect(inventory.length).toBeGreaterThan(40);
+        // The files synth wrote pass the strict offline check.
+        const { loadManifests } = await import("../tools/connectivity/index");
+        const { validateObjects } = await import("../tools/k8s/validate");
+        const written = loadManifests(path.join(out, "manifests"));
+        expect(written.length).toBeGreaterThan(80);
+        expect(validateObjects(written)).toEqual([]);
         // No secret value anywhere in the output.
         const all = fs.readFileSync(path.join(out, "resources.json"), "utf8");
         expect(all).not.toMatch(/BEGIN (EC |)PRIVATE KEY/);
