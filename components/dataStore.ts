@@ -130,7 +130,9 @@ export interface ClientObjectsArgs {
     readonly secretData?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Logical-name prefix of the Pulumi resources. */
     readonly logicalName: string;
+    /** Parent of the created objects (the store component). */
     readonly parent: pulumi.Resource;
+    /** Pulumi `protect` on the created objects (the store's level-3 rule). */
     readonly protect: boolean;
 }
 

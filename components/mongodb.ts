@@ -53,10 +53,13 @@ export interface MongoDbClient extends DataStoreClient {
 }
 
 export interface MongoDbArgs {
+    /** The resolved spec (in-cluster or external). */
     readonly spec: MongoDbSpec;
+    /** The level profile. */
     readonly profile: LevelProfile;
     /** Namespace of the server objects (the `data` Namespace's `metadata.name`). */
     readonly namespace: pulumi.Input<string>;
+    /** Namespace names of the platform (for DNS names). */
     readonly namespaces: Namespaces;
     /** The declared clients (agents). */
     readonly clients: readonly MongoDbClient[];

@@ -60,10 +60,13 @@ export interface PostgreSqlClient extends DataStoreClient {
 }
 
 export interface PostgreSqlArgs {
+    /** The resolved spec (in-cluster or external). */
     readonly spec: PostgreSqlSpec;
+    /** The level profile. */
     readonly profile: LevelProfile;
     /** Namespace of the server objects (the `identity` Namespace's `metadata.name`). */
     readonly namespace: pulumi.Input<string>;
+    /** Namespace names of the platform (for DNS names). */
     readonly namespaces: Namespaces;
     /** The declared clients (Keycloak: database `keycloak`, user `keycloak`). */
     readonly clients: readonly PostgreSqlClient[];

@@ -160,8 +160,9 @@ export interface ContainerArgs {
     readonly writablePaths?: ReadonlyArray<{ readonly name: string; readonly path: string; readonly sizeLimit?: string }>;
     /** Extra volume mounts (of volumes given to the workload). */
     readonly volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
-    /** Command / args override. */
+    /** Command override. Default: the image's entrypoint. */
     readonly command?: string[];
+    /** Args override. Default: the image's. */
     readonly args?: pulumi.Input<string>[];
     /** A fixed uid for images whose USER is not numeric. */
     readonly runAsUser?: number;
@@ -194,15 +195,25 @@ export function writableVolumes(c: ContainerArgs, tmpSizeLimit = "64Mi"): Volume
 
 /** Inputs of the pod template a workload runs. */
 export interface PodArgs {
+    /** Main containers (hardened). */
     readonly containers: readonly ContainerArgs[];
+    /** Init containers (hardened). Default none. */
     readonly initContainers?: readonly ContainerArgs[];
+    /** uid/gid of the pod. */
     readonly uid: number;
+    /** The ServiceAccount. */
     readonly serviceAccountName: pulumi.Input<string>;
+    /** Mount the ServiceAccount token. */
     readonly automountServiceAccountToken: boolean;
+    /** Pod affinity. Default none. */
     readonly affinity?: k8s.types.input.core.v1.Affinity;
+    /** RuntimeClass. Default the cluster's. */
     readonly runtimeClassName?: string;
+    /** Extra volumes. Default none. */
     readonly volumes?: Volume[];
+    /** Size of each container's /tmp. Default 64Mi. */
     readonly tmpSizeLimit?: string;
+    /** Graceful stop, in seconds. Default Kubernetes' 30. */
     readonly terminationGracePeriodSeconds?: number;
 }
 
