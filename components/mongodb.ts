@@ -253,7 +253,7 @@ export class MongoDb extends pulumi.ComponentResource {
             antiAffinityWeight: s.antiAffinityWeight,
             pdbMinAvailable: s.pdbMinAvailable,
             terminationGracePeriodSeconds: 60,
-            statefulSet: { podManagementPolicy: "OrderedReady", volumeClaimTemplates: volumeClaimTemplates("mongodb", instance, s.storage) },
+            statefulSet: { podManagementPolicy: "OrderedReady", volumeClaimTemplates: volumeClaimTemplates("mongodb", instance, s.storage), pvcRetention: s.storage.retention },
             childOptions: { protect: s.protect, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) },
             volumes: [
                 { name: "keyfile-secret", secret: { secretName: keySecret.metadata.name, defaultMode: 0o440 } },

@@ -220,7 +220,7 @@ export class PostgreSql extends pulumi.ComponentResource {
             pdbMinAvailable: s.pdbMinAvailable,
             // A clean shutdown (no crash recovery at the next start) needs more than the default 30 s.
             terminationGracePeriodSeconds: 120,
-            statefulSet: { podManagementPolicy: "OrderedReady", volumeClaimTemplates: volumeClaimTemplates("postgresql", instance, s.storage) },
+            statefulSet: { podManagementPolicy: "OrderedReady", volumeClaimTemplates: volumeClaimTemplates("postgresql", instance, s.storage), pvcRetention: s.storage.retention },
             childOptions: { protect: s.protect, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) },
             volumes: [
                 { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o444 } },

@@ -197,7 +197,7 @@ export class Qdrant extends pulumi.ComponentResource {
             terminationGracePeriodSeconds: 60,
             // Parallel: peers find each other through the headless Service (which publishes not-ready
             // addresses); ordered start could deadlock a whole-cluster restart on pod 0's readiness.
-            statefulSet: { podManagementPolicy: "Parallel", volumeClaimTemplates: volumeClaimTemplates("qdrant", instance, s.storage) },
+            statefulSet: { podManagementPolicy: "Parallel", volumeClaimTemplates: volumeClaimTemplates("qdrant", instance, s.storage), pvcRetention: s.storage.retention },
             servicePorts: [
                 { name: "http", port: QDRANT_PORTS.http },
                 { name: "grpc", port: QDRANT_PORTS.grpc },

@@ -291,6 +291,8 @@ export interface HardenedWorkloadArgs {
     readonly statefulSet?: {
         readonly volumeClaimTemplates?: k8s.types.input.core.v1.PersistentVolumeClaim[];
         readonly podManagementPolicy?: "OrderedReady" | "Parallel";
+        /** PVC retention when the StatefulSet is deleted / scaled down. Default Retain / Retain. */
+        readonly pvcRetention?: { readonly whenDeleted: "Retain" | "Delete"; readonly whenScaled: "Retain" | "Delete" };
     };
     /** Also create a headless Service `<instance>-headless` (StatefulSet identity, clustering). Default false. */
     readonly headlessService?: boolean;
@@ -369,7 +371,7 @@ export class HardenedWorkload extends pulumi.ComponentResource {
                     selector: { matchLabels: this.selector },
                     podManagementPolicy: args.statefulSet.podManagementPolicy ?? "OrderedReady",
                     updateStrategy: { type: "RollingUpdate" },
-                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                    persistentVolumeClaimRetentionPolicy: { ...(args.statefulSet.pvcRetention ?? { whenDeleted: "Retain", whenScaled: "Retain" }) },
                     template,
                     ...(args.statefulSet.volumeClaimTemplates ? { volumeClaimTemplates: args.statefulSet.volumeClaimTemplates } : {}),
                 },

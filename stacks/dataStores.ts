@@ -83,6 +83,10 @@ const storageConfig = z.strictObject({
      * below it is rejected (a volume can't shrink; see docs/data-stores.md, "Volume size").
      */
     minimumSize: storageQuantity.optional(),
+    /** What happens to the PVCs when the StatefulSet is deleted or scaled down. Default Retain / Retain; Delete is refused at level 3. */
+    retention: z
+        .strictObject({ whenDeleted: z.enum(["Retain", "Delete"]).default("Retain"), whenScaled: z.enum(["Retain", "Delete"]).default("Retain") })
+        .optional(),
 });
 
 /** Service settings (in-cluster): the type is accepted only to reject anything but ClusterIP with a clear message. */
@@ -193,7 +197,12 @@ export interface InClusterSpec {
     readonly antiAffinityWeight: number;
     /** PDB minAvailable when the level creates PDBs and replicas >= 2 (always below replicas). */
     readonly pdbMinAvailable: number;
-    readonly storage: { readonly size: string; readonly storageClassName?: string };
+    readonly storage: {
+        readonly size: string;
+        readonly storageClassName?: string;
+        /** persistentVolumeClaimRetentionPolicy of the StatefulSet. */
+        readonly retention: { readonly whenDeleted: "Retain" | "Delete"; readonly whenScaled: "Retain" | "Delete" };
+    };
     readonly resources: Resources;
     /** uid/gid of the image. */
     readonly uid: number;
@@ -343,6 +352,12 @@ function resolveInCluster(store: DataStoreKind, c: AnyConfig, profile: LevelProf
         if (problem) add([store, "storage", "size"], `${problem} (agentstack:${store}.storage.minimumSize)`);
     }
     const storageClassName = c.storage?.storageClassName ?? cluster.storageClassName;
+    const retention = { whenDeleted: c.storage?.retention?.whenDeleted ?? "Retain", whenScaled: c.storage?.retention?.whenScaled ?? "Retain" } as const;
+    if (profile.protectData) {
+        for (const when of ["whenDeleted", "whenScaled"] as const) {
+            if (retention[when] === "Delete") add([store, "storage", "retention", when], `Delete is not allowed at level ${profile.level}: production volumes outlive their StatefulSet. Remove the setting (Retain is the default)`);
+        }
+    }
     return {
         mode: "in-cluster",
         image: c.image ?? DATA_STORE_IMAGES[store],
@@ -350,7 +365,7 @@ function resolveInCluster(store: DataStoreKind, c: AnyConfig, profile: LevelProf
         antiAffinity,
         antiAffinityWeight: store === "mongodb" ? MONGODB_SOFT_WEIGHT : 100,
         pdbMinAvailable,
-        storage: { size, ...(storageClassName ? { storageClassName } : {}) },
+        storage: { size, ...(storageClassName ? { storageClassName } : {}), retention },
         resources: c.resources ?? DEFAULT_DATA_RESOURCES[store],
         uid: DATA_STORE_UIDS[store],
         protect: profile.protectData,

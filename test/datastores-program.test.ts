@@ -75,6 +75,13 @@ describe("data stores on the stack files", () => {
         }
     });
 
+    it("take storage size, class and retention from config (below level 3, retention may delete)", async () => {
+        const run = await runStack("case", { config: engineConfig(baseConfig(1, { qdrant: { storage: { size: "50Gi", storageClassName: "fast-ssd", retention: { whenScaled: "Delete" } } } })) });
+        const sts = find(run.manifests, "StatefulSet", "qdrant");
+        expect(sts["spec"]["persistentVolumeClaimRetentionPolicy"]).toEqual({ whenDeleted: "Retain", whenScaled: "Delete" });
+        expect(sts["spec"]["volumeClaimTemplates"][0]["spec"]).toMatchObject({ storageClassName: "fast-ssd", resources: { requests: { storage: "50Gi" } } });
+    });
+
     it("protect every data-store resource in prod, none in dev (as resources.json records it)", () => {
         const storeResources = (run: StackRun) => {
             const byUrn = new Map(run.resources.map((r) => [r.urn, r]));

@@ -81,6 +81,7 @@ const BAD: [string, Record<string, unknown>, Record<string, unknown>, string][] 
     ["Keycloak below the level's replicas", l3({ keycloak: { replicas: 1 } }), {}, "agentstack:keycloak.replicas"],
     ["a data store behind a LoadBalancer", l1({ qdrant: { service: { type: "LoadBalancer" } } }), {}, "agentstack:qdrant.service.type"],
     ["MongoDB below the level's replicas", l3({ mongodb: { replicas: 1 } }), {}, "agentstack:mongodb.replicas"],
+    ["PVCs deleted with the StatefulSet at level 3", l3({ qdrant: { storage: { retention: { whenDeleted: "Delete" } } } }), {}, "agentstack:qdrant.storage.retention.whenDeleted"],
     ["an external store without its address", l1({ postgresql: { mode: "external", credentialsSecretRef: { name: "pg" } } }), {}, "agentstack:postgresql.host"],
 ];
 
