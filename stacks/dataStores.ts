@@ -7,7 +7,7 @@
  * root schema.
  */
 import { z } from "zod";
-import { DNS_SUBDOMAIN, cidr, host, imageRef, port, replicas, resources, secretKeyName as secretKey, secretName } from "./primitives";
+import { DNS_SUBDOMAIN, cidr, host, imageRef, port, replicas, resources, secretKeyName as secretKey, secretName, userPasswordSecretRef } from "./primitives";
 import type { AntiAffinity, LevelProfile } from "./levels";
 
 /** A storage quantity: a number and a binary (Ki..Ei) or decimal (k..E) unit, e.g. 10Gi or 500G. */
@@ -140,9 +140,7 @@ export const mongodbConfig = z
         mode,
         ...inClusterKeys,
         /** In-cluster: the root user from an existing Secret instead of a generated password. */
-        existingSecret: z
-            .strictObject({ name: secretName, usernameKey: secretKey.default("username"), passwordKey: secretKey.default("password") })
-            .optional(),
+        existingSecret: userPasswordSecretRef.optional(),
         ...externalKeys,
         /** External: the Secret (in each client namespace) holding the full connection string. */
         credentialsSecretRef: z.strictObject({ name: secretName, uriKey: secretKey.default("uri") }).optional(),
@@ -155,9 +153,7 @@ export const postgresqlConfig = z
         mode,
         ...inClusterKeys,
         /** In-cluster: the superuser from an existing Secret instead of a generated password. */
-        existingSecret: z
-            .strictObject({ name: secretName, usernameKey: secretKey.default("username"), passwordKey: secretKey.default("password") })
-            .optional(),
+        existingSecret: userPasswordSecretRef.optional(),
         ...externalKeys,
         /** External: libpq sslmode. Default require. */
         sslMode: z.enum(["disable", "require", "verify-ca", "verify-full"]).optional(),

@@ -59,3 +59,10 @@ export const labelMap = z.record(z.string().min(1), z.string());
 
 /** A host name or IPv4 address of an external service. */
 export const host = z.string().max(253).regex(DNS_SUBDOMAIN, "must be a DNS name such as db.example.com or an IPv4 address");
+
+/** A username/password pair in an existing Secret (keys default to `username` and `password`). */
+export const userPasswordSecretRef = z.strictObject({
+    name: secretName,
+    usernameKey: secretKeyName.default("username"),
+    passwordKey: secretKeyName.default("password"),
+});

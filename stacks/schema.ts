@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { mongodbConfig, postgresqlConfig, qdrantConfig } from "./dataStores";
-import { DNS_SUBDOMAIN, cidr, componentName, imageRef, labelMap, port, quantityMem, replicas, resources, secretKeyName, secretName, secretRef } from "./primitives";
+import { DNS_SUBDOMAIN, cidr, componentName, imageRef, labelMap, port, quantityMem, replicas, resources, secretName, secretRef, userPasswordSecretRef } from "./primitives";
 
 export {
     DNS_LABEL,
@@ -204,7 +204,7 @@ export const keycloakConfig = z.strictObject({
     /** Public host name for browser login. Default `auth.<gateway.hostname>`. */
     hostname: z.string().regex(DNS_SUBDOMAIN, "must be a DNS name such as auth.example.com").optional(),
     /** Admin credentials from an existing Secret (in the identity namespace) instead of generated ones. */
-    adminSecretRef: z.strictObject({ name: secretName, usernameKey: secretKeyName.default("username"), passwordKey: secretKeyName.default("password") }).optional(),
+    adminSecretRef: userPasswordSecretRef.optional(),
     resources: resources.optional(),
 });
 
