@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { DNS_SUBDOMAIN, cidr, host, imageRef, port, replicas, resources, secretKeyName as secretKey, secretName, userPasswordSecretRef } from "./primitives";
+import { AddIssue, pdbMinAvailableFor, replicasOverride, rowAntiAffinity } from "./fixed";
 import type { AntiAffinity, LevelProfile } from "./levels";
 
 /** A storage quantity: a number and a binary (Ki..Ei) or decimal (k..E) unit, e.g. 10Gi or 500G. */
@@ -191,8 +192,8 @@ export interface InClusterSpec {
     readonly antiAffinity: AntiAffinity;
     /** Weight of a preferred anti-affinity term. */
     readonly antiAffinityWeight: number;
-    /** PDB minAvailable when the level creates PDBs and replicas >= 2 (always below replicas). */
-    readonly pdbMinAvailable: number;
+    /** PDB minAvailable; undefined where the level makes no PDB (or a single pod runs). */
+    readonly pdbMinAvailable?: number;
     readonly storage: {
         readonly size: string;
         readonly storageClassName?: string;
@@ -252,8 +253,6 @@ export interface ClusterFacts {
     readonly storageClassName?: string | undefined;
 }
 
-/** Reports one config problem at a path relative to `agentstack:` (as resolve.ts's `add`). */
-export type AddIssue = (path: (string | number)[], message: string) => void;
 
 // ---------------------------------------------------------------------------------------------------
 // Storage sizes
@@ -323,19 +322,13 @@ function resolveExternal(store: DataStoreKind, c: AnyConfig, profile: LevelProfi
 /** The in-cluster part of a spec: replicas, anti-affinity, PDB, storage, service type. */
 function resolveInCluster(store: DataStoreKind, c: AnyConfig, profile: LevelProfile, cluster: ClusterFacts, add: AddIssue): InClusterSpec {
     const row = profile[store];
-    const lvl = `level ${profile.level}`;
-    const n = c.replicas ?? row.replicas;
-    if (c.replicas !== undefined && c.replicas < row.replicas) {
-        add([store, "replicas"], `${c.replicas} is below the ${lvl} minimum of ${row.replicas}: remove the override or set it to at least ${row.replicas}`);
-    }
+    const n = replicasOverride(row.replicas, c.replicas, [store, "replicas"], profile, add);
     // MongoDB's row applies at every replica count (soft/soft/hard); the others' only to several replicas.
-    const antiAffinity: AntiAffinity = store === "mongodb" || n >= 2 ? row.antiAffinity : "none";
+    const antiAffinity = rowAntiAffinity(row, n, store === "mongodb");
     if (antiAffinity === "required" && c.replicas !== undefined && c.replicas > row.replicas && cluster.schedulableNodes < c.replicas) {
         add([store, "replicas"], `${c.replicas} replicas with required (hard) anti-affinity need as many schedulable nodes, but agentstack:cluster.schedulableNodes is ${cluster.schedulableNodes}: pods would stay Pending. Lower the override or raise schedulableNodes to the real node count`);
     }
-    const majority = Math.floor(n / 2) + 1;
-    const wanted = row.pdbMinAvailable ?? (n >= 3 ? majority : profile.pdbMinAvailable);
-    const pdbMinAvailable = Math.max(1, Math.min(wanted, n - 1));
+    const pdbMinAvailable = pdbMinAvailableFor(profile, n, row.pdbMinAvailable);
 
     const service = c.service?.type ?? "ClusterIP";
     if (service !== "ClusterIP") {
@@ -431,6 +424,8 @@ function resolvePostgres(c: PostgresqlConfig, profile: LevelProfile, cluster: Cl
  * with a path relative to `agentstack:` (e.g. `["qdrant", "service", "type"]`); the returned specs are
  * only meaningful when nothing was reported.
  */
+export type { AddIssue };
+
 export function resolveDataStores(cfg: DataStoresConfig, profile: LevelProfile, cluster: ClusterFacts, add: AddIssue): DataStoresSpec {
     return {
         qdrant: resolveQdrant(cfg.qdrant, profile, cluster, add),

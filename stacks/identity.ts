@@ -3,10 +3,10 @@
  * merged with the overrides, and every override that would weaken the level rejected.
  */
 import { Resources, ZeroTrustConfig, KeycloakConfig } from "./schema";
+import { AddIssue, pdbMinAvailableFor, replicasOverride, rowAntiAffinity } from "./fixed";
 import { AntiAffinity, LevelProfile } from "./levels";
 
-/** Adds a config issue at a path below `agentstack:`. */
-export type AddIssue = (path: (string | number)[], message: string) => void;
+export type { AddIssue };
 
 /** A fixed-size workload after overrides. */
 export interface FixedSpec {
@@ -45,24 +45,10 @@ export interface KeycloakSpec extends FixedSpec {
 /** Keycloak's own sizing guidance: ~1250 MB base memory, CPU for login throughput. */
 export const KEYCLOAK_RESOURCES: Resources = { requests: { cpu: "500m", memory: "1250Mi" }, limits: { cpu: "2", memory: "2Gi" } };
 
-/** The PDB a fixed workload keeps: the level's, only with >= 2 replicas, and always below the replica count. */
-function fixedPdb(profile: LevelProfile, replicas: number, row?: number): number | undefined {
-    if (!profile.pdbs || replicas < 2) return undefined;
-    return Math.min(row ?? profile.pdbMinAvailable, replicas - 1);
-}
-
-/** A replica override checked against the level's minimum. */
-function replicasOf(base: number, override: number | undefined, path: (string | number)[], lvl: string, add: AddIssue): number {
-    if (override !== undefined && override < base) {
-        add(path, `${override} is below the ${lvl} minimum of ${base}: remove the override or set it to at least ${base}`);
-    }
-    return override ?? base;
-}
-
 export function resolveZeroTrust(cfg: ZeroTrustConfig, profile: LevelProfile, add: AddIssue): ZeroTrustSpec {
     const lvl = `level ${profile.level}`;
-    const extReplicas = replicasOf(profile.extauth.replicas, cfg.extauthReplicas, ["zeroTrust", "extauthReplicas"], lvl, add);
-    const injReplicas = replicasOf(profile.envoyInjector.replicas, cfg.injectorReplicas, ["zeroTrust", "injectorReplicas"], lvl, add);
+    const extReplicas = replicasOverride(profile.extauth.replicas, cfg.extauthReplicas, ["zeroTrust", "extauthReplicas"], profile, add);
+    const injReplicas = replicasOverride(profile.envoyInjector.replicas, cfg.injectorReplicas, ["zeroTrust", "injectorReplicas"], profile, add);
     const failurePolicy = cfg.failurePolicy ?? profile.envoyInjector.failurePolicy;
     if (failurePolicy === "Ignore" && profile.envoyInjector.failurePolicy === "Fail") {
         add(["zeroTrust", "failurePolicy"], `Ignore is not allowed at ${lvl}: pods could start without their Envoy sidecar whenever the webhook is down, which breaks the zero-trust guarantee. Remove the override`);
@@ -80,11 +66,11 @@ export function resolveZeroTrust(cfg: ZeroTrustConfig, profile: LevelProfile, ad
         add(["zeroTrust", "webhookTls", "earlyRenewalHours"], `must be below validityHours (${cfg.webhookTls.validityHours}), or every pulumi up would replace the certificate`);
     }
     return {
-        extauth: { replicas: extReplicas, ...optionalPdb(fixedPdb(profile, extReplicas, profile.extauth.pdbMinAvailable)), antiAffinity: extReplicas >= 2 ? profile.extauth.antiAffinity : "none", image: cfg.images.extauth },
+        extauth: { replicas: extReplicas, ...optionalPdb(pdbMinAvailableFor(profile, extReplicas, profile.extauth.pdbMinAvailable)), antiAffinity: rowAntiAffinity(profile.extauth, extReplicas), image: cfg.images.extauth },
         injector: {
             replicas: injReplicas,
-            ...optionalPdb(fixedPdb(profile, injReplicas, profile.envoyInjector.pdbMinAvailable)),
-            antiAffinity: injReplicas >= 2 ? profile.envoyInjector.antiAffinity : "none",
+            ...optionalPdb(pdbMinAvailableFor(profile, injReplicas, profile.envoyInjector.pdbMinAvailable)),
+            antiAffinity: rowAntiAffinity(profile.envoyInjector, injReplicas),
             image: cfg.images.envoyInjector,
             failurePolicy,
             reinvocationPolicy: cfg.reinvocationPolicy,
@@ -96,12 +82,12 @@ export function resolveZeroTrust(cfg: ZeroTrustConfig, profile: LevelProfile, ad
 }
 
 export function resolveKeycloak(cfg: KeycloakConfig, profile: LevelProfile, gatewayHostname: string, add: AddIssue): KeycloakSpec {
-    const replicas = replicasOf(profile.keycloak.replicas, cfg.replicas, ["keycloak", "replicas"], `level ${profile.level}`, add);
+    const replicas = replicasOverride(profile.keycloak.replicas, cfg.replicas, ["keycloak", "replicas"], profile, add);
     return {
         image: cfg.image,
         replicas,
-        ...optionalPdb(fixedPdb(profile, replicas, profile.keycloak.pdbMinAvailable)),
-        antiAffinity: replicas >= 2 ? profile.keycloak.antiAffinity : "none",
+        ...optionalPdb(pdbMinAvailableFor(profile, replicas, profile.keycloak.pdbMinAvailable)),
+        antiAffinity: rowAntiAffinity(profile.keycloak, replicas),
         hostname: cfg.hostname ?? `auth.${gatewayHostname}`,
         production: profile.level >= 2,
         clustering: replicas >= 2,

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../stacks/errors";
+import { pdbMinAvailableFor, replicasOverride, rowAntiAffinity } from "../stacks/fixed";
 import { LEVEL_TABLE } from "../stacks/levels";
 import { RawConfig, resolvePlatformSpec } from "../stacks/resolve";
 import { baseConfig, engineConfig } from "./helpers";
@@ -104,5 +105,26 @@ describe("resolvePlatformSpec", () => {
             "agentstack:agents[0].securityMode",
             "agentstack:gateway.tls.mode",
         ]);
+    });
+});
+
+describe("fixed-size workload rules", () => {
+    it("keeps a PDB below the replica count, only where the level makes PDBs", () => {
+        expect(pdbMinAvailableFor(LEVEL_TABLE[1], 3)).toBeUndefined();
+        expect(pdbMinAvailableFor(LEVEL_TABLE[2], 1)).toBeUndefined();
+        expect(pdbMinAvailableFor(LEVEL_TABLE[2], 2)).toBe(1);
+        expect(pdbMinAvailableFor(LEVEL_TABLE[3], 5)).toBe(3);
+        expect(pdbMinAvailableFor(LEVEL_TABLE[3], 3, 2)).toBe(2);
+        expect(pdbMinAvailableFor(LEVEL_TABLE[3], 2, 5)).toBe(1);
+    });
+
+    it("rejects a replica override below the level and keeps single pods free of anti-affinity", () => {
+        const issues: string[] = [];
+        expect(replicasOverride(3, 2, ["keycloak", "replicas"], LEVEL_TABLE[3], (p) => issues.push(p.join(".")))).toBe(2);
+        expect(issues).toEqual(["keycloak.replicas"]);
+        expect(replicasOverride(3, 4, ["x"], LEVEL_TABLE[3], () => issues.push("unexpected"))).toBe(4);
+        expect(rowAntiAffinity(LEVEL_TABLE[2].keycloak, 1)).toBe("none");
+        expect(rowAntiAffinity(LEVEL_TABLE[2].mongodb, 1, true)).toBe("preferred");
+        expect(rowAntiAffinity(LEVEL_TABLE[3].envoyInjector, 2)).toBe("required");
     });
 });
