@@ -5,6 +5,7 @@
  */
 import { ConfigError, ConfigIssue, CONFIG_NAMESPACE, configKey } from "./errors";
 import { DataStoresSpec, resolveDataStores } from "./dataStores";
+import { replicasOverride } from "./fixed";
 import { KeycloakSpec, ZeroTrustSpec, resolveKeycloak, resolveZeroTrust } from "./identity";
 import { LevelProfile, SecurityLevel, levelProfile } from "./levels";
 import {
@@ -185,10 +186,7 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     const add = (path: (string | number)[], message: string) => issues.push({ key: configKey(path), message });
 
     const scaleOf = (path: (string | number)[], base: { min: number; max: number }, min?: number, max?: number): Scale => {
-        const s = { min: min ?? base.min, max: max ?? Math.max(base.max, min ?? base.min) };
-        if (min !== undefined && min < base.min) {
-            add([...path, "minReplicas"], `${min} is below the ${lvl} minimum of ${base.min}: remove the override or set it to at least ${base.min}`);
-        }
+        const s = { min: replicasOverride(base.min, min, [...path, "minReplicas"], profile, add), max: max ?? Math.max(base.max, min ?? base.min) };
         if (s.max < s.min) add([...path, "maxReplicas"], `${s.max} is below minReplicas (${s.min}): set maxReplicas >= minReplicas`);
         return s;
     };
@@ -286,14 +284,12 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     };
 
     const sb = cfg.sandbox;
-    if (sb.replicas !== undefined && sb.replicas < profile.sandbox.replicas) {
-        add(["sandbox", "replicas"], `${sb.replicas} is below the ${lvl} minimum of ${profile.sandbox.replicas}: remove the override or raise it`);
-    }
+    const sandboxReplicas = replicasOverride(profile.sandbox.replicas, sb.replicas, ["sandbox", "replicas"], profile, add);
     const sandbox: SandboxSpec = {
         image: sb.image ?? cfg.images.sandbox,
         ...(sb.runtimeClassName ? { runtimeClassName: sb.runtimeClassName } : {}),
         port: sb.port,
-        replicas: sb.replicas ?? profile.sandbox.replicas,
+        replicas: sandboxReplicas,
         resources: sb.resources ?? DEFAULT_RESOURCES.sandbox,
         tmpSizeLimit: sb.tmpSizeLimit,
     };
