@@ -28,6 +28,7 @@ import type {
 } from "@pulumi/policy";
 import { LEVEL_TABLE, LevelProfile, SecurityLevel } from "../../stacks/levels";
 import { K8sObject, TemplateError, k8sObject } from "./k8s";
+import { PSA_CHECKS, PsaCheckId } from "./pss";
 import { StackView, Unresolvable } from "./stack";
 import { Unverifiable, formatPath } from "./values";
 
@@ -62,6 +63,8 @@ export interface PolicyMeta {
     readonly remediable?: boolean;
     /** Resource policy (one object at a time) or stack policy (across objects). */
     readonly kind: "resource" | "stack";
+    /** The Pod Security Standards controls it implements (Pod Security Admission check ids); none = agentstack checklist. */
+    readonly pss?: readonly PsaCheckId[];
 }
 
 /** An exemption entry of the pack config. */
@@ -137,7 +140,19 @@ export function enforcementAt(meta: Pick<PolicyMeta, "level" | "advisoryOnly">, 
 
 /** Tags carried by the policy object (visible to the CLI and the runner). */
 export function tagsOf(meta: PolicyMeta): string[] {
-    return ["agentstack", `group:${meta.group}`, `level:${meta.level}`, ...(meta.advisoryOnly ? ["advisory-only"] : []), ...(meta.remediable ? ["remediable"] : [])];
+    return [
+        "agentstack",
+        `group:${meta.group}`,
+        `level:${meta.level}`,
+        ...(meta.advisoryOnly ? ["advisory-only"] : []),
+        ...(meta.remediable ? ["remediable"] : []),
+        ...(meta.pss ?? []).map((id) => `pss:${PSA_CHECKS[id]}:${id}`),
+    ];
+}
+
+/** The PSS controls named by a policy's tags (`pss:<baseline|restricted>:<check id>`). */
+export function pssFromTags(tags: readonly string[] | undefined): PsaCheckId[] {
+    return (tags ?? []).filter((t) => t.startsWith("pss:")).map((t) => t.split(":")[2] as PsaCheckId).filter((id) => Object.prototype.hasOwnProperty.call(PSA_CHECKS, id));
 }
 
 /** Reads level and group back from a policy's tags. */
@@ -319,6 +334,7 @@ export function metaOf(p: AgentstackPolicy): PolicyMeta {
         fix: p.remediationSteps ?? "",
         ...(t.advisoryOnly ? { advisoryOnly: true } : {}),
         ...(p.tags.includes("remediable") ? { remediable: true } : {}),
+        ...(pssFromTags(p.tags).length > 0 ? { pss: pssFromTags(p.tags) } : {}),
         kind: "validateStack" in p ? "stack" : "resource",
     };
 }

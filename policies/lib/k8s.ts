@@ -171,8 +171,11 @@ export function k8sObject(type: string, props: unknown, urn?: string, protect = 
     return t ? new K8sObject(type, t, props, urn, protect) : undefined;
 }
 
-/** Which kind of container. */
-export type ContainerRole = "init" | "main" | "ephemeral" | "sidecar-template";
+/**
+ * Which kind of container: `sidecar` is a native sidecar (an init container with
+ * `restartPolicy: Always`, which keeps running beside the main containers).
+ */
+export type ContainerRole = "init" | "sidecar" | "main" | "ephemeral" | "sidecar-template";
 
 /** One container of a workload (or the injected sidecar), with what applies to it. */
 export interface ContainerRef {
@@ -185,7 +188,7 @@ export interface ContainerRef {
     readonly podSpec?: Record<string, unknown>;
     /** The workload kind (or "ConfigMap" for the template). */
     readonly ownerKind: string;
-    /** `init container "x"`, `container "x"`, `ephemeral container "x"`, `injected sidecar "envoy" (from the sidecar template)`. */
+    /** `init container "x"`, `sidecar container "x"`, `container "x"`, `ephemeral container "x"`, `injected sidecar "envoy" (...)`. */
     readonly label: string;
 }
 
@@ -225,7 +228,7 @@ function nameOf(c: Record<string, unknown>): string {
 }
 
 /**
- * Every container of a workload: init, main and ephemeral containers; for the sidecar-template
+ * Every container of a workload: init (native sidecars as role `sidecar`), main and ephemeral containers; for the sidecar-template
  * ConfigMap, the injected sidecar. Throws Unverifiable when the pod spec itself is unknown, and
  * TemplateError for an unreadable template.
  */
@@ -242,7 +245,8 @@ export function containersOf(obj: K8sObject): ContainerRef[] {
             const c = at(spec, field, i);
             if (!c || typeof c !== "object") throw new Unverifiable([field, i]);
             const container = c as Record<string, unknown>;
-            out.push({ role, name: nameOf(container), container, podSpec: spec, ownerKind: obj.kind, label: `${what} "${nameOf(container)}"` });
+            const sidecar = role === "init" && at(container, "restartPolicy") === "Always";
+            out.push({ role: sidecar ? "sidecar" : role, name: nameOf(container), container, podSpec: spec, ownerKind: obj.kind, label: `${sidecar ? "sidecar container" : what} "${nameOf(container)}"` });
         }
     };
     add("init", "initContainers", "init container");

@@ -1,33 +1,69 @@
 /**
- * Pod hardening: the restricted Pod Security Standard and more, for every container of every
- * workload kind (init, main, ephemeral) and for the injected Envoy sidecar.
+ * Pod hardening: every control of the Pod Security Standards, baseline and restricted, judged as
+ * Pod Security Admission judges it (policies/lib/pss.ts: a forbidden value is a violation wherever
+ * it is set, pod or container; a required value must hold for every container after
+ * container-over-pod precedence; values compared exactly, case included), plus this project's
+ * checklist (read-only root, resources, probes, no token, pinned images). Every workload kind, every
+ * container kind (init, native sidecar, main, ephemeral) and the injected Envoy sidecar.
  *
  * Rule module: defines policies, no side effects.
  */
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import { fixHint } from "../lib/components";
-import { ContainerRef, SERVING_KINDS, effective, k8sObject } from "../lib/k8s";
-import { containerPolicy, podPolicy, proxiedPodSpec } from "../lib/containers";
-import { AgentstackPolicy } from "../lib/define";
+import { ContainerRef, K8sObject, SERVING_KINDS, k8sObject } from "../lib/k8s";
+import { containerPolicy, podPolicy, proxiedPodSpec, pssPolicy } from "../lib/containers";
+import { AgentstackPolicy, Ctx } from "../lib/define";
+import {
+    APPARMOR_ANNOTATION_PREFIX,
+    APPARMOR_TYPES_ALLOWED,
+    BASELINE_CAPABILITIES,
+    DROP_ALL,
+    HOST_HANDLERS,
+    LIFECYCLE_FIELDS,
+    PROBE_FIELDS,
+    PROC_MOUNT_DEFAULT,
+    PSS_VERSION,
+    RESTRICTED_ADD,
+    RESTRICTED_VOLUME_SOURCES,
+    SECCOMP_ALLOWED,
+    allowedSeLinuxTypes,
+    appArmorAnnotationAllowed,
+    safeSysctls,
+} from "../lib/pss";
 import { at, bool, list, num, rec, str } from "../lib/values";
 
 const where = (c: ContainerRef): string => (c.podSpec ? "" : " (the injected sidecar must set it in its own securityContext: it runs in pods it does not control)");
+const q = (v: unknown): string => JSON.stringify(v);
+const hint = (obj: K8sObject, fix: string): string => fixHint(obj, "hardening", fix);
 
-export const runAsNonRoot = containerPolicy({
+/** Reports a pod-level value Pod Security Admission rejects even when every container overrides it. */
+function podForbids(obj: K8sObject, ctx: Ctx, field: string, value: unknown, why: string, fix: string): void {
+    ctx.report(obj, `the pod sets spec.securityContext.${field}: ${q(value)} (${why}; Pod Security Admission rejects it at pod level even when every container overrides it); ${hint(obj, fix)}`);
+}
+
+export const runAsNonRoot = pssPolicy({
     meta: {
         name: "pod-run-as-non-root",
         level: 1,
         group: "pod",
-        description: "Every container runs as a non-root user: runAsNonRoot true (container or pod) and never runAsUser 0.",
-        fix: "Set securityContext.runAsNonRoot: true and a non-zero runAsUser on the pod or container.",
+        pss: ["runAsNonRoot", "runAsUser"],
+        description: "Every container runs as a non-root user: runAsNonRoot true (container, or pod when the container leaves it unset), never runAsNonRoot false or runAsUser 0 at pod or container level.",
+        fix: "Set securityContext.runAsNonRoot: true and a non-zero runAsUser on the pod or container; remove any runAsUser: 0 or runAsNonRoot: false, pod-level included.",
     },
-    check: (c, obj, ctx) => {
-        const uid = effective(c, "runAsUser");
-        const nonRoot = effective(c, "runAsNonRoot");
+    checkPod: (pod, obj, ctx) => {
+        if (bool(pod.spec, "securityContext", "runAsNonRoot") === false) podForbids(obj, ctx, "runAsNonRoot", false, "restricted: Running as Non-root", "set spec.securityContext.runAsNonRoot: true");
+        if (num(pod.spec, "securityContext", "runAsUser") === 0) podForbids(obj, ctx, "runAsUser", 0, "restricted: Running as Non-root user — the pod runs as root by default", "set spec.securityContext.runAsUser to a non-zero uid");
+    },
+    checkContainer: (c, pod, obj, ctx) => {
+        const uid = num(c.container, "securityContext", "runAsUser");
+        const own = bool(c.container, "securityContext", "runAsNonRoot");
+        const podNonRoot = pod.spec ? bool(pod.spec, "securityContext", "runAsNonRoot") === true : false;
         if (uid === 0) {
-            ctx.report(obj, `${c.label} runs as root (runAsUser: 0)${where(c)}; ${fixHint(obj, "hardening", "set runAsUser to a non-zero uid and runAsNonRoot: true")}`);
-        } else if (nonRoot !== true) {
-            ctx.report(obj, `${c.label} may run as root: runAsNonRoot is not true${where(c)}; ${fixHint(obj, "hardening", "set securityContext.runAsNonRoot: true")}`);
+            ctx.report(obj, `${c.label} runs as root (runAsUser: 0)${where(c)}; ${hint(obj, "set securityContext.runAsUser to a non-zero uid and runAsNonRoot: true")}`);
+        } else if (own === false) {
+            ctx.report(obj, `${c.label} sets securityContext.runAsNonRoot: false${where(c)}; ${hint(obj, "set securityContext.runAsNonRoot: true")}`);
+        } else if (own === undefined && !podNonRoot) {
+            ctx.report(obj, `${c.label} may run as root: runAsNonRoot is not true${where(c)}; ${hint(obj, "set securityContext.runAsNonRoot: true")}`);
         }
     },
 });
@@ -42,45 +78,59 @@ export const readOnlyRootFs = containerPolicy({
     },
     check: (c, obj, ctx) => {
         if (bool(c.container, "securityContext", "readOnlyRootFilesystem") !== true) {
-            ctx.report(obj, `${c.label} has a writable root filesystem (readOnlyRootFilesystem is not true); ${fixHint(obj, "hardening", "set securityContext.readOnlyRootFilesystem: true and mount an emptyDir for writable paths")}`);
+            ctx.report(obj, `${c.label} has a writable root filesystem (readOnlyRootFilesystem is not true); ${hint(obj, "set securityContext.readOnlyRootFilesystem: true and mount an emptyDir for writable paths")}`);
         }
     },
 });
 
-export const noPrivilegeEscalation = containerPolicy({
+export const noPrivilegeEscalation = pssPolicy({
     meta: {
         name: "pod-no-privilege-escalation",
         level: 1,
         group: "pod",
-        description: "Every container sets allowPrivilegeEscalation: false.",
+        pss: ["allowPrivilegeEscalation"],
+        description: "Every container sets allowPrivilegeEscalation: false (Windows pods, spec.os.name windows, are exempt as in Pod Security Admission).",
         fix: "Set securityContext.allowPrivilegeEscalation: false on every container.",
     },
-    check: (c, obj, ctx) => {
+    checkContainer: (c, pod, obj, ctx) => {
+        if (pod.windows) return;
         if (bool(c.container, "securityContext", "allowPrivilegeEscalation") !== false) {
-            ctx.report(obj, `${c.label} allows privilege escalation (allowPrivilegeEscalation is not false); ${fixHint(obj, "hardening", "set securityContext.allowPrivilegeEscalation: false")}`);
+            ctx.report(obj, `${c.label} allows privilege escalation (allowPrivilegeEscalation is not false); ${hint(obj, "set securityContext.allowPrivilegeEscalation: false")}`);
         }
     },
 });
 
-const ALLOWED_ADD = new Set(["NET_BIND_SERVICE"]);
+/** The strings of a list field (other values as JSON). */
+function strings(root: unknown, ...path: (string | number)[]): string[] {
+    return list(root, ...path).map((_, i) => {
+        const v = at(root, ...path, i);
+        return typeof v === "string" ? v : q(v);
+    });
+}
 
-export const dropAllCapabilities = containerPolicy({
+export const dropAllCapabilities = pssPolicy({
     meta: {
         name: "pod-drop-all-capabilities",
         level: 1,
         group: "pod",
-        description: "Every container drops ALL Linux capabilities and adds none but NET_BIND_SERVICE.",
-        fix: "Set securityContext.capabilities.drop: [ALL]; add back only NET_BIND_SERVICE if a low port is really needed.",
+        pss: ["capabilities_baseline", "capabilities_restricted"],
+        description: 'Every container drops ALL Linux capabilities (the exact string "ALL") and adds none but NET_BIND_SERVICE (baseline: only the default set; restricted: only NET_BIND_SERVICE).',
+        fix: "Set securityContext.capabilities.drop: [ALL] (in capitals); add back only NET_BIND_SERVICE if a low port is really needed.",
     },
-    check: (c, obj, ctx) => {
-        const drop = list(c.container, "securityContext", "capabilities", "drop").map((_, i) => String(at(c.container, "securityContext", "capabilities", "drop", i)).toUpperCase());
-        const add = list(c.container, "securityContext", "capabilities", "add").map((_, i) => String(at(c.container, "securityContext", "capabilities", "add", i)).toUpperCase().replace(/^CAP_/, ""));
-        if (!drop.includes("ALL")) {
-            ctx.report(obj, `${c.label} does not drop ALL capabilities; ${fixHint(obj, "hardening", "set securityContext.capabilities.drop: [ALL]")}`);
+    checkContainer: (c, pod, obj, ctx) => {
+        if (pod.windows) return;
+        const drop = strings(c.container, "securityContext", "capabilities", "drop");
+        const add = strings(c.container, "securityContext", "capabilities", "add");
+        if (!drop.includes(DROP_ALL)) {
+            const near = drop.filter((d) => d.toUpperCase() === DROP_ALL);
+            const note = near.length > 0 ? ` (${near.map(q).join(", ")} is not "ALL": Kubernetes compares capability names exactly)` : "";
+            ctx.report(obj, `${c.label} does not drop ALL capabilities: securityContext.capabilities.drop is ${q(drop)}${note}; ${hint(obj, 'set securityContext.capabilities.drop: ["ALL"]')}`);
         }
-        const extra = add.filter((a) => !ALLOWED_ADD.has(a));
+        const extra = add.filter((a) => a !== RESTRICTED_ADD);
         if (extra.length > 0) {
-            ctx.report(obj, `${c.label} adds capabilities ${extra.join(", ")}; ${fixHint(obj, "hardening", "remove them from securityContext.capabilities.add")}`);
+            const beyondBaseline = extra.filter((a) => !BASELINE_CAPABILITIES.has(a));
+            const note = beyondBaseline.length > 0 ? ` (${beyondBaseline.join(", ")} is beyond even the baseline's default set)` : "";
+            ctx.report(obj, `${c.label} adds capabilities ${extra.join(", ")} in securityContext.capabilities.add${note}; only "${RESTRICTED_ADD}" may be added; ${hint(obj, "remove them from securityContext.capabilities.add")}`);
         }
     },
 });
@@ -90,19 +140,35 @@ function templatePathOf(type: string): readonly string[] | undefined {
     return k8sObject(type, {})?.templatePath;
 }
 
-export const seccomp = containerPolicy({
+/** A seccompProfile/appArmorProfile object's type ("" when the object is there without one), or undefined when unset. */
+function profileType(root: unknown, ...path: string[]): string | undefined {
+    if (at(root, ...path) === undefined) return undefined;
+    const t = at(root, ...path, "type");
+    return typeof t === "string" ? t : t === undefined ? "" : q(t);
+}
+
+export const seccomp = pssPolicy({
     meta: {
         name: "pod-seccomp-runtime-default",
         level: 1,
         group: "pod",
-        description: "Every container runs with the RuntimeDefault seccomp profile (or a Localhost profile), set on the container or the pod.",
-        fix: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod (remediable: enforcementLevel remediate sets it where it is missing).",
+        pss: ["seccompProfile_baseline", "seccompProfile_restricted"],
+        description: "Every container runs with the RuntimeDefault (or a Localhost) seccomp profile, from its own securityContext or the pod's; no other profile is set anywhere, pod level included.",
+        fix: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod (remediable: enforcementLevel remediate sets it where it is missing); remove Unconfined profiles.",
     },
-    check: (c, obj, ctx) => {
-        const type = effective(c, "seccompProfile", "type");
-        if (type !== "RuntimeDefault" && type !== "Localhost") {
-            const what = type === undefined ? "has no seccomp profile" : `uses the seccomp profile ${String(type)}`;
-            ctx.report(obj, `${c.label} ${what}${where(c)}; ${fixHint(obj, "hardening", "set securityContext.seccompProfile.type: RuntimeDefault")}`);
+    checkPod: (pod, obj, ctx) => {
+        if (pod.windows) return;
+        const t = profileType(pod.spec, "securityContext", "seccompProfile");
+        if (t !== undefined && !SECCOMP_ALLOWED.has(t)) podForbids(obj, ctx, "seccompProfile.type", t, "Seccomp: only RuntimeDefault or Localhost", "set spec.securityContext.seccompProfile.type: RuntimeDefault");
+    },
+    checkContainer: (c, pod, obj, ctx) => {
+        if (pod.windows) return;
+        const own = profileType(c.container, "securityContext", "seccompProfile");
+        const podType = pod.spec ? profileType(pod.spec, "securityContext", "seccompProfile") : undefined;
+        if (own !== undefined && !SECCOMP_ALLOWED.has(own)) {
+            ctx.report(obj, `${c.label} uses the seccomp profile ${own || '""'} (securityContext.seccompProfile.type)${where(c)}; ${hint(obj, "set securityContext.seccompProfile.type: RuntimeDefault")}`);
+        } else if (own === undefined && !(podType !== undefined && SECCOMP_ALLOWED.has(podType))) {
+            ctx.report(obj, `${c.label} has no seccomp profile (securityContext.seccompProfile.type unset on the container and the pod)${where(c)}; ${hint(obj, "set securityContext.seccompProfile.type: RuntimeDefault")}`);
         }
     },
     remediate: (args: ResourceValidationArgs) => {
@@ -117,66 +183,230 @@ export const seccomp = containerPolicy({
     },
 });
 
-export const noPrivileged = containerPolicy({
+export const noPrivileged = pssPolicy({
     meta: {
         name: "pod-no-privileged",
         level: 1,
         group: "pod",
+        pss: ["privileged"],
         description: "No container runs privileged.",
         fix: "Remove securityContext.privileged: true (set it to false).",
     },
-    check: (c, obj, ctx) => {
+    checkContainer: (c, _pod, obj, ctx) => {
         if (bool(c.container, "securityContext", "privileged") === true) {
-            ctx.report(obj, `${c.label} runs privileged; ${fixHint(obj, "hardening", "set securityContext.privileged: false")}`);
+            ctx.report(obj, `${c.label} runs privileged (securityContext.privileged: true); ${hint(obj, "set securityContext.privileged: false")}`);
         }
     },
 });
 
-export const noHostPorts = containerPolicy({
+export const noHostPorts = pssPolicy({
     meta: {
         name: "pod-no-host-ports",
         level: 1,
         group: "pod",
-        description: "No container binds a host port.",
+        pss: ["hostPorts"],
+        description: "No container binds a host port (ports[].hostPort unset or 0).",
         fix: "Remove hostPort from the container ports; expose the pod through a Service.",
     },
-    check: (c, obj, ctx) => {
+    checkContainer: (c, _pod, obj, ctx) => {
         list(c.container, "ports").forEach((_, i) => {
-            const hp = num(c.container, "ports", i, "hostPort");
-            if (hp !== undefined && hp !== 0) {
-                ctx.report(obj, `${c.label} binds host port ${hp}; ${fixHint(obj, "hardening", "remove ports[].hostPort and use a Service")}`);
+            const hp = at(c.container, "ports", i, "hostPort");
+            if (hp !== undefined && hp !== null && hp !== 0) {
+                ctx.report(obj, `${c.label} binds host port ${String(hp)} (ports[${i}].hostPort); ${hint(obj, "remove ports[].hostPort and use a Service")}`);
             }
         });
     },
 });
 
-export const noHostNamespaces = podPolicy({
+export const noHostNamespaces = pssPolicy({
     meta: {
         name: "pod-no-host-namespaces",
         level: 1,
         group: "pod",
+        pss: ["hostNamespaces"],
         description: "No pod shares the host's network, PID or IPC namespace.",
         fix: "Remove hostNetwork, hostPID and hostIPC (or set them to false).",
     },
-    check: (spec, obj, ctx) => {
+    checkPod: (pod, obj, ctx) => {
         for (const f of ["hostNetwork", "hostPID", "hostIPC"]) {
-            if (bool(spec, f) === true) ctx.report(obj, `the pod sets ${f}: true; ${fixHint(obj, "hardening", `remove ${f}`)}`);
+            if (bool(pod.spec, f) === true) ctx.report(obj, `the pod sets ${f}: true (spec.${f}); ${hint(obj, `remove spec.${f}`)}`);
         }
     },
 });
 
-export const noHostPath = podPolicy({
+export const noHostPath = pssPolicy({
     meta: {
         name: "pod-no-host-path",
         level: 1,
         group: "pod",
+        pss: ["hostPathVolumes"],
         description: "No pod mounts a hostPath volume.",
         fix: "Replace hostPath volumes with emptyDir, ConfigMap/Secret or PersistentVolumeClaim volumes.",
     },
-    check: (spec, obj, ctx) => {
-        list(spec, "volumes").forEach((_, i) => {
-            if (rec(spec, "volumes", i, "hostPath")) {
-                ctx.report(obj, `volume "${str(spec, "volumes", i, "name") ?? i}" is a hostPath (${str(spec, "volumes", i, "hostPath", "path") ?? "?"}); ${fixHint(obj, "hardening", "use an emptyDir or a PersistentVolumeClaim instead")}`);
+    checkPod: (pod, obj, ctx) => {
+        list(pod.spec, "volumes").forEach((_, i) => {
+            if (at(pod.spec, "volumes", i, "hostPath") !== undefined) {
+                ctx.report(obj, `volume "${str(pod.spec, "volumes", i, "name") ?? i}" is a hostPath (${str(pod.spec, "volumes", i, "hostPath", "path") ?? "?"}) (spec.volumes[${i}].hostPath); ${hint(obj, "use an emptyDir or a PersistentVolumeClaim instead")}`);
+            }
+        });
+    },
+});
+
+export const noHostProcess = pssPolicy({
+    meta: {
+        name: "pod-no-host-process",
+        level: 1,
+        group: "pod",
+        pss: ["windowsHostProcess"],
+        description: "No pod or container is a Windows HostProcess container (securityContext.windowsOptions.hostProcess true), at pod or container level.",
+        fix: "Remove securityContext.windowsOptions.hostProcess (or set it to false) on the pod and every container.",
+    },
+    checkPod: (pod, obj, ctx) => {
+        if (bool(pod.spec, "securityContext", "windowsOptions", "hostProcess") === true) {
+            podForbids(obj, ctx, "windowsOptions.hostProcess", true, "baseline: HostProcess — privileged access to the Windows node", "remove spec.securityContext.windowsOptions.hostProcess");
+        }
+    },
+    checkContainer: (c, _pod, obj, ctx) => {
+        if (bool(c.container, "securityContext", "windowsOptions", "hostProcess") === true) {
+            ctx.report(obj, `${c.label} sets securityContext.windowsOptions.hostProcess: true (privileged access to the Windows node); ${hint(obj, "remove securityContext.windowsOptions.hostProcess")}`);
+        }
+    },
+});
+
+export const noProbeHost = pssPolicy({
+    meta: {
+        name: "pod-no-host-probes",
+        level: 1,
+        group: "pod",
+        pss: ["hostProbesAndHostLifecycle"],
+        description: "No probe (liveness, readiness, startup) or lifecycle handler (postStart, preStop) sets an httpGet/tcpSocket host: the kubelet would call another address (Kubernetes 1.34+).",
+        fix: "Remove the host field from every probe and lifecycle handler (the kubelet then calls the pod's own IP).",
+    },
+    checkContainer: (c, _pod, obj, ctx) => {
+        const bad: string[] = [];
+        const look = (base: string[], label: string) => {
+            for (const h of HOST_HANDLERS) {
+                const host = at(c.container, ...base, h, "host");
+                if (host !== undefined && host !== null && host !== "") bad.push(`${label}.${h}.host: ${q(host)}`);
+            }
+        };
+        for (const p of PROBE_FIELDS) look([p], p);
+        for (const l of LIFECYCLE_FIELDS) look(["lifecycle", l], `lifecycle.${l}`);
+        if (bad.length > 0) ctx.report(obj, `${c.label} sets ${bad.join(", ")}; ${hint(obj, "remove the host field (probes and hooks must target the pod itself)")}`);
+    },
+});
+
+export const appArmor = pssPolicy({
+    meta: {
+        name: "pod-apparmor-profile",
+        level: 1,
+        group: "pod",
+        pss: ["appArmorProfile"],
+        description: "No pod or container sets an AppArmor profile other than RuntimeDefault or Localhost (securityContext.appArmorProfile.type), nor a legacy container.apparmor.security.beta.kubernetes.io/* annotation other than runtime/default or localhost/*.",
+        fix: "Remove the Unconfined AppArmor profile: set securityContext.appArmorProfile.type to RuntimeDefault (or leave it unset) and drop unconfined AppArmor annotations.",
+    },
+    checkPod: (pod, obj, ctx) => {
+        const t = profileType(pod.spec, "securityContext", "appArmorProfile");
+        if (t !== undefined && !APPARMOR_TYPES_ALLOWED.has(t)) podForbids(obj, ctx, "appArmorProfile.type", t, "baseline: AppArmor — only RuntimeDefault or Localhost", "set spec.securityContext.appArmorProfile.type: RuntimeDefault or remove it");
+        for (const [k, v] of pod.annotationsWithPrefix(APPARMOR_ANNOTATION_PREFIX)) {
+            if (k.startsWith(APPARMOR_ANNOTATION_PREFIX) && !appArmorAnnotationAllowed(v)) {
+                ctx.report(obj, `the pod annotation ${k}: ${q(v)} sets a forbidden AppArmor profile (allowed: runtime/default, localhost/<profile>); ${hint(obj, `remove the annotation ${k} (or use securityContext.appArmorProfile.type: RuntimeDefault)`)}`);
+            }
+        }
+    },
+    checkContainer: (c, _pod, obj, ctx) => {
+        const t = profileType(c.container, "securityContext", "appArmorProfile");
+        if (t !== undefined && !APPARMOR_TYPES_ALLOWED.has(t)) {
+            ctx.report(obj, `${c.label} sets securityContext.appArmorProfile.type: ${q(t)} (only RuntimeDefault or Localhost); ${hint(obj, "set securityContext.appArmorProfile.type: RuntimeDefault or remove it")}`);
+        }
+    },
+});
+
+/** What is wrong with a seLinuxOptions object (PSA: type in the allowed set, no user, no role). */
+function seLinuxProblems(opts: Record<string, unknown> | undefined, path: string): string[] {
+    if (!opts) return [];
+    const out: string[] = [];
+    const type = typeof opts["type"] === "string" ? opts["type"] : "";
+    if (!allowedSeLinuxTypes(PSS_VERSION).has(type)) out.push(`${path}.type: ${q(type)} (allowed: ${[...allowedSeLinuxTypes(PSS_VERSION)].filter((t) => t).join(", ")} or unset)`);
+    for (const f of ["user", "role"]) {
+        const v = opts[f];
+        if (typeof v === "string" && v !== "") out.push(`${path}.${f}: ${q(v)} (may not be set)`);
+    }
+    return out;
+}
+
+export const seLinux = pssPolicy({
+    meta: {
+        name: "pod-selinux-options",
+        level: 1,
+        group: "pod",
+        pss: ["seLinuxOptions"],
+        description: "No pod or container sets an SELinux type outside container_t, container_init_t, container_kvm_t, container_engine_t, nor any SELinux user or role.",
+        fix: "Remove securityContext.seLinuxOptions (or keep only an allowed type) on the pod and every container.",
+    },
+    checkPod: (pod, obj, ctx) => {
+        const bad = seLinuxProblems(rec(pod.spec, "securityContext", "seLinuxOptions"), "spec.securityContext.seLinuxOptions");
+        if (bad.length > 0) ctx.report(obj, `the pod sets ${bad.join("; ")} (Pod Security Admission rejects it at pod level even when every container overrides it); ${hint(obj, "remove spec.securityContext.seLinuxOptions or use an allowed type")}`);
+    },
+    checkContainer: (c, _pod, obj, ctx) => {
+        const bad = seLinuxProblems(rec(c.container, "securityContext", "seLinuxOptions"), "securityContext.seLinuxOptions");
+        if (bad.length > 0) ctx.report(obj, `${c.label} sets ${bad.join("; ")}; ${hint(obj, "remove securityContext.seLinuxOptions or use an allowed type")}`);
+    },
+});
+
+export const procMount = pssPolicy({
+    meta: {
+        name: "pod-default-proc-mount",
+        level: 1,
+        group: "pod",
+        pss: ["procMount", "procMount_restricted"],
+        description: "No container unmasks /proc: securityContext.procMount is unset or Default (restricted reading: also in user-namespace pods).",
+        fix: "Remove securityContext.procMount (or set it to Default).",
+    },
+    checkContainer: (c, _pod, obj, ctx) => {
+        const v = at(c.container, "securityContext", "procMount");
+        if (v !== undefined && v !== null && v !== PROC_MOUNT_DEFAULT) {
+            ctx.report(obj, `${c.label} sets securityContext.procMount: ${q(v)} (only "Default": the /proc masks must stay); ${hint(obj, "remove securityContext.procMount")}`);
+        }
+    },
+});
+
+export const safeSysctlsOnly = pssPolicy({
+    meta: {
+        name: "pod-safe-sysctls",
+        level: 1,
+        group: "pod",
+        pss: ["sysctls"],
+        description: `The pod sets only the safe sysctls Pod Security Admission allows (Kubernetes ${PSS_VERSION.join(".")}: ${[...safeSysctls(PSS_VERSION)].join(", ")}).`,
+        fix: "Remove the other entries of spec.securityContext.sysctls (node-level tuning belongs to the node, not the pod).",
+    },
+    checkPod: (pod, obj, ctx) => {
+        const allowed = safeSysctls(PSS_VERSION);
+        const bad = list(pod.spec, "securityContext", "sysctls")
+            .map((_, i) => at(pod.spec, "securityContext", "sysctls", i, "name"))
+            .filter((n) => typeof n !== "string" || !allowed.has(n));
+        if (bad.length > 0) {
+            ctx.report(obj, `the pod sets unsafe sysctls ${bad.map((n) => q(n)).join(", ")} in spec.securityContext.sysctls (not in the safe set of Kubernetes ${PSS_VERSION.join(".")}); ${hint(obj, "remove them from spec.securityContext.sysctls")}`);
+        }
+    },
+});
+
+export const volumeTypes = pssPolicy({
+    meta: {
+        name: "pod-restricted-volume-types",
+        level: 1,
+        group: "pod",
+        pss: ["restrictedVolumes"],
+        description: "Every volume is of a type the restricted standard allows: configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret (hostPath is reported by pod-no-host-path).",
+        fix: "Replace other inline volumes (nfs, iscsi, gitRepo, cephfs, ...) with a PersistentVolumeClaim bound to a PersistentVolume of that type, or an emptyDir/ConfigMap/Secret.",
+    },
+    checkPod: (pod, obj, ctx) => {
+        list(pod.spec, "volumes").forEach((_, i) => {
+            const v = rec(pod.spec, "volumes", i) ?? {};
+            // A volume with no source is defaulted to emptyDir by the API server (SetDefaults_Volume).
+            const types = Object.keys(v).filter((k) => k !== "name" && v[k] !== undefined && v[k] !== null && !RESTRICTED_VOLUME_SOURCES.has(k) && k !== "hostPath");
+            if (types.length > 0) {
+                ctx.report(obj, `volume "${str(pod.spec, "volumes", i, "name") ?? i}" is of type ${types.join(", ")} (spec.volumes[${i}].${types[0]}), outside the restricted allow-list (${[...RESTRICTED_VOLUME_SOURCES].join(", ")}); ${hint(obj, "use a PersistentVolumeClaim (the PersistentVolume may be of that type) or an emptyDir/ConfigMap/Secret volume")}`);
             }
         });
     },
@@ -187,10 +417,10 @@ export const resources = containerPolicy({
         name: "pod-resources",
         level: 1,
         group: "pod",
-        description: "Every container (init and main, and the injected sidecar) sets CPU and memory requests and limits.",
+        description: "Every container (init, native sidecar and main, and the injected sidecar) sets CPU and memory requests and limits.",
         fix: "Set resources.requests and resources.limits (cpu and memory) on every container.",
     },
-    roles: ["init", "main", "sidecar-template"],
+    roles: ["init", "sidecar", "main", "sidecar-template"],
     check: (c, obj, ctx) => {
         const missing: string[] = [];
         for (const kind of ["requests", "limits"]) {
@@ -214,10 +444,10 @@ export const probes = containerPolicy({
         name: "pod-probes",
         level: 1,
         group: "pod",
-        description: "Every serving container (not Jobs, init or ephemeral containers) has a liveness and a readiness probe, the injected sidecar included.",
+        description: "Every serving container (not Jobs, init or ephemeral containers) has a liveness and a readiness probe, native sidecars and the injected sidecar included.",
         fix: "Add livenessProbe and readinessProbe (httpGet, tcpSocket, grpc or exec).",
     },
-    roles: ["main", "sidecar-template"],
+    roles: ["main", "sidecar", "sidecar-template"],
     kinds: new Set([...SERVING_KINDS, "ConfigMap"]),
     check: (c, obj, ctx) => {
         const missing = ["livenessProbe", "readinessProbe"].filter((p) => !hasHandler(rec(c.container, p)));
@@ -315,6 +545,13 @@ export const POD_POLICIES: readonly AgentstackPolicy[] = [
     noHostNamespaces,
     noHostPorts,
     noHostPath,
+    volumeTypes,
+    noHostProcess,
+    noProbeHost,
+    appArmor,
+    seLinux,
+    procMount,
+    safeSysctlsOnly,
     resources,
     probes,
     serviceAccountToken,
