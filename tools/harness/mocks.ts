@@ -35,6 +35,14 @@ export interface RecordedResource {
         readonly ignoreChanges: string[];
         readonly replaceOnChanges: string[];
         readonly additionalSecretOutputs: string[];
+        /** URN of the explicit provider that manages it (`provider` or inherited `providers`); absent: the default provider. */
+        readonly provider?: string;
+        /**
+         * The old URNs this resource answers to, as the engine computes them (stepGenerator.generateAliases of
+         * pulumi/pulumi pkg/resource/deploy/step_generator.go): its own `aliases`, collapsed to URNs, and
+         * every alias inherited from an aliased parent.
+         */
+        readonly aliases: string[];
     };
 }
 
@@ -146,6 +154,28 @@ interface RegisterRequest {
     getIgnorechangesList(): string[];
     getReplaceonchangesList(): string[];
     getAdditionalsecretoutputsList(): string[];
+    getProvider(): string;
+    getAliasesList(): AliasMessage[];
+    getAliasurnsList(): string[];
+}
+
+/** Minimal view of the Alias message (proto/alias_pb): a URN, or a spec whose empty fields default to the resource's. */
+interface AliasMessage {
+    getUrn(): string;
+    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+/** The parts of a URN: `urn:pulumi:<stack>::<project>::<qualified type>::<name>`. */
+function urnParts(urn: string): { stack: string; project: string; qualifiedType: string; name: string } {
+    const parts = urn.split("::");
+    return { stack: parts[0]!.replace(/^urn:pulumi:/, ""), project: parts[1] ?? "", qualifiedType: parts[2] ?? "", name: parts.slice(3).join("::") };
+}
+
+/** A URN the way the engine builds one (resource.CreateURN): the parent's qualified type prefixes the type, the root stack's excepted. */
+export function makeUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
+    const pq = parent ? urnParts(parent).qualifiedType : "";
+    const qualified = pq && pq !== "pulumi:pulumi:Stack" ? `${pq}$${type}` : type;
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
 /** A MockMonitor that records each registration request before the mocks answer it. */
@@ -163,17 +193,59 @@ export class RecordingMonitor extends MockMonitor {
     /** Mock URN (the mock engine qualifies a type with its parent's last type only) → the real engine's URN. */
     private readonly realUrns = new Map<string, string>();
 
+    /** Real URN → the alias URNs recorded for it (a child inherits its parent's). */
+    private readonly aliasesByUrn = new Map<string, string[]>();
+
+    /** The alias URNs of a registration (collapseAliasToUrn + inheritedChildAlias of the engine's step generator). */
+    private aliasesOf(r: RegisterRequest, type: string, parent: string | undefined): string[] {
+        const name = r.getName();
+        const out = new Set<string>();
+        const own: string[] = [];
+        for (const a of r.getAliasesList()) {
+            const spec = a.getSpec();
+            if (a.getUrn()) {
+                own.push(a.getUrn());
+                continue;
+            }
+            if (!spec) continue;
+            let aliasParent: string | undefined = spec.getParenturn() ? this.realUrns.get(spec.getParenturn()) ?? spec.getParenturn() : parent;
+            if (spec.getNoparent()) aliasParent = undefined;
+            own.push(makeUrn(spec.getStack() || this.stack, spec.getProject() || this.project, aliasParent, spec.getType() || type, spec.getName() || name));
+        }
+        for (const u of r.getAliasurnsList()) own.push(u);
+        for (const u of own) out.add(u);
+        // Every alias of the parent gives the child an alias under that old parent; a child named after its
+        // parent (`<parent>-x`) is renamed with it.
+        if (parent) {
+            const parentName = urnParts(parent).name;
+            for (const pa of this.aliasesByUrn.get(parent) ?? []) {
+                const paName = urnParts(pa).name;
+                const childName = (n: string) => (n.startsWith(parentName) ? paName + n.slice(parentName.length) : n);
+                out.add(makeUrn(this.stack, this.project, pa, type, childName(name)));
+                for (const u of own) {
+                    const p = urnParts(u);
+                    out.add(makeUrn(this.stack, this.project, pa, p.qualifiedType.split("$").pop()!, childName(p.name)));
+                }
+            }
+        }
+        out.delete(makeUrn(this.stack, this.project, parent, type, name));
+        return [...out].sort();
+    }
+
     override async registerResource(req: unknown, callback: (err: unknown, res: unknown) => void): Promise<void> {
         const r = req as RegisterRequest;
         const type = r.getType();
         const mockParent = r.getParent();
         // The real engine qualifies a type with the whole chain of ancestor types, the root stack's excepted.
         const parent = mockParent ? this.realUrns.get(mockParent) ?? mockParent : undefined;
-        const parentQualified = parent ? parent.split("::")[2]! : "";
-        const qualified = parentQualified && parentQualified !== "pulumi:pulumi:Stack" ? `${parentQualified}$${type}` : type;
-        const urn = `urn:pulumi:${this.stack}::${this.project}::${qualified}::${r.getName()}`;
+        const urn = makeUrn(this.stack, this.project, parent, type, r.getName());
         const mockQualified = mockParent ? `${mockParent.split("::")[2]!.split("$").pop()}$${type}` : type;
         this.realUrns.set(`urn:pulumi:${this.stack}::${this.project}::${mockQualified}::${r.getName()}`, urn);
+        const providerRef = r.getProvider();
+        // A provider reference is `<urn>::<id>`; the id (after the last "::") is not part of the URN.
+        const provider = providerRef ? this.realUrns.get(providerRef.slice(0, providerRef.lastIndexOf("::"))) ?? providerRef.slice(0, providerRef.lastIndexOf("::")) : undefined;
+        const aliases = this.aliasesOf(r, type, parent);
+        this.aliasesByUrn.set(urn, aliases);
         this.recorded.push({
             type,
             name: r.getName(),
@@ -189,6 +261,8 @@ export class RecordingMonitor extends MockMonitor {
                 ignoreChanges: [...r.getIgnorechangesList()],
                 replaceOnChanges: [...r.getReplaceonchangesList()],
                 additionalSecretOutputs: [...r.getAdditionalsecretoutputsList()],
+                ...(provider ? { provider } : {}),
+                aliases,
             },
         });
         return (super.registerResource as (a: unknown, b: unknown) => Promise<void>)(req, callback);

@@ -2,6 +2,7 @@
  * Turns recorded resources into what a reviewer and the checks read: plain Kubernetes objects with
  * secrets redacted and a deterministic key order, and the resources.json inventory.
  */
+import { createHmac } from "crypto";
 import YAML from "yaml";
 import { RecordedResource } from "./mocks";
 
@@ -80,8 +81,71 @@ export function toYaml(obj: unknown): string {
     return YAML.stringify(obj, { lineWidth: 0, sortMapEntries: false });
 }
 
-/** The resources.json inventory entry of a resource. */
+/**
+ * The environment variable through which `npm run diff` hands both renders of one comparison the same
+ * random key (hex, at least 32 bytes) for the Secret value digests. Never printed, never stored.
+ */
+export const SECRET_DIGEST_KEY_ENV = "AGENTSTACK_SECRET_DIGEST_KEY";
+
+/** Removes `$secret` markers, keeping the value (`$unknown` stays). */
+function unwrapSecrets(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if ("$secret" in o) return unwrapSecrets(o["$secret"]);
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/**
+ * A keyed digest (HMAC-SHA256) of every value of a Secret, by key of its normalized `data` — the
+ * provider normalizes a Secret before diffing (`stringData` base64-encoded into `data`, which it
+ * overrides: clients.normalizeSecret of pulumi-kubernetes provider/pkg/clients/unstructured.go), so
+ * the digest is of the value's bytes, wherever it was given. The message includes the object and the
+ * key, so equal values under different keys do not look alike. An unknown value digests to `unknown`.
+ * Undefined without a key, for other kinds, or when the Secret has no values.
+ */
+export function secretDigests(r: RecordedResource, key: Buffer): Record<string, string> | undefined {
+    if (!isKubernetesObject(r) || r.inputs["kind"] !== "Secret") return undefined;
+    const inputs = unwrapSecrets(r.inputs) as Record<string, unknown>;
+    const meta = (inputs["metadata"] ?? {}) as Record<string, unknown>;
+    const id = `${String(meta["namespace"] ?? "")}/${String(meta["name"] ?? "")}`;
+    const values = new Map<string, Buffer | "unknown">();
+    const add = (field: string, decode: (s: string) => Buffer) => {
+        const m = inputs[field];
+        if (m && typeof m === "object" && "$unknown" in (m as object)) {
+            values.set("*", "unknown");
+            return;
+        }
+        if (!m || typeof m !== "object" || Array.isArray(m)) return;
+        for (const [k, v] of Object.entries(m as Record<string, unknown>)) values.set(k, typeof v === "string" ? decode(v) : "unknown");
+    };
+    add("data", (s) => Buffer.from(s.trim(), "base64"));
+    add("stringData", (s) => Buffer.from(s, "utf8"));
+    if (values.size === 0) return undefined;
+    const out: Record<string, string> = {};
+    for (const k of [...values.keys()].sort()) {
+        const v = values.get(k)!;
+        out[k] = v === "unknown" ? "unknown" : createHmac("sha256", key).update(`${id}\u0000${k}\u0000`).update(v).digest("hex");
+    }
+    return out;
+}
+
+/** The digest key from the environment, or undefined when none (or a malformed one) is set. */
+function digestKey(): Buffer | undefined {
+    const hex = process.env[SECRET_DIGEST_KEY_ENV];
+    if (!hex || !/^(?:[0-9a-f]{2}){32,}$/i.test(hex)) return undefined;
+    return Buffer.from(hex, "hex");
+}
+
+/**
+ * The resources.json inventory entry of a resource. When `npm run diff` sets a digest key
+ * (SECRET_DIGEST_KEY_ENV), a Secret's entry also carries `secretDigests` (see secretDigests).
+ */
 export function inventoryEntry(r: RecordedResource): Record<string, unknown> {
+    const key = digestKey();
+    const digests = key ? secretDigests(r, key) : undefined;
     return sortKeys({
         type: r.type,
         name: r.name,
@@ -90,5 +154,6 @@ export function inventoryEntry(r: RecordedResource): Record<string, unknown> {
         custom: r.custom,
         options: r.options,
         inputs: redact(r.inputs),
+        ...(digests ? { secretDigests: digests } : {}),
     }, 1) as Record<string, unknown>;
 }

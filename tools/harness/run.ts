@@ -58,12 +58,18 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         const stray: unknown[] = [];
         const onRejection = (e: unknown) => stray.push(e);
         process.on("unhandledRejection", onRejection);
+        // The Kubernetes provider's SDK copies an ambient $KUBECONFIG into an explicit provider's inputs
+        // (provider.js: `args.kubeconfig ?? getEnv("KUBECONFIG")`). Offline there is no cluster: render
+        // without it, so that the output never depends on (or shows) the machine's kubeconfig path.
+        const kubeconfig = process.env["KUBECONFIG"];
+        delete process.env["KUBECONFIG"];
         let outputs: unknown;
         try {
             outputs = (await runInPulumiStack(program)) ?? {};
             await pulumi.runtime.disconnect();
         } finally {
             process.off("unhandledRejection", onRejection);
+            if (kubeconfig !== undefined) process.env["KUBECONFIG"] = kubeconfig;
         }
         if (stray.length > 0) throw stray[0];
         const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
