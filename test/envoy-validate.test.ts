@@ -111,13 +111,9 @@ describe("the program's Envoy configs", () => {
         expect(validateEnvoyConfig(bootstrap)).toEqual([]);
     });
 
-    it.each(["dev", "staging", "prod"])("%s: every Envoy config found in the manifests is valid (ConfigMaps and --config-yaml args)", (stack) => {
+    it.each(["dev", "staging", "prod"])("%s: every Envoy config found in the manifests (ConfigMap values, --config-yaml args) is valid", (stack) => {
         const found = envoyConfigsIn(runs[stack]!.manifests);
-        const where = found.map((f) => f.where);
-        expect(where).toEqual(expect.arrayContaining([
-            'ConfigMap agentstack-system/envoy-sidecar-template data["envoy.yaml"]',
-            'ConfigMap agentstack-system/envoy-sidecar-template data["sidecar.yaml"] container envoy --config-yaml',
-        ]));
+        expect(found.map((f) => f.where)).toContain('ConfigMap agentstack-system/envoy-sidecar-template data["envoy.yaml"]');
         for (const f of found) expect(validateEnvoyConfig(f.config), f.where).toEqual([]);
     });
 });
@@ -134,8 +130,10 @@ describe("validateEnvoyConfig", () => {
         })).toEqual([]);
     });
 
-    it("finds nothing to complain about in an empty bootstrap, and rejects a non-object", () => {
+    it("finds nothing to complain about in an empty bootstrap or null (unset) fields, and rejects a non-object", () => {
         expect(validateEnvoyConfig({})).toEqual([]);
+        expect(validateEnvoyConfig({ admin: null, static_resources: { listeners: null, clusters: [] } })).toEqual([]);
+        expect(errorsAfter((b) => (b["static_resources"].clusters[0] = null))).toEqual(["static_resources.clusters[0]: null is not allowed here (expected envoy.config.cluster.v3.Cluster)"]);
         expect(validateEnvoyConfig([])).toEqual(["(root): expected an object (envoy.config.bootstrap.v3.Bootstrap), got []"]);
     });
 
@@ -247,5 +245,23 @@ describe("validateEnvoyConfig", () => {
         expect(errorsAfter((b) => (hcm(b).route_config.virtual_hosts[0].request_headers_to_remove = ["x-ok", "x-bad\r\nheader"]))).toEqual([
             `${HCM_PATH}.route_config.virtual_hosts[0].request_headers_to_remove[1]: "x-bad\\r\\nheader" is not a valid HTTP header name; (validate.rules).repeated.items.string.well_known_regex = HTTP_HEADER_NAME (strict: false)`,
         ]);
+    });
+});
+
+describe("envoyConfigsIn", () => {
+    it("finds bootstraps in ConfigMap values and --config-yaml args (of pod templates and of containers described as data)", () => {
+        const b = JSON.stringify(minimal());
+        const objs = [
+            { kind: "ConfigMap", metadata: { name: "gw", namespace: "n" }, data: { "envoy.yaml": b, "other.yaml": "a: 1" } },
+            { kind: "ConfigMap", metadata: { name: "tpl", namespace: "n" }, data: { "sidecar.yaml": JSON.stringify({ name: "envoy", args: ["--config-yaml", b] }) } },
+            { kind: "Deployment", metadata: { name: "d", namespace: "n" }, spec: { template: { spec: { initContainers: [{ name: "proxy", args: [`--config-yaml=${b}`] }], containers: [{ name: "app", args: ["--x"] }] } } } },
+        ];
+        const found = envoyConfigsIn(objs);
+        expect(found.map((f) => f.where)).toEqual([
+            'ConfigMap n/gw data["envoy.yaml"]',
+            'ConfigMap n/tpl data["sidecar.yaml"] container envoy --config-yaml',
+            "Deployment n/d container proxy --config-yaml",
+        ]);
+        for (const f of found) expect(f.config).toEqual(minimal());
     });
 });

@@ -259,8 +259,8 @@ class Walker {
                 this.err(child(path, key), `field ${f.name} of ${name} is set twice (also as ${before.key})`);
                 continue;
             }
-            // null means "not set", except for a google.protobuf.Value (JSON null).
-            if (value === null && f.type !== "google.protobuf.Value" && !f.repeated && !f.map) continue;
+            // null is accepted for any field and means "not set" (a singular google.protobuf.Value holds JSON null).
+            if (value === null && (f.type !== "google.protobuf.Value" || f.repeated || f.map)) continue;
             given.set(f, { key, value });
         }
         for (const [f, { key, value }] of given) {
@@ -311,7 +311,7 @@ class Walker {
     private single(f: protobuf.Field, v: Json, path: string): void {
         const rt = f.resolvedType;
         if (rt instanceof protobuf.Type) {
-            if (v === null && strip(rt.fullName) !== "google.protobuf.Value") return this.err(path, `null is not a ${strip(rt.fullName)}`);
+            if (v === null && strip(rt.fullName) !== "google.protobuf.Value") return this.err(path, `null is not allowed here (expected ${strip(rt.fullName)})`);
             return this.message(rt, v, path);
         }
         if (rt instanceof protobuf.Enum) return this.enumValue(rt, v, path);
