@@ -177,12 +177,15 @@ describe("validateEnvoyConfig", () => {
         ]);
     });
 
-    it("a bad enum name, and an enum given as a number", () => {
+    it("a bad enum name, an enum given as a number or in lower case", () => {
         expect(errorsAfter((b) => (b["static_resources"].clusters[0].lb_policy = "ROUND_ROBBIN"))).toEqual([
             'static_resources.clusters[0].lb_policy: "ROUND_ROBBIN" is not a value of enum envoy.config.cluster.v3.Cluster.LbPolicy (one of ROUND_ROBIN, LEAST_REQUEST, RING_HASH, RANDOM, MAGLEV, CLUSTER_PROVIDED, LOAD_BALANCING_POLICY_CONFIG)',
         ]);
         expect(errorsAfter((b) => (b["static_resources"].clusters[0].lb_policy = 1))).toEqual([
             "static_resources.clusters[0].lb_policy: enum envoy.config.cluster.v3.Cluster.LbPolicy given as the number 1: write the value's name",
+        ]);
+        expect(errorsAfter((b) => (b["static_resources"].clusters[0].type = "strict_dns"))).toEqual([
+            'static_resources.clusters[0].type: "strict_dns" is not the name of a value of enum envoy.config.cluster.v3.Cluster.DiscoveryType: Envoy matches enum names case-insensitively, but write STRICT_DNS',
         ]);
     });
 

@@ -6,9 +6,10 @@
  *
  *  - every key must be a field of the message, by its proto name (snake_case, as Envoy's docs and YAML
  *    use) or its lowerCamel JSON name; the same field given twice (both spellings) is an error;
- *  - nested messages, repeated fields (arrays), maps (objects), enums (by value NAME: a number is
- *    reported, names are what Envoy configs are read by), oneofs (at most one member set);
- *  - well-known types: Any (`@type` must name a loaded message, the rest is checked against it;
+ *  - nested messages, repeated fields (arrays), maps (objects), enums (by the value's exact NAME:
+ *    stricter than Envoy, which also takes numbers and lower case), oneofs (at most one member set);
+ *  - well-known types: Any (`@type` is required — stricter than Envoy, which takes `{}` as the
+ *    extension's default config — and must name a loaded message, the rest is checked against it;
  *    `xds.type.v3.TypedStruct`/`udpa.type.v1.TypedStruct` are checked through their `type_url` too),
  *    Duration ("1.5s"), Timestamp (RFC 3339), FieldMask, Struct/Value/ListValue (any JSON), the
  *    wrappers (bare scalars), Empty;
@@ -325,6 +326,9 @@ class Walker {
             return;
         }
         if (typeof v === "number") return this.err(path, `enum ${name} given as the number ${v}: write the value's name`);
+        if (typeof v === "string" && !(v in e.values) && v.toUpperCase() in e.values) {
+            return this.err(path, `${show(v)} is not the name of a value of enum ${name}: Envoy matches enum names case-insensitively, but write ${v.toUpperCase()}`);
+        }
         if (typeof v !== "string" || !(v in e.values)) {
             return this.err(path, `${show(v)} is not a value of enum ${name} (one of ${Object.keys(e.values).join(", ")})`);
         }
