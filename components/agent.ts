@@ -9,6 +9,7 @@ import { AgentSpec, McpServerSpec, Namespaces, PlatformSpec } from "../stacks/re
 import { SecretRef } from "../stacks/schema";
 import { configMapEnv, secretEnv } from "./env";
 import { agentInstance, envName, mcpUrl, sandboxUrl } from "./names";
+import { audienceScope, scopeEnvName } from "./realm";
 import { HardenedWorkload, SIDECAR_LABEL, checksum, recommendedLabels } from "./workload";
 
 /**
@@ -67,6 +68,10 @@ export function agentSettings(args: Pick<AgentArgs, "spec" | "namespaces" | "llm
     if (oidc && args.mcpServers.length > 0) {
         settings["MCP_AUTH_TOKEN_URL"] = oidc.tokenUrl;
         settings["MCP_AUTH_CLIENT_ID"] = oidc.clientId;
+        // The scope to request per RS256 server: its audience scope, so the token's `aud` names that server.
+        const rs256 = args.mcpServers.filter((m) => m.auth.alg === "RS256");
+        for (const m of rs256) settings[scopeEnvName(m.name)] = audienceScope(m.name);
+        if (args.mcpServers.length === 1 && rs256.length === 1) settings["MCP_AUTH_SCOPE"] = audienceScope(rs256[0]!.name);
     }
     return settings;
 }

@@ -1,10 +1,16 @@
 /**
  * `envoy-injector`: the MutatingWebhook that injects the Envoy sidecar into the pods of the injected
- * namespaces, with its TLS made by the program (@pulumi/tls CA + serving certificate, caBundle wired,
- * renewed early by a routine `pulumi up`) or by cert-manager when an issuer is named. Its selectors
- * can never match kube-system, kube-public, kube-node-lease or its own namespace, and its own pods and
- * pods labelled `agentstack.io/inject: "false"` are never mutated.
+ * namespaces. The webhook server is a program of this project (`injector/envoy-injector.mjs`, Node.js
+ * built-ins only): the program puts that very file into a ConfigMap and runs it on the official Node.js
+ * image — no image of ours to build or publish. Its TLS is made by the program (@pulumi/tls CA +
+ * serving certificate, caBundle wired, renewed early by a routine `pulumi up`) or by cert-manager with
+ * a chain of its own (self-signed Issuer → CA Certificate → CA Issuer → serving Certificate, the CA
+ * injected into the webhook by cainjector). Its selectors can never match kube-system, kube-public,
+ * kube-node-lease or its own namespace, and its own pods and pods labelled `agentstack.io/inject:
+ * "false"` are never mutated.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
@@ -24,6 +30,33 @@ export const OPT_OUT_LABEL = { key: "agentstack.io/inject", value: "false" } as 
 export const SIDECAR_TEMPLATE_LABEL = "agentstack.io/sidecar-template";
 /** Name of that ConfigMap. */
 export const SIDECAR_TEMPLATE_NAME = "envoy-sidecar-template";
+/** The injector program: its file in this repository, its key in the ConfigMap and where the pod mounts it. */
+export const INJECTOR_PROGRAM = {
+    file: join(__dirname, "..", "injector", "envoy-injector.mjs"),
+    key: "envoy-injector.mjs",
+    mountPath: "/opt/envoy-injector",
+} as const;
+/** Where the pod mounts the sidecar template and the serving certificate. */
+export const INJECTOR_PATHS = { template: "/etc/envoy-injector", tls: "/etc/webhook/tls" } as const;
+/** uid/gid of the injector: the `node` user of the official Node.js image. */
+export const INJECTOR_UID = 1000;
+
+/** The injector program's source (the bytes the cluster runs and the tests run). */
+export function injectorProgramSource(): string {
+    return readFileSync(INJECTOR_PROGRAM.file, "utf8");
+}
+
+/** The injector's command line, as the Deployment runs it. */
+export function injectorCommand(port: number): string[] {
+    return [
+        "node", `${INJECTOR_PROGRAM.mountPath}/${INJECTOR_PROGRAM.key}`,
+        "--port", String(port),
+        "--tls-cert", `${INJECTOR_PATHS.tls}/tls.crt`,
+        "--tls-key", `${INJECTOR_PATHS.tls}/tls.key`,
+        "--template-dir", INJECTOR_PATHS.template,
+    ];
+}
+
 /** Name of the webhook inside the configuration (a DNS name, as the API requires). */
 export const WEBHOOK_NAME = "sidecar.envoy-injector.agentstack.io";
 
@@ -46,6 +79,59 @@ export function webhookSelectors(ownNamespace: string): { namespaceSelector: k8s
 /** DNS names of the webhook Service. */
 export function webhookDnsNames(service: string, namespace: string): string[] {
     return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+}
+
+/**
+ * The cert-manager objects of the webhook's own chain, as webhook charts build it: a self-signed Issuer
+ * signs a CA Certificate, a CA Issuer uses it to sign the serving Certificate, and cainjector copies the
+ * CA into the webhook (`cert-manager.io/inject-ca-from` names the serving Certificate). No outside
+ * issuer: an ACME issuer, say, could give no CA bundle for an in-cluster Service name.
+ */
+export function certManagerChain(a: {
+    readonly instance: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly labels: Record<string, string>;
+    readonly dnsNames: string[];
+    readonly servingSecret: string;
+    readonly validityHours: number;
+    readonly earlyRenewalHours: number;
+}): { id: string; args: k8s.apiextensions.CustomResourceArgs }[] {
+    const meta = (n: string) => ({ name: n, namespace: a.namespace, labels: a.labels });
+    const issuerRef = (n: string) => ({ name: n, kind: "Issuer", group: "cert-manager.io" });
+    const selfSigned = `${a.instance}-selfsigned`;
+    const ca = `${a.instance}-ca`;
+    const key = { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" };
+    return [
+        { id: "selfsigned-issuer", args: { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: meta(selfSigned), spec: { selfSigned: {} } } },
+        {
+            id: "ca-certificate",
+            args: {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: meta(ca),
+                spec: { isCA: true, commonName: "agentstack envoy-injector CA", secretName: ca, privateKey: key, duration: `${a.validityHours * 5}h`, renewBefore: `${a.earlyRenewalHours * 5}h`, issuerRef: issuerRef(selfSigned) },
+            },
+        },
+        { id: "ca-issuer", args: { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: meta(ca), spec: { ca: { secretName: ca } } } },
+        {
+            id: "certificate",
+            args: {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: meta(a.servingSecret),
+                spec: {
+                    secretName: a.servingSecret,
+                    commonName: a.dnsNames[2]!,
+                    dnsNames: a.dnsNames,
+                    usages: ["digital signature", "key encipherment", "server auth"],
+                    privateKey: key,
+                    duration: `${a.validityHours}h`,
+                    renewBefore: `${a.earlyRenewalHours}h`,
+                    issuerRef: issuerRef(ca),
+                },
+            },
+        },
+    ];
 }
 
 export interface EnvoyInjectorArgs {
@@ -85,18 +171,25 @@ export class EnvoyInjector extends pulumi.ComponentResource {
             data: template,
         }, { parent: this });
 
+        const program = injectorProgramSource();
+        const programCm = new k8s.core.v1.ConfigMap(`${name}-program`, {
+            metadata: { name: `${instance}-program`, namespace: args.namespace, labels },
+            data: { [INJECTOR_PROGRAM.key]: program },
+        }, { parent: this });
+
         // Webhook TLS: the CA goes into caBundle (program) or is injected by cert-manager's cainjector.
         let caBundle: pulumi.Output<string> | undefined;
         let certChecksum: pulumi.Input<string> = "cert-manager";
         const dnsNames = webhookDnsNames(instance, args.namespaceName);
-        if (inj.tls.mode === "program") {
+        const tlsCfg = inj.tls;
+        if (tlsCfg.mode === "program") {
             const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
             const ca = new tls.SelfSignedCert(`${name}-ca`, {
                 privateKeyPem: caKey.privateKeyPem,
                 isCaCertificate: true,
                 subject: { commonName: "agentstack envoy-injector CA" },
-                validityPeriodHours: inj.tls.validityHours * 5,
-                earlyRenewalHours: inj.tls.earlyRenewalHours * 5,
+                validityPeriodHours: tlsCfg.validityHours * 5,
+                earlyRenewalHours: tlsCfg.earlyRenewalHours * 5,
                 allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
             }, { parent: this });
             const key = new tls.PrivateKey(`${name}-serving-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
@@ -109,8 +202,8 @@ export class EnvoyInjector extends pulumi.ComponentResource {
                 certRequestPem: csr.certRequestPem,
                 caPrivateKeyPem: caKey.privateKeyPem,
                 caCertPem: ca.certPem,
-                validityPeriodHours: inj.tls.validityHours,
-                earlyRenewalHours: inj.tls.earlyRenewalHours,
+                validityPeriodHours: tlsCfg.validityHours,
+                earlyRenewalHours: tlsCfg.earlyRenewalHours,
                 allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
             }, { parent: this });
             new k8s.core.v1.Secret(`${name}-tls`, {
@@ -121,19 +214,9 @@ export class EnvoyInjector extends pulumi.ComponentResource {
             caBundle = ca.certPem.apply((pem) => Buffer.from(pem).toString("base64"));
             certChecksum = cert.certPem.apply((pem) => checksum(pem));
         } else {
-            new k8s.apiextensions.CustomResource(`${name}-certificate`, {
-                apiVersion: "cert-manager.io/v1",
-                kind: "Certificate",
-                metadata: { name: tlsSecret, namespace: args.namespace, labels },
-                spec: {
-                    secretName: tlsSecret,
-                    dnsNames,
-                    issuerRef: { name: inj.tls.issuer.name, kind: inj.tls.issuer.kind, group: "cert-manager.io" },
-                    privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
-                    duration: "8760h",
-                    renewBefore: "720h",
-                },
-            }, { parent: this });
+            for (const r of certManagerChain({ instance, namespace: args.namespace, labels, dnsNames, servingSecret: tlsSecret, validityHours: tlsCfg.validityHours, earlyRenewalHours: tlsCfg.earlyRenewalHours })) {
+                new k8s.apiextensions.CustomResource(`${name}-${r.id}`, r.args, { parent: this });
+            }
         }
 
         const workload = new HardenedWorkload(`${name}-workload`, {
@@ -144,25 +227,30 @@ export class EnvoyInjector extends pulumi.ComponentResource {
             replicas: { fixed: inj.replicas },
             antiAffinity: inj.antiAffinity,
             ...(inj.pdbMinAvailable !== undefined ? { pdbMinAvailable: inj.pdbMinAvailable } : {}),
-            configChecksum: pulumi.all([certChecksum]).apply(([c]) => checksum({ template, cert: c })),
+            uid: INJECTOR_UID,
+            // The program itself, its template and its certificate all roll the pods when they change.
+            configChecksum: pulumi.all([certChecksum]).apply(([c]) => checksum({ program, template, cert: c })),
             servicePorts: [{ name: "https", port: 443, targetPort: "https" }],
             volumes: [
                 { name: "tls", secret: { secretName: tlsSecret, defaultMode: 0o440 } },
                 { name: "template", configMap: { name: cm.metadata.name } },
+                { name: "program", configMap: { name: programCm.metadata.name } },
             ],
             containers: [{
                 name: "envoy-injector",
                 image: inj.image,
-                args: ["--port", String(INJECTOR_WEBHOOK_PORT), "--tls-cert", "/etc/webhook/tls/tls.crt", "--tls-key", "/etc/webhook/tls/tls.key", "--template-dir", "/etc/envoy-injector"],
+                command: injectorCommand(INJECTOR_WEBHOOK_PORT).slice(0, 2),
+                args: injectorCommand(INJECTOR_WEBHOOK_PORT).slice(2),
                 ports: [{ name: "https", containerPort: INJECTOR_WEBHOOK_PORT }],
-                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
+                resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
                 probes: {
                     livenessProbe: { httpGet: { path: "/healthz", port: "https", scheme: "HTTPS" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
                     readinessProbe: { httpGet: { path: "/readyz", port: "https", scheme: "HTTPS" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
                 },
                 volumeMounts: [
-                    { name: "tls", mountPath: "/etc/webhook/tls", readOnly: true },
-                    { name: "template", mountPath: "/etc/envoy-injector", readOnly: true },
+                    { name: "tls", mountPath: INJECTOR_PATHS.tls, readOnly: true },
+                    { name: "template", mountPath: INJECTOR_PATHS.template, readOnly: true },
+                    { name: "program", mountPath: INJECTOR_PROGRAM.mountPath, readOnly: true },
                 ],
             }],
         }, { parent: this });
@@ -172,7 +260,7 @@ export class EnvoyInjector extends pulumi.ComponentResource {
             metadata: {
                 name: instance,
                 labels,
-                ...(inj.tls.mode === "cert-manager" ? { annotations: { "cert-manager.io/inject-ca-from": pulumi.interpolate`${args.namespace}/${tlsSecret}` } } : {}),
+                ...(tlsCfg.mode === "cert-manager" ? { annotations: { "cert-manager.io/inject-ca-from": pulumi.interpolate`${args.namespace}/${tlsSecret}` } } : {}),
             },
             webhooks: [{
                 name: WEBHOOK_NAME,

@@ -1,72 +1,120 @@
 /**
  * The Envoy sidecar the injector adds, described by the program as data (so the policy pack checks it
- * like any other container): a hardened container, the volumes it needs, the env added to the app
- * containers, and the Envoy bootstrap — an outbound HTTP proxy on 127.0.0.1:15001 whose every request
- * is checked by ExtAuth (ext_authz over gRPC), failing closed from level 2.
+ * like any other container): a native sidecar (an init container with `restartPolicy: Always`, so the
+ * kubelet starts it before and stops it after the application), the volumes it needs, the env added to
+ * the application containers, and the Envoy bootstrap:
+ *
+ * - an explicit forward proxy on 127.0.0.1:15001 for plain HTTP (absolute URLs, `HTTP_PROXY`) and for
+ *   HTTPS and other TCP through `CONNECT` (`HTTPS_PROXY`); every request, the CONNECT included, is
+ *   checked by ExtAuth (ext_authz over gRPC) with the pod's identity as context, failing closed from
+ *   level 2; ExtAuth decides on the authority (host and port);
+ * - a health listener on the pod IP (port 15021) that serves only `/ready` (Envoy's health-check
+ *   filter: 200 while Envoy serves, 503 while it drains) — the kubelet can reach it, nothing else is
+ *   exposed on it;
+ * - no admin interface at all (it would be reachable through the proxy's own loopback).
  */
 import * as k8s from "@pulumi/kubernetes";
+import { ENVOY_HEALTH_PORT, ENVOY_OUTBOUND_PORT, EXTAUTH_GRPC_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
-import { EXTAUTH_GRPC_PORT } from "../stacks/flows";
 import { containerSecurityContext } from "./workload";
 
-/** Placeholder the injector replaces with the pod's `app.kubernetes.io/instance` label. */
+/** Placeholder the injector replaces with `<namespace>/<app.kubernetes.io/instance>` of the pod. */
 export const SOURCE_PLACEHOLDER = "{{SOURCE}}";
-/** Outbound proxy port of the sidecar (loopback only). */
-export const ENVOY_OUTBOUND_PORT = 15001;
-/** uid of the distroless Envoy image (nonroot). */
-export const ENVOY_UID = 65532;
+export { ENVOY_HEALTH_PORT, ENVOY_OUTBOUND_PORT };
+/**
+ * uid/gid of the Envoy process: the `envoy` user of the official image, and never the uid of an
+ * application container (65532 or the user's), so a later traffic redirect (iptables/CNI) can exclude it.
+ */
+export const ENVOY_UID = 101;
 
 const type = (t: string) => `type.googleapis.com/${t}`;
+const ROUTER = { name: "envoy.filters.http.router", typed_config: { "@type": type("envoy.extensions.filters.http.router.v3.Router") } };
 
 /** The Envoy bootstrap (JSON is YAML, so it is written as JSON). */
 export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTimeoutSeconds: number): Record<string, unknown> {
-    const dnsCache = { name: "dns_cache", dns_lookup_family: "V4_ONLY" };
+    const dnsCache = { name: "dns_cache", dns_lookup_family: "V4_PREFERRED" };
+    const upstream = { cluster: "dynamic_forward_proxy_cluster" };
     return {
-        admin: { address: { socket_address: { address: "127.0.0.1", port_value: 9901 } } },
+        node: { id: SOURCE_PLACEHOLDER, cluster: "agentstack-sidecar" },
         static_resources: {
-            listeners: [{
-                name: "outbound",
-                address: { socket_address: { address: "127.0.0.1", port_value: ENVOY_OUTBOUND_PORT } },
-                filter_chains: [{
-                    filters: [{
-                        name: "envoy.filters.network.http_connection_manager",
-                        typed_config: {
-                            "@type": type("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"),
-                            stat_prefix: "outbound",
-                            route_config: {
-                                name: "outbound",
-                                virtual_hosts: [{
-                                    name: "all",
-                                    domains: ["*"],
-                                    routes: [{
-                                        match: { prefix: "/" },
-                                        route: { cluster: "dynamic_forward_proxy_cluster", timeout: `${routeTimeoutSeconds}s` },
+            listeners: [
+                {
+                    name: "outbound",
+                    address: { socket_address: { address: "127.0.0.1", port_value: ENVOY_OUTBOUND_PORT } },
+                    filter_chains: [{
+                        filters: [{
+                            name: "envoy.filters.network.http_connection_manager",
+                            typed_config: {
+                                "@type": type("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"),
+                                stat_prefix: "outbound",
+                                // HTTP_PROXY clients send absolute URLs; HTTPS_PROXY clients send CONNECT host:port.
+                                http_protocol_options: { allow_absolute_url: true },
+                                upgrade_configs: [{ upgrade_type: "CONNECT" }],
+                                route_config: {
+                                    name: "outbound",
+                                    virtual_hosts: [{
+                                        name: "all",
+                                        domains: ["*"],
+                                        // The identity ExtAuth decides on, filled in per pod by the injector.
                                         typed_per_filter_config: {
                                             "envoy.filters.http.ext_authz": {
                                                 "@type": type("envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute"),
                                                 check_settings: { context_extensions: { source: SOURCE_PLACEHOLDER } },
                                             },
                                         },
+                                        routes: [
+                                            // CONNECT is terminated here and its payload (TLS, gRPC, ...) tunnelled to host:port.
+                                            { match: { connect_matcher: {} }, route: { ...upstream, upgrade_configs: [{ upgrade_type: "CONNECT", connect_config: {} }] } },
+                                            { match: { prefix: "/" }, route: { ...upstream, timeout: `${routeTimeoutSeconds}s` } },
+                                        ],
                                     }],
-                                }],
-                            },
-                            http_filters: [
-                                {
-                                    name: "envoy.filters.http.ext_authz",
-                                    typed_config: {
-                                        "@type": type("envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"),
-                                        transport_api_version: "V3",
-                                        failure_mode_allow: zt.envoy.failOpen,
-                                        grpc_service: { envoy_grpc: { cluster_name: "extauth" }, timeout: `${zt.envoy.timeoutMs / 1000}s` },
-                                    },
                                 },
-                                { name: "envoy.filters.http.dynamic_forward_proxy", typed_config: { "@type": type("envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig"), dns_cache_config: dnsCache } },
-                                { name: "envoy.filters.http.router", typed_config: { "@type": type("envoy.extensions.filters.http.router.v3.Router") } },
-                            ],
-                        },
+                                http_filters: [
+                                    {
+                                        name: "envoy.filters.http.ext_authz",
+                                        typed_config: {
+                                            "@type": type("envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"),
+                                            transport_api_version: "V3",
+                                            failure_mode_allow: zt.envoy.failOpen,
+                                            grpc_service: { envoy_grpc: { cluster_name: "extauth" }, timeout: `${zt.envoy.timeoutMs / 1000}s` },
+                                        },
+                                    },
+                                    { name: "envoy.filters.http.dynamic_forward_proxy", typed_config: { "@type": type("envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig"), dns_cache_config: dnsCache } },
+                                    ROUTER,
+                                ],
+                            },
+                        }],
                     }],
-                }],
-            }],
+                },
+                {
+                    name: "health",
+                    address: { socket_address: { address: "0.0.0.0", port_value: ENVOY_HEALTH_PORT } },
+                    filter_chains: [{
+                        filters: [{
+                            name: "envoy.filters.network.http_connection_manager",
+                            typed_config: {
+                                "@type": type("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"),
+                                stat_prefix: "health",
+                                route_config: {
+                                    name: "health",
+                                    virtual_hosts: [{ name: "health", domains: ["*"], routes: [{ match: { prefix: "/" }, direct_response: { status: 404 } }] }],
+                                },
+                                http_filters: [
+                                    {
+                                        name: "envoy.filters.http.health_check",
+                                        typed_config: {
+                                            "@type": type("envoy.extensions.filters.http.health_check.v3.HealthCheck"),
+                                            pass_through_mode: false,
+                                            headers: [{ name: ":path", string_match: { exact: "/ready" } }],
+                                        },
+                                    },
+                                    ROUTER,
+                                ],
+                            },
+                        }],
+                    }],
+                },
+            ],
             clusters: [
                 {
                     name: "extauth",
@@ -85,6 +133,7 @@ export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTime
                 },
                 {
                     name: "dynamic_forward_proxy_cluster",
+                    connect_timeout: "5s",
                     lb_policy: "CLUSTER_PROVIDED",
                     cluster_type: {
                         name: "envoy.clusters.dynamic_forward_proxy",
@@ -96,17 +145,20 @@ export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTime
     };
 }
 
-/** The sidecar container: hardened like every other container; the bootstrap is passed inline. */
+/** The sidecar container: a native sidecar, hardened like every other container; the bootstrap is passed inline. */
 export function envoySidecarContainer(zt: ZeroTrustSpec, bootstrap: Record<string, unknown>): k8s.types.input.core.v1.Container {
+    const health = { httpGet: { path: "/ready", port: ENVOY_HEALTH_PORT } };
     return {
         name: "envoy",
         image: zt.envoy.image,
         imagePullPolicy: "IfNotPresent",
+        restartPolicy: "Always",
         args: ["--config-yaml", JSON.stringify(bootstrap), "--log-level", "warn"],
-        ports: [{ name: "envoy-outbound", containerPort: ENVOY_OUTBOUND_PORT, protocol: "TCP" }],
-        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-        livenessProbe: { tcpSocket: { port: ENVOY_OUTBOUND_PORT }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-        readinessProbe: { tcpSocket: { port: ENVOY_OUTBOUND_PORT }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+        ports: [{ name: "envoy-health", containerPort: ENVOY_HEALTH_PORT, protocol: "TCP" }],
+        resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+        startupProbe: { ...health, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 30 },
+        livenessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+        readinessProbe: { ...health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
         securityContext: containerSecurityContext(ENVOY_UID),
         volumeMounts: [{ name: "envoy-tmp", mountPath: "/tmp" }],
     };
@@ -115,9 +167,17 @@ export function envoySidecarContainer(zt: ZeroTrustSpec, bootstrap: Record<strin
 /** Volumes the injector adds with the sidecar. */
 export const SIDECAR_VOLUMES: k8s.types.input.core.v1.Volume[] = [{ name: "envoy-tmp", emptyDir: { sizeLimit: "32Mi" } }];
 
-/** Env the injector adds to every app container: outbound HTTP goes through the sidecar. */
+const PROXY_URL = `http://127.0.0.1:${ENVOY_OUTBOUND_PORT}`;
+/**
+ * Env the injector adds to (or overwrites in) every application container: outbound HTTP and HTTPS
+ * (and gRPC, whose clients read the same variables) go through the sidecar. Both spellings, because
+ * clients differ in which they read.
+ */
 export const APP_PROXY_ENV: k8s.types.input.core.v1.EnvVar[] = [
-    { name: "HTTP_PROXY", value: `http://127.0.0.1:${ENVOY_OUTBOUND_PORT}` },
-    { name: "http_proxy", value: `http://127.0.0.1:${ENVOY_OUTBOUND_PORT}` },
+    { name: "HTTP_PROXY", value: PROXY_URL },
+    { name: "http_proxy", value: PROXY_URL },
+    { name: "HTTPS_PROXY", value: PROXY_URL },
+    { name: "https_proxy", value: PROXY_URL },
     { name: "NO_PROXY", value: "127.0.0.1,localhost" },
+    { name: "no_proxy", value: "127.0.0.1,localhost" },
 ];

@@ -1,7 +1,8 @@
 /**
  * `extauth`: the external-authorization service every Envoy sidecar asks (ext_authz over gRPC). It runs
  * the Open Policy Agent Envoy plugin with a policy and data the program writes: each workload behind a
- * sidecar may call exactly the hosts the flow table gives it; everything else is denied.
+ * sidecar may reach exactly the `host:port` pairs the flow table gives it; everything else is denied.
+ * Its console decision log masks every header, path, query and body value.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,25 +12,36 @@ import { LevelProfile } from "../stacks/levels";
 import { INSTANCES } from "./names";
 import { HardenedWorkload, checksum, recommendedLabels } from "./workload";
 
-/** The authorization policy (Rego v1): deny unless the destination host is allowed for the source. */
+/**
+ * The authorization policy (Rego v1). It decides on the pod's identity (the `source` context extension
+ * its sidecar sends) and the authority of the request — the CONNECT target `host:port`, or a plain
+ * request's Host — and nothing else: a plain lookup into the data document, deny by default.
+ */
 export const EXTAUTH_POLICY = `package agentstack.authz
 
 import rego.v1
 
 default allow := false
 
-source := input.attributes.contextExtensions.source
-
-host := split(input.attributes.request.http.host, ":")[0]
-
-allow if {
-	host in data.agentstack.allowed[source]
-}
+allow if data.agentstack.allowed[input.attributes.contextExtensions.source][lower(input.attributes.request.http.host)]
 `;
 
-/** The policy's data document. */
+/**
+ * Decision-log masking (OPA's default mask path, system.log.mask): the console decision log keeps the
+ * decision (source, authority, method, result) but never a header (Authorization, Proxy-Authorization,
+ * Cookie, ...), path, query or body value.
+ */
+export const EXTAUTH_LOG_MASK = `package system.log
+
+import rego.v1
+
+${["/input/attributes/request/http/headers", "/input/attributes/request/http/headerMap", "/input/attributes/request/http/path", "/input/attributes/request/http/query", "/input/attributes/request/http/fragment", "/input/attributes/request/http/body", "/input/attributes/request/http/rawBody", "/input/parsed_path", "/input/parsed_query", "/input/parsed_body", "/input/truncated_body"].map((p) => `mask contains "${p}"`).join("\n")}
+`;
+
+/** The policy's data document: for each source, the set of authorities it may reach. */
 export function extauthData(allowed: Readonly<Record<string, readonly string[]>>): string {
-    return `${JSON.stringify({ agentstack: { allowed } }, null, 2)}\n`;
+    const sets = Object.fromEntries(Object.entries(allowed).map(([src, auths]) => [src, Object.fromEntries(auths.map((a) => [a, true]))]));
+    return `${JSON.stringify({ agentstack: { allowed: sets } }, null, 2)}\n`;
 }
 
 export interface ExtAuthArgs {
@@ -39,8 +51,8 @@ export interface ExtAuthArgs {
     readonly profile: LevelProfile;
     /** Namespace (the system zone's Namespace name output). */
     readonly namespace: pulumi.Input<string>;
-    /** Hosts each sidecar-carrying workload (by instance) may call. */
-    readonly allowedHosts: Readonly<Record<string, readonly string[]>>;
+    /** Authorities (`host:port`) each sidecar-carrying workload (by ExtAuth source) may reach: `extAuthzAllowed` of the flow table. */
+    readonly allowed: Readonly<Record<string, readonly string[]>>;
 }
 
 export class ExtAuth extends pulumi.ComponentResource {
@@ -52,7 +64,7 @@ export class ExtAuth extends pulumi.ComponentResource {
         const e = args.zeroTrust.extauth;
         const instance = INSTANCES.extauth;
         const labels = recommendedLabels("extauth", instance);
-        const data = { "policy.rego": EXTAUTH_POLICY, "data.json": extauthData(args.allowedHosts) };
+        const data = { "policy.rego": EXTAUTH_POLICY, "mask.rego": EXTAUTH_LOG_MASK, "data.json": extauthData(args.allowed) };
         const cm = new k8s.core.v1.ConfigMap(`${name}-policy`, {
             metadata: { name: `${instance}-policy`, namespace: args.namespace, labels },
             data,

@@ -3,19 +3,21 @@
  * tokens for the MCP servers. Production mode (`start`) from level 2 with hostname and proxy headers;
  * PostgreSQL as its database; clustering (distributed caches over the jdbc-ping stack, headless Service
  * with publishNotReadyAddresses) exactly when it runs two or more replicas; probes on the management
- * port 9000, which no Service exposes; the realm imported from a Secret.
+ * port 9000, which no Service exposes. Forwarded headers are read only from the configured proxy
+ * addresses. The realm is not imported at start: a keycloak-config-cli Job applies it through the admin
+ * API after Keycloak is ready, and is replaced (so it runs again) whenever the realm document changes.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORTS } from "../stacks/flows";
+import { KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORTS, REALM_SYNC_INSTANCE } from "../stacks/flows";
 import { KeycloakSpec } from "../stacks/identity";
 import { LevelProfile } from "../stacks/levels";
 import { GatewaySpec } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
 import { INSTANCES, REALM } from "./names";
-import { HardenedWorkload, checksum, recommendedLabels } from "./workload";
+import { CHECKSUM_ANNOTATION, HardenedWorkload, checksum, hardenedPodSpec, recommendedLabels } from "./workload";
 
 /** uid of the Keycloak image. */
 export const KEYCLOAK_UID = 1000;
@@ -28,7 +30,9 @@ export function keycloakSettings(spec: KeycloakSpec): Record<string, string> {
         KC_DB: "postgres",
         KC_HOSTNAME: `https://${spec.hostname}`,
         KC_HOSTNAME_BACKCHANNEL_DYNAMIC: "true",
-        KC_PROXY_HEADERS: "xforwarded",
+        // X-Forwarded-* only from the ingress controller's addresses; none configured = never read
+        // (KC_HOSTNAME is a full https URL, so Keycloak's own URLs never depend on those headers).
+        ...(spec.proxyTrustedAddresses.length > 0 ? { KC_PROXY_HEADERS: "xforwarded", KC_PROXY_TRUSTED_ADDRESSES: spec.proxyTrustedAddresses.join(",") } : {}),
         KC_HTTP_ENABLED: "true",
         KC_HTTP_PORT: String(KEYCLOAK_HTTP_PORT),
         KC_HTTP_MANAGEMENT_PORT: String(KEYCLOAK_MANAGEMENT_PORT),
@@ -40,9 +44,43 @@ export function keycloakSettings(spec: KeycloakSpec): Record<string, string> {
     };
 }
 
-/** The command: production mode from level 2, the realm imported when absent. */
+/**
+ * The command: production mode from level 2. No `--import-realm`: it imports only a realm that does not
+ * exist yet (so later changes would never arrive) and, since the document declares client scopes,
+ * Keycloak would skip creating its standard ones; the realm sync Job applies the realm instead.
+ */
 export function keycloakArgs(spec: KeycloakSpec): string[] {
-    return [spec.production ? "start" : "start-dev", "--import-realm"];
+    return [spec.production ? "start" : "start-dev"];
+}
+
+/** uid of the keycloak-config-cli image (its Dockerfile's `USER 65534`). */
+export const REALM_SYNC_UID = 65534;
+/** Where the sync Job mounts the realm Secret. */
+export const REALM_SYNC_CONFIG_DIR = "/config";
+/** Seconds the sync may take before Kubernetes stops it (below Pulumi's 10-minute Job await). */
+export const REALM_SYNC_DEADLINE_SECONDS = 540;
+
+/**
+ * The sync Job's non-secret settings (keycloak-config-cli's environment variables, from its README):
+ * the in-cluster admin API, wait for Keycloak, the one realm file, a full reconciliation on every run
+ * (no checksum cache), and never delete a client scope it did not declare (Keycloak's own built-in
+ * scopes such as `service_account` are not realm defaults and would otherwise be deleted).
+ */
+export function realmSyncSettings(keycloakUrl: string): Record<string, string> {
+    return {
+        KEYCLOAK_URL: keycloakUrl,
+        KEYCLOAK_AVAILABILITYCHECK_ENABLED: "true",
+        KEYCLOAK_AVAILABILITYCHECK_TIMEOUT: "300s",
+        IMPORT_FILES_LOCATIONS: `file:${REALM_SYNC_CONFIG_DIR}/${REALM}-realm.json`,
+        IMPORT_CACHE_ENABLED: "false",
+        IMPORT_MANAGED_CLIENTSCOPE: "no-delete",
+        JAVA_OPTS: "-XX:MaxRAMPercentage=70",
+    };
+}
+
+/** The realm sync Job's pod-template checksum: the realm, the sync settings and the image. */
+export function realmSyncChecksum(realmJson: string, settings: Record<string, string>, image: string): string {
+    return checksum({ realm: checksum(realmJson), settings, image });
 }
 
 export interface KeycloakArgs {
@@ -52,8 +90,10 @@ export interface KeycloakArgs {
     readonly profile: LevelProfile;
     /** Namespace (the identity zone's Namespace name output). */
     readonly namespace: pulumi.Input<string>;
-    /** The realm JSON (secret: it holds client secrets). */
+    /** The realm JSON (secret: it holds client secrets), applied by the realm sync Job. */
     readonly realmJson: pulumi.Output<string>;
+    /** Keycloak's in-cluster base URL (the sync Job calls its admin API there). */
+    readonly internalUrl: string;
     /** KC_DB_URL, KC_DB_USERNAME, KC_DB_PASSWORD (by reference) from the database component. */
     readonly databaseEnv: k8s.types.input.core.v1.EnvVar[];
     /** Exposure settings for the login host (same kind and TLS as the gateway). */
@@ -67,6 +107,8 @@ export class Keycloak extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     /** Service name. */
     public readonly serviceName: pulumi.Output<string>;
+    /** The realm sync Job (replaced, and so run again, whenever the realm changes). */
+    public readonly realmSync: k8s.batch.v1.Job;
 
     constructor(name: string, args: KeycloakArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:identity:Keycloak", name, {}, opts);
@@ -110,15 +152,11 @@ export class Keycloak extends pulumi.ComponentResource {
             antiAffinity: s.antiAffinity,
             ...(s.pdbMinAvailable !== undefined ? { pdbMinAvailable: s.pdbMinAvailable } : {}),
             uid: KEYCLOAK_UID,
-            // The hash of the realm (which holds secrets) reveals nothing, and must not taint the annotation as secret.
-            configChecksum: pulumi.unsecret(args.realmJson).apply((r) => checksum({ settings, realm: checksum(r) })),
+            configChecksum: checksum({ settings }),
             servicePorts: [{ name: "http", port: KEYCLOAK_HTTP_PORT }],
             headlessService: s.clustering,
             ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
-            volumes: [
-                { name: "realm", secret: { secretName: realm.metadata.name, defaultMode: 0o440 } },
-                { name: "quarkus", emptyDir: { sizeLimit: "256Mi" } },
-            ],
+            volumes: [{ name: "quarkus", emptyDir: { sizeLimit: "256Mi" } }],
             // `start` re-augments the Quarkus build into lib/quarkus; the root filesystem is read-only, so
             // that folder lives on an emptyDir seeded from the image.
             initContainers: [{
@@ -144,12 +182,53 @@ export class Keycloak extends pulumi.ComponentResource {
                 resources: s.resources,
                 probes: { liveness: "/health/live", readiness: "/health/ready", port: "management", startupSeconds: 300 },
                 writablePaths: [{ name: "data", path: "/opt/keycloak/data", sizeLimit: "256Mi" }],
-                volumeMounts: [
-                    { name: "realm", mountPath: "/opt/keycloak/data/import", readOnly: true },
-                    { name: "quarkus", mountPath: "/opt/keycloak/lib/quarkus" },
-                ],
+                volumeMounts: [{ name: "quarkus", mountPath: "/opt/keycloak/lib/quarkus" }],
             }],
         }, { parent: this });
+
+        // The realm sync: a Job whose pod template carries the realm's hash, so any change of the realm
+        // (a client, a scope, a redirect URI, a rotated secret) replaces the Job and runs it again; Pulumi
+        // waits for it to complete. Fixed name, so the old Job is deleted before the new one is created.
+        const syncLabels = recommendedLabels(REALM_SYNC_INSTANCE, REALM_SYNC_INSTANCE);
+        const syncSettings = realmSyncSettings(args.internalUrl);
+        const syncSa = new k8s.core.v1.ServiceAccount(`${name}-realm-sync-sa`, {
+            metadata: { name: REALM_SYNC_INSTANCE, namespace: args.namespace, labels: syncLabels },
+            automountServiceAccountToken: false,
+        }, { parent: this });
+        const podSpec = hardenedPodSpec({
+            uid: REALM_SYNC_UID,
+            serviceAccountName: syncSa.metadata.name,
+            automountServiceAccountToken: false,
+            containers: [{
+                name: "keycloak-config-cli",
+                image: s.realmSyncImage,
+                ports: [],
+                env: [
+                    ...Object.entries(syncSettings).map(([k, v]) => ({ name: k, value: v })),
+                    secretEnv("KEYCLOAK_USER", admin.name, admin.usernameKey),
+                    secretEnv("KEYCLOAK_PASSWORD", admin.name, admin.passwordKey),
+                ],
+                resources: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                probes: {},
+                volumeMounts: [{ name: "realm", mountPath: REALM_SYNC_CONFIG_DIR, readOnly: true }],
+            }],
+            volumes: [{ name: "realm", secret: { secretName: realm.metadata.name, defaultMode: 0o440 } }],
+        });
+        this.realmSync = new k8s.batch.v1.Job(`${name}-realm-sync`, {
+            metadata: { name: REALM_SYNC_INSTANCE, namespace: args.namespace, labels: syncLabels },
+            spec: {
+                backoffLimit: 3,
+                activeDeadlineSeconds: REALM_SYNC_DEADLINE_SECONDS,
+                template: {
+                    metadata: {
+                        labels: syncLabels,
+                        // The hash of the realm (which holds secrets) reveals nothing, and must not taint the annotation as secret.
+                        annotations: { [CHECKSUM_ANNOTATION]: pulumi.unsecret(args.realmJson).apply((r) => realmSyncChecksum(r, syncSettings, s.realmSyncImage)) },
+                    },
+                    spec: { ...podSpec, restartPolicy: "Never" },
+                },
+            },
+        }, { parent: this, dependsOn: [workload], deleteBeforeReplace: true });
 
         const exposure = new Exposure(`${name}-exposure`, {
             hostname: s.hostname,
@@ -160,6 +239,6 @@ export class Keycloak extends pulumi.ComponentResource {
         }, { parent: this });
         this.url = exposure.url;
         this.serviceName = workload.serviceName;
-        this.registerOutputs({ url: this.url, serviceName: this.serviceName });
+        this.registerOutputs({ url: this.url, serviceName: this.serviceName, realmSync: this.realmSync.metadata.name });
     }
 }

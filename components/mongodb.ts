@@ -47,6 +47,19 @@ export const MONGODB_KEYFILE_SECRET = "mongodb-keyfile";
 /** Where mongod reads the key file (a copy owned by uid 999, mode 0400). */
 export const KEYFILE_PATH = "/etc/mongodb/keyfile/keyfile";
 
+/** Where the init container finds the key file from the Secret. */
+export const KEYFILE_SECRET_PATH = "/etc/mongodb/keyfile-secret/keyfile";
+
+/**
+ * The key-file init container's script (/bin/sh, dash in the Ubuntu-based image). Init containers may
+ * run again in the same Pod (Kubernetes: their code must be idempotent), and the memory volume keeps
+ * the copy of the previous run — read-only (0400) for uid 999, so a plain `cp` onto it would fail.
+ * The old copy is removed first (the directory is writable), then copied and made 0400 again.
+ */
+export function keyfileInitScript(source = KEYFILE_SECRET_PATH, target = KEYFILE_PATH): string {
+    return `set -eu; rm -f ${target}; cp ${source} ${target}; chmod 0400 ${target}`;
+}
+
 /** A MongoDB client: its user gets readWrite on `database` (default: the client's name). */
 export interface MongoDbClient extends DataStoreClient {
     readonly database?: string;
@@ -263,7 +276,7 @@ export class MongoDb extends pulumi.ComponentResource {
             initContainers: [{
                 name: "keyfile",
                 image: s.image,
-                command: ["/bin/sh", "-c", `cp /etc/mongodb/keyfile-secret/keyfile ${KEYFILE_PATH} && chmod 0400 ${KEYFILE_PATH}`],
+                command: ["/bin/sh", "-c", keyfileInitScript()],
                 ports: [],
                 resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
                 probes: {},

@@ -7,8 +7,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DATA_STORE_ZONE } from "../stacks/dataStores";
-import { DataStoreClientRef, dataStoreClients, extAuthzAllowedHosts, flowTable } from "../stacks/flows";
+import { DataStoreClientRef, dataStoreClients, extAuthzAllowed, flowTable } from "../stacks/flows";
 import { Namespaces, PlatformSpec } from "../stacks/resolve";
+import { ACME_SOLVER_ZONES } from "../stacks/flows";
 import { SecretRef } from "../stacks/schema";
 import { Agent, McpCredentials } from "./agent";
 import { EnvoyInjector } from "./envoyInjector";
@@ -22,7 +23,7 @@ import { PostgreSql } from "./postgresql";
 import { Qdrant } from "./qdrant";
 import { mintHs256Token } from "./mcpAuth";
 import { PlatformNamespaces } from "./namespaces";
-import { INSTANCES, agentInstance, keycloakIssuer, keycloakTokenUrl, serviceHost } from "./names";
+import { INSTANCES, agentInstance, keycloakIssuer, keycloakTokenUrl, keycloakUrl, serviceHost } from "./names";
 import { GATEWAY_CLIENT_ID, realmRepresentation } from "./realm";
 import { NetworkPolicies } from "./networkPolicies";
 import { Sandbox } from "./sandbox";
@@ -51,7 +52,7 @@ export class Platform extends pulumi.ComponentResource {
         const spec = args.spec;
         const profile = spec.profile;
         const names = spec.namespaces;
-        const zones = new PlatformNamespaces(`${name}-namespaces`, { names, profile }, { parent: this });
+        const zones = new PlatformNamespaces(`${name}-namespaces`, { names, profile, acmeSolverZones: spec.gateway.tls.mode === "cert-manager" ? ACME_SOLVER_ZONES : [] }, { parent: this });
         const nsOf = (zone: keyof Namespaces) => zones.namespaces[zone].metadata.name;
         const common = { profile, namespaces: names };
         const flows = flowTable(spec);
@@ -60,7 +61,7 @@ export class Platform extends pulumi.ComponentResource {
         const netpols = new NetworkPolicies(`${name}-network`, { spec, namespaces: nsOutputs }, { parent: this });
 
         // Zero trust: ExtAuth, the sidecar template, and the injector that every injected workload waits for.
-        new ExtAuth(`${name}-extauth`, { zeroTrust: spec.zeroTrust, profile, namespace: nsOf("system"), allowedHosts: extAuthzAllowedHosts(spec, flows) }, { parent: this });
+        new ExtAuth(`${name}-extauth`, { zeroTrust: spec.zeroTrust, profile, namespace: nsOf("system"), allowed: extAuthzAllowed(spec, flows) }, { parent: this });
         const bootstrap = envoyBootstrap(spec.zeroTrust, serviceHost(INSTANCES.extauth, names.system), spec.gateway.llmRouteTimeoutSeconds);
         const injector = new EnvoyInjector(`${name}-envoy-injector`, {
             zeroTrust: spec.zeroTrust,
@@ -111,10 +112,12 @@ export class Platform extends pulumi.ComponentResource {
                 const key = d.component.hs256Key;
                 if (key) tokens[d.spec.name] = pulumi.secret(key.apply((k) => mintHs256Token(k, agentInstance(a.name), d.spec.name)));
             }
+            // Every agent has its client at Keycloak (at every level, so a level change only adds audiences);
+            // it gets the credentials when it declares an RS256 server.
+            const secret = pulumi.secret(new random.RandomPassword(`${name}-agent-${a.name}-client-secret`, { length: 48, special: false }, { parent: this }).result);
+            clientSecrets.push({ name: a.name, mcpServers: a.mcpServers, secret });
             let oidc: McpCredentials["oidc"];
             if (declared.some((d) => d.spec.auth.alg === "RS256")) {
-                const secret = pulumi.secret(new random.RandomPassword(`${name}-agent-${a.name}-client-secret`, { length: 48, special: false }, { parent: this }).result);
-                clientSecrets.push({ name: a.name, mcpServers: a.mcpServers, secret });
                 oidc = { tokenUrl: keycloakTokenUrl(names), clientId: agentInstance(a.name), clientSecret: secret };
             }
             new Agent(`${name}-agent-${a.name}`, {
@@ -154,6 +157,7 @@ export class Platform extends pulumi.ComponentResource {
             profile,
             namespace: nsOf("identity"),
             realmJson: pulumi.secret(realmJson),
+            internalUrl: keycloakUrl(names),
             databaseEnv: postgresql.clientEnv(INSTANCES.keycloak),
             exposure: spec.gateway,
             dependsOn: [postgresql, netpols],

@@ -23,8 +23,8 @@ export type Endpoint =
     | { readonly kind: "kube-dns" }
     /** The Kubernetes API server: cluster.apiServerCidrs, or any source when empty. */
     | { readonly kind: "apiserver" }
-    /** Addresses outside the cluster. `host` names them for the ExtAuth data where known. */
-    | { readonly kind: "cidrs"; readonly cidrs: readonly string[]; readonly name: string; readonly host?: string };
+    /** Addresses outside the cluster. `hosts` names them for the ExtAuth data where known. */
+    | { readonly kind: "cidrs"; readonly cidrs: readonly string[]; readonly name: string; readonly hosts?: readonly string[] };
 
 /** One allowed flow. */
 export interface Flow {
@@ -49,6 +49,13 @@ export function componentPods(zone: keyof Namespaces, component: string): Endpoi
     return { kind: "pods", zone, selector: { "app.kubernetes.io/name": component }, name: component };
 }
 
+/** Outbound proxy port of the Envoy sidecar (loopback only). */
+export const ENVOY_OUTBOUND_PORT = 15001;
+/** Health port of the Envoy sidecar (pod IP; serves only /ready). */
+export const ENVOY_HEALTH_PORT = 15021;
+/** Ports the sidecar binds in an injected pod's network namespace: no application container may use them. */
+export const ENVOY_RESERVED_PORTS: readonly number[] = [ENVOY_OUTBOUND_PORT, ENVOY_HEALTH_PORT];
+
 /** Port of the ExtAuth gRPC service (ext_authz). */
 export const EXTAUTH_GRPC_PORT = 9191;
 /** Container port of the injector's webhook server (the Service maps 443 to it). */
@@ -57,6 +64,22 @@ export const INJECTOR_WEBHOOK_PORT = 8443;
 export const KEYCLOAK_HTTP_PORT = 8080;
 /** Keycloak's JGroups ports (transport, failure detection). */
 export const KEYCLOAK_JGROUPS_PORTS = [7800, 57800];
+/** Name and instance of the Job that applies the realm to Keycloak (keycloak-config-cli). */
+export const REALM_SYNC_INSTANCE = "keycloak-realm-sync";
+
+/** Instance name (and Service) of the optional chat UI, in the gateway zone. */
+export const CHAT_UI_INSTANCE = "gateway-chat-ui";
+/** Pod label cert-manager puts on every ACME HTTP-01 solver pod (pkg/apis/acme/v1 SolverIdentificationLabelKey). */
+export const ACME_SOLVER_LABEL = { "acme.cert-manager.io/http01-solver": "true" } as const;
+/** Port the ACME HTTP-01 solver pod listens on (cert-manager's acmesolver --listen-port). */
+export const ACME_SOLVER_PORT = 8089;
+/** Zones where cert-manager solves HTTP-01 challenges: those of the gateway's and the login's Certificates. */
+export const ACME_SOLVER_ZONES: readonly (keyof Namespaces)[] = ["gateway", "identity"];
+
+/** The ACME HTTP-01 solver pods of a zone (created by cert-manager while a challenge is pending). */
+export function acmeSolverPods(zone: keyof Namespaces): Endpoint {
+    return { kind: "pods", zone, selector: { ...ACME_SOLVER_LABEL }, name: "acme-http01-solver" };
+}
 
 /** Zones whose pods carry the Envoy sidecar. */
 const INJECTED: readonly (keyof Namespaces)[] = ["gateway", "agents", "mcp"];
@@ -89,7 +112,7 @@ function dataStoreFlowsOf(spec: PlatformSpec): Flow[] {
                 flows.push({
                     id: `${c.instance}-to-${store}-external`,
                     from: client,
-                    to: { kind: "cidrs", cidrs: net.external.cidrs, name: `${store}-external`, host: net.external.host },
+                    to: { kind: "cidrs", cidrs: net.external.cidrs, name: `${store}-external`, hosts: [net.external.host] },
                     ports: tcp(net.external.port),
                     purpose: `${store}'s declared clients → its external address`,
                 });
@@ -113,10 +136,22 @@ export function flowTable(spec: PlatformSpec): Flow[] {
     const sandbox = instancePods("sandbox", "sandbox", INSTANCES.sandbox);
     const extauth = instancePods("system", "extauth", INSTANCES.extauth);
     const injector = instancePods("system", "envoy-injector", INSTANCES.envoyInjector);
+    // A Job's pods: no Service addresses them.
+    const realmSync: Endpoint = { kind: "pods", zone: "identity", selector: { "app.kubernetes.io/name": REALM_SYNC_INSTANCE, "app.kubernetes.io/instance": REALM_SYNC_INSTANCE }, name: REALM_SYNC_INSTANCE };
 
     add({ id: "outside-to-gateway", from: { kind: "ingress-controller" }, to: gateway, ports: tcp(spec.gateway.port), purpose: "outside → gateway" });
     add({ id: "outside-to-keycloak", from: { kind: "ingress-controller" }, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "outside → keycloak (browser login)" });
     add({ id: "gateway-to-keycloak", from: gateway, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "gateway → keycloak" });
+    if (spec.gateway.chatUi) {
+        add({ id: "gateway-to-chat-ui", from: gateway, to: instancePods("gateway", "gateway", CHAT_UI_INSTANCE), ports: tcp(spec.gateway.chatUi.port), purpose: "gateway → its chat UI" });
+    }
+    if (spec.gateway.tls.mode === "cert-manager") {
+        // ACME HTTP-01: the ingress controller forwards the CA's challenge request to cert-manager's solver pod.
+        for (const zone of ACME_SOLVER_ZONES) {
+            add({ id: `outside-to-acme-solver-${zone}`, from: { kind: "ingress-controller" }, to: acmeSolverPods(zone), ports: tcp(ACME_SOLVER_PORT), purpose: "outside → cert-manager's HTTP-01 solver (certificate issuance)" });
+        }
+    }
+    add({ id: `${REALM_SYNC_INSTANCE}-to-keycloak`, from: realmSync, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "realm sync Job → keycloak (admin API)" });
 
     for (const a of spec.agents) {
         const agent = instancePods("agents", "agent", agentInstance(a.name));
@@ -131,7 +166,7 @@ export function flowTable(spec: PlatformSpec): Flow[] {
             add({
                 id: `${agentInstance(a.name)}-to-llm`,
                 from: agent,
-                to: { kind: "cidrs", cidrs: spec.llm.egressCidrs, name: "llm-endpoint", host: new URL(spec.llm.endpoint).hostname },
+                to: { kind: "cidrs", cidrs: spec.llm.egressCidrs, name: "llm-endpoint", hosts: [new URL(spec.llm.endpoint).hostname] },
                 ports: tcp(443),
                 purpose: "agent → the LLM endpoint (443)",
             });
@@ -144,7 +179,7 @@ export function flowTable(spec: PlatformSpec): Flow[] {
         m.egress.forEach((e, i) => add({
             id: `${mcpInstance(m.name)}-to-external-${i}`,
             from: server,
-            to: { kind: "cidrs", cidrs: [e.cidr], name: `${mcpInstance(m.name)}-external-${i}` },
+            to: { kind: "cidrs", cidrs: [e.cidr], name: `${mcpInstance(m.name)}-external-${i}`, hosts: e.hosts },
             ports: tcp(...e.ports),
             purpose: "mcp-server → the external addresses its config lists",
         }));
@@ -179,22 +214,37 @@ export function sandboxFlows(spec: PlatformSpec): Flow[] {
     }];
 }
 
+/** The identity ExtAuth decides on: `<namespace>/<app.kubernetes.io/instance>` of the pod (the injector fills it in). */
+export function extAuthzSource(namespace: string, instance: string): string {
+    return `${namespace}/${instance}`;
+}
+
 /**
- * ExtAuth's authorization data: for each workload behind an Envoy sidecar, the hosts it may call
- * (in-cluster Service names and the LLM endpoint's host), derived from the flow table.
+ * ExtAuth's authorization data, derived from the flow table: for each workload behind an Envoy sidecar
+ * (by its ExtAuth source), the exact authorities (`host:port`, lower case) it may reach through the
+ * proxy — the in-cluster Service names of its flows' destinations on the flows' ports, and the named
+ * hosts of its external destinations. A port-80 destination is also listed without its port, the form
+ * an HTTP client sends for its scheme's default port. Nothing else is allowed.
  */
-export function extAuthzAllowedHosts(spec: PlatformSpec, flows: readonly Flow[]): Record<string, string[]> {
+export function extAuthzAllowed(spec: PlatformSpec, flows: readonly Flow[]): Record<string, string[]> {
     const out: Record<string, Set<string>> = {};
     for (const f of flows) {
         if (f.from.kind !== "pods" || !INJECTED.includes(f.from.zone) || !f.from.service) continue;
-        const hosts = out[f.from.service] ?? (out[f.from.service] = new Set());
+        const source = extAuthzSource(spec.namespaces[f.from.zone], f.from.service);
+        const allowed = out[source] ?? (out[source] = new Set());
+        let hosts: readonly string[] = [];
         if (f.to.kind === "pods" && f.to.service) {
             const ns = spec.namespaces[f.to.zone];
-            hosts.add(`${f.to.service}.${ns}.svc.cluster.local`);
-            hosts.add(`${f.to.service}.${ns}.svc`);
-            hosts.add(`${f.to.service}.${ns}`);
-        } else if (f.to.kind === "cidrs" && f.to.host) {
-            hosts.add(f.to.host);
+            hosts = [`${f.to.service}.${ns}.svc.cluster.local`, `${f.to.service}.${ns}.svc`, `${f.to.service}.${ns}`];
+        } else if (f.to.kind === "cidrs") {
+            hosts = f.to.hosts ?? [];
+        }
+        for (const h of hosts) {
+            for (const p of f.ports) {
+                if (p.protocol !== "TCP") continue;
+                allowed.add(`${h.toLowerCase()}:${p.port}`);
+                if (p.port === 80) allowed.add(h.toLowerCase());
+            }
         }
     }
     return Object.fromEntries(Object.keys(out).sort().map((k) => [k, [...out[k]!].sort()]));

@@ -23,9 +23,8 @@ export interface ZeroTrustSpec {
         readonly failurePolicy: "Ignore" | "Fail";
         readonly reinvocationPolicy: "Never" | "IfNeeded";
         readonly timeoutSeconds: number;
-        readonly tls:
-            | { readonly mode: "program"; readonly validityHours: number; readonly earlyRenewalHours: number }
-            | { readonly mode: "cert-manager"; readonly issuer: { readonly name: string; readonly kind: "Issuer" | "ClusterIssuer" } };
+        /** Who makes the webhook's certificate: the program (@pulumi/tls) or cert-manager (a chain of its own). */
+        readonly tls: { readonly mode: "program" | "cert-manager"; readonly validityHours: number; readonly earlyRenewalHours: number };
     };
     readonly envoy: { readonly image: string; readonly failOpen: boolean; readonly timeoutMs: number };
 }
@@ -40,6 +39,10 @@ export interface KeycloakSpec extends FixedSpec {
     readonly clustering: boolean;
     readonly resources: Resources;
     readonly admin: { readonly kind: "generated" } | { readonly kind: "secretRef"; readonly name: string; readonly usernameKey: string; readonly passwordKey: string };
+    /** The reverse proxy's addresses: X-Forwarded-* headers are read only from these; empty = never read. */
+    readonly proxyTrustedAddresses: readonly string[];
+    /** Image of the realm sync Job (keycloak-config-cli built against Keycloak 26; see docs/decisions.md). */
+    readonly realmSyncImage: string;
 }
 
 /** Keycloak's own sizing guidance: ~1250 MB base memory, CPU for login throughput. */
@@ -56,11 +59,9 @@ export function resolveZeroTrust(cfg: ZeroTrustConfig, profile: LevelProfile, ad
     if (failurePolicy === "Fail" && injReplicas < 2) {
         add(["zeroTrust", "failurePolicy"], `Fail with ${injReplicas} injector replica would block every pod creation in the injected namespaces whenever that one pod is down (node drain, rollout, crash) — a cluster-wide outage of the platform. Set agentstack:zeroTrust.injectorReplicas to 2 or more, or keep failurePolicy Ignore (level 1 only)`);
     }
-    let tls: ZeroTrustSpec["injector"]["tls"] = { mode: "program", validityHours: cfg.webhookTls.validityHours, earlyRenewalHours: cfg.webhookTls.earlyRenewalHours };
-    const issuer = cfg.webhookTls.certManagerIssuer;
-    if (issuer) {
-        if (issuer.name.trim() === "") add(["zeroTrust", "webhookTls", "certManagerIssuer", "name"], "is empty: name the cert-manager Issuer or ClusterIssuer, or remove certManagerIssuer to let the program make the webhook's certificate");
-        else tls = { mode: "cert-manager", issuer };
+    const tls: ZeroTrustSpec["injector"]["tls"] = { mode: cfg.webhookTls.provider, validityHours: cfg.webhookTls.validityHours, earlyRenewalHours: cfg.webhookTls.earlyRenewalHours };
+    if (cfg.webhookTls.certManagerIssuer !== undefined) {
+        add(["zeroTrust", "webhookTls", "certManagerIssuer"], "is no longer accepted: an outside issuer (ACME, say) gives no CA bundle for the webhook. Remove it and set agentstack:zeroTrust.webhookTls.provider to cert-manager: the program then builds the webhook's own CA chain with cert-manager");
     }
     if (cfg.webhookTls.earlyRenewalHours >= cfg.webhookTls.validityHours) {
         add(["zeroTrust", "webhookTls", "earlyRenewalHours"], `must be below validityHours (${cfg.webhookTls.validityHours}), or every pulumi up would replace the certificate`);
@@ -93,6 +94,8 @@ export function resolveKeycloak(cfg: KeycloakConfig, profile: LevelProfile, gate
         clustering: replicas >= 2,
         resources: cfg.resources ?? KEYCLOAK_RESOURCES,
         admin: cfg.adminSecretRef ? { kind: "secretRef", ...cfg.adminSecretRef } : { kind: "generated" },
+        proxyTrustedAddresses: [...cfg.proxyTrustedAddresses],
+        realmSyncImage: cfg.realmSyncImage,
     };
 }
 

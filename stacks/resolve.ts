@@ -4,6 +4,7 @@
  * break the level's guarantees or an invariant rejected. Pure: no Pulumi runtime needed.
  */
 import { ConfigError, ConfigIssue, CONFIG_NAMESPACE, configKey } from "./errors";
+import { ENVOY_RESERVED_PORTS } from "./flows";
 import { DataStoresSpec, resolveDataStores } from "./dataStores";
 import { replicasOverride } from "./fixed";
 import { KeycloakSpec, ZeroTrustSpec, resolveKeycloak, resolveZeroTrust } from "./identity";
@@ -208,6 +209,14 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         add(["llm", "egressCidrs"], `is empty: at ${lvl} agents may reach only the LLM endpoint's addresses; list its CIDRs (e.g. ["203.0.113.0/24"])`);
     }
 
+    // Injected pods share their network namespace with the Envoy sidecar: its ports are taken.
+    const reservedPort = (path: (string | number)[], p: number, what: string) => {
+        if (ENVOY_RESERVED_PORTS.includes(p)) add(path, `${p} is taken by the Envoy sidecar injected into ${what}'s pods (it binds ${ENVOY_RESERVED_PORTS.join(" and ")}): choose another port`);
+    };
+    cfg.agents.forEach((a, i) => reservedPort(["agents", i, "port"], a.port, `agent "${a.name}"`));
+    cfg.mcpServers.forEach((m, i) => reservedPort(["mcpServers", i, "port"], m.port, `MCP server "${m.name}"`));
+    reservedPort(["gateway", "port"], cfg.gateway.port, "the gateway");
+
     const agents: AgentSpec[] = cfg.agents.map((a, i) => {
         a.mcpServers.forEach((m, j) => {
             if (!mcpNames.has(m)) add(["agents", i, "mcpServers", j], `names the MCP server "${m}", which is not in agentstack:mcpServers: add it there or remove it here`);
@@ -216,13 +225,15 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         if (a.securityMode === "observe" && profile.agentSecurityMode === "enforce") {
             add(["agents", i, "securityMode"], `"observe" is not allowed at ${lvl} (agents enforce from level 2): remove the override`);
         }
+        const image = a.image ?? cfg.images.agent;
+        if (!image) add(["agents", i, "image"], imageRequired(`agent "${a.name}"`, `agentstack:agents[${i}].image`, "agentstack:images.agent"));
         const apiKey: SecretSource | undefined = a.apiKeySecretRef ? { kind: "secretRef", ref: a.apiKeySecretRef } : platformKey;
         if (!apiKey) {
             add(["agents", i, "apiKeySecretRef"], `agent "${a.name}" has no LLM API key: set agentstack:llm.apiKeySecretRef (an existing Secret) or run pulumi config set --secret agentstack:llmApiKey <key>`);
         }
         return {
             name: a.name,
-            image: a.image ?? cfg.images.agent,
+            image: image ?? "",
             mcpServers: a.mcpServers,
             scale: scaleOf(["agents", i], profile.agent, a.minReplicas, a.maxReplicas),
             port: a.port,
@@ -240,9 +251,11 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
             add(["mcpServers", i, "auth", "alg"], `HS256 is not allowed at ${lvl}: MCP servers verify RS256 tokens against Keycloak's JWKS from level 2; remove the override`);
         }
         const auth: McpAuthSpec = { alg };
+        const image = m.image ?? cfg.images.mcpServer;
+        if (!image) add(["mcpServers", i, "image"], imageRequired(`MCP server "${m.name}"`, `agentstack:mcpServers[${i}].image`, "agentstack:images.mcpServer"));
         return {
             name: m.name,
-            image: m.image ?? cfg.images.mcpServer,
+            image: image ?? "",
             port: m.port,
             scale: scaleOf(["mcpServers", i], profile.mcpServer, m.minReplicas, m.maxReplicas),
             resources: m.resources ?? DEFAULT_RESOURCES.mcpServer,
@@ -284,9 +297,11 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     };
 
     const sb = cfg.sandbox;
+    const sandboxImage = sb.image ?? cfg.images.sandbox;
+    if (!sandboxImage) add(["sandbox", "image"], imageRequired("the code sandbox", "agentstack:sandbox.image", "agentstack:images.sandbox"));
     const sandboxReplicas = replicasOverride(profile.sandbox.replicas, sb.replicas, ["sandbox", "replicas"], profile, add);
     const sandbox: SandboxSpec = {
-        image: sb.image ?? cfg.images.sandbox,
+        image: sandboxImage ?? "",
         ...(sb.runtimeClassName ? { runtimeClassName: sb.runtimeClassName } : {}),
         port: sb.port,
         replicas: sandboxReplicas,
@@ -326,6 +341,11 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         network: cfg.network,
         dataStores,
     };
+}
+
+/** The message for a user workload without an image: there is no default, and the contract is documented. */
+function imageRequired(what: string, key: string, sharedKey: string): string {
+    return `is required: ${what} runs your own program and agentstack has no default image for it. Set ${key} (or ${sharedKey} for all of them) to a pinned image that meets the contract in docs/images.md, e.g. registry.example.com/acme/app:1.0.0`;
 }
 
 /** Hard (required) anti-affinity schedules one pod per node: it needs at least as many nodes as replicas. */

@@ -25,6 +25,12 @@ export const egressRule = z.strictObject({
     cidr,
     /** TCP ports; default [443]. */
     ports: z.array(port).min(1).default([443]),
+    /**
+     * DNS names the workload calls at these addresses through its Envoy sidecar (HTTP_PROXY /
+     * HTTPS_PROXY): ExtAuth allows exactly these names on these ports. Default none: the addresses are
+     * reachable only by a direct connection (NetworkPolicy), never through the proxy.
+     */
+    hosts: z.array(z.string().regex(DNS_SUBDOMAIN, "must be a DNS name such as api.example.com")).default([]),
 });
 
 /** `agentstack:agents[]`: one agent service each. */
@@ -64,13 +70,25 @@ export const mcpServerConfig = z.strictObject({
         .default({}),
 });
 
+/** `agentstack:gateway.chatUi`: the optional chat UI (the user's image), served by the gateway at `/`. */
+export const chatUiConfig = z.strictObject({
+    /** The chat UI's pinned image (required: there is no default UI). */
+    image: imageRef,
+    /** Its HTTP port. */
+    port: port.default(8080),
+    /** Path of its liveness/readiness probe. */
+    healthPath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "must be an absolute path such as /healthz").default("/healthz"),
+    resources: resources.optional(),
+});
+
 /** `agentstack:gateway`. */
 export const gatewayConfig = z.strictObject({
+    /** The gateway's image; default agentstack:images.gateway (the official Envoy image). */
     image: imageRef.optional(),
     /** Public host name of the platform. */
     hostname: z.string().regex(DNS_SUBDOMAIN, "must be a DNS name such as agents.example.com").default("agentstack.local"),
-    /** How the gateway is exposed. */
-    exposure: z.enum(["ingress", "route", "httproute"]).default("ingress"),
+    /** How the gateway is exposed: a Gateway API HTTPRoute (default; needs gatewayRef), an Ingress, or an OpenShift Route. */
+    exposure: z.enum(["ingress", "route", "httproute"]).default("httproute"),
     /** IngressClass for `exposure: ingress`. */
     ingressClassName: z.string().regex(DNS_SUBDOMAIN).default("nginx"),
     /** The Gateway API Gateway an HTTPRoute attaches to (required for `exposure: httproute`). */
@@ -102,6 +120,12 @@ export const gatewayConfig = z.strictObject({
     rateLimit: z
         .strictObject({ requestsPerSecond: z.number().int().min(1).default(20), burst: z.number().int().min(1).default(40) })
         .default({ requestsPerSecond: 20, burst: 40 }),
+    /** Largest request body the gateway accepts, in bytes (larger requests get 413). */
+    maxRequestBytes: z.number().int().min(1024).max(104857600).default(8388608),
+    /** Proxies in front of the gateway that append to X-Forwarded-For (the ingress controller / Gateway proxy = 1). */
+    trustedProxyHops: z.number().int().min(0).max(5).default(1),
+    /** The optional chat UI at `/`. */
+    chatUi: chatUiConfig.optional(),
     minReplicas: replicas.optional(),
     maxReplicas: replicas.optional(),
     port: port.default(8080),
@@ -149,19 +173,23 @@ export const clusterConfig = z.strictObject({
     storageClassName: z.string().regex(DNS_SUBDOMAIN).optional(),
 });
 
-/** `agentstack:images`: image of every platform component (pinned defaults). */
+/** The official Envoy image the gateway runs (Docker Hub, envoyproxy/envoy; see docs/images.md). */
+export const DEFAULT_GATEWAY_IMAGE = "envoyproxy/envoy:distroless-v1.38.4";
+
+/**
+ * `agentstack:images`: images shared by every instance of a component. The gateway is the official
+ * Envoy image (pinned default); agents, MCP servers and the sandbox are the user's own programs, so
+ * they have no default: set them here or per instance (see docs/images.md for the contract).
+ */
 export const imagesConfig = z.strictObject({
-    agent: imageRef.default("ghcr.io/agentstack/agent:0.4.2"),
-    mcpServer: imageRef.default("ghcr.io/agentstack/mcp-server:0.4.2"),
-    gateway: imageRef.default("ghcr.io/agentstack/gateway:0.4.2"),
-    sandbox: imageRef.default("ghcr.io/agentstack/sandbox:0.4.2"),
+    agent: imageRef.optional(),
+    mcpServer: imageRef.optional(),
+    gateway: imageRef.default(DEFAULT_GATEWAY_IMAGE),
+    sandbox: imageRef.optional(),
 });
 
-const issuerRef = z.strictObject({
-    /** Name of the cert-manager Issuer or ClusterIssuer. */
-    name: z.string(),
-    kind: z.enum(["Issuer", "ClusterIssuer"]).default("ClusterIssuer"),
-});
+/** The official Node.js image (Docker Hub `node`, an LTS release) the injector program runs on. */
+export const NODE_IMAGE = "node:24.20.0-alpine3.24";
 
 /** `agentstack:zeroTrust`: ExtAuth, the Envoy sidecar and its injection webhook. */
 export const zeroTrustConfig = z.strictObject({
@@ -177,28 +205,36 @@ export const zeroTrustConfig = z.strictObject({
     webhookTimeoutSeconds: z.number().int().min(1).max(10, "must be at most 10: a slow webhook stalls every pod creation").default(5),
     /** ext_authz timeout of the sidecar, in milliseconds. */
     extAuthzTimeoutMs: z.number().int().min(50).max(5000).default(500),
-    /** TLS of the webhook: made by the program (@pulumi/tls), or by cert-manager when an issuer is named. */
+    /**
+     * TLS of the webhook: made by the program (@pulumi/tls, default), or by cert-manager with a CA chain
+     * of the program's own (self-signed Issuer → CA → CA Issuer → serving Certificate).
+     */
     webhookTls: z
         .strictObject({
-            certManagerIssuer: issuerRef.optional(),
-            /** Validity of the program-made serving certificate, in hours. */
+            provider: z.enum(["program", "cert-manager"]).default("program"),
+            /** No longer accepted (an outside issuer, e.g. ACME, gives no CA bundle): the resolver explains. */
+            certManagerIssuer: z.unknown().optional(),
+            /** Validity of the serving certificate, in hours (the CA's is five times longer). */
             validityHours: z.number().int().min(24).default(8760),
-            /** Renew this many hours before expiry (a routine `pulumi up` rotates it). */
+            /** Renew this many hours before expiry (a routine `pulumi up`, or cert-manager, rotates it). */
             earlyRenewalHours: z.number().int().min(1).default(720),
         })
-        .default({ validityHours: 8760, earlyRenewalHours: 720 }),
+        .default({ provider: "program", validityHours: 8760, earlyRenewalHours: 720 }),
     images: z
         .strictObject({
             extauth: imageRef.default("openpolicyagent/opa:1.4.2-envoy"),
-            envoyInjector: imageRef.default("ghcr.io/agentstack/envoy-injector:0.4.2"),
+            /** The official Node.js image the injector program runs on (docs/images.md). */
+            envoyInjector: imageRef.default(NODE_IMAGE),
             envoy: imageRef.default("envoyproxy/envoy:distroless-v1.34.1"),
         })
-        .default({ extauth: "openpolicyagent/opa:1.4.2-envoy", envoyInjector: "ghcr.io/agentstack/envoy-injector:0.4.2", envoy: "envoyproxy/envoy:distroless-v1.34.1" }),
+        .default({ extauth: "openpolicyagent/opa:1.4.2-envoy", envoyInjector: NODE_IMAGE, envoy: "envoyproxy/envoy:distroless-v1.34.1" }),
 });
 
 /** `agentstack:keycloak`: the identity provider. */
 export const keycloakConfig = z.strictObject({
     image: imageRef.default("quay.io/keycloak/keycloak:26.3.3"),
+    /** keycloak-config-cli image of the realm sync Job (a `<version>-<keycloak version>` tag matching Keycloak 26). */
+    realmSyncImage: imageRef.default("docker.io/adorsys/keycloak-config-cli:6.4.0-26.1.0"),
     /** Replicas (never below the level's); clustering is on exactly when replicas >= 2. */
     replicas: replicas.optional(),
     /** Public host name for browser login. Default `auth.<gateway.hostname>`. */
@@ -206,6 +242,14 @@ export const keycloakConfig = z.strictObject({
     /** Admin credentials from an existing Secret (in the identity namespace) instead of generated ones. */
     adminSecretRef: userPasswordSecretRef.optional(),
     resources: resources.optional(),
+    /**
+     * Addresses (IPs or CIDRs, IPv4 or IPv6) of the reverse proxy in front of Keycloak — the ingress
+     * controller's pods. Keycloak reads X-Forwarded-* headers only from these (KC_PROXY_HEADERS +
+     * KC_PROXY_TRUSTED_ADDRESSES); empty (the default) = it reads no forwarded header at all.
+     */
+    proxyTrustedAddresses: z
+        .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { message: "must be an IP address or CIDR such as 10.244.0.0/16" }))
+        .default([]),
 });
 
 /** `agentstack:network`. */

@@ -319,7 +319,8 @@ describe.each(LEVELS)("in-cluster data stores at level %s", (level) => {
         const pod = podSpec(sts);
         expect(pod["securityContext"]).toMatchObject({ runAsUser: 999, fsGroup: 999 });
         const init = pod["initContainers"][0];
-        expect(init["command"][2]).toBe("cp /etc/mongodb/keyfile-secret/keyfile /etc/mongodb/keyfile/keyfile && chmod 0400 /etc/mongodb/keyfile/keyfile");
+        // Re-runnable (test/realm.test.ts runs it twice): the old read-only copy is removed before copying.
+        expect(init["command"]).toEqual(["/bin/sh", "-c", "set -eu; rm -f /etc/mongodb/keyfile/keyfile; cp /etc/mongodb/keyfile-secret/keyfile /etc/mongodb/keyfile/keyfile; chmod 0400 /etc/mongodb/keyfile/keyfile"]);
         expect(init["livenessProbe"]).toBeUndefined();
         expect(pod["volumes"]).toEqual(expect.arrayContaining([
             { name: "keyfile-secret", secret: { secretName: "mongodb-keyfile", defaultMode: 0o440 } },

@@ -28,7 +28,8 @@ function namesOf(e: Endpoint, spec: PlatformSpec, objs: K8sObject[]): string[] {
     switch (e.kind) {
         case "pods": {
             const ns = spec.namespaces[e.zone];
-            return workloadsOf(objs)
+            // Deployments, StatefulSets and Jobs (the realm sync): every pod template the evaluator sees.
+            return [...workloadsOf(objs), ...ofKind(objs, "Job")]
                 .filter((w) => w["metadata"]["namespace"] === ns && Object.entries(e.selector).every(([k, v]) => w["spec"]["template"]["metadata"]["labels"][k] === v))
                 .map((w) => `${ns}/${w["metadata"]["name"]}[${w["kind"]}]`);
         }

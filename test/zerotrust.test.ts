@@ -77,15 +77,18 @@ describe.each(STACKS)("%s", (stack, want) => {
         expect(ext.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({ address: "extauth.agentstack-system.svc.cluster.local", port_value: 9191 });
     });
 
-    it("gives ExtAuth a deny-by-default policy whose data follows the flow table", () => {
+    it("gives ExtAuth a deny-by-default lookup policy whose data follows the flow table, and masks its decision logs", () => {
         const cm = find(runs[stack]!.manifests, "ConfigMap", "extauth-policy");
         expect(cm["data"]["policy.rego"]).toContain("default allow := false");
         const allowed = JSON.parse(cm["data"]["data.json"]).agentstack.allowed;
-        expect(allowed["agent-support"]).toContain("mcp-web-search.agentstack-mcp.svc.cluster.local");
-        expect(allowed["agent-support"]).not.toContain("mcp-code-tools.agentstack-mcp.svc.cluster.local");
-        expect(allowed["agent-coder"]).toEqual(expect.arrayContaining(["mcp-code-tools.agentstack-mcp.svc.cluster.local", "mcp-web-search.agentstack-mcp.svc.cluster.local"]));
-        expect(allowed["gateway"]).toContain("agent-coder.agentstack-agents.svc.cluster.local");
-        expect(Object.keys(allowed)).not.toContain("sandbox");
+        const support = Object.keys(allowed["agentstack-agents/agent-support"]);
+        expect(support).toContain("mcp-web-search.agentstack-mcp.svc.cluster.local:8000");
+        expect(support.some((a) => a.startsWith("mcp-code-tools."))).toBe(false);
+        expect(Object.keys(allowed["agentstack-agents/agent-coder"])).toEqual(expect.arrayContaining(["mcp-code-tools.agentstack-mcp.svc.cluster.local:8000", "mcp-web-search.agentstack-mcp.svc.cluster.local:8000"]));
+        expect(Object.keys(allowed["agentstack-gateway/gateway"])).toContain("agent-coder.agentstack-agents.svc.cluster.local:8080");
+        expect(Object.keys(allowed).some((k) => k.includes("sandbox"))).toBe(false);
+        for (const header of ["headers", "path", "query", "body"]) expect(cm["data"]["mask.rego"]).toContain(`mask contains "/input/attributes/request/http/${header}"`);
+        expect(cm["data"]["mask.rego"]).toMatch(/^package system\.log$/m);
     });
 
     it("runs Keycloak with the level's replicas, mode, clustering and a management port no Service exposes", () => {
@@ -99,7 +102,9 @@ describe.each(STACKS)("%s", (stack, want) => {
         expect(cfg["KC_CACHE"]).toBe(clustered ? "ispn" : "local");
         expect(cfg["KC_CACHE_STACK"]).toBe(clustered ? "jdbc-ping" : undefined);
         expect(cfg["KC_DB"]).toBe("postgres");
-        expect(cfg["KC_PROXY_HEADERS"]).toBe("xforwarded");
+        // Forwarded headers only from configured proxy addresses; the stack files configure none.
+        expect(cfg["KC_PROXY_HEADERS"]).toBeUndefined();
+        expect(c["args"]).toEqual([want.production ? "start" : "start-dev"]);
         expect(cfg["KC_HOSTNAME"]).toMatch(/^https:\/\/auth\./);
         const headless = m.find((o) => o["kind"] === "Service" && o["metadata"]["name"] === "keycloak-headless");
         expect(Boolean(headless)).toBe(clustered);
@@ -139,9 +144,11 @@ describe.each(["staging", "prod"])("identity at %s", (stack) => {
         const realmSecret = rawInputs(runs[stack]!, "Secret", "keycloak-realm");
         const realm = JSON.parse(realmSecret["stringData"]["agentstack-realm.json"]);
         expect(realm.realm).toBe("agentstack");
+        // Only the audience scopes: Keycloak's standard scopes are Keycloak's own, referenced as defaults.
         expect(realm.clientScopes.map((s: any) => [s.name, s.protocolMappers[0].config["included.custom.audience"]])).toEqual([
             ["mcp-web-search", "mcp-web-search"], ["mcp-code-tools", "mcp-code-tools"],
         ]);
+        expect(realm.defaultDefaultClientScopes).toContain("basic");
         const clients = Object.fromEntries(realm.clients.map((c: any) => [c.clientId, c]));
         expect(clients["agent-support"].optionalClientScopes).toEqual(["mcp-web-search"]);
         expect(clients["agent-coder"].optionalClientScopes).toEqual(["mcp-code-tools", "mcp-web-search"]);
@@ -153,6 +160,7 @@ describe.each(["staging", "prod"])("identity at %s", (stack) => {
         const cm = find(runs[stack]!.manifests, "ConfigMap", "agent-support-config")["data"];
         expect(cm["MCP_AUTH_CLIENT_ID"]).toBe("agent-support");
         expect(cm["MCP_AUTH_TOKEN_URL"]).toBe("http://keycloak.agentstack-identity.svc.cluster.local:8080/realms/agentstack/protocol/openid-connect/token");
+        expect(cm["MCP_WEB_SEARCH_AUTH_SCOPE"]).toBe("mcp-web-search");
     });
 });
 
@@ -174,23 +182,34 @@ describe("zero-trust config rules", () => {
         expect(() => resolvePlatformSpec(engineConfig(baseConfig(1, { zeroTrust: { failurePolicy: "Fail", injectorReplicas: 2 } })))).not.toThrow();
     });
 
-    it("rejects Ignore from level 2, a named-but-empty cert-manager issuer, slow webhooks and short renewals", () => {
+    it("rejects Ignore from level 2, an outside issuer for the webhook, slow webhooks, short renewals and the sidecar's ports", () => {
         expect(reject(baseConfig(2, { zeroTrust: { failurePolicy: "Ignore" } })).map((i) => i.key)).toEqual(["agentstack:zeroTrust.failurePolicy"]);
-        expect(reject(baseConfig(1, { zeroTrust: { webhookTls: { certManagerIssuer: { name: "" } } } })).map((i) => i.key)).toEqual(["agentstack:zeroTrust.webhookTls.certManagerIssuer.name"]);
+        const issuer = reject(baseConfig(1, { zeroTrust: { webhookTls: { certManagerIssuer: { name: "letsencrypt-prod" } } } }));
+        expect(issuer.map((i) => i.key)).toEqual(["agentstack:zeroTrust.webhookTls.certManagerIssuer"]);
+        expect(issuer[0]!.message).toContain("agentstack:zeroTrust.webhookTls.provider to cert-manager");
+        const ports = reject(baseConfig(1, { agents: [{ name: "alpha", mcpServers: ["search"], port: 15001 }, { name: "beta", mcpServers: ["files"] }], mcpServers: [{ name: "search", port: 15021 }, { name: "files" }] }));
+        expect(ports.map((i) => i.key)).toEqual(["agentstack:agents[0].port", "agentstack:mcpServers[0].port"]);
+        expect(ports[0]!.message).toContain("taken by the Envoy sidecar");
         expect(reject(baseConfig(1, { zeroTrust: { webhookTimeoutSeconds: 30 } })).map((i) => i.key)).toEqual(["agentstack:zeroTrust.webhookTimeoutSeconds"]);
         expect(reject(baseConfig(1, { zeroTrust: { webhookTls: { validityHours: 100, earlyRenewalHours: 200 } } })).map((i) => i.key)).toEqual(["agentstack:zeroTrust.webhookTls.earlyRenewalHours"]);
         expect(reject(baseConfig(3, { zeroTrust: { extauthReplicas: 2 } })).map((i) => i.key)).toEqual(["agentstack:zeroTrust.extauthReplicas"]);
         expect(reject(baseConfig(3, { keycloak: { replicas: 2 } })).map((i) => i.key)).toEqual(["agentstack:keycloak.replicas"]);
     });
 
-    it("uses cert-manager for the webhook when an issuer is named", async () => {
-        const run = await runStack("case", { config: engineConfig(baseConfig(2, { zeroTrust: { webhookTls: { certManagerIssuer: { name: "internal-ca", kind: "Issuer" } } } })) });
+    it("builds the webhook's own cert-manager chain (self-signed → CA → CA issuer → serving) when cert-manager is the provider", async () => {
+        const run = await runStack("case", { config: engineConfig(baseConfig(2, { zeroTrust: { webhookTls: { provider: "cert-manager", validityHours: 2000, earlyRenewalHours: 300 } } })) });
         const hook = ofKind(run.manifests, "MutatingWebhookConfiguration")[0]!;
         expect(hook["metadata"]["annotations"]["cert-manager.io/inject-ca-from"]).toBe("agentstack-system/envoy-injector-tls");
         expect(hook["webhooks"][0]["clientConfig"]["caBundle"]).toBeUndefined();
+        const issuer = (kind: string, name: string) => ({ name, kind, group: "cert-manager.io" });
+        expect(find(run.manifests, "Issuer", "envoy-injector-selfsigned")["spec"]).toEqual({ selfSigned: {} });
+        const ca = find(run.manifests, "Certificate", "envoy-injector-ca");
+        expect(ca["spec"]).toMatchObject({ isCA: true, secretName: "envoy-injector-ca", issuerRef: issuer("Issuer", "envoy-injector-selfsigned"), duration: "10000h" });
+        expect(find(run.manifests, "Issuer", "envoy-injector-ca")["spec"]).toEqual({ ca: { secretName: "envoy-injector-ca" } });
         const cert = find(run.manifests, "Certificate", "envoy-injector-tls");
-        expect(cert["spec"]["issuerRef"]).toEqual({ name: "internal-ca", kind: "Issuer", group: "cert-manager.io" });
+        expect(cert["spec"]).toMatchObject({ secretName: "envoy-injector-tls", issuerRef: issuer("Issuer", "envoy-injector-ca"), duration: "2000h", renewBefore: "300h" });
         expect(cert["spec"]["dnsNames"]).toContain("envoy-injector.agentstack-system.svc");
+        for (const o of [ca, cert, find(run.manifests, "Issuer", "envoy-injector-ca")]) expect(o["metadata"]["namespace"]).toBe("agentstack-system");
         expect(run.resources.some((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")).toBe(false);
     });
 
