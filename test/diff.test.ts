@@ -15,7 +15,8 @@ import { EMPTY_TREE, makeTree, readSynthTree } from "../tools/diff/tree";
 import { InventoryEntry, KubeObject, PolicyViolation, StackDiff, SynthTree } from "../tools/diff/types";
 
 const API: Record<string, string> = {
-    Deployment: "apps/v1", StatefulSet: "apps/v1", Service: "v1", ConfigMap: "v1", Secret: "v1", PersistentVolumeClaim: "v1", Job: "batch/v1",
+    Deployment: "apps/v1", StatefulSet: "apps/v1", ReplicaSet: "apps/v1", Service: "v1", ConfigMap: "v1", Secret: "v1", PersistentVolumeClaim: "v1", Job: "batch/v1",
+    StorageClass: "storage.k8s.io/v1", RoleBinding: "rbac.authorization.k8s.io/v1",
 };
 
 function obj(kind: string, name: string, rest: Record<string, unknown> = {}, namespace = "agentstack-data"): KubeObject {
@@ -38,6 +39,19 @@ function entry(o: KubeObject, options: Record<string, unknown> = {}, logicalName
 function tree(...objects: (KubeObject | [KubeObject, Record<string, unknown>])[]): SynthTree {
     const pairs = objects.map((x) => (Array.isArray(x) ? x : ([x, {}] as [KubeObject, Record<string, unknown>])));
     return makeTree(pairs.map(([o]) => o), pairs.map(([o, opts]) => entry(o, opts)));
+}
+
+/** The explicit provider as the harness records it (its inputs are strings on the wire). */
+const PROVIDER_URN = "urn:pulumi:prod::agentstack::pulumi:providers:kubernetes::agentstack-k8s";
+const providerEntry = (inputs: Record<string, unknown> = { enableConfigMapMutable: "true", enableSecretMutable: "true" }): InventoryEntry => ({
+    type: "pulumi:providers:kubernetes", name: "agentstack-k8s", urn: PROVIDER_URN, custom: true, parent: null,
+    options: { protect: false, aliases: [] }, inputs,
+});
+
+/** A tree whose objects are managed by the program's explicit provider (ConfigMaps and Secrets mutable). */
+function mtree(...objects: (KubeObject | [KubeObject, Record<string, unknown>])[]): SynthTree {
+    const pairs = objects.map((x) => (Array.isArray(x) ? x : ([x, {}] as [KubeObject, Record<string, unknown>])));
+    return makeTree(pairs.map(([o]) => o), [providerEntry(), ...pairs.map(([o, opts]) => entry(o, { provider: PROVIDER_URN, ...opts }))]);
 }
 
 const deployment = (replicas: number, image = "ghcr.io/acme/agent:1.2.3") => obj("Deployment", "agent-coder", {
@@ -84,7 +98,7 @@ describe("diff: updates and replacements", () => {
         const d = run(tree(statefulSet("10Gi")), tree(statefulSet("20Gi")));
         const o = d.objects[0]!;
         expect(o.action).toBe("replace");
-        expect(o.replaceReasons.join()).toContain("spec.volumeClaimTemplates is immutable on a StatefulSet");
+        expect(o.replaceReasons.join()).toContain("spec.volumeClaimTemplates is a replace field of a StatefulSet");
         expect(o.changes.map((c) => [c.path, c.before, c.after])).toEqual([
             ["spec.volumeClaimTemplates[name=data].spec.resources.requests.storage", "10Gi", "20Gi"],
         ]);
@@ -120,33 +134,81 @@ describe("diff: updates and replacements", () => {
         expect(d.objects.map((o) => o.action).sort()).toEqual(["add", "remove"]);
     });
 
+    // Each case as pulumi-kubernetes' forceNew table (diff.go) decides it, under the default provider.
     it.each([
-        ["Deployment selector", obj("Deployment", "d", { spec: { selector: { matchLabels: { a: "1" } } } }), obj("Deployment", "d", { spec: { selector: { matchLabels: { a: "2" } } } }), /spec.selector is immutable on a Deployment/],
-        ["StatefulSet serviceName", obj("StatefulSet", "s", { spec: { serviceName: "a" } }), obj("StatefulSet", "s", { spec: { serviceName: "b" } }), /spec.serviceName is immutable/],
-        ["StatefulSet podManagementPolicy", obj("StatefulSet", "s", { spec: { podManagementPolicy: "OrderedReady" } }), obj("StatefulSet", "s", { spec: { podManagementPolicy: "Parallel" } }), /podManagementPolicy is immutable/],
-        ["Job template", obj("Job", "j", { spec: { template: { spec: { containers: [{ name: "m", image: "a:1" }] } } } }), obj("Job", "j", { spec: { template: { spec: { containers: [{ name: "m", image: "a:2" }] } } } }), /spec.template is immutable on a Job/],
-        ["Service to ExternalName", service("s", { type: "ClusterIP" }), service("s", { type: "ExternalName", externalName: "db.example.com" }), /to or from ExternalName/],
-        ["Service made headless", service("s"), service("s", { clusterIP: "None" }), /spec.clusterIP is immutable/],
-        ["PVC storage shrink", obj("PersistentVolumeClaim", "p", { spec: { resources: { requests: { storage: "20Gi" } } } }), obj("PersistentVolumeClaim", "p", { spec: { resources: { requests: { storage: "10Gi" } } } }), /can grow but never shrink/],
-        ["PVC storage class", obj("PersistentVolumeClaim", "p", { spec: { storageClassName: "a" } }), obj("PersistentVolumeClaim", "p", { spec: { storageClassName: "b" } }), /spec.storageClassName is immutable on a PersistentVolumeClaim/],
-        ["immutable ConfigMap data", obj("ConfigMap", "c", { immutable: true, data: { k: "1" } }), obj("ConfigMap", "c", { immutable: true, data: { k: "2" } }), /ConfigMap is immutable/],
-        ["immutable Secret keys", obj("Secret", "s", { immutable: true, stringData: { a: "x" } }), obj("Secret", "s", { immutable: true, stringData: { a: "x", b: "y" } }), /Secret is immutable/],
-    ])("%s is a REPLACE", (_name, before, after, reason) => {
+        ["Deployment selector", obj("Deployment", "d", { spec: { selector: { matchLabels: { a: "1" } } } }), obj("Deployment", "d", { spec: { selector: { matchLabels: { a: "2" } } } }), /spec.selector is a replace field of a Deployment/],
+        ["StatefulSet serviceName", obj("StatefulSet", "s", { spec: { serviceName: "a" } }), obj("StatefulSet", "s", { spec: { serviceName: "b" } }), /spec.serviceName is a replace field/],
+        ["StatefulSet podManagementPolicy", obj("StatefulSet", "s", { spec: { podManagementPolicy: "OrderedReady" } }), obj("StatefulSet", "s", { spec: { podManagementPolicy: "Parallel" } }), /podManagementPolicy is a replace field/],
+        ["StatefulSet revisionHistoryLimit", obj("StatefulSet", "s", { spec: { revisionHistoryLimit: 10 } }), obj("StatefulSet", "s", { spec: { revisionHistoryLimit: 5 } }), /spec.revisionHistoryLimit is a replace field of a StatefulSet/],
+        ["StatefulSet revisionHistoryLimit added", obj("StatefulSet", "s", { spec: {} }), obj("StatefulSet", "s", { spec: { revisionHistoryLimit: 5 } }), /spec.revisionHistoryLimit/],
+        ["Job template", obj("Job", "j", { spec: { template: { spec: { containers: [{ name: "m", image: "a:1" }] } } } }), obj("Job", "j", { spec: { template: { spec: { containers: [{ name: "m", image: "a:2" }] } } } }), /spec.template is a replace field of a Job/],
+        ["Job parallelism", obj("Job", "j", { spec: { parallelism: 1 } }), obj("Job", "j", { spec: { parallelism: 2 } }), /spec.parallelism/],
+        ["Job completions", obj("Job", "j", { spec: { completions: 1 } }), obj("Job", "j", { spec: { completions: 3 } }), /spec.completions/],
+        ["ResourceQuota scopes", obj("ResourceQuota", "q", { spec: { scopes: ["BestEffort"] } }), obj("ResourceQuota", "q", { spec: { scopes: ["NotBestEffort"] } }), /spec.scopes is a replace field of a ResourceQuota/],
+        ["Pod container image", obj("Pod", "p", { spec: { containers: [{ name: "m", image: "a:1" }] } }), obj("Pod", "p", { spec: { containers: [{ name: "m", image: "a:2" }] } }), /spec.containers\[\*\].image/],
+        ["Pod container added", obj("Pod", "p", { spec: { containers: [{ name: "m", image: "a:1" }] } }), obj("Pod", "p", { spec: { containers: [{ name: "m", image: "a:1" }, { name: "n", image: "b:1" }] } }), /spec.containers\[\*\]/],
+        ["PersistentVolume source", obj("PersistentVolume", "pv", { spec: { nfs: { server: "a", path: "/x" } } }), obj("PersistentVolume", "pv", { spec: { nfs: { server: "b", path: "/x" } } }), /spec.nfs/],
+        ["Service made headless", service("s"), service("s", { clusterIP: "None" }), /spec.clusterIP is a replace field/],
+        ["PVC storage class", obj("PersistentVolumeClaim", "p", { spec: { storageClassName: "a" } }), obj("PersistentVolumeClaim", "p", { spec: { storageClassName: "b" } }), /spec.storageClassName is a replace field of a PersistentVolumeClaim/],
+        ["ConfigMap data (default provider)", obj("ConfigMap", "c", { data: { k: "1" } }), obj("ConfigMap", "c", { data: { k: "2" } }), /enableConfigMapMutable is off/],
+        ["Secret keys (default provider)", obj("Secret", "s", { stringData: { a: "x" } }), obj("Secret", "s", { stringData: { a: "x", b: "y" } }), /enableSecretMutable is off/],
+        ["StorageClass parameters", obj("StorageClass", "sc", { provisioner: "p", parameters: { a: "1" } }), obj("StorageClass", "sc", { provisioner: "p", parameters: { a: "2" } }), /parameters is a replace field/],
+        ["RoleBinding roleRef", obj("RoleBinding", "rb", { roleRef: { kind: "Role", name: "a" } }), obj("RoleBinding", "rb", { roleRef: { kind: "Role", name: "b" } }), /roleRef is a replace field/],
+    ])("%s is a REPLACE, deleted first", (_name, before, after, reason) => {
         const d = run(tree(before), tree(after));
         expect(d.objects).toHaveLength(1);
+        expect(d.objects[0]).toMatchObject({ action: "replace", deleteFirst: true });
+        expect(d.objects[0]!.replaceReasons.join("\n")).toMatch(reason);
+    });
+
+    it.each([
+        ["immutable ConfigMap data", obj("ConfigMap", "c", { immutable: true, data: { k: "1" } }), obj("ConfigMap", "c", { immutable: true, data: { k: "2" } }), /immutable \(immutable: true\) ConfigMap/],
+        ["immutable Secret keys", obj("Secret", "s", { immutable: true, stringData: { a: "x" } }), obj("Secret", "s", { immutable: true, stringData: { a: "x", b: "y" } }), /immutable \(immutable: true\) Secret/],
+        ["Secret type", obj("Secret", "s", { type: "Opaque", data: { a: "x" } }), obj("Secret", "s", { type: "kubernetes.io/tls", data: { a: "x" } }), /type is a replace field of a Secret/],
+    ])("with the program's provider (ConfigMaps and Secrets mutable), %s is still a REPLACE", (_name, before, after, reason) => {
+        const d = run(mtree(before), mtree(after));
         expect(d.objects[0]!.action).toBe("replace");
         expect(d.objects[0]!.replaceReasons.join("\n")).toMatch(reason);
     });
 
     it.each([
         ["PVC storage growth", obj("PersistentVolumeClaim", "p", { spec: { resources: { requests: { storage: "10Gi" } } } }), obj("PersistentVolumeClaim", "p", { spec: { resources: { requests: { storage: "20Gi" } } } })],
-        ["mutable ConfigMap data", obj("ConfigMap", "c", { data: { k: "1" } }), obj("ConfigMap", "c", { data: { k: "2" } })],
+        ["PVC storage shrink (the API server refuses it; the provider does not replace)", obj("PersistentVolumeClaim", "p", { spec: { resources: { requests: { storage: "20Gi" } } } }), obj("PersistentVolumeClaim", "p", { spec: { resources: { requests: { storage: "10Gi" } } } })],
+        ["PVC volumeMode", obj("PersistentVolumeClaim", "p", { spec: { volumeMode: "Filesystem" } }), obj("PersistentVolumeClaim", "p", { spec: { volumeMode: "Block" } })],
         ["making a ConfigMap immutable", obj("ConfigMap", "c", { data: { k: "1" } }), obj("ConfigMap", "c", { immutable: true, data: { k: "1" } })],
         ["Service type ClusterIP to LoadBalancer", service("s", { type: "ClusterIP" }), service("s", { type: "LoadBalancer" })],
+        ["Service type to ExternalName", service("s", { type: "ClusterIP" }), service("s", { type: "ExternalName", externalName: "db.example.com" })],
+        ["Service clusterIPs", service("s"), service("s", { clusterIPs: ["10.0.0.10"] })],
+        ["StorageClass reclaimPolicy", obj("StorageClass", "sc", { provisioner: "p", reclaimPolicy: "Delete" }), obj("StorageClass", "sc", { provisioner: "p", reclaimPolicy: "Retain" })],
+        ["ReplicaSet selector", obj("ReplicaSet", "r", { spec: { selector: { matchLabels: { a: "1" } } } }), obj("ReplicaSet", "r", { spec: { selector: { matchLabels: { a: "2" } } } })],
+        ["policy/v1 PodDisruptionBudget spec", { ...obj("PodDisruptionBudget", "pdb", { spec: { minAvailable: 1 } }), apiVersion: "policy/v1" }, { ...obj("PodDisruptionBudget", "pdb", { spec: { minAvailable: 2 } }), apiVersion: "policy/v1" }],
         ["StatefulSet template", statefulSet("10Gi"), { ...statefulSet("10Gi"), spec: { ...(statefulSet("10Gi")["spec"] as object), replicas: 5 } }],
-    ])("%s is an in-place update", (_name, before, after) => {
+        ["Secret value moved from stringData to data (same key set)", obj("Secret", "s", { stringData: { a: "[secret]" } }), obj("Secret", "s", { data: { a: "[secret]" } })],
+    ])("%s is an in-place update or nothing", (_name, before, after) => {
         const d = run(tree(before), tree(after));
+        expect(d.objects.filter((o) => o.action !== "update")).toEqual([]);
+    });
+
+    it.each([
+        ["ConfigMap data", obj("ConfigMap", "c", { data: { k: "1" } }), obj("ConfigMap", "c", { data: { k: "2" } })],
+        ["ConfigMap binaryData", obj("ConfigMap", "c", { binaryData: { k: "AA==" } }), obj("ConfigMap", "c", { binaryData: { k: "AQ==" } })],
+        ["Secret keys", obj("Secret", "s", { stringData: { a: "x" } }), obj("Secret", "s", { stringData: { a: "x", b: "y" } })],
+    ])("with the program's provider, %s is an in-place update", (_name, before, after) => {
+        const d = run(mtree(before), mtree(after));
         expect(d.objects.map((o) => o.action)).toEqual(["update"]);
+        expect(d.warnings.filter((w) => w.severity !== "note")).toEqual([]);
+    });
+
+    it("ignoreChanges hides a change from the provider: no replace, and the ignored change is not listed", () => {
+        const a = obj("StatefulSet", "s", { spec: { revisionHistoryLimit: 10, replicas: 1 } });
+        const b = obj("StatefulSet", "s", { spec: { revisionHistoryLimit: 5, replicas: 2 } });
+        const d = run(tree([a, { ignoreChanges: ["spec.revisionHistoryLimit"] }]), tree([b, { ignoreChanges: ["spec.revisionHistoryLimit"] }]));
+        expect(d.objects[0]).toMatchObject({ action: "update", ignored: 1 });
+        expect(d.objects[0]!.changes.map((c) => c.path)).toEqual(["spec.replicas"]);
+        expect(renderText([d])).toContain("(1 change not applied: ignoreChanges)");
+        // Everything ignored: no change at all.
+        const all = run(tree([a, { ignoreChanges: ["spec"] }]), tree([b, { ignoreChanges: ["spec"] }]));
+        expect(all.objects).toEqual([]);
     });
 
     it("a PVC replace and a PVC removal lose data; replacing a protected object says pulumi up will refuse", () => {
@@ -160,14 +222,55 @@ describe("diff: updates and replacements", () => {
         const p = run(tree([obj("Deployment", "d", { spec: { selector: { matchLabels: { a: "1" } } } }), { protect: true }]), tree([obj("Deployment", "d", { spec: { selector: { matchLabels: { a: "2" } } } }), { protect: true }]));
         expect(p.objects[0]).toMatchObject({ action: "replace", protected: true });
         expect(p.objects[0]!.dataLoss).toMatch(/protect/);
-        expect(p.warnings[0]!.message).toContain("pulumi up` will refuse");
+        expect(p.warnings[0]).toMatchObject({ severity: "refuse", subject: "Deployment agentstack-data/d" });
+        expect(p.warnings[0]!.message).toContain("`pulumi up` will refuse");
     });
 
-    it("a Pulumi URN change of the same object is a REPLACE (no alias)", () => {
+    it("a Pulumi URN change of the same object is a REPLACE without an alias, and nothing with one", () => {
         const o = deployment(2);
         const d = run(makeTree([o], [entry(o, {}, "agent-coder")]), makeTree([o], [entry(o, {}, "agent-coder-v2")]));
         expect(d.objects[0]!.action).toBe("replace");
         expect(d.objects[0]!.replaceReasons[0]).toMatch(/URN changed .*alias/);
+        const old = entry(o, {}, "agent-coder");
+        const renamed = run(makeTree([o], [old]), makeTree([o], [entry(o, { aliases: [old.urn] }, "agent-coder-v2")]));
+        expect(renamed.objects).toEqual([expect.objectContaining({ action: "update", changes: [], replaceReasons: [], renamedFrom: old.urn })]);
+        expect(renamed.warnings).toEqual([]);
+        expect(renderText([renamed])).toContain("renamed in Pulumi with an alias (was kubernetes:apps/v1:Deployment::agent-coder): the same object, not replaced");
+    });
+
+    it("any replace or delete of a protected resource is the first warning, even when nothing else flags it", () => {
+        // A protected ConfigMap replaced by the default provider: no volume, no data-loss rule of its own.
+        const cm = (v: string) => obj("ConfigMap", "mongodb-scripts", { data: { init: v } });
+        const d = run(tree([cm("a"), { protect: true }]), tree([cm("b"), { protect: true }]));
+        expect(d.warnings[0]).toMatchObject({ severity: "refuse", subject: "ConfigMap agentstack-data/mongodb-scripts" });
+        expect(renderMarkdown([d]).indexOf("`pulumi up` will refuse")).toBeLessThan(renderMarkdown([d]).indexOf("| stack |"));
+        const gone = run(tree([cm("a"), { protect: true }]), EMPTY_TREE);
+        expect(gone.warnings[0]).toMatchObject({ severity: "refuse" });
+        expect(gone.warnings[0]!.message).toContain("would be DELETED");
+        // Under the program's provider the same change is an update: no warning.
+        expect(run(mtree([cm("a"), { protect: true }]), mtree([cm("b"), { protect: true }])).warnings).toEqual([]);
+    });
+
+    it("a removal with retainOnDelete leaves the object in the cluster: no data loss", () => {
+        const pvc = obj("PersistentVolumeClaim", "data", { spec: { storageClassName: "a" } });
+        const d = run(tree([pvc, { retainOnDelete: true }]), EMPTY_TREE);
+        expect(d.objects[0]).toMatchObject({ action: "remove", retained: true });
+        expect(d.objects[0]!.dataLoss).toBeUndefined();
+        expect(d.warnings).toEqual([]);
+    });
+
+    it("moving objects to a new provider replaces nothing unless the provider's DiffConfig says so", () => {
+        const cm = obj("ConfigMap", "c", { data: { k: "1" } });
+        const moved = run(tree(cm), mtree(cm));
+        expect(moved.objects).toEqual([]);
+        expect(moved.resources).toEqual([expect.objectContaining({ action: "add", type: "pulumi:providers:kubernetes" })]);
+        const other = (inputs: Record<string, unknown>) => makeTree([cm], [providerEntry(inputs), entry(cm, { provider: PROVIDER_URN })]);
+        const b = other({ kubeconfig: "a", clusterIdentifier: "one" });
+        expect(run(b, other({ kubeconfig: "b", clusterIdentifier: "one" })).objects).toEqual([]);
+        const base = makeTree([cm], [{ ...providerEntry({ kubeconfig: "a" }), urn: `${PROVIDER_URN}-old` }, entry(cm, { provider: `${PROVIDER_URN}-old` })]);
+        const d = run(base, other({ kubeconfig: "b" }));
+        expect(d.objects[0]).toMatchObject({ action: "replace" });
+        expect(d.objects[0]!.replaceReasons[0]).toMatch(/provider changed: .*kubeconfig/);
     });
 
     it("replaceOnChanges on the resource makes a matching change a REPLACE", () => {
@@ -290,7 +393,29 @@ describe("diff: no changes, formats, secrets", () => {
         expect(all).not.toContain("hunter2");
         expect(all).not.toContain("other-secret");
         expect(all).not.toContain("PRIVATE KEY");
-        expect(d.objects[0]!.changes.map((c) => c.path)).toEqual(["stringData.user"]);
+        expect(d.objects[0]!.changes.map((c) => c.path)).toEqual(["data.user"]);
+    });
+
+    it("a Secret whose value alone changed shows 'value changed', with no value and no digest in the output", () => {
+        const s = obj("Secret", "mongodb-credentials", { stringData: { password: "[secret]" } });
+        const digest = (d: string): InventoryEntry => ({ ...entry(s, { provider: PROVIDER_URN }), secretDigests: { password: d } });
+        const b = "a1".repeat(32);
+        const h = "b2".repeat(32);
+        const d = run(makeTree([s], [providerEntry(), digest(b)]), makeTree([s], [providerEntry(), digest(h)]));
+        expect(d.objects).toEqual([expect.objectContaining({ action: "update", changes: [expect.objectContaining({ path: "data.password", secret: "value changed" })] })]);
+        const all = renderText([d]) + renderMarkdown([d]) + renderJson([d]);
+        expect(all).toContain("data.password: value changed");
+        expect(all).not.toContain(b);
+        expect(all).not.toContain(h);
+        expect(JSON.parse(renderJson([d])).stacks[0].objects[0].changes).toEqual([{ path: "data.password", secret: "value changed" }]);
+        // Same digests: nothing; the default provider would replace it.
+        expect(run(makeTree([s], [providerEntry(), digest(b)]), makeTree([s], [providerEntry(), digest(b)])).objects).toEqual([]);
+        const dflt = (x: string): InventoryEntry => ({ ...entry(s), secretDigests: { password: x } });
+        expect(run(makeTree([s], [dflt(b)]), makeTree([s], [dflt(h)])).objects[0]!.action).toBe("replace");
+        // A side without digests (an older synth): the values are not compared, and the report says so.
+        const old = run(makeTree([s], [entry(s)]), makeTree([s], [dflt(h)]));
+        expect(old.objects).toEqual([]);
+        expect(old.warnings).toEqual([expect.objectContaining({ severity: "note", subject: "Secrets" })]);
     });
 
     it("matches list elements by name: inserting a container is one added element", () => {

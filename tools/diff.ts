@@ -7,6 +7,7 @@
  * when it holds data), option changes such as `protect`, and the policy verdicts that appear or
  * disappear. Exit code 0 whatever the diff; 2 for usage and config errors; 1 when rendering fails.
  */
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,6 +18,7 @@ import { addWorktree, defaultBase, existsAt, RefError, repoRelative, resolveComm
 import { Evaluator, policyDiff, requiredLevel } from "./diff/policy";
 import { EMPTY_TREE, readSynthTree } from "./diff/tree";
 import { SideInfo, StackDiff, SynthTree } from "./diff/types";
+import { SECRET_DIGEST_KEY_ENV } from "./harness/render";
 import { PROJECT_DIR, runProgram } from "./harness/run";
 import { evaluateManifests } from "./policy/run";
 import { writeSynthOutput } from "./synth";
@@ -31,7 +33,8 @@ interface Side {
     readonly info: SideInfo;
     /** The project folder whose stack and policy config files this side reads. */
     readonly projectDir: string;
-    render(stack: string, tmp: string): Promise<{ tree: SynthTree; emptyBecause?: string }>;
+    /** `digestKey`: the hex key both sides of one comparison digest Secret values with (never printed). */
+    render(stack: string, tmp: string, digestKey: string): Promise<{ tree: SynthTree; emptyBecause?: string }>;
 }
 
 /** The working tree, rendered in this process with the synth harness (runProgram + writeSynthOutput). */
@@ -39,9 +42,16 @@ function workingTreeSide(): Side {
     return {
         info: { label: "working tree" },
         projectDir: PROJECT_DIR,
-        async render(stack, tmp) {
+        async render(stack, tmp, digestKey) {
             const result = await runProgram({ stack });
-            writeSynthOutput(result, tmp);
+            const previous = process.env[SECRET_DIGEST_KEY_ENV];
+            process.env[SECRET_DIGEST_KEY_ENV] = digestKey;
+            try {
+                writeSynthOutput(result, tmp);
+            } finally {
+                if (previous === undefined) delete process.env[SECRET_DIGEST_KEY_ENV];
+                else process.env[SECRET_DIGEST_KEY_ENV] = previous;
+            }
             return { tree: readSynthTree(tmp) };
         },
     };
@@ -58,10 +68,11 @@ function refSide(label: string, commit: string, cleanups: (() => void)[]): Side 
     return {
         info: { label, commit },
         projectDir: wt?.projectDir ?? PROJECT_DIR,
-        async render(stack, tmp) {
+        async render(stack, tmp, digestKey) {
             if (!wt) return { tree: EMPTY_TREE, emptyBecause: "no tools/synth.ts at this ref" };
             if (!fs.existsSync(path.join(wt.projectDir, `Pulumi.${stack}.yaml`))) return { tree: EMPTY_TREE, emptyBecause: `no Pulumi.${stack}.yaml at this ref` };
-            const r = await runSynth(wt.projectDir, TSX_CLI, stack, tmp);
+            // A synth older than the Secret digests ignores the key: the report then says values were not compared.
+            const r = await runSynth(wt.projectDir, TSX_CLI, stack, tmp, { [SECRET_DIGEST_KEY_ENV]: digestKey });
             if (r.code !== 0) throw new Error(`rendering stack ${stack} at ${label} (${commit.slice(0, 12)}) failed (exit code ${r.code}):\n${r.stderr.trim()}`);
             return { tree: readSynthTree(tmp) };
         },
@@ -104,10 +115,13 @@ export async function computeDiffs(run: DiffRun): Promise<StackDiff[]> {
         const head = run.head && headCommit ? refSide(run.head, headCommit, cleanups) : workingTreeSide();
         const evaluate = run.evaluate ?? (evaluateManifests as Evaluator);
         const out: StackDiff[] = [];
+        // One random key per run, shared by both renders and forgotten afterwards: the Secret value digests
+        // of two runs (or of anyone without the key) cannot be compared or guessed.
+        const digestKey = randomBytes(32).toString("hex");
         for (const stack of run.stacks) {
             const [b, h] = await Promise.all([
-                base.render(stack, fs.mkdtempSync(path.join(tmp, `${stack}-base-`))),
-                head.render(stack, fs.mkdtempSync(path.join(tmp, `${stack}-head-`))),
+                base.render(stack, fs.mkdtempSync(path.join(tmp, `${stack}-base-`)), digestKey),
+                head.render(stack, fs.mkdtempSync(path.join(tmp, `${stack}-head-`)), digestKey),
             ]);
             const level = requiredLevel(head.projectDir, stack) ?? requiredLevel(base.projectDir, stack);
             const policy = await policyDiff(evaluate, b.tree, h.tree, level);

@@ -3,7 +3,7 @@
  * for tools. Values are shown as compact JSON, long ones shortened; secret values never reach this
  * point (they are "[secret]" in the trees).
  */
-import { publicChanges } from "./compare";
+import { publicChanges, shortUrn } from "./compare";
 import { DiffWarning, FieldChange, ObjectDiff, PolicyViolation, ResourceDiff, StackDiff } from "./types";
 
 const MAX_VALUE = 160;
@@ -22,6 +22,7 @@ function objectTitle(o: ObjectDiff): string {
 }
 
 function changeLine(c: FieldChange): string {
+    if (c.secret) return `${c.path}: ${c.secret} (secret: no value shown)`;
     if (!("before" in c)) return `${c.path}: (added) ${showValue(c.after)}`;
     if (!("after" in c)) return `${c.path}: (removed, was ${showValue(c.before)})`;
     return `${c.path}: ${showValue(c.before)} → ${showValue(c.after)}`;
@@ -58,7 +59,7 @@ function sideText(d: StackDiff): string {
 }
 
 function warningText(w: DiffWarning): string {
-    const tag = { "data-loss": "DATA LOSS", replace: "REPLACE", protect: "PROTECT", regenerate: "REGENERATED", note: "NOTE" }[w.severity];
+    const tag = { refuse: "PULUMI UP WILL REFUSE", "data-loss": "DATA LOSS", replace: "REPLACE", protect: "PROTECT", regenerate: "REGENERATED", note: "NOTE" }[w.severity];
     return `!! ${tag}: ${w.subject} ${w.message}`;
 }
 
@@ -68,10 +69,15 @@ function bodyLines(d: StackDiff): string[] {
     if (d.objects.length > 0) {
         out.push("Kubernetes objects:");
         for (const o of d.objects) {
-            const tags = [o.action === "replace" ? "REPLACE" : "", o.dataLoss ? "DATA LOSS" : "", o.protected && o.action !== "update" && o.action !== "add" ? "protected" : ""].filter(Boolean);
+            const tags = [
+                o.action === "replace" ? "REPLACE" : "", o.deleteFirst ? "deleted first" : "", o.dataLoss ? "DATA LOSS" : "",
+                o.protected && o.action !== "update" && o.action !== "add" ? "protected: pulumi up will refuse" : "", o.retained ? "retained in the cluster (retainOnDelete)" : "",
+            ].filter(Boolean);
             out.push(`${SIGN[o.action]} ${objectTitle(o)}${tags.length ? `  [${tags.join(", ")}]` : ""}`);
+            if (o.renamedFrom) out.push(`    renamed in Pulumi with an alias (was ${shortUrn(o.renamedFrom)}): the same object, not replaced`);
             for (const r of o.replaceReasons) out.push(`    because ${r}`);
             for (const c of o.changes) out.push(`    ${changeLine(c)}`);
+            if (o.ignored) out.push(`    (${o.ignored} change${o.ignored === 1 ? "" : "s"} not applied: ignoreChanges)`);
         }
     }
     if (d.resources.length > 0) {
@@ -147,6 +153,7 @@ export function renderMarkdown(diffs: readonly StackDiff[], opts: { title?: stri
         for (const { stack, w } of items) out.push(`> - **${mdEscape(stack)}**: ${code(w.subject)} ${mdEscape(w.message)}`);
         out.push("");
     };
+    block("CAUTION", "**`pulumi up` will refuse**: these changes replace or delete protected resources.", all.filter((x) => x.w.severity === "refuse"));
     block("CAUTION", "**Data loss**: these changes delete objects that hold data.", all.filter((x) => x.w.severity === "data-loss"));
     block("WARNING", "**Replacements**: Kubernetes cannot apply these changes in place; the objects are deleted and created again.", all.filter((x) => x.w.severity === "replace"));
     block("WARNING", "**Protection and generated values**", all.filter((x) => x.w.severity === "protect" || x.w.severity === "regenerate"));
@@ -160,7 +167,8 @@ export function renderMarkdown(diffs: readonly StackDiff[], opts: { title?: stri
         const s = d.summary;
         const replaced = s.replaced ? `**${s.replaced}**${s.dataLoss ? " ⚠️" : ""}` : "0";
         const policy = d.policy.evaluated ? `${s.policyIntroduced}${s.policyIntroducedMandatory ? ` (**${s.policyIntroducedMandatory} mandatory**)` : ""} / ${s.policyResolved}` : "not evaluated";
-        const status = d.noChanges ? "no changes" : s.dataLoss ? "**data loss**" : s.replaced ? "**replace**" : "";
+        const refused = d.warnings.some((w) => w.severity === "refuse");
+        const status = d.noChanges ? "no changes" : refused ? "**pulumi up will refuse**" : s.dataLoss ? "**data loss**" : s.replaced ? "**replace**" : "";
         out.push(`| ${code(d.stack)} | ${s.added} | ${s.updated} | ${replaced} | ${s.removed} | ${s.resources + s.options} | ${policy} | ${status} |`);
     }
     out.push("");

@@ -96,11 +96,11 @@ export function addWorktree(projectDir: string, commit: string, nodeModules: str
 }
 
 /** Runs `tools/synth.ts` of a checked-out project; resolves with stderr on failure. */
-export function runSynth(projectDir: string, tsxCli: string, stack: string, out: string): Promise<{ code: number; stderr: string }> {
+export function runSynth(projectDir: string, tsxCli: string, stack: string, out: string, env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
     return new Promise((resolve) => {
         const p = spawn(process.execPath, [tsxCli, path.join("tools", "synth.ts"), "--stack", stack, "--out", out], {
             cwd: projectDir,
-            env: { ...process.env, NO_COLOR: "1" },
+            env: { ...process.env, NO_COLOR: "1", ...env },
             stdio: ["ignore", "ignore", "pipe"],
         });
         let stderr = "";

@@ -15,6 +15,11 @@ export interface InventoryEntry {
     readonly custom: boolean;
     readonly options: Record<string, unknown>;
     readonly inputs: Record<string, unknown>;
+    /**
+     * Keyed digests of a Secret's values by key (tools/harness/render.ts secretDigests), present only
+     * in a render made by `npm run diff`, whose random key both sides share. Never a value, never shown.
+     */
+    readonly secretDigests?: Record<string, string>;
 }
 
 /** What one synth run wrote: the manifests and the resources.json inventory. */
@@ -31,6 +36,8 @@ export interface FieldChange {
     readonly segments: readonly string[];
     readonly before?: unknown;
     readonly after?: unknown;
+    /** Set for a Secret value whose digest differs: the report says only that the value changed. */
+    readonly secret?: "value changed";
 }
 
 export type ObjectAction = "add" | "remove" | "update" | "replace";
@@ -49,6 +56,14 @@ export interface ObjectDiff {
     readonly dataLoss?: string;
     /** True when its Pulumi resource has `protect` on either side (`pulumi up` refuses to delete or replace it). */
     readonly protected: boolean;
+    /** A replace that deletes the old object before creating the new one (the provider does for a named object). */
+    readonly deleteFirst?: boolean;
+    /** How many field changes the resource's `ignoreChanges` hides from the provider (not listed). */
+    readonly ignored?: number;
+    /** The old URN when the resource was renamed with an alias (the same object, no replace). */
+    readonly renamedFrom?: string;
+    /** A removal of a resource with `retainOnDelete`: the object stays in the cluster. */
+    readonly retained?: boolean;
 }
 
 /** A Pulumi resource that is not a Kubernetes object (random, tls, providers), keyed by URN. */
@@ -98,7 +113,7 @@ export interface PolicyDiff {
     readonly resolved: readonly PolicyViolation[];
 }
 
-export type WarningSeverity = "data-loss" | "replace" | "protect" | "regenerate" | "note";
+export type WarningSeverity = "refuse" | "data-loss" | "replace" | "protect" | "regenerate" | "note";
 
 /** A line for the top of the report. */
 export interface DiffWarning {
