@@ -68,7 +68,7 @@ describe("npm run policy -- --manifests", () => {
             expect(vs.some((v) => v.policy === policy && v.resource.kind === kind && v.resource.name === name && v.message.includes(text) && v.enforcement === "mandatory"), `${policy} on ${kind}/${name}`).toBe(true);
         has("pod-run-as-non-root", "Deployment", "web", "runs as root (runAsUser: 0)");
         has("pod-read-only-root-fs", "Deployment", "web", "writable root filesystem");
-        has("network-data-store-exposure", "Service", "vectors-public", "exposes the data store Deployment shop/vectors outside the cluster (LoadBalancer)");
+        has("network-data-store-exposure", "Service", "vectors-public", "exposes the data store Deployment shop/vectors outside the cluster (spec.type: LoadBalancer)");
         has("secrets-env-literal", "Deployment", "web", "env DB_PASSWORD looks secret but has a literal value");
         has("zerotrust-webhook-backend", "ValidatingWebhookConfiguration", "policy-hook", "runs 1 replica");
         expect(vs.find((v) => v.resource.name === "web")!.resource.namespace).toBe("shop");

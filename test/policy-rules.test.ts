@@ -77,7 +77,7 @@ const CASES: Record<string, Case> = {
     "network-sandbox-isolation": { fail: (w) => (obj(w, "NetworkPolicy", "sandbox")["spec"]["policyTypes"] = ["Ingress"]) && w.splice(w.indexOf(obj(w, "NetworkPolicy", "default-deny", NS.sandbox)), 1), expect: "the sandbox can open connections to a pod of another namespace" },
     "network-data-store-clients": { fail: (w) => (obj(w, "NetworkPolicy", "qdrant")["spec"]["ingress"][0]["from"] = [{ namespaceSelector: {} }]), expect: "not its declared clients: a pod of another namespace" },
     "network-extauth-from-sidecars": { fail: (w) => (obj(w, "NetworkPolicy", "extauth")["spec"]["ingress"][0]["from"] = [{ namespaceSelector: {} }]), expect: "pods without an Envoy sidecar" },
-    "network-data-store-exposure": { fail: (w) => (obj(w, "Service", "qdrant")["spec"]["type"] = "LoadBalancer"), expect: "outside the cluster (LoadBalancer)" },
+    "network-data-store-exposure": { fail: (w) => (obj(w, "Service", "qdrant")["spec"]["type"] = "LoadBalancer"), expect: "outside the cluster (spec.type: LoadBalancer)" },
     "exposure-tls": { fail: (w) => delete obj(w, "Ingress", "gateway")["spec"]["tls"], expect: "serves plain HTTP only" },
     "exposure-https-redirect": {
         fail: (w) => {

@@ -33,11 +33,20 @@ export interface DeclaredClient {
     readonly podLabels: Readonly<Record<string, string>>;
 }
 
-/** Image repositories (last path segment) that are data stores, for manifests without the data-store label. */
-const DATA_STORE_IMAGES: ReadonlySet<string> = new Set([
-    "qdrant", "mongo", "mongodb", "mongodb-community-server", "postgres", "postgresql", "mysql", "mariadb", "redis", "valkey",
-    "elasticsearch", "opensearch", "cassandra", "minio", "weaviate", "milvus", "chroma", "neo4j", "clickhouse-server", "couchdb",
+/**
+ * Data-store products by the name their images (last path segment) and their recommended
+ * `app.kubernetes.io/name` label use, for manifests without the agentstack data-store label.
+ */
+const DATA_STORE_NAMES: ReadonlySet<string> = new Set([
+    "qdrant", "mongo", "mongodb", "mongodb-community-server", "mongodb-sharded", "postgres", "postgresql", "postgresql-ha", "pgvector", "timescaledb",
+    "mysql", "mariadb", "percona-server", "redis", "redis-cluster", "redis-stack-server", "valkey", "keydb", "memcached", "elasticsearch", "opensearch",
+    "cassandra", "scylla", "minio", "weaviate", "milvus", "chroma", "chromadb", "neo4j", "clickhouse", "clickhouse-server", "couchdb", "influxdb",
+    "cockroach", "cockroachdb", "etcd", "meilisearch", "typesense", "solr", "arangodb", "rethinkdb",
 ]);
+/** `app.kubernetes.io/component` values that name a database. */
+const DATA_STORE_COMPONENT_VALUES: ReadonlySet<string> = new Set(["database", "db", "datastore", "data-store", "vector-database", "vectordb"]);
+/** Pod-label keys that name the product: the recommended label, then the common legacy ones. */
+const NAME_LABEL_KEYS = ["app.kubernetes.io/name", "app", "k8s-app", "name"] as const;
 const DATA_STORE_COMPONENTS: ReadonlySet<ComponentName> = new Set(["qdrant", "mongodb", "postgresql"]);
 
 export class StackView {
@@ -214,7 +223,7 @@ export function isDataStore(w: K8sObject): boolean {
         return containersOf(w).some((c) => {
             const image = str(c.container, "image") ?? "";
             const repo = image.replace(/@sha256:[a-f0-9]+$/, "").replace(/:[^/:]+$/, "").split("/").pop() ?? "";
-            return DATA_STORE_IMAGES.has(repo.toLowerCase());
+            return DATA_STORE_NAMES.has(repo.toLowerCase());
         });
     } catch (e) {
         if (e instanceof Unverifiable) return false;
@@ -239,5 +248,23 @@ export function pdbBlocksDrain(pdb: K8sObject, replicas: number): string | undef
         const n = scaled(maxUnavailable as number | string);
         if (Number.isNaN(n) || n < 1) return `maxUnavailable ${String(maxUnavailable)} allows no eviction`;
     }
+    return undefined;
+}
+
+/**
+ * Why the pods a Service selector picks are a data store's, from the selector's labels alone (the
+ * workload need not be among the objects): the agentstack data-store label, an agentstack
+ * data-store component, a data-store product in `app.kubernetes.io/name` (or the legacy `app`,
+ * `k8s-app`, `name`), or a database `app.kubernetes.io/component`. Undefined when none applies.
+ */
+export function dataStoreSelectorReason(selector: Readonly<Record<string, string>>): string | undefined {
+    if (Object.keys(selector).length === 0) return undefined;
+    if (selector[DATA_STORE_LABEL] === "true") return `${DATA_STORE_LABEL}=true`;
+    for (const k of NAME_LABEL_KEYS) {
+        const v = selector[k];
+        if (v !== undefined && (DATA_STORE_NAMES.has(v.toLowerCase()) || DATA_STORE_COMPONENTS.has(v as ComponentName))) return `${k}=${v}`;
+    }
+    const component = selector["app.kubernetes.io/component"];
+    if (component !== undefined && DATA_STORE_COMPONENT_VALUES.has(component.toLowerCase())) return `app.kubernetes.io/component=${component}`;
     return undefined;
 }

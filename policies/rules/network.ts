@@ -11,7 +11,7 @@ import { virtualPeers } from "../../tools/connectivity/virtual";
 import { componentOf, fixHint } from "../lib/components";
 import { AgentstackPolicy, Ctx, stackPolicy } from "../lib/define";
 import { K8sObject, SIDECAR_POD_LABEL, serviceSelects } from "../lib/k8s";
-import { DeclaredClient, StackView } from "../lib/stack";
+import { DeclaredClient, StackView, dataStoreSelectorReason } from "../lib/stack";
 import { containsUnknown, isUnknown, list, peek, rec, str, strMap } from "../lib/values";
 
 /** A pod somewhere else in the cluster (a namespace the stack does not know, no labels). */
@@ -195,11 +195,11 @@ export const extauthFromSidecars = stackPolicy({
     },
 });
 
-/** Services that expose pods outside the cluster. */
+/** How a Service exposes its pods outside the cluster, naming the field; undefined for an in-cluster Service. */
 function externalServiceType(svc: K8sObject): string | undefined {
     const type = str(svc.props, "spec", "type") ?? "ClusterIP";
-    if (type === "LoadBalancer" || type === "NodePort") return type;
-    if (list(svc.props, "spec", "externalIPs").length > 0) return "externalIPs";
+    if (type === "LoadBalancer" || type === "NodePort") return `spec.type: ${type}`;
+    if (list(svc.props, "spec", "externalIPs").length > 0) return "spec.externalIPs";
     return undefined;
 }
 
@@ -235,32 +235,35 @@ export const dataStoreExposure = stackPolicy({
         name: "network-data-store-exposure",
         level: 1,
         group: "network",
-        description: "No data store (labelled, an agentstack data-store component, or a well-known database image) is exposed by a LoadBalancer or NodePort Service, external IPs, or an Ingress/Route.",
-        fix: "Make the Service ClusterIP and remove any Ingress/Route to it; data stores are reached only inside the cluster (config key: none exposes them).",
+        description:
+            "No data store is exposed by a LoadBalancer or NodePort Service, external IPs, or an Ingress/Route/HTTPRoute backend — a data store recognised by its workload (labelled, an agentstack data-store component, a well-known database image) or, when the workload is not among the objects, by the Service selector's labels (agentstack.io/data-store, app.kubernetes.io/name or component).",
+        fix: "Make the Service ClusterIP (no NodePort, LoadBalancer or externalIPs) and remove any Ingress/Route to it; data stores are reached only inside the cluster (config key: none exposes them).",
     },
     validate: (stack, ctx) => {
         const stores = stack.dataStores();
-        if (stores.length === 0) return;
-        const storeServices = new Map<string, K8sObject[]>();
+        /** Services (ns/name) in front of a data store, and what the store is. */
+        const storeServices = new Map<string, string>();
         for (const svc of stack.ofKind("Service", "")) {
             ctx.guard(svc, "what it exposes", () => {
                 const selector = strMap(svc.props, "spec", "selector");
                 const hit = stores.filter((d) => d.ns === svc.ns && serviceSelects(selector, d.podLabelsLoose()));
-                if (hit.length === 0) return;
-                storeServices.set(`${svc.ns}/${svc.name}`, hit);
+                const byLabels = hit.length === 0 ? dataStoreSelectorReason(selector) : undefined;
+                if (hit.length === 0 && !byLabels) return;
+                const what = hit.length > 0 ? `the data store ${hit.map((d) => d.display).join(", ")}` : `a data store (spec.selector ${byLabels})`;
+                storeServices.set(`${svc.ns}/${svc.name}`, what);
                 const ext = externalServiceType(svc);
                 if (ext) {
-                    const store = componentOf(hit[0]!);
-                    const hint = store ? `fix: keep agentstack:${store.component}.service.type ClusterIP (no agentstack:* setting may expose a data store)` : fixHint(svc, "network", "make the Service type ClusterIP (no NodePort, LoadBalancer or externalIPs)");
-                    ctx.report(svc, `exposes the data store ${hit.map((d) => d.display).join(", ")} outside the cluster (${ext}); ${hint}`);
+                    const store = hit.length > 0 ? componentOf(hit[0]!) : undefined;
+                    const hint = store ? `fix: keep agentstack:${store.component}.service.type ClusterIP (no agentstack:* setting may expose a data store)` : fixHint(svc, "network", "make the Service type ClusterIP and remove spec.externalIPs (no NodePort, LoadBalancer or external IPs for a data store)");
+                    ctx.report(svc, `exposes ${what} outside the cluster (${ext}); ${hint}`);
                 }
             });
         }
         for (const o of stack.objects) {
             ctx.guard(o, "its backends", () => {
                 for (const name of exposureBackends(o)) {
-                    const hit = storeServices.get(`${o.ns}/${name}`);
-                    if (hit) ctx.report(o, `routes external traffic to Service ${name} of the data store ${hit.map((d) => d.display).join(", ")}; fix: remove the route (config key: none exposes a data store)`);
+                    const what = storeServices.get(`${o.ns}/${name}`);
+                    if (what) ctx.report(o, `routes external traffic to Service ${name} of ${what}; fix: remove that backend from the ${o.kind} (config key: none exposes a data store)`);
                 }
             });
         }

@@ -386,3 +386,88 @@ export function badManifests(): Obj[] {
 export function toYamlDocuments(objects: readonly Obj[]): string {
     return objects.map((o) => YAML.stringify(o)).join("---\n");
 }
+
+/** The workload kinds the Pod Security Standards policies judge. */
+export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/** A pod template: labels, annotations and a fully hardened pod spec (restricted PSS and the agentstack checklist). */
+export interface PodTemplate {
+    metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+    spec: Obj;
+}
+
+/** A hardened pod template with one main container (tests break one field of it). */
+export function hardenedPodTemplate(name = "app"): PodTemplate {
+    const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": name };
+    const spec = podSpec([container(name, image(`example.com/${name}`, "1.2.3"))], labels, "none");
+    spec["securityContext"] = { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } };
+    return { metadata: { labels, annotations: {} }, spec };
+}
+
+/** A pod template as a workload of the given kind, in namespace `ns`. */
+export function asWorkload(kind: WorkloadKind, t: PodTemplate, name = "app", ns = "apps"): Obj {
+    const meta = { name, namespace: ns, labels: t.metadata.labels };
+    const selector = { matchLabels: t.metadata.labels };
+    const jobSpec = (): Obj => ({ ...t.spec, restartPolicy: "Never" });
+    switch (kind) {
+        case "Pod":
+            return { apiVersion: "v1", kind, metadata: { ...meta, annotations: t.metadata.annotations }, spec: t.spec };
+        case "Job":
+            return { apiVersion: "batch/v1", kind, metadata: meta, spec: { template: { metadata: t.metadata, spec: jobSpec() } } };
+        case "CronJob":
+            return { apiVersion: "batch/v1", kind, metadata: meta, spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { metadata: t.metadata, spec: jobSpec() } } } } };
+        case "StatefulSet":
+            return { apiVersion: "apps/v1", kind, metadata: meta, spec: { replicas: 1, serviceName: name, selector, template: t } };
+        case "DaemonSet":
+            return { apiVersion: "apps/v1", kind, metadata: meta, spec: { selector, template: t } };
+        default:
+            return { apiVersion: "apps/v1", kind, metadata: meta, spec: { replicas: 1, selector, template: t } };
+    }
+}
+
+/** A default-deny NetworkPolicy (ingress and egress) for a namespace. */
+export function defaultDeny(ns = "apps"): Obj {
+    return netpol(ns, "default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+}
+
+/**
+ * The Pod Security Standards gaps of issue 12, each a fully hardened Pod with one thing added (all
+ * in namespace `apps` with a default-deny NetworkPolicy), plus a LoadBalancer Service selecting a
+ * PostgreSQL pod that is not among the objects. Name -> what it must be flagged for.
+ */
+export function pssGapManifests(): { objects: Obj[]; expected: { name: string; kind: string; policy: string; field: string }[] } {
+    const expected: { name: string; kind: string; policy: string; field: string }[] = [];
+    const objects: Obj[] = [defaultDeny()];
+    const add = (name: string, policy: string, field: string, mutate: (t: PodTemplate, c: Obj) => void) => {
+        const t = hardenedPodTemplate(name);
+        mutate(t, t.spec["containers"][0]);
+        objects.push(asWorkload("Pod", t, name));
+        expected.push({ name, kind: "Pod", policy, field });
+    };
+    add("proc-mount", "pod-default-proc-mount", "securityContext.procMount", (_t, c) => (c["securityContext"]["procMount"] = "Unmasked"));
+    add("selinux-type", "pod-selinux-options", "seLinuxOptions.type", (_t, c) => (c["securityContext"]["seLinuxOptions"] = { type: "spc_t" }));
+    add("selinux-user", "pod-selinux-options", "seLinuxOptions.user", (t) => (t.spec["securityContext"]["seLinuxOptions"] = { user: "system_u", level: "s0:c123,c456" }));
+    add("selinux-role", "pod-selinux-options", "seLinuxOptions.role", (_t, c) => (c["securityContext"]["seLinuxOptions"] = { role: "system_r" }));
+    add("apparmor-field", "pod-apparmor-profile", "appArmorProfile.type", (_t, c) => (c["securityContext"]["appArmorProfile"] = { type: "Unconfined" }));
+    add("apparmor-annotation", "pod-apparmor-profile", "container.apparmor.security.beta.kubernetes.io/apparmor-annotation", (t) => (t.metadata.annotations["container.apparmor.security.beta.kubernetes.io/apparmor-annotation"] = "unconfined"));
+    add("unsafe-sysctl", "pod-safe-sysctls", "spec.securityContext.sysctls", (t) => (t.spec["securityContext"]["sysctls"] = [{ name: "kernel.msgmax", value: "65536" }]));
+    for (const [type, source] of [["nfs", { server: "nfs.example.com", path: "/exports" }], ["iscsi", { targetPortal: "10.0.0.1:3260", iqn: "iqn.2001-04.com.example:storage", lun: 0 }], ["gitRepo", { repository: "https://example.com/repo.git" }]] as const) {
+        add(`volume-${type.toLowerCase()}`, "pod-restricted-volume-types", `spec.volumes[1].${type}`, (t) => t.spec["volumes"].push({ name: "data", [type]: source }));
+    }
+    add("host-process", "pod-no-host-process", "windowsOptions.hostProcess", (_t, c) => (c["securityContext"]["windowsOptions"] = { hostProcess: true }));
+    add("drop-lowercase-all", "pod-drop-all-capabilities", "securityContext.capabilities.drop", (_t, c) => (c["securityContext"]["capabilities"] = { drop: ["all"] }));
+    add("pod-run-as-root", "pod-run-as-non-root", "spec.securityContext.runAsUser", (t, c) => {
+        t.spec["securityContext"]["runAsUser"] = 0;
+        c["securityContext"]["runAsUser"] = 10001;
+    });
+    add("pod-seccomp-unconfined", "pod-seccomp-runtime-default", "spec.securityContext.seccompProfile.type", (t) => (t.spec["securityContext"]["seccompProfile"] = { type: "Unconfined" }));
+    objects.push({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "postgres-public", namespace: "apps" },
+        spec: { type: "LoadBalancer", selector: { "app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": "orders-db" }, ports: [{ name: "tcp-postgresql", port: 5432, targetPort: 5432 }] },
+    });
+    expected.push({ name: "postgres-public", kind: "Service", policy: "network-data-store-exposure", field: "spec.type: LoadBalancer" });
+    return { objects, expected };
+}
