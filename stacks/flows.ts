@@ -66,8 +66,6 @@ export const KEYCLOAK_HTTP_PORT = 8080;
 export const KEYCLOAK_JGROUPS_PORTS = [7800, 57800];
 /** Name and instance of the Job that applies the realm to Keycloak (keycloak-config-cli). */
 export const REALM_SYNC_INSTANCE = "keycloak-realm-sync";
-/** Name and instance of the Job that applies the realm to Keycloak (keycloak-config-cli). */
-export const REALM_SYNC_INSTANCE = "keycloak-realm-sync";
 
 /** Instance name (and Service) of the optional chat UI, in the gateway zone. */
 export const CHAT_UI_INSTANCE = "gateway-chat-ui";
@@ -140,13 +138,10 @@ export function flowTable(spec: PlatformSpec): Flow[] {
     const injector = instancePods("system", "envoy-injector", INSTANCES.envoyInjector);
     // A Job's pods: no Service addresses them.
     const realmSync: Endpoint = { kind: "pods", zone: "identity", selector: { "app.kubernetes.io/name": REALM_SYNC_INSTANCE, "app.kubernetes.io/instance": REALM_SYNC_INSTANCE }, name: REALM_SYNC_INSTANCE };
-    // A Job's pods: no Service addresses them.
-    const realmSync: Endpoint = { kind: "pods", zone: "identity", selector: { "app.kubernetes.io/name": REALM_SYNC_INSTANCE, "app.kubernetes.io/instance": REALM_SYNC_INSTANCE }, name: REALM_SYNC_INSTANCE };
 
     add({ id: "outside-to-gateway", from: { kind: "ingress-controller" }, to: gateway, ports: tcp(spec.gateway.port), purpose: "outside → gateway" });
     add({ id: "outside-to-keycloak", from: { kind: "ingress-controller" }, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "outside → keycloak (browser login)" });
     add({ id: "gateway-to-keycloak", from: gateway, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "gateway → keycloak" });
-    add({ id: `${REALM_SYNC_INSTANCE}-to-keycloak`, from: realmSync, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "realm sync Job → keycloak (admin API)" });
     if (spec.gateway.chatUi) {
         add({ id: "gateway-to-chat-ui", from: gateway, to: instancePods("gateway", "gateway", CHAT_UI_INSTANCE), ports: tcp(spec.gateway.chatUi.port), purpose: "gateway → its chat UI" });
     }

@@ -145,7 +145,7 @@ describe("the realm on a real stack (level 2)", () => {
         // Replaced as a whole (fixed name: delete first), after the Keycloak workload.
         const rec = run.resources.find((r) => r.type === "kubernetes:batch/v1:Job")!;
         expect(rec.options.deleteBeforeReplace).toBe(true);
-        expect(rec.options.dependsOn.some((u) => u.endsWith("HardenedWorkload::platform-keycloak-workload"))).toBe(true);
+        expect(rec.options.dependsOn.some((u) => u.endsWith("kubernetes:apps/v1:Deployment::agentstack-keycloak-workload-deployment"))).toBe(true);
     });
 
     it("lets the sync Job reach Keycloak's HTTP port and nothing else", () => {
@@ -169,21 +169,23 @@ describe("the realm sync re-runs when the realm changes", () => {
     });
     const checksumOf = (r: StackRun) => find(r.manifests, "Job", REALM_SYNC_INSTANCE)["spec"]["template"]["metadata"]["annotations"]["checksum/config"] as string;
     const jobAction = (a: StackRun, b: StackRun) => diffObjects(makeTree(a.manifests), makeTree(b.manifests)).find((d) => d.kind === "Job")?.action ?? "none";
-    const clientsOf = (r: StackRun) => JSON.parse(rawInputs(r, "Secret", "keycloak-realm")["stringData"]["agentstack-realm.json"]).clients.map((c: Client) => c.clientId);
+    const clientsOf = (r: StackRun) => JSON.parse(rawInputs(r, "Secret", "keycloak-realm")["stringData"]["agentstack-realm.json"]).clients.map((c: Client) => [c.clientId, c.optionalClientScopes]);
 
     it("stays put when nothing changed", () => {
         expect(checksumOf(runs["l1again"]!)).toBe(checksumOf(runs["l1"]!));
         expect(jobAction(runs["l1"]!, runs["l1again"]!)).toBe("none");
     });
 
-    it("is replaced (so it runs again) when the level moves from 1 to 2: the agents' clients appear", () => {
-        expect(clientsOf(runs["l1"]!)).toEqual(["gateway"]);
-        expect(clientsOf(runs["l2"]!)).toEqual(["gateway", "agent-alpha", "agent-beta"]);
+    it("is replaced (so it runs again) when the level moves from 1 to 2: the agents' audiences appear", () => {
+        // Level 1 (HS256 MCP auth): every agent has its client already, with no audience to request.
+        expect(clientsOf(runs["l1"]!)).toEqual([["gateway", []], ["agent-alpha", []], ["agent-beta", []]]);
+        expect(clientsOf(runs["l2"]!)).toEqual([["gateway", []], ["agent-alpha", ["mcp-search"]], ["agent-beta", ["mcp-files"]]]);
         expect(checksumOf(runs["l2"]!)).not.toBe(checksumOf(runs["l1"]!));
         expect(jobAction(runs["l1"]!, runs["l2"]!)).toBe("replace");
     });
 
     it("is replaced when an agent is added", () => {
+        expect(clientsOf(runs["l1More"]!).map((c: [string, string[]]) => c[0])).toEqual(["gateway", "agent-alpha", "agent-beta", "agent-gamma"]);
         expect(checksumOf(runs["l1More"]!)).not.toBe(checksumOf(runs["l1"]!));
         expect(jobAction(runs["l1"]!, runs["l1More"]!)).toBe("replace");
     });
