@@ -1,8 +1,10 @@
 /**
- * `Exposure`: how a Service is reached from outside — a Kubernetes Ingress, an OpenShift Route or a
- * Gateway API HTTPRoute — always over TLS with an HTTPS redirect, a long timeout for LLM calls, and
- * (on ingress-nginx) CORS and rate limits. The certificate is self-signed (level 1 only), issued by
- * cert-manager, or an existing Secret. The gateway and Keycloak's login both use it.
+ * `Exposure`: how a Service is reached from outside — a Gateway API HTTPRoute (the default), a
+ * Kubernetes Ingress or an OpenShift Route — always over TLS with an HTTPS redirect and a long timeout
+ * for LLM calls. CORS, rate limits and security headers are the gateway's own (Envoy), so the edge adds
+ * no CORS headers of its own (two sets of Access-Control-* headers break browsers). The certificate is
+ * self-signed (level 1 only), issued by cert-manager (and `pulumi up` waits until it is Ready), or an
+ * existing Secret. The gateway and Keycloak's login both use it.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -25,7 +27,12 @@ export interface ExposureArgs {
     readonly labels: Record<string, string>;
 }
 
-/** ingress-nginx annotations: HTTPS redirect, timeouts, CORS, rate limits. */
+/** How long `pulumi up` waits for a cert-manager Certificate to become Ready (ACME issuance takes minutes). */
+export const CERTIFICATE_WAIT_SECONDS = 600;
+/** The OpenShift router's ServiceAccount (it reads a Route's externalCertificate Secret). */
+export const OPENSHIFT_ROUTER = { namespace: "openshift-ingress", name: "router" } as const;
+
+/** ingress-nginx annotations: HTTPS redirect, timeouts, a per-client rate limit (CORS is the gateway's). */
 export function ingressAnnotations(s: ExposureArgs["settings"]): Record<string, string> {
     const t = String(s.llmRouteTimeoutSeconds);
     const a: Record<string, string> = {
@@ -36,11 +43,6 @@ export function ingressAnnotations(s: ExposureArgs["settings"]): Record<string, 
         "nginx.ingress.kubernetes.io/limit-rps": String(s.rateLimit.requestsPerSecond),
         "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(Math.max(1, Math.ceil(s.rateLimit.burst / s.rateLimit.requestsPerSecond))),
     };
-    if (s.corsOrigins.length > 0) {
-        a["nginx.ingress.kubernetes.io/enable-cors"] = "true";
-        a["nginx.ingress.kubernetes.io/cors-allow-origin"] = s.corsOrigins.join(", ");
-        a["nginx.ingress.kubernetes.io/cors-allow-credentials"] = "true";
-    }
     return a;
 }
 
@@ -58,6 +60,8 @@ export class Exposure extends pulumi.ComponentResource {
         const meta = { name: svc, namespace: args.namespace, labels: args.labels };
         const tlsMeta = { name: this.tlsSecretName, namespace: args.namespace, labels: args.labels };
 
+        // The object that makes the TLS Secret exist (none when it is the user's existing Secret).
+        let tlsSource: pulumi.Resource | undefined;
         if (s.tls.mode === "self-signed") {
             const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
             const cert = new tls.SelfSignedCert(`${name}-tls-cert`, {
@@ -68,16 +72,21 @@ export class Exposure extends pulumi.ComponentResource {
                 earlyRenewalHours: 24 * 15,
                 allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
             }, { parent: this });
-            new k8s.core.v1.Secret(`${name}-tls`, {
+            tlsSource = new k8s.core.v1.Secret(`${name}-tls`, {
                 metadata: { ...tlsMeta, annotations: { [CERT_SOURCE_ANNOTATION]: "self-signed" } },
                 type: "kubernetes.io/tls",
                 stringData: { "tls.crt": cert.certPem, "tls.key": key.privateKeyPem },
             }, { parent: this });
         } else if (s.tls.mode === "cert-manager") {
-            new k8s.apiextensions.CustomResource(`${name}-certificate`, {
+            tlsSource = new k8s.apiextensions.CustomResource(`${name}-certificate`, {
                 apiVersion: "cert-manager.io/v1",
                 kind: "Certificate",
-                metadata: tlsMeta,
+                metadata: {
+                    ...tlsMeta,
+                    // The provider waits for the Ready condition: `pulumi up` fails instead of succeeding
+                    // while the site still serves the controller's default certificate.
+                    annotations: { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": String(CERTIFICATE_WAIT_SECONDS) },
+                },
                 spec: {
                     secretName: this.tlsSecretName,
                     dnsNames: [args.hostname],
@@ -103,6 +112,17 @@ export class Exposure extends pulumi.ComponentResource {
                 },
             }, { parent: this });
         } else if (s.exposure === "route") {
+            // The router validates (and later reads) the externalCertificate Secret as its own
+            // ServiceAccount: it needs get, list and watch on exactly that Secret.
+            const reader = new k8s.rbac.v1.Role(`${name}-route-tls-reader`, {
+                metadata: { ...meta, name: `${svc}-route-tls-reader` },
+                rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [this.tlsSecretName], verbs: ["get", "list", "watch"] }],
+            }, { parent: this });
+            const binding = new k8s.rbac.v1.RoleBinding(`${name}-route-tls-reader`, {
+                metadata: { ...meta, name: `${svc}-route-tls-reader` },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: reader.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: OPENSHIFT_ROUTER.name, namespace: OPENSHIFT_ROUTER.namespace }],
+            }, { parent: this });
             new k8s.apiextensions.CustomResource(`${name}-route`, {
                 apiVersion: "route.openshift.io/v1",
                 kind: "Route",
@@ -121,7 +141,7 @@ export class Exposure extends pulumi.ComponentResource {
                     port: { targetPort: "http" },
                     tls: { termination: "edge", insecureEdgeTerminationPolicy: "Redirect", externalCertificate: { name: this.tlsSecretName } },
                 },
-            }, { parent: this });
+            }, { parent: this, dependsOn: [binding, ...(tlsSource ? [tlsSource] : [])] });
         } else {
             const ref = s.gatewayRef!;
             new k8s.apiextensions.CustomResource(`${name}-httproute`, {

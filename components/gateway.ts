@@ -1,19 +1,26 @@
 /**
- * `gateway`: the HTTP entry (API gateway + chat UI) and its exposure (see `Exposure`): always TLS with
- * an HTTPS redirect, a timeout of at least 120 s for LLM calls, CORS restricted to the configured
- * origins (also enforced by the gateway itself), and rate limits.
+ * `gateway`: the HTTP entry — the official Envoy image configured entirely by the program
+ * (components/gatewayEnvoy.ts: JWT authentication against Keycloak, a route per agent, CORS, a rate
+ * limit, a body limit, security headers, an access log without credentials) — plus the optional chat
+ * UI (the user's image) it serves at `/`, and its exposure (see `Exposure`).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LevelProfile } from "../stacks/levels";
-import { GatewaySpec, Namespaces } from "../stacks/resolve";
+import { DEFAULT_RESOURCES, GatewaySpec, Namespaces } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
-import { INSTANCES, agentInstance, serviceHost } from "./names";
+import { AGENT_PATH_PREFIX, CHAT_UI_INSTANCE, GATEWAY_HEALTH_PATH, gatewayEnvoyArgs, gatewayEnvoyConfig } from "./gatewayEnvoy";
+import { INSTANCES } from "./names";
 import { HardenedWorkload, SIDECAR_LABEL, checksum, recommendedLabels } from "./workload";
 
+/** Where the Envoy config is mounted in the gateway container. */
+export const GATEWAY_CONFIG_DIR = "/etc/agentstack-gateway";
+/** Key (file name) of the Envoy config in its ConfigMap. */
+export const GATEWAY_CONFIG_KEY = "envoy.yaml";
+
 export interface GatewayArgs {
-    /** Resources the workload waits for (the platform passes the injection webhook). Default none. */
+    /** Resources the workloads wait for (the platform passes the injection webhook). Default none. */
     readonly dependsOn?: pulumi.Resource[];
     /** The resolved gateway spec. */
     readonly spec: GatewaySpec;
@@ -25,28 +32,24 @@ export interface GatewayArgs {
     readonly namespace: pulumi.Input<string>;
     /** The agents it routes to: name and port. */
     readonly agents: ReadonlyArray<{ readonly name: string; readonly port: number }>;
-    /** LOG_LEVEL. Default "info". */
+    /** Envoy's --log-level (debug, info, warning, error). Default "info". */
     readonly logLevel?: string;
-    /** The gateway's OIDC client at Keycloak (user login). */
+    /**
+     * The gateway's OIDC client at Keycloak: `issuer` (the realm's public URL) and `clientId` (the
+     * audience every token must carry) configure Envoy's JWT check; the chat UI gets all three.
+     */
     readonly oidc: { readonly issuer: string; readonly clientId: string; readonly clientSecret: pulumi.Output<string> };
 }
 
-/** The gateway's non-secret settings (its ConfigMap). */
-export function gatewaySettings(args: Pick<GatewayArgs, "spec" | "namespaces" | "agents" | "logLevel" | "oidc">): Record<string, string> {
-    const s = args.spec;
-    const agents = Object.fromEntries(args.agents.map((a) => [a.name, `http://${serviceHost(agentInstance(a.name), args.namespaces.agents)}:${a.port}`]));
+/** The env the chat UI receives (non-secret; `OIDC_CLIENT_SECRET` comes from a Secret). */
+export function chatUiSettings(args: Pick<GatewayArgs, "spec" | "agents" | "oidc">): Record<string, string> {
     return {
-        PORT: String(s.port),
-        PUBLIC_URL: `https://${s.hostname}`,
-        AGENT_URLS: JSON.stringify(agents),
-        CORS_ALLOWED_ORIGINS: s.corsOrigins.join(","),
-        RATE_LIMIT_RPS: String(s.rateLimit.requestsPerSecond),
-        RATE_LIMIT_BURST: String(s.rateLimit.burst),
-        UPSTREAM_TIMEOUT_SECONDS: String(s.llmRouteTimeoutSeconds),
-        SECURITY_HEADERS: "strict",
-        LOG_LEVEL: args.logLevel ?? "info",
+        PORT: String(args.spec.chatUi?.port ?? 8080),
+        PUBLIC_URL: `https://${args.spec.hostname}`,
         OIDC_ISSUER: args.oidc.issuer,
         OIDC_CLIENT_ID: args.oidc.clientId,
+        AGENTS: args.agents.map((a) => a.name).join(","),
+        AGENTS_PATH_PREFIX: AGENT_PATH_PREFIX,
     };
 }
 
@@ -64,16 +67,14 @@ export class Gateway extends pulumi.ComponentResource {
         const ns = args.namespace;
         const instance = INSTANCES.gateway;
         const labels = recommendedLabels("gateway", instance);
-        const settings = gatewaySettings(args);
-        const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
-            metadata: { name: `${instance}-config`, namespace: ns, labels },
-            data: settings,
+        const childOptions = args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {};
+        const envoyConfig = gatewayEnvoyConfig({ spec: s, namespaces: args.namespaces, agents: args.agents, issuer: args.oidc.issuer, audience: args.oidc.clientId });
+        const configText = JSON.stringify(envoyConfig, null, 2);
+        const cm = new k8s.core.v1.ConfigMap(`${name}-envoy`, {
+            metadata: { name: `${instance}-envoy`, namespace: ns, labels },
+            data: { [GATEWAY_CONFIG_KEY]: configText },
         }, { parent: this });
-        const oidc = new k8s.core.v1.Secret(`${name}-oidc`, {
-            metadata: { name: `${instance}-oidc`, namespace: ns, labels },
-            type: "Opaque",
-            stringData: { "client-secret": pulumi.secret(args.oidc.clientSecret) },
-        }, { parent: this });
+
         const workload = new HardenedWorkload(`${name}-workload`, {
             component: "gateway",
             instance,
@@ -82,17 +83,52 @@ export class Gateway extends pulumi.ComponentResource {
             replicas: { min: s.scale.min, max: s.scale.max },
             hpaMemory: true,
             podLabels: { ...SIDECAR_LABEL },
-            ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
-            configChecksum: checksum(settings),
+            ...childOptions,
+            configChecksum: checksum(envoyConfig),
+            volumes: [{ name: "envoy-config", configMap: { name: cm.metadata.name } }],
             containers: [{
                 name: "gateway",
                 image: s.image,
+                args: gatewayEnvoyArgs(`${GATEWAY_CONFIG_DIR}/${GATEWAY_CONFIG_KEY}`, args.logLevel ?? "info"),
                 ports: [{ name: "http", containerPort: s.port }],
-                env: [...configMapEnv(cm.metadata.name, settings), secretEnv("OIDC_CLIENT_SECRET", oidc.metadata.name, "client-secret")],
                 resources: s.resources,
-                probes: { liveness: "/healthz", readiness: "/healthz" },
+                probes: { liveness: GATEWAY_HEALTH_PATH, readiness: GATEWAY_HEALTH_PATH },
+                volumeMounts: [{ name: "envoy-config", mountPath: GATEWAY_CONFIG_DIR, readOnly: true }],
             }],
         }, { parent: this });
+
+        if (s.chatUi) {
+            const ui = s.chatUi;
+            const uiLabels = recommendedLabels("gateway", CHAT_UI_INSTANCE);
+            const settings = chatUiSettings(args);
+            const uiConfig = new k8s.core.v1.ConfigMap(`${name}-chat-ui-config`, {
+                metadata: { name: `${CHAT_UI_INSTANCE}-config`, namespace: ns, labels: uiLabels },
+                data: settings,
+            }, { parent: this });
+            const oidc = new k8s.core.v1.Secret(`${name}-chat-ui-oidc`, {
+                metadata: { name: `${CHAT_UI_INSTANCE}-oidc`, namespace: ns, labels: uiLabels },
+                type: "Opaque",
+                stringData: { "client-secret": pulumi.secret(args.oidc.clientSecret) },
+            }, { parent: this });
+            new HardenedWorkload(`${name}-chat-ui`, {
+                component: "gateway",
+                instance: CHAT_UI_INSTANCE,
+                namespace: ns,
+                profile: args.profile,
+                replicas: { min: s.scale.min, max: s.scale.max },
+                podLabels: { ...SIDECAR_LABEL },
+                ...childOptions,
+                configChecksum: checksum(settings),
+                containers: [{
+                    name: "chat-ui",
+                    image: ui.image,
+                    ports: [{ name: "http", containerPort: ui.port }],
+                    env: [...configMapEnv(uiConfig.metadata.name, settings), secretEnv("OIDC_CLIENT_SECRET", oidc.metadata.name, "client-secret")],
+                    resources: ui.resources ?? DEFAULT_RESOURCES.gateway,
+                    probes: { liveness: ui.healthPath, readiness: ui.healthPath },
+                }],
+            }, { parent: this });
+        }
 
         const exposure = new Exposure(`${name}-exposure`, {
             hostname: s.hostname,

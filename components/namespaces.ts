@@ -33,9 +33,18 @@ export function namespaceLabels(zone: keyof Namespaces, profile: LevelProfile): 
     };
 }
 
+/**
+ * NodePort Services allowed in a zone where cert-manager solves ACME HTTP-01 challenges: its solver
+ * Service is a NodePort unless the issuer sets `serviceType: ClusterIP` (cert-manager's default), one per
+ * pending challenge; two leave room for a renewal that overlaps a retry. NetworkPolicy still admits only
+ * the ingress controller to the solver pod, so the node port reaches nothing else.
+ */
+export const ACME_SOLVER_NODEPORTS = 2;
+
 /** ResourceQuota hard limits of a zone (data zones also bound PVCs and storage). */
-export function quotaHard(zone: keyof Namespaces): Record<string, string> {
-    const base = { pods: "60", "requests.cpu": "16", "requests.memory": "32Gi", "limits.cpu": "32", "limits.memory": "64Gi", "services.loadbalancers": "0", "services.nodeports": "0" };
+export function quotaHard(zone: keyof Namespaces, opts: { readonly acmeSolver?: boolean } = {}): Record<string, string> {
+    const nodePorts = opts.acmeSolver ? String(ACME_SOLVER_NODEPORTS) : "0";
+    const base = { pods: "60", "requests.cpu": "16", "requests.memory": "32Gi", "limits.cpu": "32", "limits.memory": "64Gi", "services.loadbalancers": "0", "services.nodeports": nodePorts };
     return zone === "data" || zone === "identity" ? { ...base, persistentvolumeclaims: "20", "requests.storage": "500Gi" } : base;
 }
 
@@ -52,6 +61,8 @@ export interface PlatformNamespacesArgs {
     readonly names: Namespaces;
     /** The level profile. */
     readonly profile: LevelProfile;
+    /** Zones where cert-manager solves ACME HTTP-01 challenges (their quota admits the solver's NodePort). Default none. */
+    readonly acmeSolverZones?: readonly (keyof Namespaces)[];
 }
 
 export class PlatformNamespaces extends pulumi.ComponentResource {
@@ -70,7 +81,7 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
             out[zone] = ns;
             if (args.profile.quotas) {
                 const meta = { name: "agentstack", namespace: nsName, labels: { "app.kubernetes.io/part-of": PART_OF } };
-                new k8s.core.v1.ResourceQuota(`${name}-${zone}-quota`, { metadata: meta, spec: { hard: quotaHard(zone) } }, { parent: ns });
+                new k8s.core.v1.ResourceQuota(`${name}-${zone}-quota`, { metadata: meta, spec: { hard: quotaHard(zone, { acmeSolver: (args.acmeSolverZones ?? []).includes(zone) }) } }, { parent: ns });
                 new k8s.core.v1.LimitRange(`${name}-${zone}-limits`, { metadata: meta, spec: { limits: [LIMIT_RANGE] } }, { parent: ns });
             }
         }

@@ -97,7 +97,7 @@ describe("resolvePlatformSpec", () => {
     it("reports every problem at once, each with its key", () => {
         const issues = issuesOf(baseConfig(2, {
             agents: [{ name: "alpha", minReplicas: 1, securityMode: "observe", mcpServers: ["nope"] }],
-            gateway: { hostname: "a.example.com", tls: { mode: "self-signed" } },
+            gateway: { hostname: "a.example.com", gatewayRef: { name: "edge", namespace: "gateway-system" }, tls: { mode: "self-signed" } },
         }));
         expect(issues.map((i) => i.key).sort()).toEqual([
             "agentstack:agents[0].mcpServers[0]",

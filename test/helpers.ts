@@ -42,9 +42,15 @@ export function baseConfig(level: 1 | 2 | 3, extra: Record<string, unknown> = {}
         securityLevel: level,
         llm: { endpoint: "https://llm.example.com/v1", egressCidrs: ["203.0.113.0/24"], apiKeySecretRef: { name: "llm", key: "key" } },
         cluster: { schedulableNodes: 3 },
+        // The user's workloads have no default image (docs/images.md); these are placeholders.
+        images: { agent: "registry.example.com/acme/agent:1.0.0", mcpServer: "registry.example.com/acme/mcp:1.0.0", sandbox: "registry.example.com/acme/sandbox:1.0.0" },
         mcpServers: [{ name: "search" }, { name: "files" }],
         agents: [{ name: "alpha", mcpServers: ["search"] }, { name: "beta", mcpServers: ["files"] }],
-        gateway: level === 1 ? { hostname: "a.example.com" } : { hostname: "a.example.com", tls: { mode: "secret", secretName: "gw-tls" } },
+        gateway: {
+            hostname: "a.example.com",
+            gatewayRef: { name: "edge", namespace: "gateway-system" },
+            ...(level === 1 ? {} : { tls: { mode: "secret", secretName: "gw-tls" } }),
+        },
         ...extra,
     };
 }

@@ -107,13 +107,17 @@ describe("dev (level 1)", () => {
         expect(createHmac("sha256", otherKey).update(`${h}.${p}`).digest("base64url")).not.toBe(sig);
     });
 
-    it("exposes the gateway through an Ingress with self-signed TLS, redirect, LLM timeout and CORS", () => {
+    it("exposes the gateway through a Gateway API HTTPRoute (the default) with self-signed TLS, redirect and the LLM timeout", () => {
         const m = runs["dev"]!.manifests;
-        const ing = find(m, "Ingress", "gateway");
-        expect(ing["spec"]["tls"]).toEqual([{ hosts: ["agents.dev.example.com"], secretName: "gateway-tls" }]);
-        expect(ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"]).toBe("true");
-        expect(Number(ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"])).toBeGreaterThanOrEqual(120);
-        expect(ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/cors-allow-origin"]).toBe("https://app.dev.example.com");
+        expect(ofKind(m, "Ingress")).toEqual([]);
+        const route = find(m, "HTTPRoute", "gateway");
+        expect(route["spec"]["parentRefs"]).toEqual([{ name: "edge", namespace: "gateway-system", sectionName: "https" }]);
+        expect(route["spec"]["hostnames"]).toEqual(["agents.dev.example.com"]);
+        expect(route["spec"]["rules"][0]["timeouts"]).toEqual({ request: "300s", backendRequest: "300s" });
+        const redirect = find(m, "HTTPRoute", "gateway-https-redirect");
+        expect(redirect["spec"]["rules"][0]["filters"]).toEqual([{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }]);
+        // The Gateway (another namespace) may read exactly the certificate Secret.
+        expect(find(m, "ReferenceGrant", "gateway-tls")["spec"]["to"]).toEqual([{ group: "", kind: "Secret", name: "gateway-tls" }]);
         const tls = find(m, "Secret", "gateway-tls");
         expect(tls["type"]).toBe("kubernetes.io/tls");
         expect(tls["stringData"]).toEqual({ "tls.crt": "[secret]", "tls.key": "[secret]" });
@@ -164,7 +168,7 @@ describe.each([
         expect(m.some((o) => o["kind"] === "Secret" && o["metadata"]["name"].endsWith("-jwt"))).toBe(false);
         expect(find(m, "Certificate", "gateway-tls")["spec"]["issuerRef"]).toEqual({ name: "letsencrypt-prod", kind: "ClusterIssuer", group: "cert-manager.io" });
         expect(ofKind(m, "Secret").filter((x) => x["metadata"]["annotations"]?.["agentstack.io/certificate-source"] === "self-signed")).toEqual([]);
-        expect(find(m, "Certificate", "keycloak-tls")["spec"]["dnsNames"]).toEqual([`auth.${find(m, "Ingress", "gateway")["spec"]["rules"][0]["host"]}`]);
+        expect(find(m, "Certificate", "keycloak-tls")["spec"]["dnsNames"]).toEqual([`auth.${find(m, "HTTPRoute", "gateway")["spec"]["hostnames"][0]}`]);
         expect(ofKind(m, "ResourceQuota")).toHaveLength(7);
         expect(ofKind(m, "LimitRange")).toHaveLength(7);
         for (const ns of ofKind(m, "Namespace")) expect(ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]).toBe("restricted");

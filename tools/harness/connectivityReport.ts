@@ -4,9 +4,9 @@
  * "outside" (the ingress controller), "kube-dns", "kube-apiserver", "internet" — and the flow
  * table's own address ranges by name.
  */
-import { flowTable } from "../../stacks/flows";
+import { ACME_SOLVER_LABEL, ACME_SOLVER_PORT, flowTable } from "../../stacks/flows";
 import { PlatformSpec } from "../../stacks/resolve";
-import { AnalyzeOptions, ConnEntry, NamedIpPeer, analyzeConnectivity, renderMarkdownMatrix, virtualPeers } from "../connectivity/index";
+import { AnalyzeOptions, ConnEntry, NamedIpPeer, SyntheticWorkload, analyzeConnectivity, renderMarkdownMatrix, virtualPeers } from "../connectivity/index";
 
 /** Named IP peers of the flow table (the LLM endpoint, MCP servers' external addresses). */
 export function flowIpPeers(spec: PlatformSpec): NamedIpPeer[] {
@@ -15,6 +15,21 @@ export function flowIpPeers(spec: PlatformSpec): NamedIpPeer[] {
         if (f.to.kind === "cidrs" && !seen.has(f.to.name)) seen.set(f.to.name, { name: f.to.name, cidrs: [...f.to.cidrs] });
     }
     return [...seen.values()];
+}
+
+/**
+ * cert-manager's HTTP-01 solver pods, which exist only while a challenge is pending (so no manifest
+ * shows them): one synthetic pod per zone the flow table lets the ingress controller reach them in.
+ */
+export function acmeSolverWorkloads(spec: PlatformSpec): SyntheticWorkload[] {
+    const key = Object.keys(ACME_SOLVER_LABEL)[0]!;
+    const zones = new Set(flowTable(spec).flatMap((f) => (f.to.kind === "pods" && key in f.to.selector ? [f.to.zone] : [])));
+    return [...zones].sort().map((zone) => ({
+        name: `${spec.namespaces[zone]}/acme-http01-solver[Pod]`,
+        namespace: spec.namespaces[zone],
+        labels: { ...ACME_SOLVER_LABEL },
+        ports: [{ name: "http", containerPort: ACME_SOLVER_PORT }],
+    }));
 }
 
 /** Analysis options for a platform: virtual peers from the cluster facts, named address ranges. */
@@ -26,7 +41,7 @@ export function platformAnalyzeOptions(spec: PlatformSpec, opts: { internet: boo
         kubeApiServer: spec.cluster.apiServerCidrs.length > 0 ? spec.cluster.apiServerCidrs : true,
         internet: opts.internet,
     });
-    return { ...v, ipPeers: [...(v.ipPeers ?? []), ...flowIpPeers(spec)], ipRanges: false };
+    return { ...v, extraWorkloads: [...(v.extraWorkloads ?? []), ...acmeSolverWorkloads(spec)], ipPeers: [...(v.ipPeers ?? []), ...flowIpPeers(spec)], ipRanges: false };
 }
 
 /** The report entries and its markdown matrix. */
