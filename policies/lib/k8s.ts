@@ -7,7 +7,7 @@
  * Pure: no side effects at import.
  */
 import YAML from "yaml";
-import { Seg, Unverifiable, at, isUnknown, list, materialize, peek, rec, str, strMap } from "./values";
+import { Unverifiable, at, isUnknown, list, materialize, peek, rec, str, strMap } from "./values";
 import { TEMPLATE_PATH } from "../../tools/connectivity/workloads";
 
 /** Label of the ConfigMap that describes the injected sidecar (data keys `sidecar.yaml`, `envoy.yaml`). */
@@ -253,13 +253,6 @@ export function containersOf(obj: K8sObject): ContainerRef[] {
     add("main", "containers", "container");
     add("ephemeral", "ephemeralContainers", "ephemeral container");
     return out;
-}
-
-/** A container field, else the pod-level one (securityContext fields that exist on both). */
-export function effective(c: ContainerRef, ...path: Seg[]): unknown {
-    const own = at(c.container, "securityContext", ...path);
-    if (own !== undefined) return own;
-    return c.podSpec ? at(c.podSpec, "securityContext", ...path) : undefined;
 }
 
 /** The env list of a container. */

@@ -28,6 +28,7 @@ import {
     SECCOMP_ALLOWED,
     allowedSeLinuxTypes,
     appArmorAnnotationAllowed,
+    checkApplies,
     safeSysctls,
 } from "../lib/pss";
 import { at, bool, list, num, rec, str } from "../lib/values";
@@ -283,6 +284,7 @@ export const noProbeHost = pssPolicy({
         fix: "Remove the host field from every probe and lifecycle handler (the kubelet then calls the pod's own IP).",
     },
     checkContainer: (c, _pod, obj, ctx) => {
+        if (!checkApplies("hostProbesAndHostLifecycle", PSS_VERSION)) return;
         const bad: string[] = [];
         const look = (base: string[], label: string) => {
             for (const h of HOST_HANDLERS) {
