@@ -137,23 +137,54 @@ describe("workflows", () => {
         expect(w.jobs["render"]!.steps!.find((s) => s.uses?.startsWith("actions/checkout@"))!.with!["fetch-depth"]).toBe(0);
     });
 
-    it("preview runs the real pulumi preview --diff with the policy pack, only when the secrets exist", () => {
+    const SDK_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"]!;
+    const runOf = (s: Step) => s.run ?? "";
+    const previewCmd = (stackConfig: string) => new RegExp(`pulumi preview --stack "\\$STACK" --diff[^\\n]*\\\\\\n\\s*--policy-pack policies --policy-pack-config "?${stackConfig.replace(/[.$]/g, "\\$&")}"?`);
+
+    it("the Pulumi CLI is pinned to the SDK's version everywhere (the action only installs it)", () => {
+        expect(SDK_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+        let seen = 0;
+        for (const f of FILES) {
+            for (const job of Object.values(doc(f).jobs)) {
+                for (const s of job.steps ?? []) {
+                    if (!s.uses?.startsWith("pulumi/actions@")) continue;
+                    seen++;
+                    expect(s.with, f).toEqual({ "pulumi-version": SDK_VERSION });
+                }
+                // Any step that runs the CLI comes after the pinned install in the same job.
+                const steps = job.steps ?? [];
+                const install = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+                steps.forEach((s, i) => { if (/(^|\n)\s*pulumi (preview|up) --/.test(runOf(s))) expect(install, f).toBeGreaterThanOrEqual(0), expect(i).toBeGreaterThan(install); });
+            }
+        }
+        expect(seen).toBe(1 + 6);
+    });
+
+    it("preview runs the real pulumi preview --diff with the policy pack on the preview credentials, and comments also when it fails", () => {
         const w = doc("preview.yml");
         const check = w.jobs["credentials"]!;
+        expect(check.environment).toBe("preview");
         expect(check.outputs?.["available"]).toContain("steps.check.outputs.available");
-        const checkStep = check.steps!.find((s) => s.id === "check")!;
-        expect(checkStep.env?.["PULUMI_ACCESS_TOKEN"]).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
-        expect(checkStep.env?.["KUBECONFIG_CONTENT"]).toBe("${{ secrets.KUBECONFIG }}");
+        expect(check.steps!.find((s) => s.id === "check")!.env?.["PULUMI_ACCESS_TOKEN"]).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
         const preview = w.jobs["preview"]!;
+        expect(preview.environment).toBe("preview");
         expect(needsOf(preview)).toEqual(["credentials"]);
         expect(preview.if).toBe("needs.credentials.outputs.available == 'true'");
-        expect(preview.strategy?.matrix?.["stack"]).toEqual(STACKS);
-        const step = pulumiStep(preview)!;
-        expect(step.with).toMatchObject({
-            command: "preview", diff: true, "comment-on-pr": true, policyPacks: "policies",
-            policyPackConfigs: "policies/config/${{ matrix.stack }}.json",
-        });
-        expect(step.env?.["PULUMI_ACCESS_TOKEN"]).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
+        const include = (preview.strategy?.matrix?.["include"] ?? []) as { stack: string; kubeconfig: string }[];
+        expect(include.map((m) => m.stack)).toEqual(STACKS);
+        expect(include.map((m) => m.kubeconfig)).toEqual(["KUBECONFIG_DEV", "KUBECONFIG_STAGING", "KUBECONFIG_PROD"]);
+        const steps = preview.steps!;
+        const run = steps.findIndex((s) => s.id === "preview");
+        expect(runOf(steps[run]!)).toMatch(previewCmd("$POLICY_CONFIG"));
+        expect(runOf(steps[run]!)).toContain("set -o pipefail");
+        expect(steps[run]!.env?.["POLICY_CONFIG"]).toBe("policies/config/${{ matrix.stack }}.json");
+        const comment = steps[run + 1]!;
+        expect(comment.uses).toMatch(/^actions\/github-script@/);
+        expect(comment.if).toBe("always() && steps.preview.outcome != 'skipped'");
+        const script = String(comment.with!["script"]);
+        expect(script).toContain("agentstack-preview-");
+        expect(script).toContain("updateComment");
+        expect(script).toContain("FAILED");
         // secrets can't be used in `if:`; none is.
         for (const f of FILES) {
             for (const job of Object.values(doc(f).jobs)) {
@@ -163,26 +194,51 @@ describe("workflows", () => {
         }
     });
 
-    it("deploy runs pulumi up dev → staging → prod in environments, policy pack enforced, never two deploys of a stack at once", () => {
+    it("every deploy job previews the exact commit with the policy pack and its config, and stops before pulumi up on a violation", () => {
         const w = doc("deploy.yml");
         expect(Object.keys(w.on)).toEqual(["push"]);
         expect((w.on["push"] as { branches: string[] }).branches).toEqual(["main"]);
         // A workflow-level group that cancels would abort a running `pulumi up`.
         expect(w.concurrency).toBeUndefined();
-        expect(needsOf(w.jobs["dev"]!)).toEqual(["credentials"]);
-        expect(w.jobs["dev"]!.if).toBe("needs.credentials.outputs.available == 'true'");
-        expect(needsOf(w.jobs["staging"]!)).toEqual(["dev"]);
-        expect(needsOf(w.jobs["prod"]!)).toEqual(["staging"]);
+        expect(w.jobs["preview-dev"]!.if).toBe("vars.PULUMI_DEPLOY == 'enabled'");
+        const chain = ["preview-dev", "dev", "preview-staging", "staging", "preview-prod", "prod"];
+        expect(Object.keys(w.jobs)).toEqual(chain);
+        chain.slice(1).forEach((j, i) => expect(needsOf(w.jobs[j]!), j).toEqual([chain[i]]));
         const groups = new Set<string>();
         for (const stack of STACKS) {
+            const pre = w.jobs[`preview-${stack}`]!;
             const job = w.jobs[stack]!;
+            // Separate credentials: the approval-free preview uses the read-only `preview` environment.
+            expect(pre.environment).toBe("preview");
             expect(job.environment).toBe(stack);
             expect(job.concurrency).toEqual({ group: `deploy-${stack}`, "cancel-in-progress": false });
             groups.add((job.concurrency as { group: string }).group);
-            const step = pulumiStep(job)!;
-            expect(step.with).toMatchObject({ command: "up", policyPacks: "policies", policyPackConfigs: `policies/config/${stack}.json` });
-            expect(String(step.with!["stack-name"])).toContain(`'${stack}'`);
+            for (const j of [pre, job]) {
+                const steps = j.steps!;
+                // The exact commit of the push.
+                expect(steps.find((s) => s.uses?.startsWith("actions/checkout@"))!.with!["ref"]).toBe("${{ github.sha }}");
+                const p = steps.findIndex((s) => s.id === "preview");
+                expect(runOf(steps[p]!)).toMatch(previewCmd(`policies/config/${stack}.json`));
+                expect(runOf(steps[p]!)).toContain("set -o pipefail");
+                expect(runOf(steps[p]!)).toContain('exit "$status"');
+                expect(runOf(steps[p]!)).toContain("GITHUB_STEP_SUMMARY");
+                expect((steps[p] as Record<string, unknown>)["continue-on-error"]).toBeUndefined();
+                expect(String(steps[p]!.env?.["STACK"])).toContain(`'${stack}'`);
+            }
+            expect(pre.steps!.some((s) => /\bpulumi up\b/.test(runOf(s)))).toBe(false);
+            const steps = job.steps!;
+            const up = steps.findIndex((s) => /\bpulumi up\b/.test(runOf(s)));
+            expect(up).toBeGreaterThan(steps.findIndex((s) => s.id === "preview"));
+            expect(runOf(steps[up]!)).toContain(`--policy-pack policies --policy-pack-config policies/config/${stack}.json`);
+            expect(runOf(steps[up]!)).not.toContain("--skip-preview");
+            expect(steps[up]!.if).toBeUndefined();
         }
         expect(groups.size).toBe(3);
+        // The deploy token is only ever read inside a job that runs in an environment.
+        for (const f of FILES) {
+            for (const [name, job] of Object.entries(doc(f).jobs)) {
+                if (JSON.stringify(job).includes("secrets.PULUMI_ACCESS_TOKEN")) expect(job.environment, `${f}/${name}`).toBeDefined();
+            }
+        }
     });
 });
