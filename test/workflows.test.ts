@@ -32,7 +32,6 @@ interface Job {
 interface Workflow { name: string; on: Record<string, unknown>; permissions?: unknown; concurrency?: { group: string; "cancel-in-progress"?: boolean }; jobs: Record<string, Job> }
 
 const needsOf = (j: Job) => (Array.isArray(j.needs) ? j.needs : j.needs ? [j.needs] : []);
-const pulumiStep = (j: Job) => j.steps?.find((s) => s.uses?.startsWith("pulumi/actions@"));
 
 describe("workflows", () => {
     it("are the four the review flow relies on", () => {
