@@ -42,6 +42,7 @@ function podForbids(obj: K8sObject, ctx: Ctx, field: string, value: unknown, why
     ctx.report(obj, `the pod sets spec.securityContext.${field}: ${q(value)} (${why}; Pod Security Admission rejects it at pod level even when every container overrides it); ${hint(obj, fix)}`);
 }
 
+/** PSS restricted "Running as Non-root" and "Running as Non-root user" (PSA check_runAsNonRoot.go, check_runAsUser.go). @severity high */
 export const runAsNonRoot = pssPolicy({
     meta: {
         name: "pod-run-as-non-root",
@@ -84,6 +85,7 @@ export const readOnlyRootFs = containerPolicy({
     },
 });
 
+/** PSS restricted "Privilege Escalation" (PSA check_allowPrivilegeEscalation.go). @severity high */
 export const noPrivilegeEscalation = pssPolicy({
     meta: {
         name: "pod-no-privilege-escalation",
@@ -109,6 +111,7 @@ function strings(root: unknown, ...path: (string | number)[]): string[] {
     });
 }
 
+/** PSS baseline and restricted "Capabilities" (PSA check_capabilities_baseline.go, check_capabilities_restricted.go). @severity high */
 export const dropAllCapabilities = pssPolicy({
     meta: {
         name: "pod-drop-all-capabilities",
@@ -148,6 +151,7 @@ function profileType(root: unknown, ...path: string[]): string | undefined {
     return typeof t === "string" ? t : t === undefined ? "" : q(t);
 }
 
+/** PSS baseline and restricted "Seccomp" (PSA check_seccompProfile_baseline.go, check_seccompProfile_restricted.go). @severity high */
 export const seccomp = pssPolicy({
     meta: {
         name: "pod-seccomp-runtime-default",
@@ -184,6 +188,7 @@ export const seccomp = pssPolicy({
     },
 });
 
+/** PSS baseline "Privileged Containers" (PSA check_privileged.go). @severity high */
 export const noPrivileged = pssPolicy({
     meta: {
         name: "pod-no-privileged",
@@ -200,6 +205,7 @@ export const noPrivileged = pssPolicy({
     },
 });
 
+/** PSS baseline "Host Ports" (PSA check_hostPorts.go). @severity high */
 export const noHostPorts = pssPolicy({
     meta: {
         name: "pod-no-host-ports",
@@ -219,6 +225,7 @@ export const noHostPorts = pssPolicy({
     },
 });
 
+/** PSS baseline "Host Namespaces" (PSA check_hostNamespaces.go). @severity high */
 export const noHostNamespaces = pssPolicy({
     meta: {
         name: "pod-no-host-namespaces",
@@ -235,6 +242,7 @@ export const noHostNamespaces = pssPolicy({
     },
 });
 
+/** PSS baseline "HostPath Volumes" (PSA check_hostPathVolumes.go). @severity high */
 export const noHostPath = pssPolicy({
     meta: {
         name: "pod-no-host-path",
@@ -253,6 +261,7 @@ export const noHostPath = pssPolicy({
     },
 });
 
+/** PSS baseline "HostProcess" (PSA check_windowsHostProcess.go). @severity high */
 export const noHostProcess = pssPolicy({
     meta: {
         name: "pod-no-host-process",
@@ -274,6 +283,7 @@ export const noHostProcess = pssPolicy({
     },
 });
 
+/** PSS baseline "Host Probes / Lifecycle Hooks", Kubernetes 1.34+ (PSA check_hostProbesAndhostLifecycle.go). @severity high */
 export const noProbeHost = pssPolicy({
     meta: {
         name: "pod-no-host-probes",
@@ -298,6 +308,7 @@ export const noProbeHost = pssPolicy({
     },
 });
 
+/** PSS baseline "AppArmor" (PSA check_appArmorProfile.go). @severity high */
 export const appArmor = pssPolicy({
     meta: {
         name: "pod-apparmor-profile",
@@ -337,6 +348,7 @@ function seLinuxProblems(opts: Record<string, unknown> | undefined, path: string
     return out;
 }
 
+/** PSS baseline "SELinux" (PSA check_seLinuxOptions.go). @severity high */
 export const seLinux = pssPolicy({
     meta: {
         name: "pod-selinux-options",
@@ -356,6 +368,7 @@ export const seLinux = pssPolicy({
     },
 });
 
+/** PSS baseline and restricted "/proc Mount Type" (PSA check_procMount_baseline.go, check_procMount_restricted.go). @severity high */
 export const procMount = pssPolicy({
     meta: {
         name: "pod-default-proc-mount",
@@ -373,6 +386,7 @@ export const procMount = pssPolicy({
     },
 });
 
+/** PSS baseline "Sysctls" (PSA check_sysctls.go). @severity high */
 export const safeSysctlsOnly = pssPolicy({
     meta: {
         name: "pod-safe-sysctls",
@@ -393,6 +407,7 @@ export const safeSysctlsOnly = pssPolicy({
     },
 });
 
+/** PSS restricted "Volume Types" (PSA check_restrictedVolumes.go). @severity high */
 export const volumeTypes = pssPolicy({
     meta: {
         name: "pod-restricted-volume-types",
