@@ -357,6 +357,7 @@ describe("a data store is never exposed, whether or not its workload is among th
         ["the agentstack data-store label", { "agentstack.io/data-store": "true" }, "agentstack.io/data-store=true"],
         ["a database component label", { "app.kubernetes.io/component": "database", "app.kubernetes.io/instance": "x" }, "app.kubernetes.io/component=database"],
         ["a vector store by name", { "app.kubernetes.io/name": "qdrant" }, "app.kubernetes.io/name=qdrant"],
+        ["a product token of the name", { app: "orders-postgres" }, "app=orders-postgres"],
     ] as const)("recognised by %s", async (_n, selector, reason) => {
         const vs = await exposure([svc({ type: "LoadBalancer" }, selector)]);
         expect(vs.map((v) => v.message)).toEqual([expect.stringContaining(`spec.selector ${reason}`)]);
@@ -366,6 +367,9 @@ describe("a data store is never exposed, whether or not its workload is among th
         expect(await exposure([svc({ type: "ClusterIP" })])).toEqual([]);
         expect(await exposure([svc({ type: "LoadBalancer" }, { "app.kubernetes.io/name": "gateway" })])).toEqual([]);
         expect(await exposure([svc({ type: "LoadBalancer" }, {})])).toEqual([]);
+        // Tools beside a data store hold no data.
+        expect(await exposure([svc({ type: "LoadBalancer" }, { "app.kubernetes.io/name": "postgres-exporter" })])).toEqual([]);
+        expect(await exposure([svc({ type: "NodePort" }, { app: "mongo-express" })])).toEqual([]);
     });
 
     it("an Ingress, Route or HTTPRoute backend to a data store's Service is flagged without the workload", async () => {

@@ -45,6 +45,19 @@ const DATA_STORE_NAMES: ReadonlySet<string> = new Set([
 ]);
 /** `app.kubernetes.io/component` values that name a database. */
 const DATA_STORE_COMPONENT_VALUES: ReadonlySet<string> = new Set(["database", "db", "datastore", "data-store", "vector-database", "vectordb"]);
+/** Name tokens of tools that sit beside a data store but hold no data (`postgres-exporter`, `mongo-express`). */
+const NOT_A_STORE_TOKENS: ReadonlySet<string> = new Set([
+    "exporter", "express", "commander", "ui", "gui", "web", "admin", "dashboard", "console", "studio", "browser", "insight", "operator", "metrics", "monitor", "backup",
+]);
+
+/** True when a name-label value names a data-store product: exactly, or as a token (`orders-postgres`) of a name that is not a tool's. */
+function namesDataStore(value: string): boolean {
+    const v = value.toLowerCase();
+    if (DATA_STORE_NAMES.has(v)) return true;
+    const tokens = v.split(/[-_.]/);
+    return tokens.some((t) => DATA_STORE_NAMES.has(t)) && !tokens.some((t) => NOT_A_STORE_TOKENS.has(t));
+}
+
 /** Pod-label keys that name the product: the recommended label, then the common legacy ones. */
 const NAME_LABEL_KEYS = ["app.kubernetes.io/name", "app", "k8s-app", "name"] as const;
 const DATA_STORE_COMPONENTS: ReadonlySet<ComponentName> = new Set(["qdrant", "mongodb", "postgresql"]);
@@ -262,7 +275,7 @@ export function dataStoreSelectorReason(selector: Readonly<Record<string, string
     if (selector[DATA_STORE_LABEL] === "true") return `${DATA_STORE_LABEL}=true`;
     for (const k of NAME_LABEL_KEYS) {
         const v = selector[k];
-        if (v !== undefined && (DATA_STORE_NAMES.has(v.toLowerCase()) || DATA_STORE_COMPONENTS.has(v as ComponentName))) return `${k}=${v}`;
+        if (v !== undefined && (namesDataStore(v) || DATA_STORE_COMPONENTS.has(v as ComponentName))) return `${k}=${v}`;
     }
     const component = selector["app.kubernetes.io/component"];
     if (component !== undefined && DATA_STORE_COMPONENT_VALUES.has(component.toLowerCase())) return `app.kubernetes.io/component=${component}`;
