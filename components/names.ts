@@ -2,29 +2,11 @@
  * Object names and in-cluster addresses, derived in one place so every component, the flow table and
  * the tests agree on them.
  */
+import { INSTANCES, mcpInstance } from "../lib/names";
 import { Namespaces } from "../stacks/resolve";
 
-/** The Kubernetes name (and instance label) of an agent. */
-export function agentInstance(name: string): string {
-    return `agent-${name}`;
-}
-
-/** The Kubernetes name (and instance label) of an MCP server. */
-export function mcpInstance(name: string): string {
-    return `mcp-${name}`;
-}
-
-/** Fixed instance names of the singleton components. */
-export const INSTANCES = {
-    gateway: "gateway",
-    sandbox: "sandbox",
-    extauth: "extauth",
-    envoyInjector: "envoy-injector",
-    keycloak: "keycloak",
-    qdrant: "qdrant",
-    mongodb: "mongodb",
-    postgresql: "postgresql",
-} as const;
+// The instance names live in lib/ so that the flow table (stacks/) derives the same names.
+export { INSTANCES, agentInstance, mcpInstance } from "../lib/names";
 
 /** The cluster DNS name of a Service. */
 export function serviceHost(name: string, namespace: string): string {

@@ -8,6 +8,8 @@ export interface ConfigIssue {
     readonly key: string;
     /** What is wrong and how to fix it. */
     readonly message: string;
+    /** Where the key is written, when known: `<file>:<line>:<col>` (set by the CLIs). */
+    readonly where?: string;
 }
 
 /** Thrown when the stack configuration is rejected; carries every issue found, not just the first. */
@@ -25,7 +27,7 @@ export class ConfigError extends Error {
 
 /** The message of a ConfigError: one line per issue, key first. */
 export function formatIssues(issues: readonly ConfigIssue[]): string {
-    const lines = issues.map((i) => `  - ${i.key}: ${i.message}`);
+    const lines = issues.map((i) => `  - ${i.where ? `${i.where}: ` : ""}${i.key}: ${i.message}`);
     return `invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
 }
 

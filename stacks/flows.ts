@@ -3,7 +3,8 @@
  * whom, on which ports. NetworkPolicies (components/networkPolicies.ts), the ExtAuth authorization
  * data and the connectivity tests all read it, so one change here moves all of them.
  */
-import { agentInstance, INSTANCES, mcpInstance } from "../components/names";
+import { agentInstance, boundedName, DNS_LABEL_MAX, INSTANCES, mcpInstance } from "../lib/names";
+import { configKey } from "./errors";
 import { DATA_STORES, DATA_STORE_ZONE, DataStoreKind, dataStoreNetwork } from "./dataStores";
 import { Namespaces, PlatformSpec } from "./resolve";
 
@@ -28,13 +29,44 @@ export type Endpoint =
 
 /** One allowed flow. */
 export interface Flow {
-    /** Unique, DNS-label-shaped id (names the generated NetworkPolicies). */
+    /**
+     * Unique, DNS-label-shaped id of at most 63 characters (names the generated NetworkPolicies and is
+     * their `agentstack.io/flow` label value). Ids derived from configured names go through `flowId`.
+     */
     readonly id: string;
     readonly from: Endpoint;
     readonly to: Endpoint;
     readonly ports: readonly FlowPort[];
     /** Why the flow exists (REQUIREMENTS row). */
     readonly purpose: string;
+    /** The config keys whose values the id is derived from (named when two flows would share an id). */
+    readonly keys?: readonly string[];
+}
+
+/**
+ * The id of a flow: the readable `<source>-to-<destination>` while it fits a label value (63
+ * characters), else shortened with a stable hash of the whole (lib/names.ts), so a flow between two
+ * long names still gives valid NetworkPolicy names and labels.
+ */
+export function flowId(readable: string): string {
+    return boundedName(readable, DNS_LABEL_MAX);
+}
+
+/**
+ * The LLM endpoint's TCP port: the URL's own, else its scheme's default (https 443, http 80). The
+ * agents' egress flow to the endpoint's CIDRs opens exactly this port.
+ */
+export function llmEndpointPort(endpoint: string): number {
+    const u = new URL(endpoint);
+    if (u.port !== "") return Number(u.port);
+    return u.protocol === "http:" ? 80 : 443;
+}
+
+/** Groups of flows that would share an id (two configured names that combine into the same one). */
+export function flowIdCollisions(flows: readonly Flow[]): Flow[][] {
+    const byId = new Map<string, Flow[]>();
+    for (const f of flows) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);
+    return [...byId.values()].filter((g) => g.length > 1);
 }
 
 const tcp = (...ports: number[]): FlowPort[] => ports.map((port) => ({ port, protocol: "TCP" as const }));
@@ -101,23 +133,26 @@ export function dataStoreClients(spec: PlatformSpec): Readonly<Record<DataStoreK
 function dataStoreFlowsOf(spec: PlatformSpec): Flow[] {
     const flows: Flow[] = [];
     const clients = dataStoreClients(spec);
+    const agentKeys = new Map(spec.agents.map((a, i) => [agentInstance(a.name), [configKey(["agents", i, "name"])]]));
     for (const store of DATA_STORES) {
         const s = spec.dataStores[store];
         const net = dataStoreNetwork(store, s);
         const server = instancePods(DATA_STORE_ZONE[store], store, INSTANCES[store]);
         for (const c of clients[store]) {
             const client = instancePods(c.zone, c.component, c.instance);
+            const keys = agentKeys.get(c.instance) ?? [];
             if (net.external) {
                 if (net.external.cidrs.length === 0) continue;
                 flows.push({
-                    id: `${c.instance}-to-${store}-external`,
+                    id: flowId(`${c.instance}-to-${store}-external`),
                     from: client,
                     to: { kind: "cidrs", cidrs: net.external.cidrs, name: `${store}-external`, hosts: [net.external.host] },
                     ports: tcp(net.external.port),
                     purpose: `${store}'s declared clients → its external address`,
+                    keys,
                 });
             } else {
-                flows.push({ id: `${c.instance}-to-${store}`, from: client, to: server, ports: tcp(...net.clientPorts), purpose: `${store}'s declared clients → ${store}` });
+                flows.push({ id: flowId(`${c.instance}-to-${store}`), from: client, to: server, ports: tcp(...net.clientPorts), purpose: `${store}'s declared clients → ${store}`, keys });
             }
         }
         if (net.peerPorts.length > 0) {
@@ -153,37 +188,50 @@ export function flowTable(spec: PlatformSpec): Flow[] {
     }
     add({ id: `${REALM_SYNC_INSTANCE}-to-keycloak`, from: realmSync, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "realm sync Job → keycloak (admin API)" });
 
-    for (const a of spec.agents) {
+    spec.agents.forEach((a, i) => {
         const agent = instancePods("agents", "agent", agentInstance(a.name));
-        add({ id: `gateway-to-${agentInstance(a.name)}`, from: gateway, to: agent, ports: tcp(a.port), purpose: "gateway → agent" });
+        const keys = [configKey(["agents", i, "name"])];
+        add({ id: flowId(`gateway-to-${agentInstance(a.name)}`), from: gateway, to: agent, ports: tcp(a.port), purpose: "gateway → agent", keys });
         for (const m of a.mcpServers) {
-            const server = spec.mcpServers.find((s) => s.name === m)!;
-            add({ id: `${agentInstance(a.name)}-to-${mcpInstance(m)}`, from: agent, to: instancePods("mcp", "mcp-server", mcpInstance(m)), ports: tcp(server.port), purpose: "agent → each MCP server it declares" });
-        }
-        add({ id: `${agentInstance(a.name)}-to-sandbox`, from: agent, to: sandbox, ports: tcp(spec.sandbox.port), purpose: "agent → sandbox" });
-        add({ id: `${agentInstance(a.name)}-to-keycloak`, from: agent, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "agent → keycloak" });
-        if (spec.llm.egressCidrs.length > 0) {
+            const j = spec.mcpServers.findIndex((s) => s.name === m);
+            const server = spec.mcpServers[j]!;
             add({
-                id: `${agentInstance(a.name)}-to-llm`,
+                id: flowId(`${agentInstance(a.name)}-to-${mcpInstance(m)}`),
                 from: agent,
-                to: { kind: "cidrs", cidrs: spec.llm.egressCidrs, name: "llm-endpoint", hosts: [new URL(spec.llm.endpoint).hostname] },
-                ports: tcp(443),
-                purpose: "agent → the LLM endpoint (443)",
+                to: instancePods("mcp", "mcp-server", mcpInstance(m)),
+                ports: tcp(server.port),
+                purpose: "agent → each MCP server it declares",
+                keys: [...keys, configKey(["mcpServers", j, "name"])],
             });
         }
-    }
+        add({ id: flowId(`${agentInstance(a.name)}-to-sandbox`), from: agent, to: sandbox, ports: tcp(spec.sandbox.port), purpose: "agent → sandbox", keys });
+        add({ id: flowId(`${agentInstance(a.name)}-to-keycloak`), from: agent, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "agent → keycloak", keys });
+        if (spec.llm.egressCidrs.length > 0) {
+            const port = llmEndpointPort(spec.llm.endpoint);
+            add({
+                id: flowId(`${agentInstance(a.name)}-to-llm`),
+                from: agent,
+                to: { kind: "cidrs", cidrs: spec.llm.egressCidrs, name: "llm-endpoint", hosts: [new URL(spec.llm.endpoint).hostname] },
+                ports: tcp(port),
+                purpose: `agent → the LLM endpoint (${port}, the port of agentstack:llm.endpoint)`,
+                keys,
+            });
+        }
+    });
 
-    for (const m of spec.mcpServers) {
+    spec.mcpServers.forEach((m, j) => {
         const server = instancePods("mcp", "mcp-server", mcpInstance(m.name));
-        add({ id: `${mcpInstance(m.name)}-to-keycloak`, from: server, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "mcp-server → keycloak (JWKS)" });
+        const keys = [configKey(["mcpServers", j, "name"])];
+        add({ id: flowId(`${mcpInstance(m.name)}-to-keycloak`), from: server, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "mcp-server → keycloak (JWKS)", keys });
         m.egress.forEach((e, i) => add({
-            id: `${mcpInstance(m.name)}-to-external-${i}`,
+            id: flowId(`${mcpInstance(m.name)}-to-external-${i}`),
             from: server,
             to: { kind: "cidrs", cidrs: [e.cidr], name: `${mcpInstance(m.name)}-external-${i}`, hosts: e.hosts },
             ports: tcp(...e.ports),
             purpose: "mcp-server → the external addresses its config lists",
+            keys,
         }));
-    }
+    });
 
     flows.push(...dataStoreFlowsOf(spec));
 

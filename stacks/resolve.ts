@@ -4,7 +4,8 @@
  * break the level's guarantees or an invariant rejected. Pure: no Pulumi runtime needed.
  */
 import { ConfigError, ConfigIssue, CONFIG_NAMESPACE, configKey } from "./errors";
-import { ENVOY_RESERVED_PORTS } from "./flows";
+import { ENVOY_RESERVED_PORTS, flowIdCollisions, flowTable } from "./flows";
+import { hostnameProblem } from "../lib/syntax";
 import { DataStoresSpec, resolveDataStores } from "./dataStores";
 import { replicasOverride } from "./fixed";
 import { KeycloakSpec, ZeroTrustSpec, resolveKeycloak, resolveZeroTrust } from "./identity";
@@ -144,6 +145,19 @@ function parseValue(raw: string): unknown {
     }
 }
 
+/**
+ * Whether a top-level key's schema is a text value. The engine hands every top-level scalar to the
+ * program as a string — `namespacePrefix: "123"` and `namespacePrefix: 123` both arrive as "123"
+ * (pulumi/pulumi sdk/go/common/resource/config/value.go: a scalar is unmarshalled as a string first)
+ * — and a program reads a text key with `config.get`, which returns that string as is. Only
+ * non-text keys are parsed (`getNumber`/`getObject`: a number or JSON).
+ */
+function isTextKey(key: string): boolean {
+    let s = (stackConfigSchema.shape as Record<string, unknown>)[key] as { def?: { type?: string; innerType?: unknown } } | undefined;
+    while (s?.def && (s.def.type === "default" || s.def.type === "optional")) s = s.def.innerType as typeof s;
+    return s?.def?.type === "string" || s?.def?.type === "enum";
+}
+
 /** Checks and resolves the configuration; throws a ConfigError listing every problem. */
 export function resolvePlatformSpec(raw: RawConfig): PlatformSpec {
     const issues: ConfigIssue[] = [];
@@ -153,7 +167,7 @@ export function resolvePlatformSpec(raw: RawConfig): PlatformSpec {
         if (!fullKey.startsWith(prefix)) continue;
         const key = fullKey.slice(prefix.length);
         const isSecretKey = (SECRET_KEYS as readonly string[]).includes(key);
-        obj[key] = isSecretKey ? value : parseValue(value);
+        obj[key] = isSecretKey || isTextKey(key) ? value : parseValue(value);
         if (isSecretKey && !raw.secretKeys.includes(fullKey)) {
             issues.push({
                 key: fullKey,
@@ -176,6 +190,16 @@ export function resolvePlatformSpec(raw: RawConfig): PlatformSpec {
         throw new ConfigError(issues);
     }
     const spec = applyLevel(parsed.data, issues);
+    if (issues.length > 0) throw new ConfigError(issues);
+    // Two configured names that combine into the same derived name (a flow id names NetworkPolicies
+    // and labels them) would make two objects one: refuse, naming the keys that produce it.
+    for (const group of flowIdCollisions(flowTable(spec))) {
+        const keys = [...new Set(group.flatMap((f) => f.keys ?? []))];
+        issues.push({
+            key: keys[0] ?? configKey(["agents"]),
+            message: `together with ${keys.slice(1).join(", ") || "another name"} gives two network flows the same name "${group[0]!.id}" (${group.map((f) => f.purpose).join("; ")}): rename one of them (a name containing "-to-" can combine with another into the same flow name)`,
+        });
+    }
     if (issues.length > 0) throw new ConfigError(issues);
     return spec;
 }
@@ -204,6 +228,9 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         : cfg.llm.apiKeySecretRef ? { kind: "secretRef", ref: cfg.llm.apiKeySecretRef } : undefined;
     if (cfg.llmApiKey !== undefined && cfg.llm.apiKeySecretRef) {
         add(["llm", "apiKeySecretRef"], "and agentstack:llmApiKey are both set: keep exactly one source for the LLM API key");
+    }
+    if (cfg.securityLevel >= 2 && new URL(cfg.llm.endpoint).protocol !== "https:") {
+        add(["llm", "endpoint"], `is http: at ${lvl} the LLM endpoint must be https (the API key and prompts cross the network): use an https:// URL`);
     }
     if (cfg.securityLevel >= 2 && cfg.llm.egressCidrs.length === 0) {
         add(["llm", "egressCidrs"], `is empty: at ${lvl} agents may reach only the LLM endpoint's addresses; list its CIDRs (e.g. ["203.0.113.0/24"])`);
@@ -311,6 +338,12 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
 
     const zeroTrust = resolveZeroTrust(cfg.zeroTrust, profile, add);
     const keycloak = resolveKeycloak(cfg.keycloak, profile, gateway.hostname, add);
+    if (keycloak.hostname === gateway.hostname) {
+        add(["keycloak", "hostname"], `is the gateway's host name "${gateway.hostname}": the login and the gateway are exposed separately and need different host names. Set it to another name (e.g. auth.${gateway.hostname}) or remove it for that default`);
+    } else if (cfg.keycloak.hostname === undefined) {
+        const problem = hostnameProblem(keycloak.hostname);
+        if (problem) add(["gateway", "hostname"], `gives the default Keycloak host name "${keycloak.hostname}", which ${problem}. Shorten agentstack:gateway.hostname or set agentstack:keycloak.hostname`);
+    }
     const dataStores = resolveDataStores({ qdrant: cfg.qdrant, mongodb: cfg.mongodb, postgresql: cfg.postgresql }, profile, cfg.cluster, add);
     checkHardAntiAffinity(
         [

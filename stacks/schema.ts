@@ -6,7 +6,44 @@
  */
 import { z } from "zod";
 import { mongodbConfig, postgresqlConfig, qdrantConfig } from "./dataStores";
-import { DNS_SUBDOMAIN, cidr, componentName, imageRef, labelMap, port, quantityMem, replicas, resources, secretName, secretRef, userPasswordSecretRef } from "./primitives";
+import { DNS_SUBDOMAIN, cidr, componentName, hostname, imageRef, labelMap, port, quantityMem, replicas, resources, secretName, secretRef, userPasswordSecretRef } from "./primitives";
+
+/**
+ * A URL config value never carries a credential: no `user:password@`, no query string (`?api_key=`,
+ * `?token=` ...) and no fragment. Such a value would be written verbatim into ConfigMaps, the
+ * rendered manifests and resources.json; a credential belongs in a Secret.
+ */
+function credentialFreeUrl(s: string, ctx: z.RefinementCtx, what: string): void {
+    let u: URL;
+    try {
+        u = new URL(s);
+    } catch {
+        return; // the URL rule itself reports it
+    }
+    if (u.username !== "" || u.password !== "") {
+        ctx.addIssue({ code: "custom", message: `must not carry credentials (user:password@ before the host): it would be written in plain text into ConfigMaps and resources.json. Remove them; ${what}` });
+    }
+    if (u.search !== "" || s.includes("?")) {
+        ctx.addIssue({ code: "custom", message: `must not have a query string ("?..."): query parameters such as ?api_key= are credentials and would be written in plain text. Remove it; ${what}` });
+    }
+    if (u.hash !== "" || s.includes("#")) ctx.addIssue({ code: "custom", message: "must not have a fragment (\"#...\"): remove it" });
+}
+
+/** A browser origin: `https://host[:port]` exactly as browsers send it (no path, no credentials, lower case). */
+const httpsOrigin = z
+    .url({ protocol: /^https$/, message: "must be an https origin such as https://app.example.com" })
+    .superRefine((s, ctx) => {
+        credentialFreeUrl(s, ctx, "an origin is only scheme, host and port");
+        let u: URL;
+        try {
+            u = new URL(s);
+        } catch {
+            return;
+        }
+        if (u.username === "" && u.password === "" && u.search === "" && u.hash === "" && u.origin !== s) {
+            ctx.addIssue({ code: "custom", message: `must be an origin exactly as a browser sends it (scheme, host, optional port; no path, no trailing '/', lower case): use "${u.origin}"` });
+        }
+    });
 
 export {
     DNS_LABEL,
@@ -30,7 +67,7 @@ export const egressRule = z.strictObject({
      * HTTPS_PROXY): ExtAuth allows exactly these names on these ports. Default none: the addresses are
      * reachable only by a direct connection (NetworkPolicy), never through the proxy.
      */
-    hosts: z.array(z.string().regex(DNS_SUBDOMAIN, "must be a DNS name such as api.example.com")).default([]),
+    hosts: z.array(hostname).default([]),
 });
 
 /** `agentstack:agents[]`: one agent service each. */
@@ -86,11 +123,11 @@ export const gatewayConfig = z.strictObject({
     /** The gateway's image; default agentstack:images.gateway (the official Envoy image). */
     image: imageRef.optional(),
     /** Public host name of the platform. */
-    hostname: z.string().regex(DNS_SUBDOMAIN, "must be a DNS name such as agents.example.com").default("agentstack.local"),
+    hostname: hostname.default("agentstack.local"),
     /** How the gateway is exposed: a Gateway API HTTPRoute (default; needs gatewayRef), an Ingress, or an OpenShift Route. */
     exposure: z.enum(["ingress", "route", "httproute"]).default("httproute"),
     /** IngressClass for `exposure: ingress`. */
-    ingressClassName: z.string().regex(DNS_SUBDOMAIN).default("nginx"),
+    ingressClassName: z.string().max(253).regex(DNS_SUBDOMAIN, "must be an IngressClass name (DNS subdomain)").default("nginx"),
     /** The Gateway API Gateway an HTTPRoute attaches to (required for `exposure: httproute`). */
     gatewayRef: z
         .strictObject({
@@ -114,7 +151,7 @@ export const gatewayConfig = z.strictObject({
         })
         .default({}),
     /** Browser origins allowed by CORS (exact origins, https). */
-    corsOrigins: z.array(z.url({ protocol: /^https$/, message: "must be an https origin such as https://app.example.com" })).default([]),
+    corsOrigins: z.array(httpsOrigin).default([]),
     /** Timeout of the LLM routes, in seconds (at least 120: model calls are slow). */
     llmRouteTimeoutSeconds: z.number().int().min(120, "must be at least 120 (LLM calls take long)").max(3600).default(300),
     rateLimit: z
@@ -136,7 +173,7 @@ export const gatewayConfig = z.strictObject({
 export const sandboxConfig = z.strictObject({
     image: imageRef.optional(),
     /** RuntimeClass (gVisor `gvisor`/`runsc`, Kata `kata`) — the strongest isolation available. */
-    runtimeClassName: z.string().regex(DNS_SUBDOMAIN).optional(),
+    runtimeClassName: z.string().max(253).regex(DNS_SUBDOMAIN, "must be a RuntimeClass name (DNS subdomain)").optional(),
     port: port.default(8080),
     replicas: replicas.optional(),
     resources: resources.optional(),
@@ -147,7 +184,9 @@ export const sandboxConfig = z.strictObject({
 /** `agentstack:llm`: the model endpoint. */
 export const llmConfig = z.strictObject({
     /** OpenAI-compatible base URL (MODEL_ENDPOINT). */
-    endpoint: z.url({ protocol: /^https?$/, message: "must be a URL such as https://api.openai.com/v1" }),
+    endpoint: z
+        .url({ protocol: /^https?$/, message: "must be a URL such as https://api.openai.com/v1" })
+        .superRefine((s, ctx) => credentialFreeUrl(s, ctx, "give the API key with agentstack:llm.apiKeySecretRef (an existing Secret) or pulumi config set --secret agentstack:llmApiKey")),
     /** Default model name. */
     model: z.string().min(1).default("gpt-4o-mini"),
     /** Egress CIDRs of the endpoint (agents may reach these on 443 and nothing else outside). */
@@ -170,7 +209,7 @@ export const clusterConfig = z.strictObject({
     /** CIDRs of the API server (webhook callers); empty = any source. */
     apiServerCidrs: z.array(cidr).default([]),
     /** StorageClass for persistent volumes; unset = the cluster default. */
-    storageClassName: z.string().regex(DNS_SUBDOMAIN).optional(),
+    storageClassName: z.string().max(253).regex(DNS_SUBDOMAIN, "must be a StorageClass name (DNS subdomain)").optional(),
 });
 
 /** The official Envoy image the gateway runs (Docker Hub, envoyproxy/envoy; see docs/images.md). */
@@ -238,7 +277,7 @@ export const keycloakConfig = z.strictObject({
     /** Replicas (never below the level's); clustering is on exactly when replicas >= 2. */
     replicas: replicas.optional(),
     /** Public host name for browser login. Default `auth.<gateway.hostname>`. */
-    hostname: z.string().regex(DNS_SUBDOMAIN, "must be a DNS name such as auth.example.com").optional(),
+    hostname: hostname.optional(),
     /** Admin credentials from an existing Secret (in the identity namespace) instead of generated ones. */
     adminSecretRef: userPasswordSecretRef.optional(),
     resources: resources.optional(),

@@ -50,7 +50,21 @@ function toEngineString(v: unknown): string {
 
 function readYaml(file: string): Record<string, unknown> {
     if (!fs.existsSync(file)) throw new StackFileError(`config file not found: ${file}`);
-    const doc: unknown = YAML.parse(fs.readFileSync(file, "utf8"));
+    let doc: unknown;
+    try {
+        doc = YAML.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        // A YAML error names the file, line and column (like a compiler), then the parser's excerpt.
+        if (e instanceof YAML.YAMLParseError) {
+            const pos = e.linePos?.[0];
+            const [first, ...excerpt] = e.message.split("\n");
+            const what = (first ?? "").replace(/ at line \d+, column \d+:?$/, "");
+            const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+            const shown = excerpt.filter((l) => l.trim() !== "").map((l) => `    ${l}`).join("\n");
+            throw new StackFileError(`${where}: invalid YAML: ${what}${shown ? `\n${shown}` : ""}\n  Fix the file (YAML is indented with spaces; quote values that contain ': ' or start with a special character).`);
+        }
+        throw e;
+    }
     if (doc === null || doc === undefined) return {};
     if (typeof doc !== "object" || Array.isArray(doc)) throw new StackFileError(`${file}: expected a YAML mapping`);
     return doc as Record<string, unknown>;
