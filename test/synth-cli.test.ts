@@ -79,6 +79,7 @@ const BAD: [string, Record<string, unknown>, Record<string, unknown>, string][] 
     ["RS256 with a JWKS of its own (only Keycloak's is wired)", l2({ mcpServers: [{ name: "search", auth: { alg: "RS256", jwksUri: "" } }], agents: [{ name: "alpha" }] }), {}, "agentstack:mcpServers[0].auth.jwksUri"],
     ["HS256 with a literal key instead of a Secret-backed one", l1({ mcpServers: [{ name: "search", auth: { alg: "HS256", secret: "not-in-a-secret" } }], agents: [{ name: "alpha" }] }), {}, "agentstack:mcpServers[0].auth.secret"],
     ["Keycloak below the level's replicas", l3({ keycloak: { replicas: 1 } }), {}, "agentstack:keycloak.replicas"],
+    ["Keycloak trusting a proxy that is not an address", l2({ keycloak: { proxyTrustedAddresses: ["ingress-nginx"] } }), {}, "agentstack:keycloak.proxyTrustedAddresses[0]"],
     ["a data store behind a LoadBalancer", l1({ qdrant: { service: { type: "LoadBalancer" } } }), {}, "agentstack:qdrant.service.type"],
     ["MongoDB below the level's replicas", l3({ mongodb: { replicas: 1 } }), {}, "agentstack:mongodb.replicas"],
     ["PVCs deleted with the StatefulSet at level 3", l3({ qdrant: { storage: { retention: { whenDeleted: "Delete" } } } }), {}, "agentstack:qdrant.storage.retention.whenDeleted"],
