@@ -6,12 +6,13 @@
  *       [--kube-dns-labels k=v,k=v] [--apiserver-cidr <cidr>] [--internet]
  *       [--no-ip-ranges] [--quiet]
  *
- * Exit codes: 0 success, 1 unreadable/invalid manifests or peer options,
- * 2 usage error. Warnings about the manifests go to stderr.
+ * `--manifests` takes a file, a directory, or a synth output directory (its
+ * `manifests/` is read). Exit codes: 0 success, 1 unreadable/invalid manifests
+ * or peer options, 2 usage error — a missing path, or input that holds no
+ * Kubernetes object. Warnings about the manifests go to stderr.
  */
 import {
     analyzeConnectivity,
-    loadManifests,
     ManifestError,
     renderMarkdownMatrix,
     renderText,
@@ -19,12 +20,14 @@ import {
     type VirtualPeerOptions,
 } from "./connectivity/index";
 import { quietOnClosedPipe } from "./cli";
+import { loadKubernetesObjects, NotKubernetesError } from "./connectivity/load";
 
 const USAGE = `usage: connectivity --manifests <dir|file> [--format text|json|md]
        [--outside-namespace <ns>] [--kube-dns] [--kube-dns-namespace <ns>] [--kube-dns-labels k=v,...]
        [--apiserver-cidr <cidr>] [--internet] [--no-ip-ranges] [--quiet]
 
-  --manifests <p>           .yaml/.yml/.json file or directory (searched recursively)
+  --manifests <p>           .yaml/.yml/.json file or directory (searched recursively),
+                            or a synth output directory (its manifests/)
   --format <f>              text (default: "src => dst : conn" lines), json, md (matrix)
   --outside-namespace <ns>  add peer "outside" = a pod in the ingress controller namespace
   --kube-dns                add peer "kube-dns" (kube-system, k8s-app=kube-dns)
@@ -177,7 +180,7 @@ export function main(argv: readonly string[], io: CliIo = defaultIo): number {
         return 0;
     }
     try {
-        const objects = loadManifests(args.manifests);
+        const objects = loadKubernetesObjects(args.manifests).map((o) => o.object);
         const entries = analyzeConnectivity(objects, {
             ...virtualPeers(args.peers),
             ipRanges: args.ipRanges,
@@ -188,9 +191,9 @@ export function main(argv: readonly string[], io: CliIo = defaultIo): number {
         else io.stdout(renderText(entries));
         return 0;
     } catch (e) {
-        const missing = e instanceof ManifestError && e.message.endsWith("no such file or directory");
+        const usage = e instanceof NotKubernetesError || (e instanceof ManifestError && e.message.endsWith("no such file or directory"));
         io.stderr(`connectivity: ${e instanceof Error ? e.message : String(e)}\n`);
-        return missing ? 2 : 1;
+        return usage ? 2 : 1;
     }
 }
 

@@ -89,3 +89,56 @@ export function loadManifests(pathOrDir: string): Record<string, unknown>[] {
     const files = st.isDirectory() ? listFiles(pathOrDir) : [pathOrDir];
     return files.flatMap(parseFile);
 }
+
+/** Raised when the input holds no Kubernetes object at all, or a document that is not one: a usage error (exit 2). */
+export class NotKubernetesError extends ManifestError {
+    constructor(message: string) {
+        super(message);
+        this.name = "NotKubernetesError";
+    }
+}
+
+/**
+ * The manifests folder of an input: a synth output directory (`manifests/` beside `resources.json` or
+ * `connectivity.json`, as `npm run synth` writes it) stands for its `manifests/`; anything else is
+ * itself.
+ */
+export function manifestInput(pathOrDir: string): string {
+    if (fs.statSync(pathOrDir, { throwIfNoEntry: false })?.isDirectory() !== true) return pathOrDir;
+    const inner = path.join(pathOrDir, "manifests");
+    const isSynthOut = fs.statSync(inner, { throwIfNoEntry: false })?.isDirectory() === true
+        && ["resources.json", "connectivity.json"].some((f) => fs.existsSync(path.join(pathOrDir, f)));
+    return isSynthOut ? inner : pathOrDir;
+}
+
+/** Whether a document is a Kubernetes object: a mapping with a non-empty apiVersion and kind. */
+export function isKubernetesObject(o: unknown): boolean {
+    const r = asObject(o);
+    return r !== undefined && typeof r.apiVersion === "string" && r.apiVersion !== "" && typeof r.kind === "string" && r.kind !== "";
+}
+
+/**
+ * The Kubernetes objects of a file, a directory or a synth output directory, each with its file.
+ * Throws NotKubernetesError when a document is not a Kubernetes object, or when there is none at all
+ * (an empty file, a folder without manifests): a check of nothing must not pass.
+ */
+export function loadKubernetesObjects(pathOrDir: string): { object: Record<string, unknown>; file: string }[] {
+    const input = manifestInput(pathOrDir);
+    const st = fs.statSync(input, { throwIfNoEntry: false });
+    if (st === undefined) throw new ManifestError(`${input}: no such file or directory`);
+    const files = st.isDirectory() ? listFiles(input) : [input];
+    const out: { object: Record<string, unknown>; file: string }[] = [];
+    for (const file of files) {
+        parseFile(file).forEach((object, i) => {
+            if (!isKubernetesObject(object)) {
+                throw new NotKubernetesError(`${file}: document ${i + 1} is not a Kubernetes object (it has no apiVersion and kind): give Kubernetes manifests, or a synth output directory`);
+            }
+            out.push({ object, file });
+        });
+    }
+    if (out.length === 0) {
+        const what = st.isDirectory() ? (files.length === 0 ? "has no .yaml, .yml or .json file" : "has only empty files") : "is empty";
+        throw new NotKubernetesError(`${pathOrDir}: holds no Kubernetes object (it ${what}): give a manifest file or directory, or the output directory of npm run synth`);
+    }
+    return out;
+}

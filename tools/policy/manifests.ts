@@ -4,9 +4,7 @@
  * (`core` for the legacy group; CRDs the same way, as `apiextensions.CustomResource` and
  * `yaml.ConfigFile` do), the object itself as inputs, and a URN.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { ManifestError, loadManifests } from "../connectivity/load";
+import { ManifestError, loadKubernetesObjects } from "../connectivity/load";
 import { typeToken } from "../../policies/lib/k8s";
 import { EngineResource } from "./engine";
 
@@ -16,24 +14,13 @@ export interface SourcedObject {
     readonly file?: string;
 }
 
-const EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
-
-function listFiles(dir: string): string[] {
-    const out: string[] = [];
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) out.push(...listFiles(p));
-        else if (EXTENSIONS.has(path.extname(e.name).toLowerCase())) out.push(p);
-    }
-    return out;
-}
-
-/** Every object of a file, or of every .yaml/.yml/.json file under a directory, with its file. */
+/**
+ * Every object of a file, of every .yaml/.yml/.json file under a directory, or of a synth output
+ * directory's `manifests/`, with its file. Refuses (ManifestError) input that holds no Kubernetes
+ * object or a document that is not one.
+ */
 export function loadSourcedManifests(pathOrDir: string): SourcedObject[] {
-    const st = fs.statSync(pathOrDir, { throwIfNoEntry: false });
-    if (!st) throw new ManifestError(`${pathOrDir}: no such file or directory`);
-    const files = st.isDirectory() ? listFiles(pathOrDir) : [pathOrDir];
-    return files.flatMap((file) => loadManifests(file).map((object) => ({ object, file })));
+    return loadKubernetesObjects(pathOrDir);
 }
 
 /** The `Kind/namespace/name` of an object, for messages. */
