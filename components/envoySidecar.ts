@@ -153,7 +153,8 @@ export function envoySidecarContainer(zt: ZeroTrustSpec, bootstrap: Record<strin
         image: zt.envoy.image,
         imagePullPolicy: "IfNotPresent",
         restartPolicy: "Always",
-        args: ["--config-yaml", JSON.stringify(bootstrap), "--log-level", "warn"],
+        // No hot restart: a second Envoy in the pod (the gateway's) would collide on its abstract sockets.
+        args: ["--config-yaml", JSON.stringify(bootstrap), "--disable-hot-restart", "--log-level", "warn"],
         ports: [{ name: "envoy-health", containerPort: ENVOY_HEALTH_PORT, protocol: "TCP" }],
         resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
         startupProbe: { ...health, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 30 },

@@ -93,6 +93,15 @@ export function realmRepresentation(a: RealmArgs): Record<string, unknown> {
                 attributes: { "pkce.code.challenge.method": "S256", "post.logout.redirect.uris": `${a.gatewayUrl}/*` },
                 defaultClientScopes: [...STANDARD_DEFAULT_SCOPES],
                 optionalClientScopes: [],
+                // The gateway's Envoy accepts only tokens whose `aud` names the gateway client: Keycloak
+                // puts a client into `aud` only through an audience mapper.
+                protocolMappers: [{
+                    name: "audience-gateway",
+                    protocol: "openid-connect",
+                    protocolMapper: "oidc-audience-mapper",
+                    consentRequired: false,
+                    config: { "included.client.audience": GATEWAY_CLIENT_ID, "access.token.claim": "true", "id.token.claim": "false" },
+                }],
             },
             ...a.agents.map((ag) => ({
                 clientId: agentInstance(ag.name),

@@ -29,6 +29,8 @@ export const OPT_OUT_LABEL = "agentstack.io/inject";
 export const INSTANCE_LABEL = "app.kubernetes.io/instance";
 /** Largest AdmissionReview body accepted (a Pod is at most ~1.5 MiB in etcd). */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** Idle keep-alive timeout: longer than the API server's idle-connection timeout (90 s). */
+const KEEP_ALIVE_MS = 120000;
 /** Beyond this, a body is not even read to its end: the connection is cut after the 413. */
 const DISCARD_LIMIT_BYTES = 8 * MAX_BODY_BYTES;
 
@@ -245,7 +247,10 @@ export async function start(opts) {
     const metrics = new Metrics();
     let ready = true;
 
-    const server = createServer({ ...tls, minVersion: "TLSv1.2", requestTimeout: 10000, headersTimeout: 5000 }, (req, res) => {
+    // Idle keep-alive connections are closed by the client, never by us: a server that closes an idle
+    // connection just as the API server reuses it makes that admission fail (Go's transport keeps idle
+    // connections 90 s; Node's default here would be 5 s).
+    const server = createServer({ ...tls, minVersion: "TLSv1.2", requestTimeout: 10000, headersTimeout: 5000, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
         const started = process.hrtime.bigint();
         /** @type {Record<string, unknown>} */
         const entry = { method: req.method, path: (req.url ?? "").split("?")[0] };

@@ -227,6 +227,8 @@ export const imagesConfig = z.strictObject({
     sandbox: imageRef.optional(),
 });
 
+/** OPA with the Envoy ext_authz plugin (the static, multi-arch variant; docs/images.md). */
+export const OPA_ENVOY_IMAGE = "openpolicyagent/opa:1.17.0-envoy-static";
 /** The official Node.js image (Docker Hub `node`, an LTS release) the injector program runs on. */
 export const NODE_IMAGE = "node:24.20.0-alpine3.24";
 
@@ -261,12 +263,12 @@ export const zeroTrustConfig = z.strictObject({
         .default({ provider: "program", validityHours: 8760, earlyRenewalHours: 720 }),
     images: z
         .strictObject({
-            extauth: imageRef.default("openpolicyagent/opa:1.4.2-envoy"),
+            extauth: imageRef.default(OPA_ENVOY_IMAGE),
             /** The official Node.js image the injector program runs on (docs/images.md). */
             envoyInjector: imageRef.default(NODE_IMAGE),
-            envoy: imageRef.default("envoyproxy/envoy:distroless-v1.34.1"),
+            envoy: imageRef.default(DEFAULT_GATEWAY_IMAGE),
         })
-        .default({ extauth: "openpolicyagent/opa:1.4.2-envoy", envoyInjector: NODE_IMAGE, envoy: "envoyproxy/envoy:distroless-v1.34.1" }),
+        .default({ extauth: OPA_ENVOY_IMAGE, envoyInjector: NODE_IMAGE, envoy: DEFAULT_GATEWAY_IMAGE }),
 });
 
 /** `agentstack:keycloak`: the identity provider. */

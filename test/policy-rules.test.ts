@@ -56,8 +56,8 @@ const CASES: Record<string, Case> = {
     "pod-resources": { fail: (w) => delete main(w, "Deployment", "gateway")["resources"]["limits"], expect: "has no limits.cpu, limits.memory" },
     "pod-probes": { fail: (w) => delete main(w, "Deployment", "gateway")["readinessProbe"], expect: "has no readinessProbe" },
     "pod-no-service-account-token": { fail: (w) => delete specOf(obj(w, "Deployment", "gateway"))["automountServiceAccountToken"], expect: "automountServiceAccountToken" },
-    "pod-image-pinned": { fail: (w) => (main(w, "Deployment", "agent-alpha")["image"] = "ghcr.io/agentstack/agent:latest"), expect: "uses the tag latest" },
-    "pod-image-digest": { fail: (w) => (main(w, "Deployment", "agent-alpha")["image"] = "ghcr.io/agentstack/agent:0.4.2"), expect: "not pinned by digest" },
+    "pod-image-pinned": { fail: (w) => (main(w, "Deployment", "agent-alpha")["image"] = "registry.example.com/acme/agent:latest"), expect: "uses the tag latest" },
+    "pod-image-digest": { fail: (w) => (main(w, "Deployment", "agent-alpha")["image"] = "registry.example.com/acme/agent:1.0.0"), expect: "not pinned by digest" },
     "secrets-env-literal": { fail: (w) => main(w, "Deployment", "agent-alpha")["env"].push({ name: "GITHUB_TOKEN", value: "not-a-real-token-123" }), expect: "env GITHUB_TOKEN looks secret but has a literal value" },
     "secrets-configmap-literal": { fail: (w) => (obj(w, "ConfigMap", "agent-alpha-config")["data"]["DB_PASSWORD"] = "hunter2hunter2"), expect: "data key DB_PASSWORD looks secret" },
     "secrets-by-reference": {

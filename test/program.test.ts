@@ -24,10 +24,11 @@ describe("the harness", () => {
         for (const t of ["pulumi:pulumi:Stack", "agentstack:platform:Platform", "agentstack:agent:Agent", "agentstack:mcp:McpServer", "agentstack:gateway:Gateway", "agentstack:sandbox:Sandbox", "agentstack:workload:HardenedWorkload"]) {
             expect(types.has(t), t).toBe(true);
         }
-        // Every component child is parented (nothing floats at the stack root except the platform).
+        // Every component child is parented: at the stack root only the platform and the explicit
+        // Kubernetes provider every object uses (docs/decisions.md: config changes roll).
         const stackUrn = runs["dev"]!.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
-        const atRoot = runs["dev"]!.resources.filter((r) => r.parent === stackUrn).map((r) => r.type);
-        expect(atRoot).toEqual(["agentstack:platform:Platform"]);
+        const atRoot = runs["dev"]!.resources.filter((r) => r.parent === stackUrn).map((r) => r.type).sort();
+        expect(atRoot).toEqual(["agentstack:platform:Platform", "pulumi:providers:kubernetes"]);
     });
 
     it("records URNs as the engine makes them: every parent and dependency resolves", () => {

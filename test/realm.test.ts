@@ -55,6 +55,8 @@ describe("the realm document", () => {
         // `basic` makes Keycloak put `sub` in user tokens.
         expect(gw.defaultClientScopes).toContain("basic");
         expect(gw.optionalClientScopes).toEqual([]);
+        // The gateway's Envoy requires aud = the gateway client: an audience mapper puts it there.
+        expect((gw as any).protocolMappers).toEqual([expect.objectContaining({ protocolMapper: "oidc-audience-mapper", config: expect.objectContaining({ "included.client.audience": GATEWAY_CLIENT_ID, "access.token.claim": "true" }) })]);
     });
 
     it("lets each agent request exactly the audiences of its declared RS256 servers", () => {

@@ -205,33 +205,33 @@ export function cleanWorld(): Obj[] {
     }
 
     out.push(configMap(NS.gateway, "gateway-config", { PORT: "8080", LOG_LEVEL: "info" }, { "app.kubernetes.io/name": "gateway" }));
-    out.push(...workload({ ns: NS.gateway, name: "gateway", component: "gateway", hpaMin: 2, podLabels: SIDECAR, containers: [container("gateway", image("ghcr.io/agentstack/gateway", "0.4.2"), undefined, { env: fromConfigMap("gateway-config", ["LOG_LEVEL", "PORT"]) })] }));
+    out.push(...workload({ ns: NS.gateway, name: "gateway", component: "gateway", hpaMin: 2, podLabels: SIDECAR, containers: [container("gateway", image("envoyproxy/envoy", "distroless-v1.38.4"), undefined, { env: fromConfigMap("gateway-config", ["LOG_LEVEL", "PORT"]) })] }));
 
     out.push(configMap(NS.agents, "agent-alpha-config", { SECURITY_MODE: "enforce", MODEL_ENDPOINT: "https://llm.example.com/v1", MCP_AUTH_TOKEN_URL: "http://keycloak.agentstack-identity.svc.cluster.local:8080/token" }, { "app.kubernetes.io/name": "agent" }));
     out.push(...workload({
         ns: NS.agents, name: "agent-alpha", component: "agent", hpaMin: 2, podLabels: SIDECAR,
-        containers: [container("agent", image("ghcr.io/agentstack/agent", "0.4.2"), undefined, {
+        containers: [container("agent", image("registry.example.com/acme/agent", "1.0.0"), undefined, {
             env: [...fromConfigMap("agent-alpha-config", ["MCP_AUTH_TOKEN_URL", "MODEL_ENDPOINT", "SECURITY_MODE"]), { name: "OPENAI_API_KEY", valueFrom: { secretKeyRef: { name: "llm", key: "key" } } }],
         })],
     }));
 
     out.push(configMap(NS.mcp, "mcp-search-config", { MCP_AUTH_JWT_ALG: "RS256", MCP_AUTH_JWT_JWKS_URI: "http://keycloak.agentstack-identity.svc.cluster.local:8080/realms/agentstack/protocol/openid-connect/certs" }, { "app.kubernetes.io/name": "mcp-server" }));
-    out.push(...workload({ ns: NS.mcp, name: "mcp-search", component: "mcp-server", hpaMin: 2, podLabels: SIDECAR, containers: [container("mcp-server", image("ghcr.io/agentstack/mcp-server", "0.4.2"), undefined, { env: fromConfigMap("mcp-search-config", ["MCP_AUTH_JWT_ALG", "MCP_AUTH_JWT_JWKS_URI"]) })] }));
+    out.push(...workload({ ns: NS.mcp, name: "mcp-search", component: "mcp-server", hpaMin: 2, podLabels: SIDECAR, containers: [container("mcp-server", image("registry.example.com/acme/mcp-server", "1.0.0"), undefined, { env: fromConfigMap("mcp-search-config", ["MCP_AUTH_JWT_ALG", "MCP_AUTH_JWT_JWKS_URI"]) })] }));
 
-    out.push(...workload({ ns: NS.sandbox, name: "sandbox", component: "sandbox", replicas: 2, containers: [container("sandbox", image("ghcr.io/agentstack/sandbox", "0.4.2"))] }));
+    out.push(...workload({ ns: NS.sandbox, name: "sandbox", component: "sandbox", replicas: 2, containers: [container("sandbox", image("registry.example.com/acme/sandbox", "1.0.0"))] }));
     out.push(netpol(NS.sandbox, "sandbox", {
         podSelector: { matchLabels: { "app.kubernetes.io/name": "sandbox" } },
         policyTypes: ["Ingress", "Egress"],
         ingress: [{ from: [{ namespaceSelector: { matchLabels: { "agentstack.io/zone": "agents" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "agent" } } }], ports: [{ protocol: "TCP", port: 8080 }] }],
     }));
 
-    out.push(...workload({ ns: NS.system, name: "extauth", component: "extauth", replicas: 3, containers: [container("extauth", image("openpolicyagent/opa", "1.4.2-envoy"), [{ name: "grpc", containerPort: 9191 }])], servicePorts: [{ name: "grpc", port: 9191 }] }));
+    out.push(...workload({ ns: NS.system, name: "extauth", component: "extauth", replicas: 3, containers: [container("extauth", image("openpolicyagent/opa", "1.17.0-envoy-static"), [{ name: "grpc", containerPort: 9191 }])], servicePorts: [{ name: "grpc", port: 9191 }] }));
     out.push(netpol(NS.system, "extauth", {
         podSelector: { matchLabels: { "app.kubernetes.io/name": "extauth" } },
         policyTypes: ["Ingress"],
         ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: SIDECAR } }], ports: [{ protocol: "TCP", port: 9191 }] }],
     }));
-    out.push(...workload({ ns: NS.system, name: "envoy-injector", component: "envoy-injector", replicas: 2, antiAffinity: "required", containers: [container("envoy-injector", image("ghcr.io/agentstack/envoy-injector", "0.4.2"), [{ name: "https", containerPort: 8443 }])], servicePorts: [{ name: "https", port: 443, targetPort: "https" }] }));
+    out.push(...workload({ ns: NS.system, name: "envoy-injector", component: "envoy-injector", replicas: 2, antiAffinity: "required", containers: [container("envoy-injector", image("node", "24.20.0-alpine3.24"), [{ name: "https", containerPort: 8443 }])], servicePorts: [{ name: "https", port: 443, targetPort: "https" }] }));
     out.push({
         apiVersion: "admissionregistration.k8s.io/v1",
         kind: "MutatingWebhookConfiguration",
