@@ -51,6 +51,8 @@ export function peerOf(e: Endpoint, spec: PlatformSpec, listed: readonly string[
             return [{ namespaceSelector: nsSel(spec.cluster.ingressNamespace), podSelector: { matchLabels: { ...spec.cluster.ingressPodLabels } } }];
         case "kube-dns":
             return [{ namespaceSelector: nsSel(spec.cluster.dnsNamespace), podSelector: { matchLabels: { ...spec.cluster.dnsPodLabels } } }];
+        case "prometheus":
+            return [{ namespaceSelector: nsSel(spec.monitoring.prometheus.namespace), podSelector: { matchLabels: { ...spec.monitoring.prometheus.podLabels } } }];
         case "apiserver":
             return spec.cluster.apiServerCidrs.length === 0 ? undefined : spec.cluster.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }));
         case "cidrs":

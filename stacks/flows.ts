@@ -5,7 +5,7 @@
  */
 import { agentInstance, boundedName, DNS_LABEL_MAX, INSTANCES, mcpInstance } from "../lib/names";
 import { configKey } from "./errors";
-import { DATA_STORES, DATA_STORE_ZONE, DataStoreKind, dataStoreNetwork } from "./dataStores";
+import { DATA_STORES, DATA_STORE_ZONE, DataStoreKind, QDRANT_PORTS, dataStoreNetwork } from "./dataStores";
 import { Namespaces, PlatformSpec } from "./resolve";
 
 /** A port of a flow. */
@@ -24,6 +24,8 @@ export type Endpoint =
     | { readonly kind: "kube-dns" }
     /** The Kubernetes API server: cluster.apiServerCidrs, or any source when empty. */
     | { readonly kind: "apiserver" }
+    /** The Prometheus pods that scrape the platform: monitoring.prometheus.namespace + podLabels. */
+    | { readonly kind: "prometheus" }
     /** Addresses outside the cluster. `hosts` names them for the ExtAuth data where known. */
     | { readonly kind: "cidrs"; readonly cidrs: readonly string[]; readonly name: string; readonly hosts?: readonly string[] };
 
@@ -85,14 +87,33 @@ export function componentPods(zone: keyof Namespaces, component: string): Endpoi
 export const ENVOY_OUTBOUND_PORT = 15001;
 /** Health port of the Envoy sidecar (pod IP; serves only /ready). */
 export const ENVOY_HEALTH_PORT = 15021;
+/**
+ * Metrics port of the Envoy sidecar (pod IP; its one route is exact `/stats/prometheus`, passed to the
+ * admin interface on a Unix socket in the sidecar's own volume). Bound only with monitoring on, but
+ * reserved always, so switching monitoring on never collides with an application's port.
+ */
+export const ENVOY_STATS_PORT = 15090;
 /** Ports the sidecar binds in an injected pod's network namespace: no application container may use them. */
-export const ENVOY_RESERVED_PORTS: readonly number[] = [ENVOY_OUTBOUND_PORT, ENVOY_HEALTH_PORT];
+export const ENVOY_RESERVED_PORTS: readonly number[] = [ENVOY_OUTBOUND_PORT, ENVOY_HEALTH_PORT, ENVOY_STATS_PORT];
+/** Metrics port of the gateway's own Envoy (same design as the sidecar's, in the gateway container). */
+export const GATEWAY_STATS_PORT = 15091;
+/** ExtAuth's (OPA's) diagnostic port: /health and /metrics. */
+export const EXTAUTH_DIAGNOSTIC_PORT = 8282;
+/** Keycloak's management port (health, metrics): reached only by the kubelet and, with monitoring on, the Prometheus pods. */
+export const KEYCLOAK_MANAGEMENT_PORT = 9000;
+/** Port of the PostgreSQL exporter sidecar (postgres_exporter's default --web.listen-address :9187). */
+export const POSTGRESQL_EXPORTER_PORT = 9187;
+/** Port of the MongoDB exporter sidecar (mongodb_exporter's default --web.listen-address :9216). */
+export const MONGODB_EXPORTER_PORT = 9216;
+
+/** Qdrant serves /metrics on its HTTP port (with the API key; the read-only one suffices). */
+const QDRANT_METRICS_PORT = QDRANT_PORTS.http;
 
 /** Port of the ExtAuth gRPC service (ext_authz). */
 export const EXTAUTH_GRPC_PORT = 9191;
 /** Container port of the injector's webhook server (the Service maps 443 to it). */
 export const INJECTOR_WEBHOOK_PORT = 8443;
-/** Keycloak's HTTP port (login, tokens, JWKS). Its management port 9000 is in no flow. */
+/** Keycloak's HTTP port (login, tokens, JWKS). Its management port 9000 is only in the monitoring flow. */
 export const KEYCLOAK_HTTP_PORT = 8080;
 /** Keycloak's JGroups ports (transport, failure detection). */
 export const KEYCLOAK_JGROUPS_PORTS = [7800, 57800];
@@ -244,10 +265,41 @@ export function flowTable(spec: PlatformSpec): Flow[] {
     }
     add({ id: "apiserver-to-envoy-injector", from: { kind: "apiserver" }, to: injector, ports: tcp(INJECTOR_WEBHOOK_PORT), purpose: "Kubernetes API server → envoy-injector (webhook)" });
 
+    flows.push(...monitoringFlows(spec));
+
     for (const zone of Object.keys(spec.namespaces) as (keyof Namespaces)[]) {
         if (zone === "sandbox") continue; // untrusted code: no egress at all, DNS included
         add({ id: `${zone}-to-kube-dns`, from: { kind: "pods", zone, selector: {}, name: `${zone}-pods` }, to: { kind: "kube-dns" }, ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }], purpose: "every pod → kube-dns" });
     }
+    return flows;
+}
+
+/**
+ * The scrape flows (monitoring on): the Prometheus pods reach each component's metrics port and
+ * nothing else — never an application port, never the sandbox. One flow per metrics endpoint.
+ */
+export function monitoringFlows(spec: PlatformSpec): Flow[] {
+    if (!spec.monitoring.enabled) return [];
+    const prometheus: Endpoint = { kind: "prometheus" };
+    const purpose = (what: string) => `Prometheus → ${what} (metrics)`;
+    const flows: Flow[] = [
+        { id: "prometheus-to-envoy-injector", from: prometheus, to: instancePods("system", "envoy-injector", INSTANCES.envoyInjector), ports: tcp(INJECTOR_WEBHOOK_PORT), purpose: purpose("envoy-injector /metrics (HTTPS)") },
+        { id: "prometheus-to-extauth", from: prometheus, to: instancePods("system", "extauth", INSTANCES.extauth), ports: tcp(EXTAUTH_DIAGNOSTIC_PORT), purpose: purpose("extauth diagnostic port") },
+        { id: "prometheus-to-keycloak", from: prometheus, to: instancePods("identity", "keycloak", INSTANCES.keycloak), ports: tcp(KEYCLOAK_MANAGEMENT_PORT), purpose: purpose("keycloak management port") },
+        { id: "prometheus-to-gateway", from: prometheus, to: instancePods("gateway", "gateway", INSTANCES.gateway), ports: tcp(GATEWAY_STATS_PORT), purpose: purpose("the gateway Envoy's stats listener") },
+        ...INJECTED.map((zone): Flow => ({
+            id: `prometheus-to-${zone}-sidecars`,
+            from: prometheus,
+            to: { kind: "pods", zone, selector: { sidecar: "envoy" }, name: `${zone}-sidecars` },
+            ports: tcp(ENVOY_STATS_PORT),
+            purpose: purpose("each Envoy sidecar's stats listener"),
+        })),
+    ];
+    const inCluster = (store: DataStoreKind) => spec.dataStores[store].mode === "in-cluster";
+    const store = (s: DataStoreKind) => instancePods(DATA_STORE_ZONE[s], s, INSTANCES[s]);
+    if (inCluster("qdrant")) flows.push({ id: "prometheus-to-qdrant", from: prometheus, to: store("qdrant"), ports: tcp(QDRANT_METRICS_PORT), purpose: purpose("qdrant /metrics") });
+    if (inCluster("mongodb")) flows.push({ id: "prometheus-to-mongodb", from: prometheus, to: store("mongodb"), ports: tcp(MONGODB_EXPORTER_PORT), purpose: purpose("the mongodb exporter sidecar") });
+    if (inCluster("postgresql")) flows.push({ id: "prometheus-to-postgresql", from: prometheus, to: store("postgresql"), ports: tcp(POSTGRESQL_EXPORTER_PORT), purpose: purpose("the postgresql exporter sidecar") });
     return flows;
 }
 

@@ -83,6 +83,17 @@ export interface LevelProfile {
     readonly quotas: boolean;
     /** Envoy ext_authz failure_mode_allow (true = fail open). */
     readonly extAuthzFailOpen: boolean;
+    /**
+     * Observability (docs/observability.md): whether the platform plugs into the cluster's Prometheus
+     * Operator by default, the retention it asks of the metrics and log stores (it runs neither), and
+     * the severity of the alerts that mean "new pods cannot start" (the injector with failurePolicy Fail).
+     */
+    readonly monitoring: {
+        readonly enabled: boolean;
+        readonly metricsRetentionDays: number;
+        readonly logRetentionDays: number;
+        readonly admissionAlertSeverity: "warning" | "critical";
+    };
 }
 
 const LEVEL_1: LevelProfile = {
@@ -111,6 +122,7 @@ const LEVEL_1: LevelProfile = {
     podSecurity: { enforce: "baseline", warn: "restricted", audit: "restricted" },
     quotas: false,
     extAuthzFailOpen: true,
+    monitoring: { enabled: false, metricsRetentionDays: 7, logRetentionDays: 7, admissionAlertSeverity: "warning" },
 };
 
 const LEVEL_2: LevelProfile = {
@@ -139,6 +151,7 @@ const LEVEL_2: LevelProfile = {
     podSecurity: { enforce: "restricted", warn: "restricted", audit: "restricted" },
     quotas: true,
     extAuthzFailOpen: false,
+    monitoring: { enabled: true, metricsRetentionDays: 30, logRetentionDays: 90, admissionAlertSeverity: "critical" },
 };
 
 const LEVEL_3: LevelProfile = {
@@ -167,6 +180,7 @@ const LEVEL_3: LevelProfile = {
     podSecurity: { enforce: "restricted", warn: "restricted", audit: "restricted" },
     quotas: true,
     extAuthzFailOpen: false,
+    monitoring: { enabled: true, metricsRetentionDays: 90, logRetentionDays: 365, admissionAlertSeverity: "critical" },
 };
 
 /** The security-level table, keyed by level. */

@@ -4,7 +4,7 @@
  * break the level's guarantees or an invariant rejected. Pure: no Pulumi runtime needed.
  */
 import { ConfigError, ConfigIssue, CONFIG_NAMESPACE, configKey } from "./errors";
-import { ENVOY_RESERVED_PORTS, flowIdCollisions, flowTable } from "./flows";
+import { ENVOY_RESERVED_PORTS, GATEWAY_STATS_PORT, flowIdCollisions, flowTable } from "./flows";
 import { hostnameProblem } from "../lib/syntax";
 import { DataStoresSpec, resolveDataStores } from "./dataStores";
 import { replicasOverride } from "./fixed";
@@ -96,6 +96,21 @@ export interface SandboxSpec {
     readonly tmpSizeLimit: string;
 }
 
+/** Observability (`agentstack:monitoring`, docs/observability.md), resolved against the level. */
+export interface MonitoringSpec {
+    /** ServiceMonitors/PodMonitors, the PrometheusRule, the exporters and the scrape flows exist. */
+    readonly enabled: boolean;
+    /** The Prometheus pods that scrape: their namespace and pod labels. */
+    readonly prometheus: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+    /** Labels on every monitor and rule object (the Prometheus's selectors). */
+    readonly resourceLabels: Readonly<Record<string, string>>;
+    /** Extra labels on every alert. */
+    readonly alertLabels: Readonly<Record<string, string>>;
+    readonly scrapeInterval: string;
+    /** Retention the platform needs of the metrics and log stores, in days. */
+    readonly retention: { readonly metricsDays: number; readonly logsDays: number };
+}
+
 /** The resolved platform: everything the components need, nothing left to default. */
 export interface PlatformSpec {
     readonly level: SecurityLevel;
@@ -112,6 +127,7 @@ export interface PlatformSpec {
     readonly keycloak: KeycloakSpec;
     readonly network: StackConfig["network"];
     readonly dataStores: DataStoresSpec;
+    readonly monitoring: MonitoringSpec;
 }
 
 /** The namespace of every trust zone for a prefix (`agentstack` → `agentstack-gateway`, ...). */
@@ -243,6 +259,9 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     cfg.agents.forEach((a, i) => reservedPort(["agents", i, "port"], a.port, `agent "${a.name}"`));
     cfg.mcpServers.forEach((m, i) => reservedPort(["mcpServers", i, "port"], m.port, `MCP server "${m.name}"`));
     reservedPort(["gateway", "port"], cfg.gateway.port, "the gateway");
+    if (cfg.gateway.port === GATEWAY_STATS_PORT) {
+        add(["gateway", "port"], `${GATEWAY_STATS_PORT} is the gateway Envoy's metrics listener (agentstack:monitoring): choose another port`);
+    }
 
     const agents: AgentSpec[] = cfg.agents.map((a, i) => {
         a.mcpServers.forEach((m, j) => {
@@ -373,6 +392,19 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         keycloak,
         network: cfg.network,
         dataStores,
+        monitoring: resolveMonitoring(cfg.monitoring, profile),
+    };
+}
+
+/** The monitoring settings with the level's defaults (on from level 2; retention per docs/observability.md). */
+function resolveMonitoring(m: StackConfig["monitoring"], profile: LevelProfile): MonitoringSpec {
+    return {
+        enabled: m.enabled ?? profile.monitoring.enabled,
+        prometheus: { namespace: m.prometheus.namespace, podLabels: { ...m.prometheus.podLabels } },
+        resourceLabels: { ...m.resourceLabels },
+        alertLabels: { ...m.alertLabels },
+        scrapeInterval: m.scrapeInterval,
+        retention: { metricsDays: m.retention.metricsDays ?? profile.monitoring.metricsRetentionDays, logsDays: m.retention.logsDays ?? profile.monitoring.logRetentionDays },
     };
 }
 

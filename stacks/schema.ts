@@ -293,6 +293,49 @@ export const keycloakConfig = z.strictObject({
         .default([]),
 });
 
+/**
+ * `agentstack:monitoring`: how the platform plugs into the cluster's Prometheus Operator
+ * (kube-prometheus-stack, or OpenShift's user-workload monitoring; docs/observability.md). The
+ * platform runs no Prometheus and no log store: it creates ServiceMonitors, PodMonitors and a
+ * PrometheusRule, opens exactly the metrics ports to the Prometheus pods, and states the retention
+ * it needs of the stores.
+ */
+export const monitoringConfig = z.strictObject({
+    /** Scrape, alert and open the metrics ports. Default: the level's (off at level 1, on from level 2). */
+    enabled: z.boolean().optional(),
+    /**
+     * The Prometheus that scrapes: its namespace and the labels of its pods (the only pods the
+     * NetworkPolicies let reach the metrics ports). Default kube-prometheus-stack's: namespace
+     * `monitoring` and the prometheus-operator's pod label `app.kubernetes.io/name: prometheus`.
+     */
+    prometheus: z
+        .strictObject({
+            namespace: componentName.default("monitoring"),
+            podLabels: labelMap
+                .refine((m) => Object.keys(m).length > 0, "must name at least one label: an empty selector would open the metrics ports to every pod of the namespace")
+                .default({ "app.kubernetes.io/name": "prometheus" }),
+        })
+        .default({ namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } }),
+    /**
+     * Labels on every ServiceMonitor, PodMonitor and PrometheusRule, so the Prometheus selects them
+     * (kube-prometheus-stack selects `release: <its Helm release name>` unless told otherwise).
+     */
+    resourceLabels: labelMap.default({ release: "kube-prometheus-stack" }),
+    /** Extra labels on every alert (e.g. a routing key for Alertmanager); `severity` is the platform's own. */
+    alertLabels: labelMap
+        .refine((m) => !("severity" in m) && !("alertname" in m), "must not set severity or alertname: each alert has its own severity (docs/observability.md)")
+        .default({}),
+    /** Scrape interval of every monitor, as a Prometheus duration. */
+    scrapeInterval: z.string().regex(/^[1-9][0-9]*(s|m)$/, "must be a duration in seconds or minutes such as 30s or 1m").default("30s"),
+    /** Retention the metrics and log stores must keep, in days. Default: the level's (docs/observability.md). */
+    retention: z
+        .strictObject({
+            metricsDays: z.number().int().min(1).max(3650).optional(),
+            logsDays: z.number().int().min(1).max(3650).optional(),
+        })
+        .default({}),
+});
+
 /** `agentstack:network`. */
 export const networkConfig = z.strictObject({
     /** At level 1, also apply default-deny and the whole flow table (levels 2 and 3 always do). */
@@ -315,6 +358,7 @@ export const stackConfigSchema = z.strictObject({
     sandbox: sandboxConfig.default(sandboxConfig.parse({})),
     zeroTrust: zeroTrustConfig.default(zeroTrustConfig.parse({})),
     network: networkConfig.default({ defaultDenyAtLevel1: false }),
+    monitoring: monitoringConfig.default(monitoringConfig.parse({})),
     qdrant: qdrantConfig,
     mongodb: mongodbConfig,
     postgresql: postgresqlConfig,
@@ -330,6 +374,7 @@ export type SandboxConfig = z.infer<typeof sandboxConfig>;
 export type ClusterConfig = z.infer<typeof clusterConfig>;
 export type ZeroTrustConfig = z.infer<typeof zeroTrustConfig>;
 export type KeycloakConfig = z.infer<typeof keycloakConfig>;
+export type MonitoringConfig = z.infer<typeof monitoringConfig>;
 
 /** Config keys whose value is secret material: accepted only as Pulumi secrets. */
 export const SECRET_KEYS: readonly (keyof StackConfig)[] = ["llmApiKey"];

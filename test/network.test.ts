@@ -36,6 +36,7 @@ function namesOf(e: Endpoint, spec: PlatformSpec, objs: K8sObject[]): string[] {
         case "ingress-controller": return ["outside"];
         case "kube-dns": return ["kube-dns"];
         case "apiserver": return ["kube-apiserver"];
+        case "prometheus": return ["prometheus"];
         case "cidrs": return [e.name];
     }
 }

@@ -32,6 +32,15 @@ export function acmeSolverWorkloads(spec: PlatformSpec): SyntheticWorkload[] {
     }));
 }
 
+/**
+ * The Prometheus that scrapes the platform (monitoring on): one synthetic pod with the configured
+ * namespace and pod labels, named `prometheus`, so the report shows exactly which ports it reaches.
+ */
+export function prometheusWorkloads(spec: PlatformSpec): SyntheticWorkload[] {
+    if (!spec.monitoring.enabled) return [];
+    return [{ name: "prometheus", namespace: spec.monitoring.prometheus.namespace, labels: { ...spec.monitoring.prometheus.podLabels } }];
+}
+
 /** Analysis options for a platform: virtual peers from the cluster facts, named address ranges. */
 export function platformAnalyzeOptions(spec: PlatformSpec, opts: { internet: boolean }): AnalyzeOptions {
     const v = virtualPeers({
@@ -41,7 +50,7 @@ export function platformAnalyzeOptions(spec: PlatformSpec, opts: { internet: boo
         kubeApiServer: spec.cluster.apiServerCidrs.length > 0 ? spec.cluster.apiServerCidrs : true,
         internet: opts.internet,
     });
-    return { ...v, extraWorkloads: [...(v.extraWorkloads ?? []), ...acmeSolverWorkloads(spec)], ipPeers: [...(v.ipPeers ?? []), ...flowIpPeers(spec)], ipRanges: false };
+    return { ...v, extraWorkloads: [...(v.extraWorkloads ?? []), ...acmeSolverWorkloads(spec), ...prometheusWorkloads(spec)], ipPeers: [...(v.ipPeers ?? []), ...flowIpPeers(spec)], ipRanges: false };
 }
 
 /** The report entries and its markdown matrix. */
@@ -51,7 +60,7 @@ export function connectivityReport(objects: ReadonlyArray<Record<string, unknown
         `# Connectivity — security level ${spec.level}`,
         "",
         "Who can open a connection to whom, computed from the NetworkPolicies (rows: source, columns: destination).",
-        "`outside` is the ingress controller, `kube-apiserver` any address the API server may have, `internet` every public address.",
+        "`outside` is the ingress controller, `kube-apiserver` any address the API server may have, `internet` every public address, `prometheus` the Prometheus pods that scrape the platform (monitoring on).",
         "",
     ].join("\n");
     return { entries, markdown: `${header}${renderMarkdownMatrix(entries)}\n` };
