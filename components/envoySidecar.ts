@@ -11,16 +11,20 @@
  * - a health listener on the pod IP (port 15021) that serves only `/ready` (Envoy's health-check
  *   filter: 200 while Envoy serves, 503 while it drains) — the kubelet can reach it, nothing else is
  *   exposed on it;
- * - no admin interface at all (it would be reachable through the proxy's own loopback).
+ * - no admin interface on any TCP address (on loopback it would be reachable through the proxy
+ *   itself); with monitoring on, the admin server listens on a Unix socket in the sidecar's own
+ *   volume and a stats listener on the pod IP (port 15090) passes only `GET /stats/prometheus` to it
+ *   (components/envoyStats.ts).
  */
 import * as k8s from "@pulumi/kubernetes";
-import { ENVOY_HEALTH_PORT, ENVOY_OUTBOUND_PORT, EXTAUTH_GRPC_PORT } from "../stacks/flows";
+import { ENVOY_HEALTH_PORT, ENVOY_OUTBOUND_PORT, ENVOY_STATS_PORT, EXTAUTH_GRPC_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
+import { envoyStatsResources } from "./envoyStats";
 import { containerSecurityContext } from "./workload";
 
 /** Placeholder the injector replaces with `<namespace>/<app.kubernetes.io/instance>` of the pod. */
 export const SOURCE_PLACEHOLDER = "{{SOURCE}}";
-export { ENVOY_HEALTH_PORT, ENVOY_OUTBOUND_PORT };
+export { ENVOY_HEALTH_PORT, ENVOY_OUTBOUND_PORT, ENVOY_STATS_PORT };
 /**
  * uid/gid of the Envoy process: the `envoy` user of the official image, and never the uid of an
  * application container (65532 or the user's), so a later traffic redirect (iptables/CNI) can exclude it.
@@ -30,12 +34,14 @@ export const ENVOY_UID = 101;
 const type = (t: string) => `type.googleapis.com/${t}`;
 const ROUTER = { name: "envoy.filters.http.router", typed_config: { "@type": type("envoy.extensions.filters.http.router.v3.Router") } };
 
-/** The Envoy bootstrap (JSON is YAML, so it is written as JSON). */
-export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTimeoutSeconds: number): Record<string, unknown> {
+/** The Envoy bootstrap (JSON is YAML, so it is written as JSON). `stats`: the metrics listener (monitoring on). Default off. */
+export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTimeoutSeconds: number, opts: { readonly stats?: boolean } = {}): Record<string, unknown> {
+    const stats = opts.stats ? envoyStatsResources(ENVOY_STATS_PORT) : undefined;
     const dnsCache = { name: "dns_cache", dns_lookup_family: "V4_PREFERRED" };
     const upstream = { cluster: "dynamic_forward_proxy_cluster" };
     return {
         node: { id: SOURCE_PLACEHOLDER, cluster: "agentstack-sidecar" },
+        ...(stats ? { admin: stats.admin } : {}),
         static_resources: {
             listeners: [
                 {
@@ -114,8 +120,10 @@ export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTime
                         }],
                     }],
                 },
+                ...(stats ? [stats.listener] : []),
             ],
             clusters: [
+                ...(stats ? [stats.cluster] : []),
                 {
                     name: "extauth",
                     type: "STRICT_DNS",
@@ -155,7 +163,10 @@ export function envoySidecarContainer(zt: ZeroTrustSpec, bootstrap: Record<strin
         restartPolicy: "Always",
         // No hot restart: a second Envoy in the pod (the gateway's) would collide on its abstract sockets.
         args: ["--config-yaml", JSON.stringify(bootstrap), "--disable-hot-restart", "--log-level", "warn"],
-        ports: [{ name: "envoy-health", containerPort: ENVOY_HEALTH_PORT, protocol: "TCP" }],
+        ports: [
+            { name: "envoy-health", containerPort: ENVOY_HEALTH_PORT, protocol: "TCP" },
+            ...(hasStatsListener(bootstrap) ? [{ name: "envoy-stats", containerPort: ENVOY_STATS_PORT, protocol: "TCP" }] : []),
+        ],
         resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
         startupProbe: { ...health, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 30 },
         livenessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
@@ -163,6 +174,12 @@ export function envoySidecarContainer(zt: ZeroTrustSpec, bootstrap: Record<strin
         securityContext: containerSecurityContext(ENVOY_UID),
         volumeMounts: [{ name: "envoy-tmp", mountPath: "/tmp" }],
     };
+}
+
+/** Whether a bootstrap has the stats listener (then the container declares its port for the PodMonitor). */
+function hasStatsListener(bootstrap: Record<string, unknown>): boolean {
+    const listeners = ((bootstrap["static_resources"] as Record<string, unknown> | undefined)?.["listeners"] ?? []) as Record<string, unknown>[];
+    return listeners.some((l) => l["name"] === "stats");
 }
 
 /** Volumes the injector adds with the sidecar. */

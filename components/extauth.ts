@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EXTAUTH_GRPC_PORT } from "../stacks/flows";
+import { EXTAUTH_DIAGNOSTIC_PORT, EXTAUTH_GRPC_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
 import { LevelProfile } from "../stacks/levels";
 import { INSTANCES } from "./names";
@@ -86,14 +86,18 @@ export class ExtAuth extends pulumi.ComponentResource {
                 args: [
                     "run", "--server",
                     "--addr=127.0.0.1:8181",
-                    "--diagnostic-addr=0.0.0.0:8282",
+                    // /health (probes) and /metrics (Prometheus) only; the API stays on loopback.
+                    `--diagnostic-addr=0.0.0.0:${EXTAUTH_DIAGNOSTIC_PORT}`,
                     `--set=plugins.envoy_ext_authz_grpc.addr=:${EXTAUTH_GRPC_PORT}`,
                     "--set=plugins.envoy_ext_authz_grpc.path=agentstack/authz/allow",
+                    // The plugin's own metrics (opa-envoy-plugin README): the grpc_request_duration_seconds
+                    // histogram of Check calls and error_counter{reason}, on the diagnostic /metrics.
+                    "--set=plugins.envoy_ext_authz_grpc.enable-performance-metrics=true",
                     "--set=decision_logs.console=true",
                     "--ignore=.*",
                     "/policy",
                 ],
-                ports: [{ name: "grpc", containerPort: EXTAUTH_GRPC_PORT }, { name: "diag", containerPort: 8282 }],
+                ports: [{ name: "grpc", containerPort: EXTAUTH_GRPC_PORT }, { name: "diag", containerPort: EXTAUTH_DIAGNOSTIC_PORT }],
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
                 probes: {
                     livenessProbe: { httpGet: { path: "/health", port: "diag" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },

@@ -6,6 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GATEWAY_STATS_PORT } from "../stacks/flows";
 import { LevelProfile } from "../stacks/levels";
 import { DEFAULT_RESOURCES, GatewaySpec, Namespaces } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
@@ -39,6 +40,8 @@ export interface GatewayArgs {
      * audience every token must carry) configure Envoy's JWT check; the chat UI gets all three.
      */
     readonly oidc: { readonly issuer: string; readonly clientId: string; readonly clientSecret: pulumi.Output<string> };
+    /** Envoy's metrics listener on GATEWAY_STATS_PORT (agentstack:monitoring; never a Service port). Default off. */
+    readonly metrics?: boolean;
 }
 
 /** The env the chat UI receives (non-secret; `OIDC_CLIENT_SECRET` comes from a Secret). */
@@ -68,7 +71,7 @@ export class Gateway extends pulumi.ComponentResource {
         const instance = INSTANCES.gateway;
         const labels = recommendedLabels("gateway", instance);
         const childOptions = args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {};
-        const envoyConfig = gatewayEnvoyConfig({ spec: s, namespaces: args.namespaces, agents: args.agents, issuer: args.oidc.issuer, audience: args.oidc.clientId });
+        const envoyConfig = gatewayEnvoyConfig({ spec: s, namespaces: args.namespaces, agents: args.agents, issuer: args.oidc.issuer, audience: args.oidc.clientId, stats: args.metrics ?? false });
         const configText = JSON.stringify(envoyConfig, null, 2);
         const cm = new k8s.core.v1.ConfigMap(`${name}-envoy`, {
             metadata: { name: `${instance}-envoy`, namespace: ns, labels },
@@ -85,12 +88,14 @@ export class Gateway extends pulumi.ComponentResource {
             podLabels: { ...SIDECAR_LABEL },
             ...childOptions,
             configChecksum: checksum(envoyConfig),
+            // The Service carries the gateway port only; the metrics port is scraped per pod.
+            servicePorts: [{ name: "http", port: s.port }],
             volumes: [{ name: "envoy-config", configMap: { name: cm.metadata.name } }],
             containers: [{
                 name: "gateway",
                 image: s.image,
                 args: gatewayEnvoyArgs(`${GATEWAY_CONFIG_DIR}/${GATEWAY_CONFIG_KEY}`, args.logLevel ?? "info"),
-                ports: [{ name: "http", containerPort: s.port }],
+                ports: [{ name: "http", containerPort: s.port }, ...(args.metrics ? [{ name: "metrics", containerPort: GATEWAY_STATS_PORT }] : [])],
                 resources: s.resources,
                 probes: { liveness: GATEWAY_HEALTH_PATH, readiness: GATEWAY_HEALTH_PATH },
                 volumeMounts: [{ name: "envoy-config", mountPath: GATEWAY_CONFIG_DIR, readOnly: true }],

@@ -14,8 +14,9 @@
  * Field names follow the Envoy v3 API (envoy/config/bootstrap/v3/bootstrap.proto and the extension
  * protos named by each `@type`); tests check the result against those protos.
  */
-import { CHAT_UI_INSTANCE } from "../stacks/flows";
+import { CHAT_UI_INSTANCE, GATEWAY_STATS_PORT } from "../stacks/flows";
 import { GatewaySpec, Namespaces } from "../stacks/resolve";
+import { envoyStatsResources } from "./envoyStats";
 import { INSTANCES, REALM, agentInstance, serviceHost } from "./names";
 
 const type = (t: string) => `type.googleapis.com/${t}`;
@@ -81,6 +82,8 @@ export interface GatewayEnvoyArgs {
     readonly issuer: string;
     /** The audience a token must carry: the gateway's client id. */
     readonly audience: string;
+    /** The metrics listener on GATEWAY_STATS_PORT (admin on a Unix socket only; components/envoyStats.ts). Default off. */
+    readonly stats?: boolean;
 }
 
 /** Envoy cluster name of an agent. */
@@ -248,16 +251,19 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
         serviceCluster(KEYCLOAK_CLUSTER, serviceHost(INSTANCES.keycloak, args.namespaces.identity), KEYCLOAK_PORT),
         ...(s.chatUi ? [serviceCluster(CHAT_UI_CLUSTER, serviceHost(CHAT_UI_INSTANCE, args.namespaces.gateway), s.chatUi.port)] : []),
     ];
+    const stats = args.stats ? envoyStatsResources(GATEWAY_STATS_PORT) : undefined;
     return {
-        // No admin interface: the probes use the listener's own health path.
+        // No admin interface on any TCP address: the probes use the listener's own health path, and
+        // with monitoring on the admin server listens only on a Unix socket behind the stats listener.
+        ...(stats ? { admin: stats.admin } : {}),
         static_resources: {
             listeners: [{
                 name: "gateway",
                 address: { socket_address: { address: "0.0.0.0", port_value: s.port } },
                 per_connection_buffer_limit_bytes: 32768,
                 filter_chains: [{ filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm }] }],
-            }],
-            clusters,
+            }, ...(stats ? [stats.listener] : [])],
+            clusters: [...clusters, ...(stats ? [stats.cluster] : [])],
         },
         overload_manager: {
             resource_monitors: [{

@@ -10,7 +10,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORTS, REALM_SYNC_INSTANCE } from "../stacks/flows";
+import { KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORTS, KEYCLOAK_MANAGEMENT_PORT, REALM_SYNC_INSTANCE } from "../stacks/flows";
 import { KeycloakSpec } from "../stacks/identity";
 import { LevelProfile } from "../stacks/levels";
 import { GatewaySpec } from "../stacks/resolve";
@@ -21,8 +21,8 @@ import { CHECKSUM_ANNOTATION, HardenedWorkload, checksum, hardenedPodSpec, recom
 
 /** uid of the Keycloak image. */
 export const KEYCLOAK_UID = 1000;
-/** Keycloak's management port (health, metrics): never exposed outside the pod. */
-export const KEYCLOAK_MANAGEMENT_PORT = 9000;
+/** Keycloak's management port (health, metrics): never a Service port; reached by the kubelet and, with monitoring on, the Prometheus pods only (stacks/flows.ts). */
+export { KEYCLOAK_MANAGEMENT_PORT };
 
 /** Keycloak's non-secret settings (its ConfigMap). */
 export function keycloakSettings(spec: KeycloakSpec): Record<string, string> {

@@ -35,6 +35,7 @@ import {
     volumeClaimTemplates,
 } from "./dataStore";
 import { configEnv, configMapEnv, secretEnv } from "./env";
+import { mongodbExporter } from "./exporters";
 import { INSTANCES, envName, serviceHost } from "./names";
 import { HardenedWorkload, checksum, selectorLabels } from "./workload";
 
@@ -78,6 +79,8 @@ export interface MongoDbArgs {
     readonly clients: readonly MongoDbClient[];
     /** Resources the server workload waits for (e.g. the network policies). Default none. */
     readonly dependsOn?: pulumi.Resource[];
+    /** Run the metrics exporter beside the server (agentstack:monitoring; components/exporters.ts). Default off. */
+    readonly exporter?: boolean;
 }
 
 /** The database of a client. */
@@ -309,7 +312,7 @@ export class MongoDb extends pulumi.ComponentResource {
                     { name: "keyfile", mountPath: "/etc/mongodb/keyfile", readOnly: true },
                     { name: "scripts", mountPath: "/scripts", readOnly: true },
                 ],
-            }],
+            }, ...(args.exporter ? [mongodbExporter(rootRef)] : [])],
         }, {
             parent: this,
             protect: s.protect,

@@ -25,6 +25,7 @@ import { mintHs256Token } from "./mcpAuth";
 import { PlatformNamespaces } from "./namespaces";
 import { INSTANCES, agentInstance, keycloakIssuer, keycloakTokenUrl, keycloakUrl, serviceHost } from "./names";
 import { GATEWAY_CLIENT_ID, realmRepresentation } from "./realm";
+import { Monitoring } from "./monitoring";
 import { NetworkPolicies } from "./networkPolicies";
 import { Sandbox } from "./sandbox";
 import { selectorLabels } from "./workload";
@@ -62,7 +63,8 @@ export class Platform extends pulumi.ComponentResource {
 
         // Zero trust: ExtAuth, the sidecar template, and the injector that every injected workload waits for.
         new ExtAuth(`${name}-extauth`, { zeroTrust: spec.zeroTrust, profile, namespace: nsOf("system"), allowed: extAuthzAllowed(spec, flows) }, { parent: this });
-        const bootstrap = envoyBootstrap(spec.zeroTrust, serviceHost(INSTANCES.extauth, names.system), spec.gateway.llmRouteTimeoutSeconds);
+        const metrics = spec.monitoring.enabled;
+        const bootstrap = envoyBootstrap(spec.zeroTrust, serviceHost(INSTANCES.extauth, names.system), spec.gateway.llmRouteTimeoutSeconds, { stats: metrics });
         const injector = new EnvoyInjector(`${name}-envoy-injector`, {
             zeroTrust: spec.zeroTrust,
             profile,
@@ -85,7 +87,7 @@ export class Platform extends pulumi.ComponentResource {
         // Data stores, with their declared clients from the flow table's single definition.
         const clients = dataStoreClients(spec);
         const clientArgs = (c: DataStoreClientRef) => ({ name: c.instance, namespace: nsOf(c.zone), namespaceName: names[c.zone], podLabels: selectorLabels(c.component, c.instance) });
-        const storeArgs = { profile, namespaces: names, dependsOn: [netpols] };
+        const storeArgs = { profile, namespaces: names, dependsOn: [netpols], exporter: metrics };
         const qdrant = new Qdrant(`${name}-qdrant`, { ...storeArgs, spec: spec.dataStores.qdrant, namespace: nsOf(DATA_STORE_ZONE.qdrant), clients: clients.qdrant.map(clientArgs) }, { parent: this });
         const mongodb = new MongoDb(`${name}-mongodb`, { ...storeArgs, spec: spec.dataStores.mongodb, namespace: nsOf(DATA_STORE_ZONE.mongodb), clients: clients.mongodb.map(clientArgs) }, { parent: this });
         const postgresql = new PostgreSql(`${name}-postgresql`, {
@@ -143,6 +145,7 @@ export class Platform extends pulumi.ComponentResource {
             agents: spec.agents.map((a) => ({ name: a.name, port: a.port })),
             logLevel: spec.logLevel,
             oidc: { issuer: keycloakIssuer(spec.keycloak.hostname), clientId: GATEWAY_CLIENT_ID, clientSecret: gatewayClientSecret },
+            metrics,
         }, { parent: this });
 
         const realmJson = pulumi.all([gatewayClientSecret, ...clientSecrets.map((c) => c.secret)]).apply(([gw, ...agentSecrets]) => JSON.stringify(realmRepresentation({
@@ -162,6 +165,9 @@ export class Platform extends pulumi.ComponentResource {
             exposure: spec.gateway,
             dependsOn: [postgresql, netpols],
         }, { parent: this });
+
+        // Observability: ServiceMonitors/PodMonitors and the PrometheusRule for the cluster's Prometheus Operator.
+        new Monitoring(`${name}-monitoring`, { spec, namespaces: nsOutputs }, { parent: this });
 
         this.url = gateway.url;
         this.loginUrl = keycloak.url;

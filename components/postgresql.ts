@@ -40,6 +40,7 @@ import {
     volumeClaimTemplates,
 } from "./dataStore";
 import { configEnv, configMapEnv, secretEnv } from "./env";
+import { postgresqlExporter } from "./exporters";
 import { INSTANCES, envName, serviceHost } from "./names";
 import { HardenedWorkload, checksum, selectorLabels } from "./workload";
 
@@ -72,6 +73,8 @@ export interface PostgreSqlArgs {
     readonly clients: readonly PostgreSqlClient[];
     /** Resources the server workload waits for (e.g. the network policies). Default none. */
     readonly dependsOn?: pulumi.Resource[];
+    /** Run the metrics exporter beside the server (agentstack:monitoring; components/exporters.ts). Default off. */
+    readonly exporter?: boolean;
 }
 
 const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -249,7 +252,7 @@ export class PostgreSql extends pulumi.ComponentResource {
                     { name: "scripts", mountPath: "/scripts", readOnly: true },
                     { name: "dshm", mountPath: "/dev/shm" },
                 ],
-            }],
+            }, ...(args.exporter ? [postgresqlExporter(superuser)] : [])],
         }, {
             parent: this,
             protect: s.protect,

@@ -15,10 +15,12 @@
  * of the pod, the identity ExtAuth decides on.
  *
  * Endpoints (HTTPS): POST /mutate (AdmissionReview admission.k8s.io/v1), GET /healthz, GET /readyz,
- * GET /metrics (Prometheus text format). Bad requests get a 4xx with a one-line reason; the server
+ * GET /metrics (Prometheus text format: requests by outcome, latency, and the serving certificate's
+ * expiry time, so an alert fires before the webhook's TLS lapses). Bad requests get a 4xx with a one-line reason; the server
  * keeps serving. One JSON log line per request, without headers or bodies. SIGTERM: not ready, then
  * drain and exit. Rotated certificate files are picked up without a restart.
  */
+import { X509Certificate } from "node:crypto";
 import { readFileSync, realpathSync } from "node:fs";
 import { createServer } from "node:https";
 import { join } from "node:path";
@@ -204,6 +206,8 @@ class Metrics {
         this.counts = this.buckets.map(() => 0);
         this.sum = 0;
         this.total = 0;
+        /** notAfter of the serving certificate, in Unix seconds (NaN when unreadable). */
+        this.certExpiry = Number.NaN;
     }
     /** @param {string} outcome @param {number} code @param {number} seconds */
     observe(outcome, code, seconds) {
@@ -226,8 +230,27 @@ class Metrics {
             `agentstack_injector_request_duration_seconds_bucket{le="+Inf"} ${this.total}`,
             `agentstack_injector_request_duration_seconds_sum ${this.sum}`,
             `agentstack_injector_request_duration_seconds_count ${this.total}`,
+            ...(Number.isFinite(this.certExpiry)
+                ? [
+                      "# HELP agentstack_injector_certificate_expiry_timestamp_seconds When the webhook's serving certificate expires (its notAfter), in Unix seconds.",
+                      "# TYPE agentstack_injector_certificate_expiry_timestamp_seconds gauge",
+                      `agentstack_injector_certificate_expiry_timestamp_seconds ${this.certExpiry}`,
+                  ]
+                : []),
         ];
         return `${lines.join("\n")}\n`;
+    }
+}
+
+/**
+ * notAfter of the first certificate of a PEM bundle, in Unix seconds; NaN when it cannot be read.
+ * @param {string} pem
+ */
+export function certificateExpiry(pem) {
+    try {
+        return Math.floor(Date.parse(new X509Certificate(pem).validTo) / 1000);
+    } catch {
+        return Number.NaN;
     }
 }
 
@@ -245,6 +268,7 @@ export async function start(opts) {
     const readTls = () => ({ cert: readFileSync(opts.tlsCert, "utf8"), key: readFileSync(opts.tlsKey, "utf8") });
     let tls = readTls();
     const metrics = new Metrics();
+    metrics.certExpiry = certificateExpiry(tls.cert);
     let ready = true;
 
     // Idle keep-alive connections are closed by the client, never by us: a server that closes an idle
@@ -337,6 +361,7 @@ export async function start(opts) {
             if (next.cert === tls.cert && next.key === tls.key) return;
             server.setSecureContext({ ...next, minVersion: "TLSv1.2" });
             tls = next;
+            metrics.certExpiry = certificateExpiry(tls.cert);
             log({ msg: "reloaded the serving certificate" });
         } catch (e) {
             log({ level: "error", msg: "could not reload the serving certificate; keeping the current one", error: e instanceof Error ? e.message : String(e) });

@@ -6,6 +6,7 @@
  * the mutated pods with the strict validator, the Envoy-API check and the policy pack at level 3.
  */
 import { Operation, applyPatch } from "fast-json-patch";
+import { X509Certificate } from "node:crypto";
 import { Agent } from "node:https";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -91,7 +92,20 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
             expect(health.address.socket_address.address).toBe("0.0.0.0");
             const outbound = bootstrap.static_resources.listeners.find((l: any) => l.name === "outbound");
             expect(outbound.address.socket_address.address).toBe("127.0.0.1");
-            expect(bootstrap.admin).toBeUndefined();
+            if (stack === "dev") {
+                // Monitoring off (level 1): no admin interface at all, no stats listener.
+                expect(bootstrap.admin).toBeUndefined();
+                expect(bootstrap.static_resources.listeners.map((l: any) => l.name)).toEqual(["outbound", "health"]);
+            } else {
+                // Monitoring on: admin only on a Unix socket (mode 0600); the stats listener routes exactly GET /stats/prometheus there.
+                expect(bootstrap.admin).toEqual({ address: { pipe: { path: "/tmp/envoy-admin.sock", mode: 0o600 } } });
+                const stats = bootstrap.static_resources.listeners.find((l: any) => l.name === "stats");
+                expect(stats.address.socket_address).toEqual({ address: "0.0.0.0", port_value: 15090 });
+                const routes = stats.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
+                expect(routes.map((r: any) => r.match)).toEqual([{ path: "/stats/prometheus", headers: [{ name: ":method", string_match: { exact: "GET" } }] }, { prefix: "/" }]);
+                expect(routes[1].direct_response).toEqual({ status: 404 });
+                expect(envoy["ports"].map((p: any) => p.containerPort)).toEqual([ENVOY_HEALTH_PORT, 15090]);
+            }
             // The pod's identity for ExtAuth: namespace/instance.
             const source = `${m.workload["metadata"]["namespace"]}/${m.workload["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/instance"]}`;
             expect(bootstrap.node.id).toBe(source);
@@ -198,6 +212,11 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
         const metrics = (await send(inj, { method: "GET", path: "/metrics" })).body;
         expect(metrics).toMatch(/^agentstack_injector_requests_total\{outcome="patched",code="200"\} \d+$/m);
         expect(metrics).toMatch(/^agentstack_injector_request_duration_seconds_count \d+$/m);
+        // The serving certificate's notAfter (the alert InjectorCertificateExpiringSoon reads it).
+        const served = new X509Certificate(readFileSync(join(inj.dir, "mounts", "tls", "tls.crt"), "utf8"));
+        const expiry = metrics.match(/^agentstack_injector_certificate_expiry_timestamp_seconds (\d+)$/m);
+        expect(expiry).not.toBeNull();
+        expect(Number(expiry![1])).toBe(Math.floor(Date.parse(served.validTo) / 1000));
     });
 
     it("picks up a rotated certificate without a restart", async () => {

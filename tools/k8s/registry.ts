@@ -7,6 +7,7 @@
 import * as kubernetesModels from "kubernetes-models";
 import * as certManagerModels from "@kubernetes-models/cert-manager";
 import * as gatewayApiModels from "@kubernetes-models/gateway-api";
+import * as prometheusOperatorModels from "@kubernetes-models/prometheus-operator";
 import { ObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
 import { clientNodeTypeFor } from "./fields";
 import { loadOpenShiftKinds, OPENSHIFT_SPEC_PACKAGE } from "./openshift";
@@ -101,6 +102,7 @@ const MODEL_PACKAGES: ReadonlyArray<{ name: string; exports: unknown; builtIn: b
     { name: "kubernetes-models", exports: kubernetesModels, builtIn: true },
     { name: "@kubernetes-models/cert-manager", exports: certManagerModels, builtIn: false },
     { name: "@kubernetes-models/gateway-api", exports: gatewayApiModels, builtIn: false },
+    { name: "@kubernetes-models/prometheus-operator", exports: prometheusOperatorModels, builtIn: false },
 ];
 
 /** Module namespaces nest group -> version -> class; nothing is deeper than this. */
