@@ -9,6 +9,7 @@ import { AVAILABILITY_POLICIES } from "./rules/availability";
 import { EXPOSURE_POLICIES } from "./rules/exposure";
 import { IDENTITY_POLICIES } from "./rules/identity";
 import { NETWORK_POLICIES } from "./rules/network";
+import { OBSERVABILITY_POLICIES } from "./rules/observability";
 import { POD_POLICIES } from "./rules/pod";
 import { SECRETS_POLICIES } from "./rules/secrets";
 import { STATEFUL_POLICIES } from "./rules/stateful";
@@ -27,6 +28,7 @@ export const POLICIES: readonly AgentstackPolicy[] = [
     ...EXPOSURE_POLICIES,
     ...IDENTITY_POLICIES,
     ...STATEFUL_POLICIES,
+    ...OBSERVABILITY_POLICIES,
 ];
 
 /** The PolicyPack arguments. Every policy defaults to mandatory; the pack config sets the environment's levels. */

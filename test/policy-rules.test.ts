@@ -109,6 +109,12 @@ const CASES: Record<string, Case> = {
     "identity-keycloak-management-port": { fail: (w) => obj(w, "Service", "keycloak")["spec"]["ports"].push({ name: "management", port: 9000, targetPort: "management" }), expect: "management port 9000" },
     "stateful-namespace-psa": { fail: (w) => (obj(w, "Namespace", NS.data)["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = "baseline"), expect: "enforce is baseline; level 3 requires restricted" },
     "stateful-namespace-quota": { fail: (w) => w.splice(w.indexOf(obj(w, "ResourceQuota", "agentstack", NS.agents)), 1), expect: "has no ResourceQuota" },
+    "observability-monitoring": { fail: (w) => w.splice(w.indexOf(obj(w, "ServiceMonitor", "envoy-injector", NS.system)), 1), expect: "no ServiceMonitor or PodMonitor in agentstack-system scrapes it", resource: "Deployment/envoy-injector" },
+    "observability-injector-alert": {
+        fail: (w) => (obj(w, "PrometheusRule", "agentstack", NS.system)["spec"]["groups"][0]["rules"][0]["expr"] = "sum(kube_deployment_status_replicas_available{deployment=\"extauth\"}) < 1"),
+        expect: "no PrometheusRule alerts when it is unavailable",
+        resource: "Deployment/envoy-injector",
+    },
 };
 
 describe("the clean world", () => {

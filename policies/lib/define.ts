@@ -33,7 +33,7 @@ import { StackView, Unresolvable } from "./stack";
 import { Unverifiable, formatPath } from "./values";
 
 /** The policy groups of REQUIREMENTS.md. */
-export type Group = "pod" | "secrets" | "availability" | "zerotrust" | "network" | "exposure" | "identity" | "stateful";
+export type Group = "pod" | "secrets" | "availability" | "zerotrust" | "network" | "exposure" | "identity" | "stateful" | "observability";
 
 export const GROUP_TITLES: Readonly<Record<Group, string>> = {
     pod: "Pod hardening",
@@ -44,6 +44,7 @@ export const GROUP_TITLES: Readonly<Record<Group, string>> = {
     exposure: "Exposure",
     identity: "Identity",
     stateful: "Stateful data",
+    observability: "Observability",
 };
 
 /** What the docs, the runner and the config generator know about a policy. */

@@ -247,6 +247,19 @@ export function cleanWorld(): Obj[] {
             rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }],
         }],
     });
+    // Observability (issue 16): the injector is scraped and alerted on, as the program does with monitoring on.
+    out.push({
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "ServiceMonitor",
+        metadata: { name: "envoy-injector", namespace: NS.system, labels: { "app.kubernetes.io/part-of": "agentstack" } },
+        spec: { selector: { matchLabels: { "app.kubernetes.io/name": "envoy-injector" } }, endpoints: [{ port: "https", scheme: "https", path: "/metrics" }] },
+    });
+    out.push({
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name: "agentstack", namespace: NS.system, labels: { "app.kubernetes.io/part-of": "agentstack" } },
+        spec: { groups: [{ name: "agentstack", rules: [{ alert: "EnvoyInjectorUnavailable", expr: `sum(kube_deployment_status_replicas_available{namespace="${NS.system}",deployment="envoy-injector"}) < 1`, for: "2m", labels: { severity: "critical" } }] }] },
+    });
     out.push(sidecarTemplate());
 
     out.push(...workload({
