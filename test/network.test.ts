@@ -104,7 +104,9 @@ describe.each([2, 3])("level %i", (level) => {
             const into = c(w, sandbox);
             expect(into, `${w} -> sandbox`).toBe(w.startsWith("agentstack-agents/") ? "TCP 8080" : "No Connections");
             // From outside its namespace, Keycloak answers on 8080 only (never the management port or JGroups).
-            if (!w.startsWith("agentstack-identity/")) expect(["TCP 8080", "No Connections"], `${w} -> keycloak`).toContain(c(w, keycloak));
+            // The Prometheus pods (monitoring, issue 16) are the one exception: they reach the management port's /metrics only.
+            if (w === "prometheus") expect(c(w, keycloak)).toBe("TCP 9000");
+            else if (!w.startsWith("agentstack-identity/")) expect(["TCP 8080", "No Connections"], `${w} -> keycloak`).toContain(c(w, keycloak));
         }
         expect(c(sandbox, "internet")).toBe("No Connections");
         expect(c(agents, "internet")).toBe("TCP 443");
@@ -121,9 +123,11 @@ describe.each([2, 3])("level %i", (level) => {
         const postgresql = "agentstack-identity/postgresql[StatefulSet]";
         for (const w of model.workloads.map((x) => x.name)) {
             const isAgent = w.startsWith("agentstack-agents/agent-");
-            if (w !== qdrant) expect(c(w, qdrant), `${w} -> qdrant`).toBe(isAgent ? "TCP 6333,6334" : "No Connections");
-            if (w !== mongodb) expect(c(w, mongodb), `${w} -> mongodb`).toBe(isAgent ? "TCP 27017" : "No Connections");
-            if (w !== postgresql) expect(c(w, postgresql), `${w} -> postgresql`).toBe(w === keycloak ? "TCP 5432" : "No Connections");
+            // The Prometheus pods reach each store's metrics port only (Qdrant's HTTP port, the exporters'), never a client port.
+            const scrape = (port: string) => (w === "prometheus" ? `TCP ${port}` : "No Connections");
+            if (w !== qdrant) expect(c(w, qdrant), `${w} -> qdrant`).toBe(isAgent ? "TCP 6333,6334" : scrape("6333"));
+            if (w !== mongodb) expect(c(w, mongodb), `${w} -> mongodb`).toBe(isAgent ? "TCP 27017" : scrape("9216"));
+            if (w !== postgresql) expect(c(w, postgresql), `${w} -> postgresql`).toBe(w === keycloak ? "TCP 5432" : scrape("9187"));
         }
         expect(c("internet", postgresql)).toBe("No Connections");
     });
