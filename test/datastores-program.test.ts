@@ -48,11 +48,17 @@ describe("data stores on the stack files", () => {
     });
 
     it("take every credential — server or client side — from a secretKeyRef", () => {
-        const credential = /(PASSWORD|API_KEY|_URI|USERNAME|KEY_FILE)$/;
+        const credential = /(PASSWORD|_PASS|API_KEY|_URI|USERNAME|_USER|KEY_FILE)$/;
+        // postgres_exporter's DATA_SOURCE_URI is host:port/database only (its README); user and password
+        // come as DATA_SOURCE_USER / DATA_SOURCE_PASS, which the loop below holds to secretKeyRef.
+        const plainUri = new Set(["DATA_SOURCE_URI"]);
         for (const stack of Object.keys(runs)) {
             const m = runs[stack]!.manifests;
             const relevant = containersOf(m).filter(({ owner }) => isStoreObject(owner) || ["agent", "keycloak"].includes(owner["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]));
-            const creds = relevant.flatMap(({ owner, container }) => (container["env"] ?? []).filter((e: any) => credential.test(e.name) && !/_FILE$/.test(e.name)).map((e: any) => ({ where: `${owner["metadata"]["name"]}/${e.name}`, e })));
+            for (const { container } of relevant) {
+                for (const e of (container["env"] ?? []).filter((x: any) => plainUri.has(x.name))) expect(e.value, `${stack} ${e.name}`).toMatch(/^127\.0\.0\.1:\d+\/\w+\?sslmode=disable$/);
+            }
+            const creds = relevant.flatMap(({ owner, container }) => (container["env"] ?? []).filter((e: any) => credential.test(e.name) && !/_FILE$/.test(e.name) && !plainUri.has(e.name)).map((e: any) => ({ where: `${owner["metadata"]["name"]}/${e.name}`, e })));
             expect(creds.map((c) => c.where)).toEqual(expect.arrayContaining(["agent-coder/QDRANT_API_KEY", "agent-coder/MONGODB_URI", "keycloak/KC_DB_PASSWORD", "keycloak/KC_DB_USERNAME"]));
             for (const c of creds) {
                 expect(c.e.value, `${stack} ${c.where}`).toBeUndefined();
