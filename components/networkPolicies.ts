@@ -128,19 +128,29 @@ export interface NetworkPoliciesArgs {
 export class NetworkPolicies extends pulumi.ComponentResource {
     /** Number of policies created. */
     public readonly count: number;
+    /**
+     * The policy created last, after every other one: depending on it waits for all of them (the engine
+     * orders dependencies transitively). Workloads depend on it instead of on this component, which the
+     * SDK would expand into every policy for every dependent — a dependency list per resource as long as
+     * the policy list, growing with agents × MCP servers.
+     */
+    public readonly ready: pulumi.Resource;
 
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:network:NetworkPolicies", name, {}, opts);
         const zoneOf = new Map((Object.keys(args.spec.namespaces) as (keyof Namespaces)[]).map((z) => [args.spec.namespaces[z], z]));
         const objects = networkPolicyObjects(args.spec);
-        for (const p of objects) {
+        const created: k8s.networking.v1.NetworkPolicy[] = [];
+        for (const [i, p] of objects.entries()) {
             const zone = zoneOf.get(p.metadata.namespace)!;
-            new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.namespace}-${p.metadata.name}`, {
+            const last = i === objects.length - 1;
+            created.push(new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.namespace}-${p.metadata.name}`, {
                 metadata: { ...p.metadata, namespace: args.namespaces[zone] },
                 spec: p.spec,
-            }, { parent: this });
+            }, { parent: this, ...(last && created.length > 0 ? { dependsOn: [...created] } : {}) }));
         }
         this.count = objects.length;
+        this.ready = created[created.length - 1]!;
         this.registerOutputs({ count: this.count });
     }
 }

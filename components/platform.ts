@@ -73,7 +73,7 @@ export class Platform extends pulumi.ComponentResource {
             sidecar: envoySidecarContainer(spec.zeroTrust, bootstrap),
             bootstrap,
         }, { parent: this });
-        const injected = { dependsOn: [injector, netpols] };
+        const injected = { dependsOn: [injector, netpols.ready] };
 
         if (spec.agents.some((a) => a.apiKey.kind === "config")) {
             if (!args.llmApiKey) throw new Error("agentstack:llmApiKey is required (set it with pulumi config set --secret)");
@@ -87,7 +87,7 @@ export class Platform extends pulumi.ComponentResource {
         // Data stores, with their declared clients from the flow table's single definition.
         const clients = dataStoreClients(spec);
         const clientArgs = (c: DataStoreClientRef) => ({ name: c.instance, namespace: nsOf(c.zone), namespaceName: names[c.zone], podLabels: selectorLabels(c.component, c.instance) });
-        const storeArgs = { profile, namespaces: names, dependsOn: [netpols], exporter: metrics };
+        const storeArgs = { profile, namespaces: names, dependsOn: [netpols.ready], exporter: metrics };
         const qdrant = new Qdrant(`${name}-qdrant`, { ...storeArgs, spec: spec.dataStores.qdrant, namespace: nsOf(DATA_STORE_ZONE.qdrant), clients: clients.qdrant.map(clientArgs) }, { parent: this });
         const mongodb = new MongoDb(`${name}-mongodb`, { ...storeArgs, spec: spec.dataStores.mongodb, namespace: nsOf(DATA_STORE_ZONE.mongodb), clients: clients.mongodb.map(clientArgs) }, { parent: this });
         const postgresql = new PostgreSql(`${name}-postgresql`, {
@@ -97,7 +97,7 @@ export class Platform extends pulumi.ComponentResource {
             clients: clients.postgresql.map((c) => ({ ...clientArgs(c), database: "keycloak", user: "keycloak", envStyle: "keycloak" as const })),
         }, { parent: this });
 
-        new Sandbox(`${name}-sandbox`, { ...common, spec: spec.sandbox, namespace: nsOf("sandbox"), dependsOn: [netpols] }, { parent: this });
+        new Sandbox(`${name}-sandbox`, { ...common, spec: spec.sandbox, namespace: nsOf("sandbox"), dependsOn: [netpols.ready] }, { parent: this });
 
         const servers = new Map(spec.mcpServers.map((m) => [m.name, {
             spec: m,
@@ -163,7 +163,7 @@ export class Platform extends pulumi.ComponentResource {
             internalUrl: keycloakUrl(names),
             databaseEnv: postgresql.clientEnv(INSTANCES.keycloak),
             exposure: spec.gateway,
-            dependsOn: [postgresql, netpols],
+            dependsOn: [postgresql, netpols.ready],
         }, { parent: this });
 
         // Observability: ServiceMonitors/PodMonitors and the PrometheusRule for the cluster's Prometheus Operator.

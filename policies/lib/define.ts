@@ -309,13 +309,29 @@ export interface StackRule {
     readonly validate: (stack: StackView, ctx: Ctx, args: StackValidationArgs) => void;
 }
 
+/**
+ * Stack views by the resource list they were built from: an engine that hands the stack policies one
+ * list (the offline engine does; see tools/policy/engine.ts) gets one view, and the network rules one
+ * connectivity model, instead of one per policy. Views and the objects in them are never written to.
+ */
+const views = new WeakMap<readonly PolicyResource[], StackView>();
+
+function stackViewOf(resources: readonly PolicyResource[]): StackView {
+    let view = views.get(resources);
+    if (!view) {
+        view = new StackView(resources);
+        views.set(resources, view);
+    }
+    return view;
+}
+
 /** Builds a CrossGuard stack policy from a rule. */
 export function stackPolicy(rule: StackRule): AgentstackPolicy & StackValidationPolicy {
     const meta: PolicyMeta = { ...rule.meta, kind: "stack" };
     return {
         ...basePolicy(meta),
         validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-            const stack = new StackView(args.resources as PolicyResource[]);
+            const stack = stackViewOf(args.resources as PolicyResource[]);
             const ctx = new Ctx(meta, readSettings(args.getConfig<Record<string, unknown>>()), reportViolation, "stack");
             ctx.checkExemptionConfig(undefined);
             rule.validate(stack, ctx, args);

@@ -7,7 +7,7 @@
  * Pure: no side effects at import.
  */
 import YAML from "yaml";
-import { Unverifiable, at, isUnknown, list, materialize, peek, rec, str, strMap } from "./values";
+import { Unverifiable, at, isEngineProxy, isUnknown, list, materialize, peek, rec, str, strMap } from "./values";
 import { TEMPLATE_PATH } from "../../tools/connectivity/workloads";
 
 /** Label of the ConfigMap that describes the injected sidecar (data keys `sidecar.yaml`, `envoy.yaml`). */
@@ -165,10 +165,24 @@ export class K8sObject {
     }
 }
 
+/**
+ * K8sObjects by the engine's props object they were built from. An engine that hands every policy the
+ * same props object for a resource (the offline engine does; see tools/policy/engine.ts) gets one
+ * materialized copy per resource instead of one per policy. Only the engine's proxied props are
+ * cached: they are a fresh copy of the resource that nothing writes to, while plain objects (tests,
+ * hand-made data) may change between calls. A K8sObject is never written to.
+ */
+const built = new WeakMap<object, K8sObject>();
+
 /** Builds a K8sObject from a Pulumi type token and props; undefined for non-Kubernetes types. */
 export function k8sObject(type: string, props: unknown, urn?: string, protect = false): K8sObject | undefined {
+    const hit = props !== null && typeof props === "object" ? built.get(props) : undefined;
+    if (hit && hit.type === type && hit.urn === urn && hit.protect === protect) return hit;
     const t = parseType(type);
-    return t ? new K8sObject(type, t, props, urn, protect) : undefined;
+    if (!t) return undefined;
+    const obj = new K8sObject(type, t, props, urn, protect);
+    if (isEngineProxy(props)) built.set(props, obj);
+    return obj;
 }
 
 /**
@@ -195,13 +209,34 @@ export interface ContainerRef {
 /** A sidecar template that is there but cannot be read as a container. */
 export class TemplateError extends Error {}
 
+/**
+ * YAML documents parsed from template text, by text: every workload's check reads the one sidecar
+ * template, parsed once. The parsed values are only read. A few entries (templates under test).
+ */
+const parsedTemplates = new Map<string, { value: unknown } | { error: Error }>();
+
+function parseTemplate(text: string): unknown {
+    let entry = parsedTemplates.get(text);
+    if (!entry) {
+        try {
+            entry = { value: YAML.parse(text) };
+        } catch (e) {
+            entry = { error: e as Error };
+        }
+        if (parsedTemplates.size >= 16) parsedTemplates.delete(parsedTemplates.keys().next().value!);
+        parsedTemplates.set(text, entry);
+    }
+    if ("error" in entry) throw entry.error;
+    return entry.value;
+}
+
 /** The container described by a sidecar-template ConfigMap. Throws TemplateError or Unverifiable. */
 export function sidecarContainer(obj: K8sObject): Record<string, unknown> {
     const text = at(obj.props, "data", SIDECAR_KEY);
     if (typeof text !== "string") throw new TemplateError(`has no data key "${SIDECAR_KEY}" holding the sidecar container`);
     let parsed: unknown;
     try {
-        parsed = YAML.parse(text);
+        parsed = parseTemplate(text);
     } catch (e) {
         throw new TemplateError(`data key "${SIDECAR_KEY}" is not valid YAML (${(e as Error).message.split("\n")[0]})`);
     }
@@ -216,7 +251,7 @@ export function envoyBootstrap(obj: K8sObject): unknown {
     const text = at(obj.props, "data", ENVOY_BOOTSTRAP_KEY);
     if (typeof text !== "string") throw new TemplateError(`has no data key "${ENVOY_BOOTSTRAP_KEY}" holding the Envoy bootstrap`);
     try {
-        return YAML.parse(text);
+        return parseTemplate(text);
     } catch (e) {
         throw new TemplateError(`data key "${ENVOY_BOOTSTRAP_KEY}" is not valid YAML (${(e as Error).message.split("\n")[0]})`);
     }

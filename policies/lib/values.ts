@@ -12,7 +12,7 @@
  *
  * Pure: no side effects at import.
  */
-import { UnknownValueError } from "@pulumi/policy";
+import { Secret, UnknownValueError } from "@pulumi/policy";
 
 /** The marker left where a value is unknown during preview. */
 export class Unknown {
@@ -70,6 +70,56 @@ function isUnknownValueError(e: unknown): boolean {
  * `UNKNOWN`, everything else is copied as is. Works on plain objects too (tests, hand-made data).
  */
 export function materialize(v: unknown): unknown {
+    let target = proxyTarget(v);
+    if (target === undefined) return copyThrough(v);
+    // Proxies nest only at the top (unknownCheckingProxy over secretsPreservingProxy, for remediations).
+    for (let inner = proxyTarget(target); inner !== undefined; inner = proxyTarget(target)) target = inner;
+    return copyPlain(target);
+}
+
+/** True for props handed over by the policy engine (behind its proxy): a fresh copy nothing else writes to. */
+export function isEngineProxy(v: unknown): v is object {
+    return proxyTarget(v) !== undefined;
+}
+
+/**
+ * The object behind the engine's `unknownCheckingProxy` (its special key, proxy.js), or undefined for
+ * anything else. Reading the target directly copies what the proxy would hand out field by field —
+ * the unknown sentinels become `UNKNOWN` either way — without a trap and a wrapper per field.
+ */
+function proxyTarget(v: unknown): object | undefined {
+    if (v === null || typeof v !== "object") return undefined;
+    const p = v as Record<string, unknown>;
+    if (p[IS_SPECIAL_PROXY] !== true) return undefined;
+    const target = p[GET_SPECIAL_PROXY_TARGET];
+    return target !== null && typeof target === "object" ? target : undefined;
+}
+
+/** The special keys of @pulumi/policy's proxy (proxy.js `isSpecialProxy` / `getSpecialProxyTarget`). */
+const IS_SPECIAL_PROXY = "__isSpecialProxy";
+const GET_SPECIAL_PROXY_TARGET = "__getSpecialProxyTarget";
+
+/** A deep copy of plain data as the proxies read it: sentinels become `UNKNOWN`, secrets their values, undefined object fields are dropped (as copyThrough does). */
+function copyPlain(v: unknown): unknown {
+    if (typeof v === "string") return SENTINELS.has(v) ? UNKNOWN : v;
+    if (v === null || typeof v !== "object" || v instanceof Unknown) return v;
+    // Behind secretsPreservingProxy (remediations) a secret is a Secret; the proxy reads its value.
+    if (v instanceof Secret) return copyPlain(v.value);
+    if (Array.isArray(v)) {
+        const out: unknown[] = new Array(v.length);
+        for (let i = 0; i < v.length; i++) out[i] = copyPlain(v[i]);
+        return out;
+    }
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+        const x = copyPlain((v as Record<string, unknown>)[k]);
+        if (x !== undefined) out[k] = x;
+    }
+    return out;
+}
+
+/** The copy read field by field (any object, proxies of other shapes included). */
+function copyThrough(v: unknown): unknown {
     if (v instanceof Unknown) return v;
     if (typeof v === "string") return SENTINELS.has(v) ? UNKNOWN : v;
     if (v === null || typeof v !== "object") return v;
@@ -94,7 +144,7 @@ function readField(obj: object, key: string | number): unknown {
         if (isUnknownValueError(e)) return UNKNOWN;
         throw e;
     }
-    return materialize(raw);
+    return copyThrough(raw);
 }
 
 /** True when the value contains an unknown anywhere. */

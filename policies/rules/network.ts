@@ -43,12 +43,20 @@ function modelOf(stack: StackView, ctx: Ctx): ConnectivityModel | undefined {
         ctx.report(o, "could not verify network reachability: its pod labels, ports or policy rules hold values unknown during preview; it is checked again on the update");
     }
     if (unknown.length > 0) return undefined;
-    const peers = virtualPeers({ kubeDns: true });
-    return buildModel(stack.manifests(), {
-        extraWorkloads: [...(peers.extraWorkloads ?? []), { name: FOREIGN_POD, namespace: "agentstack-policy-probe" }],
-        ipRanges: false,
-    });
+    let model = models.get(stack);
+    if (!model) {
+        const peers = virtualPeers({ kubeDns: true });
+        model = buildModel(stack.manifests(), {
+            extraWorkloads: [...(peers.extraWorkloads ?? []), { name: FOREIGN_POD, namespace: "agentstack-policy-probe" }],
+            ipRanges: false,
+        });
+        models.set(stack, model);
+    }
+    return model;
 }
+
+/** The model of a stack view, built once for the network policies that share the view (define.ts). */
+const models = new WeakMap<StackView, ConnectivityModel>();
 
 /** The report name (`ns/name[Kind]`) of a workload in the model. */
 function peerName(w: K8sObject): string {

@@ -3,12 +3,12 @@
  * (unknown outputs), and returns every resource the engine would have been asked to register.
  * Shared by `npm run synth`, `npm run policy -- --stack` and the tests.
  */
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { setAllConfig } from "@pulumi/pulumi/runtime/config";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { PlatformSpec, resolvePlatformSpec } from "../../stacks/resolve";
+import { capturesStackTraces } from "./stackTraces";
 import { DeterministicMocks, RecordedResource, RecordingMonitor } from "./mocks";
 import { EngineConfig, PROJECT_DIR, loadEngineConfig } from "./stackConfig";
 
@@ -39,10 +39,22 @@ export interface RunResult {
 
 let running = false;
 
+/** One full turn of the event loop (a poll phase lies between two setImmediate callbacks). */
+async function fullTurn(): Promise<void> {
+    for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => immediate(() => resolve()));
+}
+
+/** The real setImmediate, taken at load (a test may install fake timers later). */
+const immediate = globalThis.setImmediate;
+
 /** Runs the program once. Runs never overlap: Pulumi's runtime state is process-global. */
 export async function runProgram(opts: RunOptions): Promise<RunResult> {
     if (running) throw new Error("runProgram: a run is already in progress in this process");
     running = true;
+    // A run is promise callbacks from start to end: it never lets the event loop poll for I/O. A full
+    // turn before it lets a caller's pending I/O through (a vitest worker's answers from the main
+    // process, among them, whose 60 s timeout would otherwise run out across back-to-back runs).
+    await fullTurn();
     try {
         const engine = opts.config ?? loadEngineConfig(PROJECT_DIR, opts.stack, opts.configFile);
         // The program checks its config before it registers anything; checking here first turns a bad
@@ -53,7 +65,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         setMockOptions(monitor, engine.project, opts.stack, preview);
         setAllConfig(engine.values, engine.secretKeys);
         // Loaded after the mocks are set, as Pulumi requires.
-        const { program } = (await import(path.join(PROJECT_DIR, "program"))) as typeof import("../../program");
+        const { program } = await import("../../program");
         // Errors inside resource callbacks surface as unhandled rejections; collect them instead of crashing.
         const stray: unknown[] = [];
         const onRejection = (e: unknown) => stray.push(e);
@@ -63,11 +75,14 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         // without it, so that the output never depends on (or shows) the machine's kubeconfig path.
         const kubeconfig = process.env["KUBECONFIG"];
         delete process.env["KUBECONFIG"];
+        const stackTraceLimit = Error.stackTraceLimit;
+        if (!capturesStackTraces()) Error.stackTraceLimit = 0;
         let outputs: unknown;
         try {
             outputs = (await runInPulumiStack(program)) ?? {};
             await pulumi.runtime.disconnect();
         } finally {
+            Error.stackTraceLimit = stackTraceLimit;
             process.off("unhandledRejection", onRejection);
             if (kubeconfig !== undefined) process.env["KUBECONFIG"] = kubeconfig;
         }

@@ -8,8 +8,18 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 
-/** The project root (folder of Pulumi.yaml). */
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+/**
+ * The project root: the nearest folder holding Pulumi.yaml, from this module's folder up — the same
+ * folder whether this file runs from its source (tools/harness) or from the CLI bundle (dist/).
+ */
+export const PROJECT_DIR = findProjectDir(__dirname);
+
+function findProjectDir(start: string): string {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+        if (path.dirname(dir) === dir) return path.resolve(start, "..", "..");
+    }
+}
 
 /** Placeholder for an encrypted config value. */
 export const SECRET_PLACEHOLDER = "offline-secret-placeholder";

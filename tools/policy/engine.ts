@@ -15,7 +15,11 @@
  * - an `UnknownValueError` escaping a policy becomes an advisory "can't run policy ... during
  *   preview" diagnostic; any other error fails the run (the CLI fails the update);
  * - reportViolation: `description` + "\n" + message, or the object form;
- * - stack policies get every resource with parent and dependencies linked, rebuilt per policy.
+ * - stack policies get every resource with parent and dependencies linked.
+ * Shared where server.js rebuilds (nothing a policy can observe, as validations only read): a
+ * resource's props are deserialized once for all its policies, resource and stack policies alike, and
+ * the stack's resource list is built once for all stack policies — so the pack reads each object
+ * once, not once per policy.
  * Differences (documented in docs/policies.md): stack policies see the resources' inputs (the CLI
  * passes outputs, which for Kubernetes objects in preview are the inputs plus unknown status
  * fields); no provider resource is passed; resources are visited in URN order.
@@ -90,10 +94,12 @@ export interface EngineResult {
 /** A policy threw: the CLI would fail the operation. */
 export class PolicyRunError extends Error {}
 
-class NotApplicable extends Error {
-    constructor(readonly reason?: string) {
-        super(reason ?? "Policy does not apply");
-    }
+/**
+ * What `notApplicable()` throws. Not an Error: it is thrown for every policy an object is out of the
+ * scope of (most pairs), and a stack trace nobody reads would be most of its cost.
+ */
+class NotApplicable {
+    constructor(readonly reason?: string) {}
 }
 
 function throwNotApplicable(reason?: string): never {
@@ -222,6 +228,66 @@ function effectiveLevel(e: EnforcementLevel): "advisory" | "mandatory" {
     return e === "remediate" || e === "mandatory" ? "mandatory" : "advisory";
 }
 
+/** What outcomeOf returns when the policy neither threw nor rejected. */
+const NO_ERROR: unique symbol = Symbol("no error");
+
+/** An error a policy threw synchronously (see call). */
+class Thrown {
+    constructor(readonly error: unknown) {}
+}
+
+/** Calls a policy function; its synchronous throw comes back as a Thrown. */
+function call(fn: (...a: unknown[]) => unknown, ...args: unknown[]): unknown {
+    try {
+        return fn(...args);
+    } catch (e) {
+        return new Thrown(e);
+    }
+}
+
+/**
+ * A policy function's outcome: NO_ERROR, or what it threw, or (for an asynchronous policy) a Pending
+ * to await. Synchronous results are not awaited, and a synchronous throw is caught in a small frame
+ * (`notApplicable()` throws, for most object/policy pairs).
+ */
+function outcomeOf(fn: (...a: unknown[]) => unknown, ...args: unknown[]): unknown {
+    const result = call(fn, ...args);
+    if (result instanceof Thrown) return result.error;
+    if (!isThenable(result)) return NO_ERROR;
+    return new Pending(Promise.resolve(result).then(() => NO_ERROR, (e: unknown) => e));
+}
+
+/** An asynchronous policy's outcome, still to be awaited. */
+class Pending {
+    constructor(readonly outcome: Promise<unknown>) {}
+}
+
+/** True for a promise-like result: only those are awaited (most validations are synchronous, and a turn of the microtask queue each adds up). */
+function isThenable(result: unknown): result is PromiseLike<unknown> {
+    return result !== null && (typeof result === "object" || typeof result === "function") && typeof (result as PromiseLike<unknown>).then === "function";
+}
+
+/** The resources as stack policies receive them: props deserialized and proxied, parent and dependencies linked. */
+function stackResources(resources: readonly EngineResource[], propsOf: readonly (() => Record<string, unknown>)[]): PolicyResource[] {
+    const byUrn = new Map<string, PolicyResource>();
+    const list: PolicyResource[] = resources.map((r, i) => {
+        const props = propsOf[i]!();
+        const res: PolicyResource = {
+            type: r.type, props, urn: r.urn, name: r.name, opts: optionsOf(r), dependencies: [], propertyDependencies: {},
+            isType: ((cls: unknown) => isTypeOf(r.type, cls)) as PolicyResource["isType"],
+            asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
+        };
+        byUrn.set(r.urn, res);
+        return res;
+    });
+    resources.forEach((r, i) => {
+        const res = list[i]!;
+        if (r.parent && byUrn.has(r.parent)) res.parent = byUrn.get(r.parent)!;
+        res.dependencies = (r.dependencies ?? []).map((d) => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+    });
+    return list;
+}
+
 /**
  * Runs the pack over the resources: remediations, then resource policies on each resource, then
  * stack policies on all of them.
@@ -232,6 +298,8 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
     const remediations: RemediationRecord[] = [];
     const notApplicable: NotApplicableRecord[] = [];
     const resources: EngineResource[] = [];
+    /** The deserialized, proxied props of each of `resources`, made once and shared by every policy. */
+    const deserialized: (() => Record<string, unknown>)[] = [];
 
     for (const original of input) {
         let r = original;
@@ -268,7 +336,13 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
         if (changed) r = { ...r, props: serializeProperties(props) as Record<string, unknown> };
         resources.push(r);
 
-        // Analyze.
+        // Analyze. The props are deserialized once per resource and shared by its policies (server.js
+        // deserializes them again for each policy): a validation only reads them, and the pack's
+        // K8sObject view (policies/lib/k8s.ts) is then built once per resource instead of once per policy.
+        let vprops: Record<string, unknown> | undefined;
+        const analyzed = r;
+        const propsOf = () => (vprops ??= unknownCheckingProxy(deserializeProperties(analyzed.props, false)) as Record<string, unknown>);
+        deserialized.push(propsOf);
         for (const p of policies) {
             const enforcement = enforcementOf(p, pack, config);
             if (enforcement === "disabled" || !isResourcePolicy(p)) continue;
@@ -286,18 +360,18 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
             }
             const level = effectiveLevel(enforcement);
             const report = reportFun(p, level, diagnostics, r.urn);
+            const props = propsOf();
             for (const validation of validations) {
-                const vprops = unknownCheckingProxy(deserializeProperties(r.props, false)) as Record<string, unknown>;
                 const args = {
-                    type: r.type, props: vprops, urn: r.urn, name: r.name, opts: optionsOf(r), stackTags,
+                    type: r.type, props, urn: r.urn, name: r.name, opts: optionsOf(r), stackTags,
                     isType: (cls: unknown) => isTypeOf(r.type, cls),
-                    asType: (cls: unknown) => (isTypeOf(r.type, cls) ? vprops : undefined),
+                    asType: (cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined),
                     getConfig: getConfigFun(config, p.name),
                     notApplicable: throwNotApplicable,
                 };
-                try {
-                    await Promise.resolve(validation(args as never, report));
-                } catch (e) {
+                let e = outcomeOf(validation as (...a: unknown[]) => unknown, args, report);
+                if (e instanceof Pending) e = await e.outcome;
+                if (e !== NO_ERROR) {
                     if (isUnknownValueError(e)) {
                         diagnostics.push({ policyName: p.name, message: `can't run policy '${p.name}' during preview: ${e.message}`, violation: `can't run policy '${p.name}' during preview: ${e.message}`, description: p.description, enforcementLevel: "advisory", urn: r.urn, engine: true });
                     } else if (e instanceof NotApplicable) {
@@ -310,7 +384,9 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
         }
     }
 
-    // Analyze the stack.
+    // Analyze the stack. The resource list is built once and shared by the stack policies (server.js
+    // rebuilds it for each policy); the pack's StackView over it is then built once too.
+    let stackList: PolicyResource[] | undefined;
     for (const p of policies) {
         const enforcement = enforcementOf(p, pack, config);
         if (enforcement === "disabled" || !isStackPolicy(p)) continue;
@@ -320,24 +396,11 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
             continue;
         }
         const report = reportFun(p, effectiveLevel(enforcement), diagnostics);
-        const byUrn = new Map<string, PolicyResource>();
-        const list: PolicyResource[] = resources.map((r) => {
-            const props = unknownCheckingProxy(deserializeProperties(r.props, false)) as Record<string, unknown>;
-            const res: PolicyResource = {
-                type: r.type, props, urn: r.urn, name: r.name, opts: optionsOf(r), dependencies: [], propertyDependencies: {},
-                isType: ((cls: unknown) => isTypeOf(r.type, cls)) as PolicyResource["isType"],
-                asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
-            };
-            byUrn.set(r.urn, res);
-            return res;
-        });
-        resources.forEach((r, i) => {
-            const res = list[i]!;
-            if (r.parent && byUrn.has(r.parent)) res.parent = byUrn.get(r.parent)!;
-            res.dependencies = (r.dependencies ?? []).map((d) => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
-        });
+        stackList ??= stackResources(resources, deserialized);
+        const list = stackList;
         try {
-            await Promise.resolve(p.validateStack({ resources: list, getConfig: getConfigFun(config, p.name), stackTags, notApplicable: throwNotApplicable } as never, report));
+            const pending: unknown = p.validateStack({ resources: list, getConfig: getConfigFun(config, p.name), stackTags, notApplicable: throwNotApplicable } as never, report);
+            if (isThenable(pending)) await pending;
         } catch (e) {
             if (isUnknownValueError(e)) {
                 diagnostics.push({ policyName: p.name, message: `can't run policy '${p.name}' during preview: ${e.message}`, violation: `can't run policy '${p.name}' during preview: ${e.message}`, description: p.description, enforcementLevel: "advisory", engine: true });
