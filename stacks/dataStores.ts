@@ -53,11 +53,24 @@ export const DEFAULT_PORTS: Readonly<Record<DataStoreKind, number>> = { qdrant: 
 /** Default volume size per store. */
 export const DEFAULT_STORAGE: Readonly<Record<DataStoreKind, string>> = { qdrant: "10Gi", mongodb: "20Gi", postgresql: "10Gi" };
 
-/** Default requests/limits per store (within the namespaces' LimitRange ceiling of 4 CPU / 8Gi). */
+/** Default requests/limits per store at levels 2 and 3 (within the namespaces' LimitRange ceiling of 4 CPU / 8Gi). */
 export const DEFAULT_DATA_RESOURCES: Readonly<Record<DataStoreKind, z.infer<typeof resources>>> = {
     qdrant: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
     mongodb: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
     postgresql: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+};
+
+/**
+ * Level 1 (a single 4 vCPU / 8 GiB dev node): requests sized for an idle store with a developer's
+ * data, limits as at levels 2/3 so a burst still fits. Qdrant's memory follows its data (capacity
+ * planning: vectors × dimension × 4 bytes × 1.5), nothing at idle; MongoDB's WiredTiger cache is at
+ * least 256 MB (50 % of RAM − 1 GB, minimum 256 MB), plus the server; PostgreSQL's shared_buffers
+ * default to 128 MB. Sources in docs/resources.md.
+ */
+export const LEVEL1_DATA_RESOURCES: Readonly<Record<DataStoreKind, z.infer<typeof resources>>> = {
+    qdrant: { requests: { cpu: "100m", memory: "256Mi" }, limits: DEFAULT_DATA_RESOURCES.qdrant.limits },
+    mongodb: { requests: { cpu: "100m", memory: "384Mi" }, limits: DEFAULT_DATA_RESOURCES.mongodb.limits },
+    postgresql: { requests: { cpu: "100m", memory: "256Mi" }, limits: DEFAULT_DATA_RESOURCES.postgresql.limits },
 };
 
 /** The MongoDB replica set every in-cluster MongoDB runs as (one member at levels 1-2). */
@@ -355,7 +368,7 @@ function resolveInCluster(store: DataStoreKind, c: AnyConfig, profile: LevelProf
         antiAffinityWeight: store === "mongodb" ? MONGODB_SOFT_WEIGHT : 100,
         pdbMinAvailable,
         storage: { size, ...(storageClassName ? { storageClassName } : {}), retention },
-        resources: c.resources ?? DEFAULT_DATA_RESOURCES[store],
+        resources: c.resources ?? (profile.level === 1 ? LEVEL1_DATA_RESOURCES : DEFAULT_DATA_RESOURCES)[store],
         uid: DATA_STORE_UIDS[store],
         protect: profile.protectData,
     };
