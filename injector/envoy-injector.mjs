@@ -254,10 +254,28 @@ export function certificateExpiry(pem) {
     }
 }
 
+/**
+ * Log lines waiting for the end of this turn of the event loop. The line of each request is written
+ * after its answer, and the lines of one turn in one write: stdout is a pipe (the container runtime's),
+ * written synchronously on Linux, and a write per request would cost a system call on every answer's
+ * path — or block the server while the reader is slow.
+ * @type {string[]}
+ */
+let pendingLines = [];
+
+function flushLog() {
+    if (pendingLines.length === 0) return;
+    const text = pendingLines.join("");
+    pendingLines = [];
+    process.stdout.write(text);
+}
+
 /** @param {Record<string, unknown>} fields */
 function log(fields) {
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`);
+    if (pendingLines.length === 0) setImmediate(flushLog);
+    pendingLines.push(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`);
 }
+process.on("exit", flushLog);
 
 /**
  * Starts the server. Resolves once it listens, with its port and a stop function.
