@@ -173,7 +173,7 @@ describe("valid names give valid objects; text values stay text", () => {
     }, 180_000);
 
     it.each(GOOD)("%s: every written object passes the strict check", async (name, _values, prefix, agent, mcp) => {
-        const { loadManifests } = await import("../tools/connectivity/index");
+        const { loadManifests } = await import("../lib/manifests");
         const { validateObjects } = await import("../tools/k8s/validate");
         const objects = loadManifests(path.join(outs[name]!, "manifests"));
         expect(objects.length).toBeGreaterThan(80);

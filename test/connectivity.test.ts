@@ -9,7 +9,6 @@ import {
     buildModel,
     ConnectionSet,
     connectionBetween,
-    loadManifests,
     parseRange,
     formatRange,
     renderMarkdownMatrix,
@@ -17,7 +16,8 @@ import {
     virtualPeers,
     type AnalyzeOptions,
     type ConnEntry,
-} from "../tools/connectivity/index";
+} from "../lib/connectivity/index";
+import { loadManifests } from "../lib/manifests";
 
 type Obj = Record<string, unknown>;
 type Port = { name?: string; containerPort: number; protocol?: string };

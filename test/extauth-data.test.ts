@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { EXTAUTH_POLICY } from "../components/extauth";
-import { buildModel, connectionBetween } from "../tools/connectivity/index";
+import { buildModel, connectionBetween } from "../lib/connectivity/index";
 import { platformAnalyzeOptions } from "../tools/harness/connectivityReport";
 import { PlatformSpec } from "../stacks/resolve";
 import { baseConfig, engineConfig, find, K8sObject, ofKind, runStack, StackRun, workloadsOf } from "./helpers";

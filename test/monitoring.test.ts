@@ -15,7 +15,7 @@ import { INJECTOR_UNAVAILABLE_ALERT } from "../policies/rules/observability";
 import { ConfigError } from "../stacks/errors";
 import { ENVOY_STATS_PORT, Flow, GATEWAY_STATS_PORT, flowTable, monitoringFlows } from "../stacks/flows";
 import { PlatformSpec, resolvePlatformSpec } from "../stacks/resolve";
-import { analyzeConnectivity } from "../tools/connectivity/index";
+import { analyzeConnectivity } from "../lib/connectivity/index";
 import { platformAnalyzeOptions } from "../tools/harness/connectivityReport";
 import { validateObjects } from "../tools/k8s/validate";
 import { evaluateManifestsDetailed } from "../tools/policy/run";

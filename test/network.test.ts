@@ -8,7 +8,7 @@ import { Endpoint, Flow, flowTable } from "../stacks/flows";
 import { resolvePlatformSpec, PlatformSpec } from "../stacks/resolve";
 import { defaultDeny, guardedExcept, networkPolicyObjects, peerOf } from "../components/networkPolicies";
 import { platformAnalyzeOptions } from "../tools/harness/connectivityReport";
-import { analyzeConnectivity, buildModel, connectionBetween, ConnectionSet, ConnEntry } from "../tools/connectivity/index";
+import { analyzeConnectivity, buildModel, connectionBetween, ConnectionSet, ConnEntry } from "../lib/connectivity/index";
 import { validateObjects } from "../tools/k8s/validate";
 import { baseConfig, engineConfig, K8sObject, ofKind, runStack, StackRun, workloadsOf } from "./helpers";
 

@@ -17,7 +17,7 @@ import { REALM_SYNC_INSTANCE, flowTable } from "../stacks/flows";
 import { resolvePlatformSpec } from "../stacks/resolve";
 import { diffObjects } from "../tools/diff/compare";
 import { makeTree } from "../tools/diff/tree";
-import { analyzeConnectivity } from "../tools/connectivity/index";
+import { analyzeConnectivity } from "../lib/connectivity/index";
 import { platformAnalyzeOptions } from "../tools/harness/connectivityReport";
 import { baseConfig, engineConfig, expectHardened, find, K8sObject, ofKind, rawInputs, runStack, StackRun } from "./helpers";
 

@@ -119,7 +119,7 @@ describe("synth", () => {
         expect(inventory.some((e: any) => e.type === "agentstack:platform:Platform" && e.options.protect === false)).toBe(true);
         expect(inventory.length).toBeGreaterThan(40);
         // The files synth wrote pass the strict offline check.
-        const { loadManifests } = await import("../tools/connectivity/index");
+        const { loadManifests } = await import("../lib/manifests");
         const { validateObjects } = await import("../tools/k8s/validate");
         const written = loadManifests(path.join(out, "manifests"));
         expect(written.length).toBeGreaterThan(80);

@@ -3,7 +3,7 @@
  * between agents and MCP servers — at each level, on the real program.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { matchesSelector, parseLabelSelector } from "../tools/connectivity/index";
+import { matchesSelector, parseLabelSelector } from "../lib/connectivity/index";
 import { ConfigError } from "../stacks/errors";
 import { resolvePlatformSpec } from "../stacks/resolve";
 import { baseConfig, engineConfig, expectHardened, find, K8sObject, ofKind, rawInputs, runStack, StackRun } from "./helpers";

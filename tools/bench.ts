@@ -21,7 +21,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { parseFlags, UsageError } from "./cli";
 import { benchInjector } from "./injector/bench";
-import { loadKubernetesObjects } from "./connectivity/load";
+import { loadKubernetesObjects } from "../lib/manifests";
 import { PROJECT_DIR } from "./harness/stackConfig";
 import { evaluateManifests } from "./policy/run";
 import { median, measure, ProcessRun } from "./bench/process";

@@ -13,14 +13,13 @@
  */
 import {
     analyzeConnectivity,
-    ManifestError,
     renderMarkdownMatrix,
     renderText,
     virtualPeers,
     type VirtualPeerOptions,
-} from "./connectivity/index";
+} from "../lib/connectivity/index";
 import { quietOnClosedPipe } from "./cli";
-import { loadKubernetesObjects, NotKubernetesError } from "./connectivity/load";
+import { loadKubernetesObjects, ManifestError, NotKubernetesError } from "../lib/manifests";
 
 const USAGE = `usage: connectivity --manifests <dir|file> [--format text|json|md]
        [--outside-namespace <ns>] [--kube-dns] [--kube-dns-namespace <ns>] [--kube-dns-labels k=v,...]

@@ -11,7 +11,7 @@
  */
 import * as fs from "fs";
 import { parseFlags, runCli, UsageError } from "./cli";
-import { ManifestError } from "./connectivity/load";
+import { ManifestError } from "../lib/manifests";
 import { PackConfigError } from "./policy/config";
 import { formatJson, formatSarif, formatText } from "./policy/format";
 import { loadSourcedManifests } from "./policy/manifests";

@@ -8,7 +8,7 @@
  */
 import YAML from "yaml";
 import { Unverifiable, at, isEngineProxy, isUnknown, list, materialize, peek, rec, str, strMap } from "./values";
-import { TEMPLATE_PATH } from "../../tools/connectivity/workloads";
+import { TEMPLATE_PATH } from "../../lib/connectivity/workloads";
 
 /** Label of the ConfigMap that describes the injected sidecar (data keys `sidecar.yaml`, `envoy.yaml`). */
 export const SIDECAR_TEMPLATE_LABEL = "agentstack.io/sidecar-template";

@@ -2,12 +2,12 @@
  * Network: default-deny in every namespace, the sandbox's isolation at every level, data stores
  * reachable only from their declared clients, extauth only from Envoy sidecars, and no data store
  * exposed outside the cluster. Reachability is computed with the project's NetworkPolicy
- * connectivity evaluator (tools/connectivity), with full Kubernetes semantics.
+ * connectivity evaluator (lib/connectivity), with full Kubernetes semantics.
  *
  * Rule module: defines policies, no side effects.
  */
-import { ConnectivityModel, buildModel, connectionBetween } from "../../tools/connectivity/evaluate";
-import { virtualPeers } from "../../tools/connectivity/virtual";
+import { ConnectivityModel, buildModel, connectionBetween } from "../../lib/connectivity/evaluate";
+import { virtualPeers } from "../../lib/connectivity/virtual";
 import { componentOf, fixHint } from "../lib/components";
 import { AgentstackPolicy, Ctx, stackPolicy } from "../lib/define";
 import { K8sObject, SIDECAR_POD_LABEL, serviceSelects } from "../lib/k8s";

@@ -6,7 +6,7 @@
  */
 import { ACME_SOLVER_LABEL, ACME_SOLVER_PORT, flowTable } from "../../stacks/flows";
 import { PlatformSpec } from "../../stacks/resolve";
-import { AnalyzeOptions, ConnEntry, NamedIpPeer, SyntheticWorkload, analyzeConnectivity, renderMarkdownMatrix, virtualPeers } from "../connectivity/index";
+import { AnalyzeOptions, ConnEntry, NamedIpPeer, SyntheticWorkload, analyzeConnectivity, renderMarkdownMatrix, virtualPeers } from "../../lib/connectivity/index";
 
 /** Named IP peers of the flow table (the LLM endpoint, MCP servers' external addresses). */
 export function flowIpPeers(spec: PlatformSpec): NamedIpPeer[] {

@@ -4,7 +4,7 @@
  * (`core` for the legacy group; CRDs the same way, as `apiextensions.CustomResource` and
  * `yaml.ConfigFile` do), the object itself as inputs, and a URN.
  */
-import { ManifestError, loadKubernetesObjects } from "../connectivity/load";
+import { ManifestError, loadKubernetesObjects } from "../../lib/manifests";
 import { typeToken } from "../../policies/lib/k8s";
 import { EngineResource } from "./engine";
 

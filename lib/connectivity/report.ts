@@ -2,7 +2,7 @@
  * Report entries, their deterministic order, and text / Markdown renderings.
  */
 import { parseRange } from "./ipblock";
-import { compareStrings } from "./util";
+import { compareStrings } from "../objects";
 
 /** One allowed connection: from `src` to `dst`, `conn` in the printed form of `ConnectionSet`. */
 export interface ConnEntry {

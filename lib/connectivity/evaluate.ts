@@ -84,7 +84,7 @@ import {
 import { ConnectionSet, isProtocol, MAX_PORT, MIN_PORT, type Protocol } from "./ports";
 import { matchesSelector, type Labels } from "./selectors";
 import { sortEntries, type ConnEntry } from "./report";
-import { compareStrings, type Obj } from "./util";
+import { compareStrings, type Obj } from "../objects";
 import { NAMESPACE_NAME_LABEL, parseCluster, type ContainerPort, type Workload } from "./workloads";
 
 /** A pod-like peer supplied by the caller (e.g. "outside" for the ingress controller, "kube-dns"). */

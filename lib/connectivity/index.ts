@@ -16,7 +16,6 @@ export {
     type SyntheticWorkload,
 } from "./evaluate";
 export { comparePeerNames, renderMarkdownMatrix, renderText, sortEntries, type ConnEntry } from "./report";
-export { loadManifests, ManifestError } from "./load";
 export { ConnectionSet, PROTOCOLS, type PortInterval, type Protocol } from "./ports";
 export { formatRange, parseCidr, parseRange, type IpFamily, type IpRange } from "./ipblock";
 export { matchesSelector, parseLabelSelector, type LabelSelector, type Labels } from "./selectors";

@@ -3,7 +3,7 @@
  * `matchExpressions` with the operators In, NotIn, Exists and DoesNotExist.
  * All requirements are ANDed; the empty selector `{}` selects everything.
  */
-import { asArray, asObject, asString, asStringMap, type WarnFn } from "./util";
+import { asArray, asObject, asString, asStringMap, type WarnFn } from "../objects";
 
 /** A set of labels (key to value). */
 export type Labels = Readonly<Record<string, string>>;

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { asArray, asObject, compareStrings, type Obj } from "./util";
+import { asArray, asObject, compareStrings, type Obj } from "./objects";
 
 const EXTENSIONS: ReadonlySet<string> = new Set([".yaml", ".yml", ".json"]);
 

@@ -10,7 +10,7 @@
 import { ipSet, parseCidr, subtract, type IpRange, type IpSet } from "./ipblock";
 import { isProtocol, MAX_PORT, MIN_PORT, type Protocol } from "./ports";
 import { parseLabelSelector, SELECT_ALL, type LabelSelector } from "./selectors";
-import { asArray, asObject, asString, getPath, type Obj, type WarnFn } from "./util";
+import { asArray, asObject, asString, getPath, type Obj, type WarnFn } from "../objects";
 
 /** A rule peer, normalised. */
 export type PolicyPeer =

@@ -4,7 +4,7 @@
  */
 import { isProtocol, type Protocol } from "./ports";
 import type { Labels } from "./selectors";
-import { asArray, asObject, asString, asStringMap, compareStrings, getPath, type Obj, type WarnFn } from "./util";
+import { asArray, asObject, asString, asStringMap, compareStrings, getPath, type Obj, type WarnFn } from "../objects";
 
 /** The label the API server sets on every namespace to its name. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
