@@ -43,21 +43,29 @@ function build() {
     fs.mkdirSync(DIST, { recursive: true });
     // Written beside the target and renamed over it: a concurrent start never reads half a bundle.
     const tmp = `${BUNDLE}.${process.pid}.tmp`;
-    const result = esbuild.buildSync({
+    const options = {
         absWorkingDir: ROOT,
         entryPoints: [path.join(ROOT, "tools", "main.ts")],
         bundle: true,
-        platform: "node",
-        format: "cjs",
+        platform: /** @type {const} */ ("node"),
+        format: /** @type {const} */ ("cjs"),
         target: "node20",
         external: externalPackages(),
         outfile: tmp,
         metafile: true,
-        logLevel: "warning",
+        // esbuild prints each error with its file:line; the error thrown below does not repeat them.
+        logLevel: /** @type {const} */ ("warning"),
         // No source maps: V8 would map every stack the SDK captures. Names stay readable in traces.
         sourcemap: false,
         minify: false,
-    });
+    };
+    let result;
+    try {
+        result = esbuild.buildSync(options);
+    } catch {
+        fs.rmSync(tmp, { force: true });
+        throw new Error("esbuild failed (errors above)");
+    }
     const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith("node_modules/")).sort();
     fs.renameSync(tmp, BUNDLE);
     fs.writeFileSync(INPUTS, `${JSON.stringify({ inputs: [...inputs, "tools/build.cjs", "package.json", "tsconfig.json"] }, null, 2)}\n`);
@@ -82,6 +90,12 @@ function isStale() {
 module.exports = { build, isStale, BUNDLE };
 
 if (require.main === module) {
-    const inputs = build();
+    let inputs;
+    try {
+        inputs = build();
+    } catch (e) {
+        process.stderr.write(`build: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+    }
     process.stdout.write(`build: ${path.relative(process.cwd(), BUNDLE) || BUNDLE} from ${inputs.length} source files\n`);
 }

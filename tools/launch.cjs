@@ -8,7 +8,15 @@
 const { build, isStale, BUNDLE } = require("./build.cjs");
 
 const [name] = process.argv.splice(2, 1);
-if (isStale()) build();
+if (isStale()) {
+    try {
+        build();
+    } catch {
+        // esbuild has printed the errors (file:line and the message) above.
+        process.stderr.write("launch: dist/cli.js could not be built from the working tree (errors above)\n");
+        process.exit(1);
+    }
+}
 const cli = require(BUNDLE);
 if (!cli.isTool(name)) {
     process.stderr.write(`launch: unknown tool '${name ?? ""}' (known: ${cli.TOOLS.join(", ")})\n`);

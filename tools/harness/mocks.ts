@@ -7,6 +7,10 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { deserializeProperties, serializeProperties } from "@pulumi/pulumi/runtime/rpc";
+
+/** resource_pb Result.SUCCESS. */
+const RESULT_SUCCESS = 0;
 
 /** The wire value of an unknown output (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -157,6 +161,7 @@ interface RegisterRequest {
     getProvider(): string;
     getAliasesList(): AliasMessage[];
     getAliasurnsList(): string[];
+    getImportid(): string;
 }
 
 /** Minimal view of the Alias message (proto/alias_pb): a URN, or a spec whose empty fields default to the resource's. */
@@ -240,19 +245,23 @@ export class RecordingMonitor extends MockMonitor {
         const parent = mockParent ? this.realUrns.get(mockParent) ?? mockParent : undefined;
         const urn = makeUrn(this.stack, this.project, parent, type, r.getName());
         const mockQualified = mockParent ? `${mockParent.split("::")[2]!.split("$").pop()}$${type}` : type;
-        this.realUrns.set(`urn:pulumi:${this.stack}::${this.project}::${mockQualified}::${r.getName()}`, urn);
+        // The URN the mock engine answers with (MockMonitor.newUrn qualifies with the parent's last type only).
+        const mockUrn = `urn:pulumi:${this.stack}::${this.project}::${mockQualified}::${r.getName()}`;
+        this.realUrns.set(mockUrn, urn);
         const providerRef = r.getProvider();
         // A provider reference is `<urn>::<id>`; the id (after the last "::") is not part of the URN.
         const provider = providerRef ? this.realUrns.get(providerRef.slice(0, providerRef.lastIndexOf("::"))) ?? providerRef.slice(0, providerRef.lastIndexOf("::")) : undefined;
         const aliases = this.aliasesOf(r, type, parent);
         this.aliasesByUrn.set(urn, aliases);
+        // The registration's inputs as plain wire values, read once: for the record and for the mocks.
+        const wire = r.getObject()?.toJavaScript() ?? {};
         this.recorded.push({
             type,
             name: r.getName(),
             urn,
             custom: r.getCustom(),
             ...(parent ? { parent } : {}),
-            inputs: fromWire(r.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            inputs: fromWire(wire) as Record<string, unknown>,
             options: {
                 protect: r.getProtect() === true,
                 dependsOn: r.getDependenciesList().map((u) => this.realUrns.get(u) ?? u).sort(),
@@ -265,6 +274,48 @@ export class RecordingMonitor extends MockMonitor {
                 aliases,
             },
         });
-        return (super.registerResource as (a: unknown, b: unknown) => Promise<void>)(req, callback);
+        // Answered here rather than by MockMonitor.registerResource, which would read the request's
+        // protobuf Struct a second time and build a protobuf Struct of the state for the SDK to read
+        // back: the same mocks and serialization, minus two conversions of every resource.
+        try {
+            const result = await this.mocks.newResource({
+                type,
+                name: r.getName(),
+                inputs: deserializeProperties({ toJavaScript: () => wire } as unknown as Parameters<typeof deserializeProperties>[0]),
+                provider: r.getProvider(),
+                custom: r.getCustom(),
+                id: r.getImportid(),
+            });
+            const state = (await serializeProperties("", result.state)) as Record<string, unknown>;
+            // MockMonitor keeps every registration (registerResourceOutputs and getResource look them up).
+            this.resources.set(mockUrn, { urn: mockUrn, id: result.id ?? null, state });
+            callback(null, new RegisterResponse(mockUrn, result.id ?? "", state));
+        } catch (err) {
+            callback(err, undefined);
+        }
+    }
+}
+
+/**
+ * The answer to a registration, with the getters of RegisterResourceResponse the SDK reads
+ * (runtime/resource.js): the URN, the id, the state (a Struct's toJavaScript()), no property
+ * dependencies, and a successful result.
+ */
+class RegisterResponse {
+    constructor(private readonly urn: string, private readonly id: string, private readonly state: Record<string, unknown>) {}
+    getUrn(): string {
+        return this.urn;
+    }
+    getId(): string {
+        return this.id;
+    }
+    getObject(): { toJavaScript(): Record<string, unknown> } {
+        return { toJavaScript: () => this.state };
+    }
+    getPropertydependenciesMap(): Map<string, never> {
+        return new Map<string, never>();
+    }
+    getResult(): number {
+        return RESULT_SUCCESS;
     }
 }
