@@ -42,6 +42,24 @@ export function sortKeys(v: unknown, depth = 0, parentKey = ""): unknown {
     return v;
 }
 
+/**
+ * `sortKeys(redact(v), depth, parentKey)` in one pass: one copy of every object instead of two (the
+ * synth of a large stack renders every resource twice — manifest and inventory — so the copies add up).
+ */
+export function redactSorted(v: unknown, depth = 0, parentKey = ""): unknown {
+    if (Array.isArray(v)) return v.map((x) => redactSorted(x, depth + 1, parentKey));
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if ("$secret" in o) return REDACTED;
+        if ("$unknown" in o) return UNKNOWN_TEXT;
+        const first = depth === 0 ? TOP_ORDER : parentKey === "metadata" ? META_ORDER : [];
+        const out: Record<string, unknown> = {};
+        for (const k of orderKeys(o, first)) out[k] = redactSorted(o[k], depth + 1, k);
+        return out;
+    }
+    return v;
+}
+
 /** True for resources the Kubernetes provider turns into an object of the cluster. */
 export function isKubernetesObject(r: RecordedResource): boolean {
     return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:");
@@ -61,7 +79,7 @@ export function toManifest(r: RecordedResource): Record<string, unknown> {
             if (inputs[field] !== undefined) inputs[field] = Object.fromEntries(secretDataKeys(inputs[field]).map((k) => [k, REDACTED]));
         }
     }
-    return sortKeys(redact(inputs)) as Record<string, unknown>;
+    return redactSorted(inputs) as Record<string, unknown>;
 }
 
 /** Every Kubernetes object of a run. */
@@ -146,14 +164,15 @@ function digestKey(): Buffer | undefined {
 export function inventoryEntry(r: RecordedResource): Record<string, unknown> {
     const key = digestKey();
     const digests = key ? secretDigests(r, key) : undefined;
-    return sortKeys({
+    // Redacting the whole entry redacts its inputs: nothing else in it holds a marker.
+    return redactSorted({
         type: r.type,
         name: r.name,
         urn: r.urn,
         parent: r.parent ?? null,
         custom: r.custom,
         options: r.options,
-        inputs: redact(r.inputs),
+        inputs: r.inputs,
         ...(digests ? { secretDigests: digests } : {}),
     }, 1) as Record<string, unknown>;
 }
