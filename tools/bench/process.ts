@@ -1,6 +1,6 @@
 /**
  * Whole-process measurements: a command's wall time from spawn to exit, its exit code and, for node
- * processes, its peak resident set size (tools/bench/peak-rss.cjs, preloaded).
+ * processes, its peak resident set size and CPU time (tools/bench/peak-rss.cjs, preloaded).
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -12,6 +12,8 @@ export interface ProcessRun {
     readonly code: number;
     /** Peak RSS in MiB (node processes), else undefined. */
     readonly peakMiB?: number;
+    /** CPU time used, user + system, in milliseconds (node processes), else undefined. */
+    readonly cpuMs?: number;
     readonly stderr: string;
 }
 
@@ -33,9 +35,9 @@ export function measure(projectDir: string, args: readonly string[], opts: { com
         p.on("error", reject);
         p.on("close", (code) => {
             const ms = performance.now() - start;
-            let peakMiB: number | undefined;
-            if (rssFile && fs.existsSync(rssFile)) peakMiB = Number(fs.readFileSync(rssFile, "utf8")) / 1024;
-            resolve({ ms, code: code ?? -1, ...(peakMiB !== undefined ? { peakMiB } : {}), stderr });
+            let usage: { maxRSS: number; cpuMicros: number } | undefined;
+            if (rssFile && fs.existsSync(rssFile)) usage = JSON.parse(fs.readFileSync(rssFile, "utf8")) as { maxRSS: number; cpuMicros: number };
+            resolve({ ms, code: code ?? -1, ...(usage ? { peakMiB: usage.maxRSS / 1024, cpuMs: usage.cpuMicros / 1000 } : {}), stderr });
         });
     });
 }
