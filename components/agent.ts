@@ -10,7 +10,8 @@ import { SecretRef } from "../stacks/schema";
 import { configMapEnv, secretEnv } from "./env";
 import { agentInstance, envName, mcpUrl, sandboxUrl } from "./names";
 import { audienceScope, scopeEnvName } from "./realm";
-import { HardenedWorkload, SIDECAR_LABEL, checksum, recommendedLabels } from "./workload";
+import { HardenedWorkload, checksum } from "./workload";
+import { SIDECAR_LABEL, recommendedLabels } from "../lib/labels";
 
 /**
  * How an agent authenticates to its MCP servers: a pre-minted HS256 bearer token for each HS256 server

@@ -9,28 +9,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DataStoreKind, InClusterSpec } from "../stacks/dataStores";
-import { PART_OF, recommendedLabels, selectorLabels } from "./workload";
+import { CLIENT_LABEL, DATA_STORE_LABEL, PART_OF, PART_OF_LABEL, recommendedLabels, selectorLabels } from "../lib/labels";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 export { DATA_STORE_ZONE, dataStoreNetwork } from "../stacks/dataStores";
 
-/** Label on every data-store object (StatefulSet metadata and pod template included). */
-export const DATA_STORE_LABEL = "agentstack.io/data-store";
-/** StatefulSet annotation: JSON array of the declared clients, `[{ "namespace", "podLabels" }]`. */
-export const CLIENTS_ANNOTATION = "agentstack.io/clients";
-/** Label naming the client a client-side ConfigMap/Secret belongs to. */
-export const CLIENT_LABEL = "agentstack.io/data-store-client";
-
-
-/** The StatefulSet fields Kubernetes never lets change (a change means deleting the StatefulSet). */
-export const IMMUTABLE_STATEFULSET_FIELDS = ["selector", "serviceName", "volumeClaimTemplates", "podManagementPolicy"] as const;
-
-/** The immutable part of a rendered StatefulSet (for comparing renders). */
-export function immutableFields(sts: Record<string, any>): Record<string, unknown> {
-    const spec = sts["spec"] ?? {};
-    return Object.fromEntries(IMMUTABLE_STATEFULSET_FIELDS.map((f) => [f, spec[f]]));
-}
 
 /** A workload that may use a data store. */
 export interface DataStoreClient {
@@ -78,7 +62,7 @@ export function checkClients(store: DataStoreKind, clients: readonly Pick<DataSt
  */
 export function volumeClaimTemplates(component: DataStoreKind, instance: string, storage: InClusterSpec["storage"]): k8s.types.input.core.v1.PersistentVolumeClaim[] {
     return [{
-        metadata: { name: "data", labels: { ...selectorLabels(component, instance), "app.kubernetes.io/part-of": PART_OF } },
+        metadata: { name: "data", labels: { ...selectorLabels(component, instance), [PART_OF_LABEL]: PART_OF } },
         spec: {
             accessModes: ["ReadWriteOnce"],
             ...(storage.storageClassName ? { storageClassName: storage.storageClassName } : {}),

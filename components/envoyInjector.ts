@@ -18,16 +18,12 @@ import { INJECTOR_WEBHOOK_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
 import { LevelProfile } from "../stacks/levels";
 import { APP_PROXY_ENV, SIDECAR_VOLUMES } from "./envoySidecar";
-import { INJECTION_LABEL } from "./namespaces";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, checksum, recommendedLabels } from "./workload";
+import { HardenedWorkload, checksum } from "./workload";
+import { INJECTION_LABEL, NAME_LABEL, OPT_OUT_LABEL, SIDECAR_TEMPLATE_LABEL, recommendedLabels } from "../lib/labels";
 
 /** Namespaces a webhook must never select. */
 export const PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"] as const;
-/** Per-pod opt-out label. */
-export const OPT_OUT_LABEL = { key: "agentstack.io/inject", value: "false" } as const;
-/** Label of the ConfigMap that describes the injected sidecar. */
-export const SIDECAR_TEMPLATE_LABEL = "agentstack.io/sidecar-template";
 /** Name of that ConfigMap. */
 export const SIDECAR_TEMPLATE_NAME = "envoy-sidecar-template";
 /** The injector program: its file in this repository, its key in the ConfigMap and where the pod mounts it. */
@@ -70,7 +66,7 @@ export function webhookSelectors(ownNamespace: string): { namespaceSelector: k8s
         objectSelector: {
             matchExpressions: [
                 { key: OPT_OUT_LABEL.key, operator: "NotIn", values: [OPT_OUT_LABEL.value] },
-                { key: "app.kubernetes.io/name", operator: "NotIn", values: ["envoy-injector"] },
+                { key: NAME_LABEL, operator: "NotIn", values: ["envoy-injector"] },
             ],
         },
     };

@@ -10,9 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { GatewaySpec } from "../stacks/resolve";
-
-/** Annotation on a Secret holding a self-signed certificate (the policy pack flags it from level 2). */
-export const CERT_SOURCE_ANNOTATION = "agentstack.io/certificate-source";
+import { CERT_SOURCE_ANNOTATION } from "../lib/labels";
 
 export interface ExposureArgs {
     /** Public host name. */

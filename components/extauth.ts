@@ -10,7 +10,7 @@ import { EXTAUTH_DIAGNOSTIC_PORT, EXTAUTH_GRPC_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
 import { LevelProfile } from "../stacks/levels";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, checksum, recommendedLabels } from "./workload";
+import { HardenedWorkload, checksum } from "./workload";
 
 /**
  * The authorization policy (Rego v1). It decides on the pod's identity (the `source` context extension
@@ -37,6 +37,7 @@ import rego.v1
 
 ${["/input/attributes/request/http/headers", "/input/attributes/request/http/headerMap", "/input/attributes/request/http/path", "/input/attributes/request/http/query", "/input/attributes/request/http/fragment", "/input/attributes/request/http/body", "/input/attributes/request/http/rawBody", "/input/parsed_path", "/input/parsed_query", "/input/parsed_body", "/input/truncated_body"].map((p) => `mask contains "${p}"`).join("\n")}
 `;
+import { recommendedLabels } from "../lib/labels";
 
 /** The policy's data document: for each source, the set of authorities it may reach. */
 export function extauthData(allowed: Readonly<Record<string, readonly string[]>>): string {

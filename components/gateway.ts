@@ -13,7 +13,8 @@ import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
 import { AGENT_PATH_PREFIX, CHAT_UI_INSTANCE, GATEWAY_HEALTH_PATH, gatewayEnvoyArgs, gatewayEnvoyConfig } from "./gatewayEnvoy";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, SIDECAR_LABEL, checksum, recommendedLabels } from "./workload";
+import { HardenedWorkload, checksum } from "./workload";
+import { SIDECAR_LABEL, recommendedLabels } from "../lib/labels";
 
 /** Where the Envoy config is mounted in the gateway container. */
 export const GATEWAY_CONFIG_DIR = "/etc/agentstack-gateway";

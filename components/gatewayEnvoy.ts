@@ -14,10 +14,10 @@
  * Field names follow the Envoy v3 API (envoy/config/bootstrap/v3/bootstrap.proto and the extension
  * protos named by each `@type`); tests check the result against those protos.
  */
-import { CHAT_UI_INSTANCE, GATEWAY_STATS_PORT } from "../stacks/flows";
+import { CHAT_UI_INSTANCE, GATEWAY_STATS_PORT, KEYCLOAK_HTTP_PORT } from "../stacks/flows";
 import { GatewaySpec, Namespaces } from "../stacks/resolve";
 import { envoyStatsResources } from "./envoyStats";
-import { INSTANCES, REALM, agentInstance, serviceHost } from "./names";
+import { INSTANCES, agentInstance, keycloakJwksUri, serviceHost } from "./names";
 
 const type = (t: string) => `type.googleapis.com/${t}`;
 
@@ -32,8 +32,6 @@ export const KEYCLOAK_CLUSTER = "keycloak";
 /** Envoy cluster of the chat UI. */
 export const CHAT_UI_CLUSTER = "chat-ui";
 export { CHAT_UI_INSTANCE };
-/** Port of Keycloak's HTTP listener (the JWKS is fetched there). */
-const KEYCLOAK_PORT = 8080;
 /** Worker threads: Envoy defaults to the node's CPU count, not the container's limit. */
 export const GATEWAY_CONCURRENCY = 2;
 
@@ -112,7 +110,7 @@ function setHeaders(headers: Readonly<Record<string, string>>, action = "OVERWRI
 
 /** The JWT provider: Keycloak's realm, keys fetched in-cluster, the token stripped before forwarding. */
 export function jwtAuthentication(args: Pick<GatewayEnvoyArgs, "issuer" | "audience" | "namespaces">): Record<string, unknown> {
-    const jwksUri = `http://${serviceHost(INSTANCES.keycloak, args.namespaces.identity)}:${KEYCLOAK_PORT}/realms/${REALM}/protocol/openid-connect/certs`;
+    const jwksUri = keycloakJwksUri(args.namespaces);
     return {
         "@type": type("envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"),
         providers: {
@@ -248,7 +246,7 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
     };
     const clusters = [
         ...args.agents.map((a) => serviceCluster(agentCluster(a.name), serviceHost(agentInstance(a.name), args.namespaces.agents), a.port)),
-        serviceCluster(KEYCLOAK_CLUSTER, serviceHost(INSTANCES.keycloak, args.namespaces.identity), KEYCLOAK_PORT),
+        serviceCluster(KEYCLOAK_CLUSTER, serviceHost(INSTANCES.keycloak, args.namespaces.identity), KEYCLOAK_HTTP_PORT),
         ...(s.chatUi ? [serviceCluster(CHAT_UI_CLUSTER, serviceHost(CHAT_UI_INSTANCE, args.namespaces.gateway), s.chatUi.port)] : []),
     ];
     const stats = args.stats ? envoyStatsResources(GATEWAY_STATS_PORT) : undefined;

@@ -17,7 +17,8 @@ import { GatewaySpec } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
 import { INSTANCES, REALM } from "./names";
-import { CHECKSUM_ANNOTATION, HardenedWorkload, checksum, hardenedPodSpec, recommendedLabels } from "./workload";
+import { HardenedWorkload, checksum, hardenedPodSpec } from "./workload";
+import { CHECKSUM_ANNOTATION, recommendedLabels } from "../lib/labels";
 
 /** uid of the Keycloak image. */
 export const KEYCLOAK_UID = 1000;

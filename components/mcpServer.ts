@@ -10,7 +10,8 @@ import { McpServerSpec, Namespaces } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { mcpAuthSettings } from "./mcpAuth";
 import { mcpInstance } from "./names";
-import { HardenedWorkload, SIDECAR_LABEL, checksum, recommendedLabels } from "./workload";
+import { HardenedWorkload, checksum } from "./workload";
+import { SIDECAR_LABEL, recommendedLabels } from "../lib/labels";
 
 /** Key of the HS256 signing key in the server's JWT Secret. */
 export const HS256_SECRET_KEY = "hs256-key";

@@ -17,8 +17,6 @@ import { DATA_STORE_UIDS, MONGODB_PORT, MongoDbSpec } from "../stacks/dataStores
 import type { LevelProfile } from "../stacks/levels";
 import type { Namespaces } from "../stacks/resolve";
 import {
-    CLIENTS_ANNOTATION,
-    DATA_STORE_LABEL,
     DATA_STORE_ZONE,
     DataStoreClient,
     DataStoreFlows,
@@ -37,7 +35,8 @@ import {
 import { configEnv, configMapEnv, secretEnv } from "./env";
 import { mongodbExporter } from "./exporters";
 import { INSTANCES, envName, serviceHost } from "./names";
-import { HardenedWorkload, checksum, selectorLabels } from "./workload";
+import { HardenedWorkload, checksum } from "./workload";
+import { CLIENTS_ANNOTATION, DATA_STORE_LABEL, selectorLabels } from "../lib/labels";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 

@@ -28,7 +28,7 @@ import { ENVOY_STATS_PATH } from "./envoyStats";
 import { WEBHOOK_NAME } from "./envoyInjector";
 import { INSTANCES } from "./names";
 import { QDRANT_KEYS, QDRANT_KEYS_SECRET } from "./qdrant";
-import { PART_OF, SIDECAR_LABEL, selectorLabels } from "./workload";
+import { MANAGED_BY_LABEL, PART_OF, PART_OF_LABEL, SIDECAR_LABEL, selectorLabels } from "../lib/labels";
 
 /** API version of every monitoring object. */
 export const MONITORING_API_VERSION = "monitoring.coreos.com/v1";
@@ -287,7 +287,7 @@ export function monitoringObjects(spec: PlatformSpec): MonitoringObject[] {
     const m = spec.monitoring;
     if (!m.enabled) return [];
     const ns = spec.namespaces;
-    const labels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi", ...m.resourceLabels };
+    const labels = { [PART_OF_LABEL]: PART_OF, [MANAGED_BY_LABEL]: "pulumi", ...m.resourceLabels };
     const meta = (name: string, zone: keyof Namespaces) => ({ name, namespace: ns[zone], labels: { ...labels }, zone });
     const interval = m.scrapeInterval;
     const podMonitor = (name: string, zone: keyof Namespaces, selector: Record<string, string>, endpoint: PodMetricsEndpoint): MonitoringObject => ({

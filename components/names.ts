@@ -3,6 +3,7 @@
  * the tests agree on them.
  */
 import { INSTANCES, mcpInstance } from "../lib/names";
+import { KEYCLOAK_HTTP_PORT } from "../stacks/flows";
 import { Namespaces } from "../stacks/resolve";
 
 // The instance names live in lib/ so that the flow table (stacks/) derives the same names.
@@ -28,7 +29,7 @@ export const REALM = "agentstack";
 
 /** Keycloak's in-cluster base URL. */
 export function keycloakUrl(ns: Namespaces): string {
-    return `http://${serviceHost(INSTANCES.keycloak, ns.identity)}:8080`;
+    return `http://${serviceHost(INSTANCES.keycloak, ns.identity)}:${KEYCLOAK_HTTP_PORT}`;
 }
 
 /** The realm's issuer: Keycloak's public URL (tokens carry it, whichever URL minted them). */

@@ -7,21 +7,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LevelProfile } from "../stacks/levels";
 import { Namespaces } from "../stacks/resolve";
-import { PART_OF } from "./workload";
-
-/** The label that makes the Envoy injector's namespaceSelector match a namespace. */
-export const INJECTION_LABEL = { key: "agentstack.io/envoy-injection", value: "enabled" } as const;
-/** The label naming a namespace's trust zone. */
-export const ZONE_LABEL = "agentstack.io/zone";
-
-/** Zones whose workloads get the Envoy sidecar (the sandbox is deliberately not one of them). */
-export const INJECTED_ZONES: readonly (keyof Namespaces)[] = ["gateway", "agents", "mcp"];
+import { INJECTED_ZONES, INJECTION_LABEL, PART_OF, PART_OF_LABEL, ZONE_LABEL } from "../lib/labels";
 
 /** Labels of one zone's namespace. */
 export function namespaceLabels(zone: keyof Namespaces, profile: LevelProfile): Record<string, string> {
     const psa = profile.podSecurity;
     return {
-        "app.kubernetes.io/part-of": PART_OF,
+        [PART_OF_LABEL]: PART_OF,
         [ZONE_LABEL]: zone,
         "pod-security.kubernetes.io/enforce": psa.enforce,
         "pod-security.kubernetes.io/enforce-version": "latest",
@@ -80,7 +72,7 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
             }, { parent: this });
             out[zone] = ns;
             if (args.profile.quotas) {
-                const meta = { name: "agentstack", namespace: nsName, labels: { "app.kubernetes.io/part-of": PART_OF } };
+                const meta = { name: "agentstack", namespace: nsName, labels: { [PART_OF_LABEL]: PART_OF } };
                 new k8s.core.v1.ResourceQuota(`${name}-${zone}-quota`, { metadata: meta, spec: { hard: quotaHard(zone, { acmeSolver: (args.acmeSolverZones ?? []).includes(zone) }) } }, { parent: ns });
                 new k8s.core.v1.LimitRange(`${name}-${zone}-limits`, { metadata: meta, spec: { limits: [LIMIT_RANGE] } }, { parent: ns });
             }

@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Endpoint, Flow, flowTable, sandboxFlows } from "../stacks/flows";
 import { Namespaces, PlatformSpec } from "../stacks/resolve";
-import { PART_OF } from "./workload";
+import { FLOW_LABEL, PART_OF, PART_OF_LABEL } from "../lib/labels";
 
 /** Name of the default-deny policy of every namespace. */
 export const DEFAULT_DENY = "default-deny";
@@ -71,7 +71,7 @@ function listedCidrs(spec: PlatformSpec): string[] {
 /** The NetworkPolicies of one flow: ingress on its destination pods, egress on its source pods. */
 export function flowPolicies(flow: Flow, spec: PlatformSpec): NetworkPolicyObject[] {
     const listed = listedCidrs(spec);
-    const labels = { "app.kubernetes.io/part-of": PART_OF, "agentstack.io/flow": flow.id };
+    const labels = { [PART_OF_LABEL]: PART_OF, [FLOW_LABEL]: flow.id };
     const ports = flow.ports.map((p) => ({ port: p.port, protocol: p.protocol }));
     const out: NetworkPolicyObject[] = [];
     if (flow.to.kind === "pods") {
@@ -94,7 +94,7 @@ export function flowPolicies(flow: Flow, spec: PlatformSpec): NetworkPolicyObjec
 /** A default-deny (ingress and egress) policy for one namespace. */
 export function defaultDeny(namespace: string): NetworkPolicyObject {
     return {
-        metadata: { name: DEFAULT_DENY, namespace, labels: { "app.kubernetes.io/part-of": PART_OF } },
+        metadata: { name: DEFAULT_DENY, namespace, labels: { [PART_OF_LABEL]: PART_OF } },
         spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
     };
 }

@@ -28,7 +28,7 @@ import { GATEWAY_CLIENT_ID, realmRepresentation } from "./realm";
 import { Monitoring } from "./monitoring";
 import { NetworkPolicies } from "./networkPolicies";
 import { Sandbox } from "./sandbox";
-import { selectorLabels } from "./workload";
+import { PART_OF, PART_OF_LABEL, selectorLabels } from "../lib/labels";
 
 /** Secret (in the agents namespace) holding the platform LLM API key when it comes from config. */
 export const LLM_SECRET: SecretRef = { name: "llm-api-key", key: "api-key" };
@@ -78,7 +78,7 @@ export class Platform extends pulumi.ComponentResource {
         if (spec.agents.some((a) => a.apiKey.kind === "config")) {
             if (!args.llmApiKey) throw new Error("agentstack:llmApiKey is required (set it with pulumi config set --secret)");
             new k8s.core.v1.Secret(`${name}-llm-api-key`, {
-                metadata: { name: LLM_SECRET.name, namespace: nsOf("agents"), labels: { "app.kubernetes.io/part-of": "agentstack" } },
+                metadata: { name: LLM_SECRET.name, namespace: nsOf("agents"), labels: { [PART_OF_LABEL]: PART_OF } },
                 type: "Opaque",
                 stringData: { [LLM_SECRET.key]: pulumi.secret(args.llmApiKey) },
             }, { parent: this });

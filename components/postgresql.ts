@@ -22,8 +22,6 @@ import { DATA_STORE_UIDS, POSTGRESQL_PORT, PostgreSqlSpec } from "../stacks/data
 import type { LevelProfile } from "../stacks/levels";
 import type { Namespaces } from "../stacks/resolve";
 import {
-    CLIENTS_ANNOTATION,
-    DATA_STORE_LABEL,
     DATA_STORE_ZONE,
     DataStoreClient,
     DataStoreFlows,
@@ -42,7 +40,8 @@ import {
 import { configEnv, configMapEnv, secretEnv } from "./env";
 import { postgresqlExporter } from "./exporters";
 import { INSTANCES, envName, serviceHost } from "./names";
-import { HardenedWorkload, checksum, selectorLabels } from "./workload";
+import { HardenedWorkload, checksum } from "./workload";
+import { CLIENTS_ANNOTATION, DATA_STORE_LABEL, selectorLabels } from "../lib/labels";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 

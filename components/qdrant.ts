@@ -15,8 +15,6 @@ import { DATA_STORE_UIDS, QDRANT_PORTS, QdrantSpec } from "../stacks/dataStores"
 import type { LevelProfile } from "../stacks/levels";
 import type { Namespaces } from "../stacks/resolve";
 import {
-    CLIENTS_ANNOTATION,
-    DATA_STORE_LABEL,
     DATA_STORE_ZONE,
     DataStoreClient,
     DataStoreFlows,
@@ -32,7 +30,8 @@ import {
 } from "./dataStore";
 import { configEnv, configMapEnv, secretEnv } from "./env";
 import { INSTANCES, serviceHost } from "./names";
-import { HardenedWorkload, checksum, selectorLabels } from "./workload";
+import { HardenedWorkload, checksum } from "./workload";
+import { CLIENTS_ANNOTATION, DATA_STORE_LABEL, selectorLabels } from "../lib/labels";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 

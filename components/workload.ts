@@ -9,33 +9,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AntiAffinity, LevelProfile } from "../stacks/levels";
 import { Resources } from "../stacks/schema";
+import { CHECKSUM_ANNOTATION, recommendedLabels, selectorLabels } from "../lib/labels";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Volume = k8s.types.input.core.v1.Volume;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
-
-/** `app.kubernetes.io/part-of` of every object. */
-export const PART_OF = "agentstack";
-/** Pod label of workloads that get the Envoy sidecar (REQUIREMENTS: `sidecar: envoy`). */
-export const SIDECAR_LABEL = { sidecar: "envoy" } as const;
-/** Pod-template annotation that changes whenever the workload's configuration changes, so pods roll. */
-export const CHECKSUM_ANNOTATION = "checksum/config";
-
-/** The recommended labels of an object of one component instance. */
-export function recommendedLabels(component: string, instance: string): Record<string, string> {
-    return {
-        "app.kubernetes.io/name": component,
-        "app.kubernetes.io/instance": instance,
-        "app.kubernetes.io/part-of": PART_OF,
-        "app.kubernetes.io/managed-by": "pulumi",
-    };
-}
-
-/** The immutable selector of a workload: name + instance, never anything that changes between releases. */
-export function selectorLabels(component: string, instance: string): Record<string, string> {
-    return { "app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance };
-}
 
 /** Pod securityContext of the restricted Pod Security Standard. */
 export function podSecurityContext(uid: number): k8s.types.input.core.v1.PodSecurityContext {

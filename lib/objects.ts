@@ -60,3 +60,15 @@ export function asStringMap(value: unknown, where: string, warn: WarnFn): Record
 export function compareStrings(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * The StatefulSet fields whose change replaces the object: Kubernetes refuses a change of the first,
+ * and the pulumi-kubernetes provider (provider/pkg/provider/diff.go, the force-new table) also lists
+ * `revisionHistoryLimit`. The diff tool and the data-store tests both read this list.
+ */
+export const STATEFULSET_REPLACE_FIELDS = ["podManagementPolicy", "revisionHistoryLimit", "selector", "serviceName", "volumeClaimTemplates"] as const;
+
+/** The replace-forcing part of a rendered StatefulSet's spec (for comparing renders). */
+export function immutableFields(sts: unknown): Record<string, unknown> {
+    return Object.fromEntries(STATEFULSET_REPLACE_FIELDS.map((f) => [f, getPath(sts, "spec", f)]));
+}

@@ -3,6 +3,7 @@
  * whom, on which ports. NetworkPolicies (components/networkPolicies.ts), the ExtAuth authorization
  * data and the connectivity tests all read it, so one change here moves all of them.
  */
+import { INJECTED_ZONES, NAME_LABEL, SIDECAR_LABEL, selectorLabels } from "../lib/labels";
 import { agentInstance, boundedName, DNS_LABEL_MAX, INSTANCES, mcpInstance } from "../lib/names";
 import { configKey } from "./errors";
 import { DATA_STORES, DATA_STORE_ZONE, DataStoreKind, QDRANT_PORTS, dataStoreNetwork } from "./dataStores";
@@ -75,12 +76,12 @@ const tcp = (...ports: number[]): FlowPort[] => ports.map((port) => ({ port, pro
 
 /** Pod selector of a component instance. */
 export function instancePods(zone: keyof Namespaces, component: string, instance: string): Endpoint {
-    return { kind: "pods", zone, selector: { "app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance }, name: instance, service: instance };
+    return { kind: "pods", zone, selector: selectorLabels(component, instance), name: instance, service: instance };
 }
 
 /** Pods of every instance of a component. */
 export function componentPods(zone: keyof Namespaces, component: string): Endpoint {
-    return { kind: "pods", zone, selector: { "app.kubernetes.io/name": component }, name: component };
+    return { kind: "pods", zone, selector: { [NAME_LABEL]: component }, name: component };
 }
 
 /** Outbound proxy port of the Envoy sidecar (loopback only). */
@@ -135,7 +136,7 @@ export function acmeSolverPods(zone: keyof Namespaces): Endpoint {
 }
 
 /** Zones whose pods carry the Envoy sidecar. */
-const INJECTED: readonly (keyof Namespaces)[] = ["gateway", "agents", "mcp"];
+const INJECTED = INJECTED_ZONES as readonly (keyof Namespaces)[];
 
 /** A declared client of a data store: pods of one component instance. */
 export interface DataStoreClientRef {
@@ -193,7 +194,7 @@ export function flowTable(spec: PlatformSpec): Flow[] {
     const extauth = instancePods("system", "extauth", INSTANCES.extauth);
     const injector = instancePods("system", "envoy-injector", INSTANCES.envoyInjector);
     // A Job's pods: no Service addresses them.
-    const realmSync: Endpoint = { kind: "pods", zone: "identity", selector: { "app.kubernetes.io/name": REALM_SYNC_INSTANCE, "app.kubernetes.io/instance": REALM_SYNC_INSTANCE }, name: REALM_SYNC_INSTANCE };
+    const realmSync: Endpoint = { kind: "pods", zone: "identity", selector: selectorLabels(REALM_SYNC_INSTANCE, REALM_SYNC_INSTANCE), name: REALM_SYNC_INSTANCE };
 
     add({ id: "outside-to-gateway", from: { kind: "ingress-controller" }, to: gateway, ports: tcp(spec.gateway.port), purpose: "outside → gateway" });
     add({ id: "outside-to-keycloak", from: { kind: "ingress-controller" }, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "outside → keycloak (browser login)" });
@@ -261,7 +262,7 @@ export function flowTable(spec: PlatformSpec): Flow[] {
     }
 
     for (const zone of INJECTED) {
-        add({ id: `${zone}-sidecars-to-extauth`, from: { kind: "pods", zone, selector: { sidecar: "envoy" }, name: `${zone}-sidecars` }, to: extauth, ports: tcp(EXTAUTH_GRPC_PORT), purpose: "every pod with an Envoy sidecar → extauth" });
+        add({ id: `${zone}-sidecars-to-extauth`, from: { kind: "pods", zone, selector: SIDECAR_LABEL, name: `${zone}-sidecars` }, to: extauth, ports: tcp(EXTAUTH_GRPC_PORT), purpose: "every pod with an Envoy sidecar → extauth" });
     }
     add({ id: "apiserver-to-envoy-injector", from: { kind: "apiserver" }, to: injector, ports: tcp(INJECTOR_WEBHOOK_PORT), purpose: "Kubernetes API server → envoy-injector (webhook)" });
 
@@ -290,7 +291,7 @@ export function monitoringFlows(spec: PlatformSpec): Flow[] {
         ...INJECTED.map((zone): Flow => ({
             id: `prometheus-to-${zone}-sidecars`,
             from: prometheus,
-            to: { kind: "pods", zone, selector: { sidecar: "envoy" }, name: `${zone}-sidecars` },
+            to: { kind: "pods", zone, selector: SIDECAR_LABEL, name: `${zone}-sidecars` },
             ports: tcp(ENVOY_STATS_PORT),
             purpose: purpose("each Envoy sidecar's stats listener"),
         })),

@@ -4,7 +4,7 @@
  * identical across levels, `protect` at level 3, and external mode wired end to end.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { immutableFields } from "../components/dataStore";
+import { immutableFields } from "../lib/objects";
 import { validateObjects } from "../tools/k8s/validate";
 import { baseConfig, containersOf, engineConfig, find, K8sObject, ofKind, runStack, StackRun } from "./helpers";
 

@@ -362,6 +362,7 @@ describe("diff: policy verdicts", () => {
         expect(levelInPolicyConfig({ a: { requiredLevel: 2 }, b: { requiredLevel: 3 } })).toBe(3);
         expect(levelInPolicyConfig({ all: "mandatory" })).toBeUndefined();
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agentstack-level-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: agentstack\nruntime: nodejs\n");
         fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), "config:\n  agentstack:securityLevel: 2\n");
         expect(requiredLevel(dir, "prod")).toEqual({ level: 2, source: "Pulumi.prod.yaml (agentstack:securityLevel)" });
         fs.mkdirSync(path.join(dir, "policies", "config"), { recursive: true });

@@ -9,6 +9,7 @@
  */
 import { AntiAffinity, LevelProfile } from "../../stacks/levels";
 import { K8sObject } from "./k8s";
+import { INSTANCE_LABEL, NAME_LABEL, PART_OF, PART_OF_LABEL } from "../../lib/labels";
 
 /** The component names of REQUIREMENTS.md (the `app.kubernetes.io/name` label). */
 export type ComponentName =
@@ -27,9 +28,9 @@ export function componentOf(obj: K8sObject): ComponentId | undefined {
     // Only objects of this program (part-of agentstack): a Helm chart's `app.kubernetes.io/name: postgresql`
     // is not the agentstack component, and its fixes are not agentstack:* keys.
     for (const labels of [obj.labelsLoose, obj.podLabelsLoose()]) {
-        const name = labels["app.kubernetes.io/name"];
-        if (name && COMPONENTS.has(name) && labels["app.kubernetes.io/part-of"] === "agentstack") {
-            return { component: name as ComponentName, instance: labels["app.kubernetes.io/instance"] ?? name };
+        const name = labels[NAME_LABEL];
+        if (name && COMPONENTS.has(name) && labels[PART_OF_LABEL] === PART_OF) {
+            return { component: name as ComponentName, instance: labels[INSTANCE_LABEL] ?? name };
         }
     }
     // The contract names some singletons by object name.
@@ -122,7 +123,7 @@ function keysOf(id: ComponentId): ComponentKeys {
  * objects that are not agentstack components, what to change in the manifest.
  */
 export function fixHint(obj: K8sObject | undefined, aspect: Aspect, manifestFix?: string, level?: number): string {
-    const id = obj ? componentOf(obj) ?? (obj.isSidecarTemplate && obj.labelsLoose["app.kubernetes.io/name"] === "envoy-injector" ? { component: "envoy-injector" as const, instance: "envoy-injector" } : undefined) : undefined;
+    const id = obj ? componentOf(obj) ?? (obj.isSidecarTemplate && obj.labelsLoose[NAME_LABEL] === "envoy-injector" ? { component: "envoy-injector" as const, instance: "envoy-injector" } : undefined) : undefined;
     const keys = id ? keysOf(id) : {};
     const key = keys.prefix;
     const foreign = `fix: ${manifestFix ?? "change the manifest"} (not an agentstack component, so no agentstack:* config key applies)`;
@@ -149,14 +150,14 @@ export function fixHint(obj: K8sObject | undefined, aspect: Aspect, manifestFix?
         case "mcpAuth":
             return key ? `fix: remove ${key}.auth.alg (RS256 via Keycloak JWKS from level 2) or set ${LEVEL_KEY}` : foreign;
         case "tls":
-            return id || obj?.labelsLoose["app.kubernetes.io/part-of"] === "agentstack"
+            return id || obj?.labelsLoose[PART_OF_LABEL] === PART_OF
                 ? "fix: set agentstack:gateway.tls.mode to cert-manager (with agentstack:gateway.tls.issuer) or secret (with agentstack:gateway.tls.secretName)"
                 : foreign;
         case "timeout":
-            return id || obj?.labelsLoose["app.kubernetes.io/part-of"] === "agentstack" ? "fix: set agentstack:gateway.llmRouteTimeoutSeconds (at least 120)" : foreign;
+            return id || obj?.labelsLoose[PART_OF_LABEL] === PART_OF ? "fix: set agentstack:gateway.llmRouteTimeoutSeconds (at least 120)" : foreign;
         case "network":
         case "level":
-            return id || obj?.labelsLoose["app.kubernetes.io/part-of"] === "agentstack"
+            return id || obj?.labelsLoose[PART_OF_LABEL] === PART_OF
                 ? `fix: set ${LEVEL_KEY} to ${level !== undefined ? `${level} or more` : "the required level"} (the program derives this from it)`
                 : foreign;
     }

@@ -7,25 +7,15 @@
  * Pure: no side effects at import.
  */
 import YAML from "yaml";
-import { Unverifiable, at, isEngineProxy, isUnknown, list, materialize, peek, rec, str, strMap } from "./values";
+import { Unverifiable, at, isEngineProxy, isUnknown, list, materialize, peek, rec, strMap } from "./values";
+import { matchesSelector, parseLabelSelector } from "../../lib/connectivity/selectors";
 import { TEMPLATE_PATH } from "../../lib/connectivity/workloads";
+import { SIDECAR_TEMPLATE_LABEL } from "../../lib/labels";
 
-/** Label of the ConfigMap that describes the injected sidecar (data keys `sidecar.yaml`, `envoy.yaml`). */
-export const SIDECAR_TEMPLATE_LABEL = "agentstack.io/sidecar-template";
 /** Data key of the sidecar container (YAML of one Container). */
 export const SIDECAR_KEY = "sidecar.yaml";
 /** Data key of the Envoy bootstrap. */
 export const ENVOY_BOOTSTRAP_KEY = "envoy.yaml";
-/** Label of data-store workloads, and their declared-clients annotation. */
-export const DATA_STORE_LABEL = "agentstack.io/data-store";
-export const CLIENTS_ANNOTATION = "agentstack.io/clients";
-/** Label naming a namespace's trust zone, and the injection label. */
-export const ZONE_LABEL = "agentstack.io/zone";
-export const INJECTION_LABEL = "agentstack.io/envoy-injection";
-/** Pod label of workloads that get the Envoy sidecar. */
-export const SIDECAR_POD_LABEL = { key: "sidecar", value: "envoy" } as const;
-/** Annotation of self-signed certificate Secrets. */
-export const CERT_SOURCE_ANNOTATION = "agentstack.io/certificate-source";
 
 /** A parsed `kubernetes:<group>/<version>:<Kind>` token (core group = ""). */
 export interface K8sType {
@@ -295,23 +285,20 @@ export function envOf(c: Record<string, unknown>): Record<string, unknown>[] {
     return list(c, "env").map((_, i) => rec(c, "env", i) ?? {});
 }
 
-/** A label selector's matchLabels/matchExpressions, evaluated against labels. */
+/**
+ * A label selector's matchLabels/matchExpressions against labels, with the Kubernetes semantics of the
+ * connectivity evaluator (lib/connectivity/selectors.ts: a selector the API server would reject selects
+ * nothing). Throws Unverifiable when a part of the selector is unknown during preview.
+ */
 export function selectorMatches(selector: Record<string, unknown> | undefined, labels: Record<string, string>): boolean {
     if (!selector) return false;
-    const ml = strMap(selector, "matchLabels");
-    for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
-    for (const [i] of list(selector, "matchExpressions").entries()) {
-        const key = str(selector, "matchExpressions", i, "key") ?? "";
-        const op = str(selector, "matchExpressions", i, "operator") ?? "";
-        const values = list(selector, "matchExpressions", i, "values").map((_, j) => str(selector, "matchExpressions", i, "values", j) ?? "");
-        const has = Object.prototype.hasOwnProperty.call(labels, key);
-        if (op === "In" && !(has && values.includes(labels[key]!))) return false;
-        if (op === "NotIn" && has && values.includes(labels[key]!)) return false;
-        if (op === "Exists" && !has) return false;
-        if (op === "DoesNotExist" && has) return false;
-        if (!["In", "NotIn", "Exists", "DoesNotExist"].includes(op)) return false;
-    }
-    return true;
+    strMap(selector, "matchLabels");
+    list(selector, "matchExpressions").forEach((_, i) => {
+        for (const field of ["key", "operator", "values"]) at(selector, "matchExpressions", i, field);
+        list(selector, "matchExpressions", i, "values").forEach((_v, j) => at(selector, "matchExpressions", i, "values", j));
+    });
+    const parsed = parseLabelSelector(selector, "selector", () => undefined);
+    return parsed !== undefined && matchesSelector(parsed, labels);
 }
 
 /** A Service `spec.selector` (plain map) against labels; an empty selector selects nothing (no endpoints). */

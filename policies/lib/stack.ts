@@ -8,8 +8,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { ComponentName, componentOf } from "./components";
 import {
-    CLIENTS_ANNOTATION,
-    DATA_STORE_LABEL,
     K8sObject,
     SCALABLE_KINDS,
     containersOf,
@@ -18,6 +16,7 @@ import {
     serviceSelects,
 } from "./k8s";
 import { Unverifiable, at, list, num, rec, str, strMap } from "./values";
+import { CLIENTS_ANNOTATION, DATA_STORE_LABEL } from "../../lib/labels";
 
 /** A reference the check needs is not among the objects (e.g. a ConfigMap an env var reads). */
 export class Unresolvable extends Error {

@@ -7,9 +7,10 @@
  */
 import { fixHint } from "../lib/components";
 import { AgentstackPolicy, resourcePolicy, stackPolicy } from "../lib/define";
-import { CERT_SOURCE_ANNOTATION, K8sObject, durationSeconds } from "../lib/k8s";
+import { K8sObject, durationSeconds } from "../lib/k8s";
 import { StackView } from "../lib/stack";
 import { list, rec, str } from "../lib/values";
+import { CERT_SOURCE_ANNOTATION, NAME_LABEL, PART_OF, PART_OF_LABEL } from "../../lib/labels";
 
 /** The smallest timeout an LLM route may have, in seconds (REQUIREMENTS: >= 120 s). */
 export const LLM_TIMEOUT_SECONDS = 120;
@@ -125,7 +126,7 @@ export const httpsRedirect = stackPolicy({
 /** True for an exposure of the agentstack gateway (its labels, or a backend Service named gateway). */
 function isAgentstackExposure(o: K8sObject): boolean {
     const l = o.labelsLoose;
-    if (l["app.kubernetes.io/part-of"] === "agentstack" || l["app.kubernetes.io/name"] === "gateway") return true;
+    if (l[PART_OF_LABEL] === PART_OF || l[NAME_LABEL] === "gateway") return true;
     try {
         if (isIngress(o)) return list(o.props, "spec", "rules").some((_, i) => list(o.props, "spec", "rules", i, "http", "paths").some((__, j) => str(o.props, "spec", "rules", i, "http", "paths", j, "backend", "service", "name") === "gateway"));
         if (isRoute(o)) return str(o.props, "spec", "to", "name") === "gateway";

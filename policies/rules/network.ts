@@ -10,9 +10,10 @@ import { ConnectivityModel, buildModel, connectionBetween } from "../../lib/conn
 import { virtualPeers } from "../../lib/connectivity/virtual";
 import { componentOf, fixHint } from "../lib/components";
 import { AgentstackPolicy, Ctx, stackPolicy } from "../lib/define";
-import { K8sObject, SIDECAR_POD_LABEL, serviceSelects } from "../lib/k8s";
+import { K8sObject, serviceSelects } from "../lib/k8s";
 import { DeclaredClient, StackView, dataStoreSelectorReason } from "../lib/stack";
 import { containsUnknown, isUnknown, list, peek, rec, str, strMap } from "../lib/values";
+import { SIDECAR_POD_LABEL } from "../../lib/labels";
 
 /** A pod somewhere else in the cluster (a namespace the stack does not know, no labels). */
 export const FOREIGN_POD = "a pod of another namespace";

@@ -7,7 +7,7 @@
  */
 import { fixHint } from "../lib/components";
 import { AgentstackPolicy, resourcePolicy, stackPolicy } from "../lib/define";
-import { DATA_STORE_LABEL } from "../lib/k8s";
+import { DATA_STORE_LABEL } from "../../lib/labels";
 
 export const dataProtected = stackPolicy({
     meta: {

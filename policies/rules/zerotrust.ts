@@ -8,20 +8,15 @@
 import { componentOf, fixHint } from "../lib/components";
 import { AgentstackPolicy, Ctx, resourcePolicy, stackPolicy } from "../lib/define";
 import {
-    INJECTION_LABEL,
     K8sObject,
-    SIDECAR_POD_LABEL,
     TemplateError,
-    ZONE_LABEL,
     envoyBootstrap,
     selectorMatches,
     sidecarContainer,
 } from "../lib/k8s";
 import { StackView, Unresolvable, pdbBlocksDrain } from "../lib/stack";
 import { isUnknown, list, rec, str } from "../lib/values";
-
-/** Namespaces whose workloads get the Envoy sidecar; the sandbox zone must never get it. */
-export const INJECTED_ZONES: readonly string[] = ["gateway", "agents", "mcp"];
+import { INJECTED_ZONES, INJECTION_LABEL, SIDECAR_POD_LABEL, ZONE_LABEL } from "../../lib/labels";
 
 const WEBHOOK_KINDS = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
 
@@ -187,12 +182,12 @@ export const injection = stackPolicy({
         for (const ns of zones) {
             ctx.guard(ns, "its labels", () => {
                 const zone = ns.labels[ZONE_LABEL]!;
-                const injected = ns.labels[INJECTION_LABEL] === "enabled";
+                const injected = ns.labels[INJECTION_LABEL.key] === INJECTION_LABEL.value;
                 if (INJECTED_ZONES.includes(zone) && !injected) {
-                    ctx.report(ns, `zone ${zone} is a workload zone but lacks ${INJECTION_LABEL}: enabled, so its pods get no Envoy sidecar; ${hint}`);
+                    ctx.report(ns, `zone ${zone} is a workload zone but lacks ${INJECTION_LABEL.key}: ${INJECTION_LABEL.value}, so its pods get no Envoy sidecar; ${hint}`);
                 }
                 if (zone === "sandbox" && injected) {
-                    ctx.report(ns, `the sandbox zone is labelled ${INJECTION_LABEL}: enabled; the sandbox has no egress at all and must never get a sidecar; ${hint}`);
+                    ctx.report(ns, `the sandbox zone is labelled ${INJECTION_LABEL.key}: ${INJECTION_LABEL.value}; the sandbox has no egress at all and must never get a sidecar; ${hint}`);
                 }
                 for (const inj of injectors) {
                     ctx.guard(inj, "its namespaceSelector", () => {

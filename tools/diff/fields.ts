@@ -3,6 +3,7 @@
  * elements (containers, env, ports, volumes, volumeClaimTemplates...) are matched by name, so inserting
  * a container does not show every later one as changed; other lists are compared by position.
  */
+import { quantityValue } from "../../lib/syntax";
 import { FieldChange } from "./types";
 
 type Json = unknown;
@@ -108,32 +109,13 @@ function diffLists(before: readonly Json[], after: readonly Json[], segments: st
     return out;
 }
 
-/** Reads a path of plain keys from an object. */
-export function getPath(obj: Json, keys: readonly string[]): Json {
-    let cur = obj;
-    for (const k of keys) {
-        if (!isPlainObject(cur)) return undefined;
-        cur = cur[k];
-    }
-    return cur;
-}
-
 /** True when `segments` starts with `prefix`. */
 export function startsWith(segments: readonly string[], prefix: readonly string[]): boolean {
     return prefix.length <= segments.length && prefix.every((p, i) => segments[i] === p);
 }
 
-/** A Kubernetes resource quantity (`10Gi`, `500m`, `1e3`) as a number, or undefined when it is not one. */
+/** A Kubernetes resource quantity (`10Gi`, `500m`, `1e3`) as a number, or undefined when it is not one (lib/syntax.ts). */
 export function parseQuantity(q: Json): number | undefined {
     if (typeof q === "number") return q;
-    if (typeof q !== "string") return undefined;
-    const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(q.trim());
-    if (!m) return undefined;
-    const n = Number(m[1]);
-    if (!Number.isFinite(n)) return undefined;
-    const mult: Record<string, number> = {
-        n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-        Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-    };
-    return n * (m[2] ? mult[m[2]]! : 1);
+    return typeof q === "string" ? quantityValue(q.trim()) : undefined;
 }

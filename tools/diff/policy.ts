@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import YAML from "yaml";
+import { loadEngineConfig } from "../harness/stackConfig";
 import { KubeObject, PolicyDiff, PolicyViolation, SynthTree } from "./types";
 
 /** The signature of `evaluateManifests` in tools/policy/run.ts. */
@@ -93,11 +93,10 @@ export function requiredLevel(projectDir: string, stack: string): { level: 1 | 2
         }
     }
     const stackFile = `Pulumi.${stack}.yaml`;
-    const sf = path.join(projectDir, stackFile);
-    if (!fs.existsSync(sf)) return undefined;
+    if (!fs.existsSync(path.join(projectDir, stackFile))) return undefined;
     try {
-        const doc = YAML.parse(fs.readFileSync(sf, "utf8")) as { config?: Record<string, unknown> } | null;
-        const l = asLevel(doc?.config?.["agentstack:securityLevel"]);
+        // The stack's config as the engine hands it to the program (Pulumi.yaml defaults included).
+        const l = asLevel(loadEngineConfig(projectDir, stack).values["agentstack:securityLevel"]);
         return l ? { level: l, source: `${stackFile} (agentstack:securityLevel)` } : undefined;
     } catch {
         return undefined;

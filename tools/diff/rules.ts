@@ -12,7 +12,7 @@
  * provider-change check (`providerChanged` → the provider's `DiffConfig`). See PROVIDER_SOURCE for what
  * to re-check when @pulumi/kubernetes is upgraded.
  */
-import { getPath } from "./fields";
+import { STATEFULSET_REPLACE_FIELDS, getPath } from "../../lib/objects";
 import { FieldChange, InventoryEntry, KubeObject } from "./types";
 
 /**
@@ -46,7 +46,7 @@ const containerFields = (...prefixes: string[]) => prefixes.flatMap((p) => [
     "securityContext", "stdin", "stdinOnce", "terminationMessagePath", "terminationMessagePolicy", "tty", "volumeDevices", "volumeMounts", "workingDir",
 ].map((f) => `${p}.${f}`));
 
-const STATEFUL_SET = [".spec.podManagementPolicy", ".spec.revisionHistoryLimit", ".spec.selector", ".spec.serviceName", ".spec.volumeClaimTemplates", ...labelSelector(".spec.selector")];
+const STATEFUL_SET = [...STATEFULSET_REPLACE_FIELDS.map((f) => `.spec.${f}`), ...labelSelector(".spec.selector")];
 const DEPLOYMENT = [".spec.selector", ...labelSelector(".spec.selector")];
 const JOB = [".spec.completions", ".spec.parallelism", ".spec.selector", ".spec.template", ...labelSelector(".spec.selector")];
 const ROLE_BINDING = [".roleRef"];
@@ -300,7 +300,7 @@ export function decideUpdate(args: {
     }
     const list = [...reasons];
     // provider.go Diff: a named object that keeps its name and namespace is deleted before it is re-created.
-    const named = typeof getPath(after, ["metadata", "name"]) === "string";
+    const named = typeof getPath(after, "metadata", "name") === "string";
     const deleteFirst = list.length > 0 && (entry?.options["deleteBeforeReplace"] === true || named);
     return { reasons: list, changes: kept, ignored: args.changes.length - kept.length, deleteFirst };
 }
@@ -337,7 +337,7 @@ export function holdsData(objects: readonly (KubeObject | undefined)[], entries:
     for (const o of objects) {
         if (!o) continue;
         const kind = o["kind"];
-        const vct = getPath(o, ["spec", "volumeClaimTemplates"]);
+        const vct = getPath(o, "spec", "volumeClaimTemplates");
         if (kind === "StatefulSet" && Array.isArray(vct) && vct.length > 0) return "a StatefulSet with volumeClaimTemplates (its pods' volumes)";
         if (kind === "PersistentVolumeClaim") return "a PersistentVolumeClaim (its volume)";
         if (kind === "PersistentVolume") return "a PersistentVolume";
@@ -348,7 +348,7 @@ export function holdsData(objects: readonly (KubeObject | undefined)[], entries:
 
 /** True for a Job the provider may replace at `pulumi up` whatever the diff (`pulumi.com/replaceUnready: "true"`). */
 export function replaceUnready(o: KubeObject | undefined): boolean {
-    return o?.["kind"] === "Job" && getPath(o, ["metadata", "annotations", "pulumi.com/replaceUnready"]) === "true";
+    return o?.["kind"] === "Job" && getPath(o, "metadata", "annotations", "pulumi.com/replaceUnready") === "true";
 }
 
 /** Resource types whose every input change makes the provider generate a new value. */

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import YAML from "yaml";
+import { loadManifests } from "../../lib/manifests";
 import { InventoryEntry, KubeObject, SynthTree } from "./types";
 
 /** What a secret value is shown as (the same text as synth's REDACTED). */
@@ -55,26 +55,10 @@ export function makeTree(objects: readonly KubeObject[], resources: readonly Inv
     };
 }
 
-function yamlFiles(dir: string): string[] {
-    if (!fs.existsSync(dir)) return [];
-    const out: string[] = [];
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) out.push(...yamlFiles(p));
-        else if (e.name.endsWith(".yaml") || e.name.endsWith(".yml")) out.push(p);
-    }
-    return out;
-}
-
-/** Reads a synth output folder. */
+/** Reads a synth output folder (its manifests with the one manifest loader, lib/manifests.ts). */
 export function readSynthTree(dir: string): SynthTree {
-    const objects: KubeObject[] = [];
-    for (const file of yamlFiles(path.join(dir, "manifests"))) {
-        for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, "utf8"))) {
-            const v: unknown = doc.toJS();
-            if (v && typeof v === "object" && !Array.isArray(v)) objects.push(v as KubeObject);
-        }
-    }
+    const manifests = path.join(dir, "manifests");
+    const objects = fs.existsSync(manifests) ? (loadManifests(manifests) as KubeObject[]) : [];
     const inv = path.join(dir, "resources.json");
     const resources: InventoryEntry[] = fs.existsSync(inv) ? (JSON.parse(fs.readFileSync(inv, "utf8")) as InventoryEntry[]) : [];
     return makeTree(objects, resources);
