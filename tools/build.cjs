@@ -66,7 +66,7 @@ function build() {
         fs.rmSync(tmp, { force: true });
         throw new Error("esbuild failed (errors above)");
     }
-    const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith("node_modules/")).sort();
+    const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.split("/").includes("node_modules")).sort();
     fs.renameSync(tmp, BUNDLE);
     fs.writeFileSync(INPUTS, `${JSON.stringify({ inputs: [...inputs, "tools/build.cjs", "package.json", "tsconfig.json"] }, null, 2)}\n`);
     return inputs;

@@ -17,9 +17,10 @@
  * - reportViolation: `description` + "\n" + message, or the object form;
  * - stack policies get every resource with parent and dependencies linked.
  * Shared where server.js rebuilds (nothing a policy can observe, as validations only read): a
- * resource's props are deserialized once for all its policies, resource and stack policies alike, and
- * the stack's resource list is built once for all stack policies — so the pack reads each object
- * once, not once per policy.
+ * resource's props (and its options) are deserialized once for all its policies, resource and stack
+ * policies alike, and the stack's resource list is built once for all stack policies — so the pack
+ * reads each object once, not once per policy. Props for remediation are made only when a policy
+ * remediates.
  * Differences (documented in docs/policies.md): stack policies see the resources' inputs (the CLI
  * passes outputs, which for Kubernetes objects in preview are the inputs plus unknown status
  * fields); no provider resource is passed; resources are visited in URN order.
@@ -301,21 +302,27 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
     /** The deserialized, proxied props of each of `resources`, made once and shared by every policy. */
     const deserialized: (() => Record<string, unknown>)[] = [];
 
+    // What each policy is run with, worked out once (config, enforcement and kind do not change per resource).
+    const plan = policies.map((p) => ({ p, enforcement: enforcementOf(p, pack, config), getConfig: getConfigFun(config, p.name) }));
+    const remediating = plan.filter(({ p, enforcement }) => enforcement === "remediate" && isResourcePolicy(p));
+    const validating = plan.filter(({ p, enforcement }) => enforcement !== "disabled" && isResourcePolicy(p));
+
     for (const original of input) {
         let r = original;
         // Remediate (before the analysis, as the engine does).
-        let props: Record<string, unknown> = unknownCheckingProxy(deserializeProperties(r.props, true)) as Record<string, unknown>;
+        const opts = optionsOf(r);
+        let props: Record<string, unknown> = remediating.length > 0 ? unknownCheckingProxy(deserializeProperties(r.props, true)) as Record<string, unknown> : {};
         let changed = false;
-        for (const p of policies) {
-            if (enforcementOf(p, pack, config) !== "remediate" || !isResourcePolicy(p)) continue;
+        for (const { p, getConfig } of remediating) {
+            if (!isResourcePolicy(p)) continue;
             if (!p.remediateResource) {
                 notApplicable.push({ policyName: p.name, urn: r.urn, reason: "Policy does not implement remediateResource" });
                 continue;
             }
             const current = props;
             const args = {
-                urn: r.urn, name: r.name, type: r.type, opts: optionsOf(r), props: current, stackTags,
-                getConfig: getConfigFun(config, p.name),
+                urn: r.urn, name: r.name, type: r.type, opts, props: current, stackTags,
+                getConfig,
                 isType: (cls: unknown) => isTypeOf(r.type, cls),
                 asType: (cls: unknown) => (isTypeOf(r.type, cls) ? current : undefined),
                 notApplicable: throwNotApplicable,
@@ -343,9 +350,10 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
         const analyzed = r;
         const propsOf = () => (vprops ??= unknownCheckingProxy(deserializeProperties(analyzed.props, false)) as Record<string, unknown>);
         deserialized.push(propsOf);
-        for (const p of policies) {
-            const enforcement = enforcementOf(p, pack, config);
-            if (enforcement === "disabled" || !isResourcePolicy(p)) continue;
+        const analyzedOpts = analyzed === original ? opts : optionsOf(analyzed);
+        const isType = (cls: unknown) => isTypeOf(analyzed.type, cls);
+        for (const { p, enforcement, getConfig } of validating) {
+            if (!isResourcePolicy(p)) continue;
             if (!p.validateResource) {
                 notApplicable.push({ policyName: p.name, urn: r.urn, reason: "Policy does not implement validateResource" });
                 continue;
@@ -363,10 +371,10 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
             const props = propsOf();
             for (const validation of validations) {
                 const args = {
-                    type: r.type, props, urn: r.urn, name: r.name, opts: optionsOf(r), stackTags,
-                    isType: (cls: unknown) => isTypeOf(r.type, cls),
+                    type: r.type, props, urn: r.urn, name: r.name, opts: analyzedOpts, stackTags,
+                    isType,
                     asType: (cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined),
-                    getConfig: getConfigFun(config, p.name),
+                    getConfig,
                     notApplicable: throwNotApplicable,
                 };
                 let e = outcomeOf(validation as (...a: unknown[]) => unknown, args, report);
