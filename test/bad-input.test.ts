@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { baseConfig } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
 const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
 
 interface Run {
@@ -25,7 +25,7 @@ interface Run {
 /** Runs a CLI of tools/ as `npm run <tool>` does. */
 function tool(script: string, args: string[]): Promise<Run> {
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, [TSX, path.join(ROOT, "tools", script), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+        const p = spawn(process.execPath, [LAUNCHER, script.replace(/\.ts$/, ""), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));

@@ -799,9 +799,9 @@ describe("loadManifests", () => {
 });
 
 describe("CLI", () => {
-    it("prints the JSON report (spawned with node --import tsx)", () => {
+    it("prints the JSON report (spawned as npm run connectivity runs it)", () => {
         const dir = fixtureDir();
-        const r = spawnSync(process.execPath, ["--import", "tsx", "tools/connectivity.ts", "--manifests", dir, "--format", "json"], {
+        const r = spawnSync(process.execPath, ["tools/launch.cjs", "connectivity", "--manifests", dir, "--format", "json"], {
             cwd: ROOT,
             encoding: "utf8",
         });
@@ -811,7 +811,7 @@ describe("CLI", () => {
     });
 
     it("exits 2 on usage errors without a stack trace", () => {
-        const r = spawnSync(process.execPath, ["--import", "tsx", "tools/connectivity.ts", "--format", "yaml"], {
+        const r = spawnSync(process.execPath, ["tools/launch.cjs", "connectivity", "--format", "yaml"], {
             cwd: ROOT,
             encoding: "utf8",
         });

@@ -9,11 +9,11 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
 
 function synth(out: string): Promise<{ code: number; stderr: string }> {
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, [TSX, path.join(ROOT, "tools", "synth.ts"), "--stack", "prod", "--out", out], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+        const p = spawn(process.execPath, [LAUNCHER, "synth", "--stack", "prod", "--out", out], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
         let stderr = "";
         p.stderr.on("data", (d) => (stderr += d));
         p.on("close", (code) => resolve({ code: code ?? -1, stderr }));

@@ -10,11 +10,11 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
 
 function diff(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, [TSX, path.join(ROOT, "tools", "diff.ts"), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+        const p = spawn(process.execPath, [LAUNCHER, "diff", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));

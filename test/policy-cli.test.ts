@@ -19,10 +19,10 @@ import { loadSourcedManifests } from "../tools/policy/manifests";
 import { Violation, evaluateManifests, evaluateManifestsDetailed } from "../tools/policy/run";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
 
 function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-    const r = spawnSync(TSX, [path.join(ROOT, "tools", "policy.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(process.execPath, [LAUNCHER, "policy", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

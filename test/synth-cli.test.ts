@@ -11,12 +11,12 @@ import { describe, expect, it } from "vitest";
 import { baseConfig } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
 
-/** Runs `tsx tools/synth.ts` (what `npm run synth` runs) and collects its result. */
+/** Runs `node tools/launch.cjs synth` (what `npm run synth` runs: the compiled CLI) and collects its result. */
 export function synth(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, [TSX, path.join(ROOT, "tools", "synth.ts"), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+        const p = spawn(process.execPath, [LAUNCHER, "synth", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));
