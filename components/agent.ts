@@ -4,7 +4,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LevelProfile } from "../stacks/levels";
 import { AgentSpec, McpServerSpec, Namespaces, PlatformSpec } from "../stacks/resolve";
 import { SecretRef } from "../stacks/schema";
 import { configMapEnv, secretEnv } from "./env";
@@ -30,8 +29,6 @@ export interface AgentArgs {
     readonly dependsOn?: pulumi.Resource[];
     /** The resolved agent spec. */
     readonly spec: AgentSpec;
-    /** The level profile. */
-    readonly profile: LevelProfile;
     /** Namespaces of the platform (the agent lives in `agents`). */
     readonly namespaces: Namespaces;
     /** Namespace the objects are created in: pass the Namespace's `metadata.name` so they wait for it. */
@@ -124,8 +121,9 @@ export class Agent extends pulumi.ComponentResource {
             component: "agent",
             instance,
             namespace: ns,
-            profile: args.profile,
             replicas: { min: s.scale.min, max: s.scale.max },
+            antiAffinity: s.antiAffinity,
+            pdbMinAvailable: s.pdbMinAvailable,
             podLabels: { ...SIDECAR_LABEL },
             ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
             configChecksum: checksum(settings),

@@ -1,20 +1,25 @@
 /**
- * What the three data stores (Qdrant, MongoDB, PostgreSQL) share: the labels and annotations other
- * parts of the platform rely on, the per-pod volume template, the client wiring (a ConfigMap with the
- * connection settings and a Secret with the credentials, in each client's own namespace), the
- * network-flow description, and the transformation that completes the StatefulSet the hardened
- * workload builder creates. The decisions are pure functions; the components create the objects.
+ * The data-store skeleton the three stores (Qdrant, MongoDB, PostgreSQL) are made of: the component
+ * (`DataStore`: `protect` set once on it, every child inherits it), the external branch (only the
+ * clients' wiring), the in-cluster server (its settings and scripts ConfigMaps, a hardened StatefulSet
+ * with a volume per pod, the declared-clients annotation), and the client loop (a ConfigMap with the
+ * connection settings and a Secret with the credentials, in each client's own namespace). A store
+ * describes only what is its own — scripts, probes, env, volumes — as a `DataStoreDefinition`.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DataStoreKind, InClusterSpec } from "../stacks/dataStores";
-import { CLIENT_LABEL, DATA_STORE_LABEL, PART_OF, PART_OF_LABEL, recommendedLabels, selectorLabels } from "../lib/labels";
+import { DATA_STORE_ZONE, DataStoreKind, DataStoresSpec, ExternalSpec, InClusterSpec, dataStoreNetwork } from "../stacks/dataStores";
+import type { Namespaces } from "../stacks/resolve";
+import { CLIENT_LABEL, CLIENTS_ANNOTATION, DATA_STORE_LABEL, PART_OF, PART_OF_LABEL, recommendedLabels, selectorLabels } from "../lib/labels";
+import { configMapEnv, secretEnv } from "./env";
+import { INSTANCES, envName, serviceHost } from "./names";
+import { ContainerArgs, HardenedWorkload, HardenedWorkloadArgs, checksum } from "./workload";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
-
-export { DATA_STORE_ZONE, dataStoreNetwork } from "../stacks/dataStores";
-
+type Volume = k8s.types.input.core.v1.Volume;
+/** The resolved spec of any store. */
+type StoreSpec = DataStoresSpec[DataStoreKind];
 
 /** A workload that may use a data store. */
 export interface DataStoreClient {
@@ -95,11 +100,6 @@ export function supervisedStartScript(a: { readonly prelude: string; readonly st
     ].join("\n");
 }
 
-/** Options of every child of a data store: its parent and, at level 3, `protect`. */
-export function childOptions(parent: pulumi.Resource, protect: boolean): pulumi.CustomResourceOptions {
-    return { parent, protect };
-}
-
 /** What a client-side object pair is made of. */
 export interface ClientObjectsArgs {
     /** The store (names the objects: `<store>-<client>`). */
@@ -114,10 +114,8 @@ export interface ClientObjectsArgs {
     readonly secretData?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Logical-name prefix of the Pulumi resources. */
     readonly logicalName: string;
-    /** Parent of the created objects (the store component). */
+    /** Parent of the created objects (the store component, whose `protect` they inherit). */
     readonly parent: pulumi.Resource;
-    /** Pulumi `protect` on the created objects (the store's level-3 rule). */
-    readonly protect: boolean;
 }
 
 /** The objects a client reads, by name (outputs, so a client workload waits for them). */
@@ -136,7 +134,7 @@ export function clientObjectName(store: DataStoreKind, client: string): string {
 export function createClientObjects(a: ClientObjectsArgs): ClientObjects {
     const name = clientObjectName(a.store, a.client.name);
     const labels = { ...dataStoreLabels(a.store, a.instance), [CLIENT_LABEL]: a.client.name };
-    const opts = childOptions(a.parent, a.protect);
+    const opts = { parent: a.parent };
     const cm = new k8s.core.v1.ConfigMap(`${a.logicalName}-client-${a.client.name}`, {
         metadata: { name, namespace: a.client.namespace, labels },
         data: { ...a.settings },
@@ -150,41 +148,9 @@ export function createClientObjects(a: ClientObjectsArgs): ClientObjects {
     return { configMapName: cm.metadata.name, secretName: secret.metadata.name };
 }
 
-/**
- * The network flows of a data store, as data (for the NetworkPolicy code and its tests): who may
- * connect, to which ports, and — in-cluster — the server pods and their peer ports, or — external —
- * the addresses the clients need egress to.
- */
-export interface DataStoreFlows {
-    readonly store: DataStoreKind;
-    readonly mode: "in-cluster" | "external";
-    /** The declared clients. */
-    readonly clients: ReadonlyArray<{ readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> }>;
-    /** Ports the clients connect to. */
-    readonly clientPorts: readonly number[];
-    /** In-cluster: the server pods and the ports they use among themselves (none for a single pod). */
-    readonly server?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly peerPorts: readonly number[] };
-    /** External: the service's address. */
-    readonly external?: { readonly host: string; readonly cidrs: readonly string[]; readonly port: number };
-}
-
-/** The flows of a store from its resolved facts. */
-export function dataStoreFlows(a: {
-    readonly store: DataStoreKind;
-    readonly mode: "in-cluster" | "external";
-    readonly clients: readonly Pick<DataStoreClient, "namespaceName" | "podLabels">[];
-    readonly clientPorts: readonly number[];
-    readonly server?: DataStoreFlows["server"];
-    readonly external?: DataStoreFlows["external"];
-}): DataStoreFlows {
-    return {
-        store: a.store,
-        mode: a.mode,
-        clients: JSON.parse(clientsAnnotation(a.clients)) as DataStoreFlows["clients"],
-        clientPorts: [...a.clientPorts],
-        ...(a.server ? { server: a.server } : {}),
-        ...(a.external ? { external: a.external } : {}),
-    };
+/** Env var (in the server container) holding a client's password, for the store's own client script. */
+export function clientPasswordEnv(store: DataStoreKind, client: string): string {
+    return `${store.toUpperCase()}_CLIENT_${envName(client)}_PASSWORD`;
 }
 
 /** A reference to a username/password pair in a Secret. */
@@ -199,6 +165,7 @@ export interface CredentialRef {
  * generated (kept in the same Secret) or the user's own Secret by reference.
  */
 export function createCredentials(a: {
+    readonly store: DataStoreKind;
     /** Logical name of the store component (prefixes the child names). */
     readonly name: string;
     readonly secretName: string;
@@ -207,14 +174,19 @@ export function createCredentials(a: {
     readonly clients: readonly Pick<DataStoreClient, "name">[];
     /** The admin user: its role (`root`, `superuser`), its generated username, or the user's Secret. */
     readonly admin: { readonly role: string; readonly username: string; readonly source: { readonly kind: "generated" } | ({ readonly kind: "secretRef" } & CredentialRef) };
-    readonly child: pulumi.CustomResourceOptions;
-}): { readonly passwords: ReadonlyMap<string, pulumi.Output<string>>; readonly admin: CredentialRef; readonly secretName: pulumi.Output<string> } {
-    const passwords = new Map(a.clients.map((c) => [c.name, pulumi.secret(new random.RandomPassword(`${a.name}-client-${c.name}-password`, { length: 32, special: false }, a.child).result)]));
+    readonly parent: pulumi.Resource;
+}): {
+    readonly passwords: ReadonlyMap<string, pulumi.Output<string>>;
+    readonly admin: CredentialRef;
+    /** The server container's env: the admin user as `userVar`/`passwordVar`, each client's password as `clientPasswordEnv`. */
+    readonly env: (userVar: string, passwordVar: string) => EnvVar[];
+} {
+    const passwords = new Map(a.clients.map((c) => [c.name, pulumi.secret(new random.RandomPassword(`${a.name}-client-${c.name}-password`, { length: 32, special: false }, { parent: a.parent }).result)]));
     const data: Record<string, pulumi.Input<string>> = {};
     for (const [client, pw] of passwords) data[`client-${client}-password`] = pw;
     const role = a.admin.role;
     if (a.admin.source.kind === "generated") {
-        const pw = new random.RandomPassword(`${a.name}-${role}-password`, { length: 32, special: false }, a.child);
+        const pw = new random.RandomPassword(`${a.name}-${role}-password`, { length: 32, special: false }, { parent: a.parent });
         data[`${role}-username`] = a.admin.username;
         data[`${role}-password`] = pulumi.secret(pw.result);
     }
@@ -222,12 +194,17 @@ export function createCredentials(a: {
         metadata: { name: a.secretName, namespace: a.namespace, labels: a.labels },
         type: "Opaque",
         stringData: data,
-    }, a.child);
+    }, { parent: a.parent });
     const src = a.admin.source;
     const admin: CredentialRef = src.kind === "generated"
         ? { name: secret.metadata.name, usernameKey: `${role}-username`, passwordKey: `${role}-password` }
         : { name: src.name, usernameKey: src.usernameKey, passwordKey: src.passwordKey };
-    return { passwords, admin, secretName: secret.metadata.name };
+    const env = (userVar: string, passwordVar: string) => [
+        secretEnv(userVar, admin.name, admin.usernameKey),
+        secretEnv(passwordVar, admin.name, admin.passwordKey),
+        ...a.clients.map((c) => secretEnv(clientPasswordEnv(a.store, c.name), secret.metadata.name, `client-${c.name}-password`)),
+    ];
+    return { passwords, admin, env };
 }
 
 /** The env of one declared client (copies), or an error naming the declared ones. */
@@ -235,4 +212,162 @@ export function clientEnvOf(store: DataStoreKind, env: ReadonlyMap<string, EnvVa
     const e = env.get(clientName);
     if (!e) throw new Error(`${store}: "${clientName}" is not a declared client (declared: ${[...env.keys()].join(", ") || "none"})`);
     return e.map((x) => ({ ...x }));
+}
+
+/** What every store component takes. */
+export interface DataStoreArgs<S, C extends DataStoreClient> {
+    /** The resolved spec (in-cluster or external). */
+    readonly spec: S;
+    /** Namespace of the server objects (the store's zone Namespace's `metadata.name`). */
+    readonly namespace: pulumi.Input<string>;
+    /** Namespace names of the platform (for DNS names). */
+    readonly namespaces: Namespaces;
+    /** The declared clients. */
+    readonly clients: readonly C[];
+    /** Resources the server workload waits for (e.g. the network policies). Default none. */
+    readonly dependsOn?: pulumi.Resource[];
+    /** Run the store's metrics exporter beside the server (agentstack:monitoring; components/exporters.ts). Default off. */
+    readonly exporter?: boolean;
+}
+
+/** What the skeleton hands a store's server description. */
+export interface ServerContext<S, C> {
+    /** Logical name of the component (prefixes the children's names). */
+    readonly name: string;
+    readonly parent: pulumi.Resource;
+    readonly spec: S;
+    readonly clients: readonly C[];
+    readonly namespace: pulumi.Input<string>;
+    /** The server's namespace, as a plain name. */
+    readonly namespaceName: string;
+    /** The Service's cluster DNS name. */
+    readonly host: string;
+    /** Labels of every server object. */
+    readonly labels: Record<string, string>;
+}
+
+/** A client's wiring: its ConfigMap data, its Secret data (none when a Secret of the user's is read), and its env. */
+export interface ClientWiring {
+    readonly settings: Readonly<Record<string, string>>;
+    readonly secretData?: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly env: (objects: ClientObjects) => EnvVar[];
+}
+
+/** The store's own part of the server's StatefulSet. */
+export type StoreWorkload = Pick<HardenedWorkloadArgs, "servicePorts" | "initContainers" | "volumes"> & {
+    /** Seconds to wait for a clean stop. */
+    readonly terminationGracePeriodSeconds: number;
+    readonly podManagementPolicy: "OrderedReady" | "Parallel";
+    /** What the pod-template checksum hashes (the settings, the scripts). */
+    readonly checksum: unknown;
+    /** The server container; the skeleton prepends the settings env and appends the exporter. */
+    readonly container: ContainerArgs;
+    /** The metrics exporter container (when monitoring asks for one). */
+    readonly exporter?: ContainerArgs;
+};
+
+/** An in-cluster server as a store describes it. */
+export interface ServerParts<C> {
+    /** Non-secret settings: the `<instance>-config` ConfigMap, read by the server container's env. */
+    readonly settings: Record<string, string>;
+    /** Scripts: the `<instance>-scripts` ConfigMap, mounted read-only at /scripts. Default none. */
+    readonly scripts?: Record<string, string>;
+    /** The StatefulSet, given the scripts volume. */
+    readonly workload: (scriptsVolume: Volume | undefined) => StoreWorkload;
+    /** The wiring of one declared client. */
+    readonly client: (c: C) => ClientWiring;
+}
+
+/** A store: its name, its external wiring and its in-cluster server. */
+export interface DataStoreDefinition<I extends StoreSpec & InClusterSpec, E extends StoreSpec & ExternalSpec, C extends DataStoreClient> {
+    readonly store: DataStoreKind;
+    /** Checks of the client list beyond the shared ones (names). Default none. */
+    readonly checkClients?: (clients: readonly C[]) => void;
+    /** External mode: the wiring of one declared client. */
+    readonly external: (spec: E, c: C) => ClientWiring;
+    /** In-cluster mode: the server (may create store-specific children, e.g. credentials). */
+    readonly server: (ctx: ServerContext<I, C>) => ServerParts<C>;
+}
+
+/**
+ * Creates a store's children below `parent`: the clients' wiring and, in-cluster, the server.
+ * Returns the client ports, each client's env and the Service name (in-cluster).
+ */
+export function createDataStore<I extends StoreSpec & InClusterSpec, E extends StoreSpec & ExternalSpec, C extends DataStoreClient>(
+    parent: pulumi.Resource,
+    name: string,
+    args: DataStoreArgs<I | E, C>,
+    def: DataStoreDefinition<I, E, C>,
+): { clientPorts: number[]; env: ReadonlyMap<string, EnvVar[]>; serviceName?: pulumi.Output<string> } {
+    const { store } = def;
+    checkClients(store, args.clients);
+    def.checkClients?.(args.clients);
+    const s = args.spec;
+    const instance = INSTANCES[store];
+    const env = new Map<string, EnvVar[]>();
+    const wire = (c: C, w: ClientWiring) => {
+        const objs = createClientObjects({ store, instance, client: c, logicalName: name, parent, settings: w.settings, ...(w.secretData ? { secretData: w.secretData } : {}) });
+        env.set(c.name, w.env(objs));
+    };
+    const clientPorts = dataStoreNetwork(store, s).clientPorts;
+    if (s.mode === "external") {
+        for (const c of args.clients) wire(c, def.external(s as E, c));
+        return { clientPorts, env };
+    }
+
+    const labels = dataStoreLabels(store, instance);
+    const namespaceName = args.namespaces[DATA_STORE_ZONE[store]];
+    const server = def.server({ name, parent, spec: s as I, clients: args.clients, namespace: args.namespace, namespaceName, host: serviceHost(instance, namespaceName), labels });
+    const configMap = (suffix: string, data: Record<string, string>) =>
+        new k8s.core.v1.ConfigMap(`${name}-${suffix}`, { metadata: { name: `${instance}-${suffix}`, namespace: args.namespace, labels }, data }, { parent });
+    const settings = configMap("config", server.settings);
+    const scripts = server.scripts ? configMap("scripts", server.scripts) : undefined;
+    const w = server.workload(scripts ? { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o444 } } : undefined);
+    const container = { ...w.container, env: [...configMapEnv(settings.metadata.name, server.settings), ...(w.container.env ?? [])] };
+    const workload = new HardenedWorkload(`${name}-workload`, {
+        component: store,
+        instance,
+        namespace: args.namespace,
+        extraLabels: { [DATA_STORE_LABEL]: "true" },
+        workloadAnnotations: { [CLIENTS_ANNOTATION]: clientsAnnotation(args.clients) },
+        replicas: { fixed: s.replicas },
+        antiAffinity: s.antiAffinity,
+        antiAffinityWeight: s.antiAffinityWeight,
+        ...(s.pdbMinAvailable !== undefined ? { pdbMinAvailable: s.pdbMinAvailable } : {}),
+        uid: s.uid,
+        configChecksum: checksum(w.checksum),
+        terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
+        statefulSet: { podManagementPolicy: w.podManagementPolicy, volumeClaimTemplates: volumeClaimTemplates(store, instance, s.storage), pvcRetention: s.storage.retention },
+        ...(w.servicePorts ? { servicePorts: w.servicePorts } : {}),
+        ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
+        ...(w.volumes ? { volumes: w.volumes } : {}),
+        ...(w.initContainers ? { initContainers: w.initContainers } : {}),
+        containers: [container, ...(args.exporter && w.exporter ? [w.exporter] : [])],
+    }, { parent });
+    for (const c of args.clients) wire(c, server.client(c));
+    return { clientPorts, env, serviceName: workload.serviceName };
+}
+
+/** A data-store component: `protect` (the level-3 rule) set once here, inherited by every child. */
+export class DataStore<I extends StoreSpec & InClusterSpec, E extends StoreSpec & ExternalSpec, C extends DataStoreClient> extends pulumi.ComponentResource {
+    /** Ports clients connect to. */
+    public readonly clientPorts: number[];
+    /** The Service name (in-cluster only). */
+    public readonly serviceName?: pulumi.Output<string>;
+    private readonly env: ReadonlyMap<string, EnvVar[]>;
+    private readonly store: DataStoreKind;
+
+    constructor(type: string, name: string, args: DataStoreArgs<I | E, C>, def: DataStoreDefinition<I, E, C>, opts?: pulumi.ComponentResourceOptions) {
+        super(type, name, {}, { ...opts, protect: opts?.protect ?? args.spec.protect });
+        const out = createDataStore(this, name, args, def);
+        this.store = def.store;
+        this.clientPorts = out.clientPorts;
+        this.env = out.env;
+        if (out.serviceName) this.serviceName = out.serviceName;
+    }
+
+    /** The env vars a declared client's container needs, all by reference. */
+    public clientEnv(clientName: string): EnvVar[] {
+        return clientEnvOf(this.store, this.env, clientName);
+    }
 }

@@ -16,7 +16,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { INJECTOR_WEBHOOK_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
-import { LevelProfile } from "../stacks/levels";
 import { APP_PROXY_ENV, SIDECAR_VOLUMES } from "./envoySidecar";
 import { INSTANCES } from "./names";
 import { HardenedWorkload, checksum } from "./workload";
@@ -133,8 +132,6 @@ export function certManagerChain(a: {
 export interface EnvoyInjectorArgs {
     /** Zero-trust settings (replicas, PDB, failurePolicy, TLS, images). */
     readonly zeroTrust: ZeroTrustSpec;
-    /** The level profile. */
-    readonly profile: LevelProfile;
     /** Namespace (the system zone's Namespace name output). */
     readonly namespace: pulumi.Input<string>;
     /** The system namespace's name (the webhook must never select it). */
@@ -219,7 +216,6 @@ export class EnvoyInjector extends pulumi.ComponentResource {
             component: "envoy-injector",
             instance,
             namespace: args.namespace,
-            profile: args.profile,
             replicas: { fixed: inj.replicas },
             antiAffinity: inj.antiAffinity,
             ...(inj.pdbMinAvailable !== undefined ? { pdbMinAvailable: inj.pdbMinAvailable } : {}),

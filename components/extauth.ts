@@ -8,7 +8,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EXTAUTH_DIAGNOSTIC_PORT, EXTAUTH_GRPC_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
-import { LevelProfile } from "../stacks/levels";
 import { INSTANCES } from "./names";
 import { HardenedWorkload, checksum } from "./workload";
 
@@ -48,8 +47,6 @@ export function extauthData(allowed: Readonly<Record<string, readonly string[]>>
 export interface ExtAuthArgs {
     /** Zero-trust settings (replicas, PDB, anti-affinity, image). */
     readonly zeroTrust: ZeroTrustSpec;
-    /** The level profile. */
-    readonly profile: LevelProfile;
     /** Namespace (the system zone's Namespace name output). */
     readonly namespace: pulumi.Input<string>;
     /** Authorities (`host:port`) each sidecar-carrying workload (by ExtAuth source) may reach: `extAuthzAllowed` of the flow table. */
@@ -74,7 +71,6 @@ export class ExtAuth extends pulumi.ComponentResource {
             component: "extauth",
             instance,
             namespace: args.namespace,
-            profile: args.profile,
             replicas: { fixed: e.replicas },
             antiAffinity: e.antiAffinity,
             ...(e.pdbMinAvailable !== undefined ? { pdbMinAvailable: e.pdbMinAvailable } : {}),

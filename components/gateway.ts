@@ -7,7 +7,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY_STATS_PORT } from "../stacks/flows";
-import { LevelProfile } from "../stacks/levels";
 import { DEFAULT_RESOURCES, GatewaySpec, Namespaces } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
@@ -26,8 +25,6 @@ export interface GatewayArgs {
     readonly dependsOn?: pulumi.Resource[];
     /** The resolved gateway spec. */
     readonly spec: GatewaySpec;
-    /** The level profile. */
-    readonly profile: LevelProfile;
     /** Namespaces of the platform (the gateway lives in `gateway`). */
     readonly namespaces: Namespaces;
     /** Namespace the objects are created in: pass the Namespace's `metadata.name` so they wait for it. */
@@ -83,8 +80,9 @@ export class Gateway extends pulumi.ComponentResource {
             component: "gateway",
             instance,
             namespace: ns,
-            profile: args.profile,
             replicas: { min: s.scale.min, max: s.scale.max },
+            antiAffinity: s.antiAffinity,
+            pdbMinAvailable: s.pdbMinAvailable,
             hpaMemory: true,
             podLabels: { ...SIDECAR_LABEL },
             ...childOptions,
@@ -120,8 +118,9 @@ export class Gateway extends pulumi.ComponentResource {
                 component: "gateway",
                 instance: CHAT_UI_INSTANCE,
                 namespace: ns,
-                profile: args.profile,
                 replicas: { min: s.scale.min, max: s.scale.max },
+                antiAffinity: s.antiAffinity,
+                pdbMinAvailable: s.pdbMinAvailable,
                 podLabels: { ...SIDECAR_LABEL },
                 ...childOptions,
                 configChecksum: checksum(settings),

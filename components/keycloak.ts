@@ -12,7 +12,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORTS, KEYCLOAK_MANAGEMENT_PORT, REALM_SYNC_INSTANCE } from "../stacks/flows";
 import { KeycloakSpec } from "../stacks/identity";
-import { LevelProfile } from "../stacks/levels";
 import { GatewaySpec } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
@@ -87,8 +86,6 @@ export function realmSyncChecksum(realmJson: string, settings: Record<string, st
 export interface KeycloakArgs {
     /** The resolved Keycloak spec. */
     readonly spec: KeycloakSpec;
-    /** The level profile. */
-    readonly profile: LevelProfile;
     /** Namespace (the identity zone's Namespace name output). */
     readonly namespace: pulumi.Input<string>;
     /** The realm JSON (secret: it holds client secrets), applied by the realm sync Job. */
@@ -148,7 +145,6 @@ export class Keycloak extends pulumi.ComponentResource {
             component: "keycloak",
             instance,
             namespace: args.namespace,
-            profile: args.profile,
             replicas: { fixed: s.replicas },
             antiAffinity: s.antiAffinity,
             ...(s.pdbMinAvailable !== undefined ? { pdbMinAvailable: s.pdbMinAvailable } : {}),

@@ -5,7 +5,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { LevelProfile } from "../stacks/levels";
 import { McpServerSpec, Namespaces } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { mcpAuthSettings } from "./mcpAuth";
@@ -19,8 +18,6 @@ export const HS256_SECRET_KEY = "hs256-key";
 export interface McpServerArgs {
     /** The resolved server spec (image, port, scale, auth). */
     readonly spec: McpServerSpec;
-    /** The level profile. */
-    readonly profile: LevelProfile;
     /** Namespaces of the platform (the server lives in `mcp`). */
     readonly namespaces: Namespaces;
     /** Namespace the objects are created in: pass the Namespace's `metadata.name` so they wait for it. */
@@ -65,8 +62,9 @@ export class McpServer extends pulumi.ComponentResource {
             component: "mcp-server",
             instance,
             namespace: ns,
-            profile: args.profile,
             replicas: { min: s.scale.min, max: s.scale.max },
+            antiAffinity: s.antiAffinity,
+            pdbMinAvailable: s.pdbMinAvailable,
             podLabels: { ...SIDECAR_LABEL },
             configChecksum: checksum(settings),
             ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),

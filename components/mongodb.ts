@@ -13,32 +13,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DATA_STORE_UIDS, MONGODB_PORT, MongoDbSpec } from "../stacks/dataStores";
-import type { LevelProfile } from "../stacks/levels";
-import type { Namespaces } from "../stacks/resolve";
-import {
-    DATA_STORE_ZONE,
-    DataStoreClient,
-    DataStoreFlows,
-    checkClients,
-    clientEnvOf,
-    childOptions,
-    createCredentials,
-    clientsAnnotation,
-    createClientObjects,
-    dataStoreFlows,
-    dataStoreLabels,
-    dataStoreNetwork,
-    supervisedStartScript,
-    volumeClaimTemplates,
-} from "./dataStore";
-import { configEnv, configMapEnv, secretEnv } from "./env";
+import { MONGODB_PORT, MongoDbSpec } from "../stacks/dataStores";
+import { DataStore, DataStoreArgs, DataStoreClient, DataStoreDefinition, clientPasswordEnv, createCredentials, supervisedStartScript } from "./dataStore";
+import { configEnv, secretEnv } from "./env";
 import { mongodbExporter } from "./exporters";
-import { INSTANCES, envName, serviceHost } from "./names";
-import { HardenedWorkload, checksum } from "./workload";
-import { CLIENTS_ANNOTATION, DATA_STORE_LABEL, selectorLabels } from "../lib/labels";
-
-type EnvVar = k8s.types.input.core.v1.EnvVar;
+import { INSTANCES } from "./names";
 
 /** Server-side Secret of the root user and the client passwords. */
 export const MONGODB_CREDENTIALS_SECRET = "mongodb-credentials";
@@ -65,33 +44,13 @@ export interface MongoDbClient extends DataStoreClient {
     readonly database?: string;
 }
 
-export interface MongoDbArgs {
-    /** The resolved spec (in-cluster or external). */
-    readonly spec: MongoDbSpec;
-    /** The level profile. */
-    readonly profile: LevelProfile;
-    /** Namespace of the server objects (the `data` Namespace's `metadata.name`). */
-    readonly namespace: pulumi.Input<string>;
-    /** Namespace names of the platform (for DNS names). */
-    readonly namespaces: Namespaces;
-    /** The declared clients (agents). */
-    readonly clients: readonly MongoDbClient[];
-    /** Resources the server workload waits for (e.g. the network policies). Default none. */
-    readonly dependsOn?: pulumi.Resource[];
-    /** Run the metrics exporter beside the server (agentstack:monitoring; components/exporters.ts). Default off. */
-    readonly exporter?: boolean;
-}
+export type MongoDbArgs = DataStoreArgs<MongoDbSpec, MongoDbClient>;
 
 /** The database of a client. */
 export function mongoDatabase(c: MongoDbClient): string {
     const db = c.database ?? c.name;
     if (!/^[A-Za-z0-9_-]{1,63}$/.test(db)) throw new Error(`mongodb: database "${db}" of client ${c.name} must be 1-63 of [A-Za-z0-9_-]`);
     return db;
-}
-
-/** Env var (in the mongod container) holding a client's password, for the bootstrap. */
-export function clientPasswordEnv(client: string): string {
-    return `MONGODB_CLIENT_${envName(client)}_PASSWORD`;
 }
 
 /** The host names of the replica-set members, in ordinal order (stable names through the headless Service). */
@@ -178,170 +137,102 @@ try { quit(run() ? 0 : 1); } catch (e) { print("bootstrap: " + e.message); quit(
 `;
 }
 
-export class MongoDb extends pulumi.ComponentResource {
-    /** Ports clients connect to. */
-    public readonly clientPorts: number[];
-    /** Who may connect to what (for the network policies). */
-    public readonly flows: DataStoreFlows;
-    private readonly env: ReadonlyMap<string, EnvVar[]>;
+type InCluster = Extract<MongoDbSpec, { mode: "in-cluster" }>;
+type External = Extract<MongoDbSpec, { mode: "external" }>;
 
-    constructor(name: string, args: MongoDbArgs, opts?: pulumi.ComponentResourceOptions) {
-        const s = args.spec;
-        super("agentstack:data:MongoDB", name, {}, { ...opts, protect: opts?.protect ?? s.protect });
-        checkClients("mongodb", args.clients);
-        const instance = INSTANCES.mongodb;
-        const labels = dataStoreLabels("mongodb", instance);
-        const child = childOptions(this, s.protect);
-        const env = new Map<string, EnvVar[]>();
-
-        if (s.mode === "external") {
-            this.clientPorts = dataStoreNetwork("mongodb", s).clientPorts;
-            for (const c of args.clients) {
-                const objs = createClientObjects({
-                    store: "mongodb", instance, client: c, logicalName: name, parent: this, protect: s.protect,
-                    settings: { host: s.host, port: String(s.port), database: mongoDatabase(c) },
-                });
-                env.set(c.name, [
-                    secretEnv("MONGODB_URI", s.credentials.name, s.credentials.uriKey),
-                    configEnv("MONGODB_DATABASE", objs.configMapName, "database"),
-                ]);
-            }
-            this.flows = dataStoreFlows({
-                store: "mongodb", mode: "external", clients: args.clients, clientPorts: this.clientPorts,
-                external: { host: s.host, cidrs: s.egressCidrs, port: s.port },
-            });
-            this.env = env;
-            this.registerOutputs({});
-            return;
-        }
-
-        const nsName = args.namespaces[DATA_STORE_ZONE.mongodb];
-        const host = serviceHost(instance, nsName);
-        const network = dataStoreNetwork("mongodb", s);
-        this.clientPorts = network.clientPorts;
-
+/** MongoDB's own part of the data-store skeleton. */
+export const MONGODB: DataStoreDefinition<InCluster, External, MongoDbClient> = {
+    store: "mongodb",
+    external: (s, c) => ({
+        settings: { host: s.host, port: String(s.port), database: mongoDatabase(c) },
+        env: (objs) => [secretEnv("MONGODB_URI", s.credentials.name, s.credentials.uriKey), configEnv("MONGODB_DATABASE", objs.configMapName, "database")],
+    }),
+    server: ({ name, parent, spec: s, clients, namespace, namespaceName, host, labels }) => {
         // Passwords: the root user (generated or the user's Secret) and one per client (always generated).
-        const { passwords, admin: rootRef, secretName: credentialsSecret } = createCredentials({
-            name, secretName: MONGODB_CREDENTIALS_SECRET, namespace: args.namespace, labels, clients: args.clients, child,
+        const { passwords, admin: root, env } = createCredentials({
+            store: "mongodb", name, secretName: MONGODB_CREDENTIALS_SECRET, namespace, labels, clients, parent,
             admin: { role: "root", username: "root", source: s.root },
         });
-
         // The replica-set key file: random, in a Secret; an init container copies it to a memory volume
         // as uid 999 with mode 0400 (mongod refuses a key file readable by group or others, and a Secret
         // volume's files belong to root with fsGroup's group bits, so the Secret can't be used directly).
-        const keyfile = new random.RandomPassword(`${name}-keyfile`, { length: 756, special: false }, child);
+        const keyfile = new random.RandomPassword(`${name}-keyfile`, { length: 756, special: false }, { parent });
         const keySecret = new k8s.core.v1.Secret(`${name}-keyfile`, {
-            metadata: { name: MONGODB_KEYFILE_SECRET, namespace: args.namespace, labels },
+            metadata: { name: MONGODB_KEYFILE_SECRET, namespace, labels },
             type: "Opaque",
             stringData: { keyfile: pulumi.secret(keyfile.result) },
-        }, child);
-
-        const members = mongoMembers(nsName, s.replicas);
+        }, { parent });
+        const settings = { MONGODB_REPLICA_SET: s.replicaSet, HOME: "/tmp" };
         const bootstrap = mongoBootstrapScript({
             replicaSet: s.replicaSet,
-            members,
-            clients: args.clients.map((c) => ({ user: c.name, database: mongoDatabase(c), passwordEnv: clientPasswordEnv(c.name) })),
+            members: mongoMembers(namespaceName, s.replicas),
+            clients: clients.map((c) => ({ user: c.name, database: mongoDatabase(c), passwordEnv: clientPasswordEnv("mongodb", c.name) })),
         });
-        const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
-            metadata: { name: `${instance}-scripts`, namespace: args.namespace, labels },
-            data: { "start.sh": MONGODB_START_SCRIPT, "bootstrap.js": bootstrap },
-        }, child);
-        const settings = { MONGODB_REPLICA_SET: s.replicaSet, HOME: "/tmp" };
-        const settingsCm = new k8s.core.v1.ConfigMap(`${name}-config`, {
-            metadata: { name: `${instance}-config`, namespace: args.namespace, labels },
-            data: settings,
-        }, child);
-
-        const selector = selectorLabels("mongodb", instance);
         const probeCmd = ["mongosh", "--quiet", "--host", "127.0.0.1", "--port", String(MONGODB_PORT), "--eval", "quit(db.adminCommand({ ping: 1 }).ok === 1 ? 0 : 1)"];
-        const workload = new HardenedWorkload(`${name}-workload`, {
-            component: "mongodb",
-            instance,
-            namespace: args.namespace,
-            extraLabels: { [DATA_STORE_LABEL]: "true" },
-            workloadAnnotations: { [CLIENTS_ANNOTATION]: clientsAnnotation(args.clients) },
-            profile: args.profile,
-            replicas: { fixed: s.replicas },
-            uid: DATA_STORE_UIDS.mongodb,
-            configChecksum: checksum({ settings, start: MONGODB_START_SCRIPT, bootstrap }),
-            antiAffinity: s.antiAffinity,
-            antiAffinityWeight: s.antiAffinityWeight,
-            pdbMinAvailable: s.pdbMinAvailable,
-            terminationGracePeriodSeconds: 60,
-            statefulSet: { podManagementPolicy: "OrderedReady", volumeClaimTemplates: volumeClaimTemplates("mongodb", instance, s.storage), pvcRetention: s.storage.retention },
-            childOptions: { protect: s.protect, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) },
-            volumes: [
-                { name: "keyfile-secret", secret: { secretName: keySecret.metadata.name, defaultMode: 0o440 } },
-                { name: "keyfile", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
-                { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o444 } },
-            ],
-            initContainers: [{
-                name: "keyfile",
-                image: s.image,
-                command: ["/bin/sh", "-c", keyfileInitScript()],
-                ports: [],
-                resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-                probes: {},
-                volumeMounts: [
-                    { name: "keyfile-secret", mountPath: "/etc/mongodb/keyfile-secret", readOnly: true },
-                    { name: "keyfile", mountPath: "/etc/mongodb/keyfile" },
+        return {
+            settings,
+            scripts: { "start.sh": MONGODB_START_SCRIPT, "bootstrap.js": bootstrap },
+            workload: (scripts) => ({
+                checksum: { settings, start: MONGODB_START_SCRIPT, bootstrap },
+                terminationGracePeriodSeconds: 60,
+                podManagementPolicy: "OrderedReady",
+                volumes: [
+                    { name: "keyfile-secret", secret: { secretName: keySecret.metadata.name, defaultMode: 0o440 } },
+                    { name: "keyfile", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                    scripts!,
                 ],
-            }],
-            containers: [{
-                name: "mongodb",
-                image: s.image,
-                command: ["/bin/bash", "/scripts/start.sh"],
-                ports: [{ name: "mongodb", containerPort: MONGODB_PORT }],
-                env: [
-                    ...configMapEnv(settingsCm.metadata.name, settings),
-                    secretEnv("MONGO_INITDB_ROOT_USERNAME", rootRef.name, rootRef.usernameKey),
-                    secretEnv("MONGO_INITDB_ROOT_PASSWORD", rootRef.name, rootRef.passwordKey),
-                    ...args.clients.map((c) => secretEnv(clientPasswordEnv(c.name), credentialsSecret, `client-${c.name}-password`)),
-                ],
-                resources: s.resources,
-                probes: {
-                    // The port answers as soon as mongod runs; a ping (no auth needed) means it serves.
-                    // Readiness never waits for a primary, so an ordered restart of the whole set can't deadlock.
-                    startupProbe: { tcpSocket: { port: "mongodb" }, periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 3 },
-                    livenessProbe: { tcpSocket: { port: "mongodb" }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
-                    readinessProbe: { exec: { command: probeCmd }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 10 },
+                initContainers: [{
+                    name: "keyfile",
+                    image: s.image,
+                    command: ["/bin/sh", "-c", keyfileInitScript()],
+                    ports: [],
+                    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                    probes: {},
+                    volumeMounts: [
+                        { name: "keyfile-secret", mountPath: "/etc/mongodb/keyfile-secret", readOnly: true },
+                        { name: "keyfile", mountPath: "/etc/mongodb/keyfile" },
+                    ],
+                }],
+                container: {
+                    name: "mongodb",
+                    image: s.image,
+                    command: ["/bin/bash", "/scripts/start.sh"],
+                    ports: [{ name: "mongodb", containerPort: MONGODB_PORT }],
+                    env: env("MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD"),
+                    resources: s.resources,
+                    probes: {
+                        // The port answers as soon as mongod runs; a ping (no auth needed) means it serves.
+                        // Readiness never waits for a primary, so an ordered restart of the whole set can't deadlock.
+                        startupProbe: { tcpSocket: { port: "mongodb" }, periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 3 },
+                        livenessProbe: { tcpSocket: { port: "mongodb" }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
+                        readinessProbe: { exec: { command: probeCmd }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 10 },
+                    },
+                    volumeMounts: [
+                        { name: "data", mountPath: "/data/db" },
+                        { name: "keyfile", mountPath: "/etc/mongodb/keyfile", readOnly: true },
+                        { name: "scripts", mountPath: "/scripts", readOnly: true },
+                    ],
                 },
-                volumeMounts: [
-                    { name: "data", mountPath: "/data/db" },
-                    { name: "keyfile", mountPath: "/etc/mongodb/keyfile", readOnly: true },
-                    { name: "scripts", mountPath: "/scripts", readOnly: true },
-                ],
-            }, ...(args.exporter ? [mongodbExporter(rootRef)] : [])],
-        }, {
-            parent: this,
-            protect: s.protect,
-        });
+                exporter: mongodbExporter(root),
+            }),
+            client: (c) => {
+                const db = mongoDatabase(c);
+                const pw = passwords.get(c.name)!;
+                const uri = pulumi.secret(pw.apply((p) => `mongodb://${encodeURIComponent(c.name)}:${encodeURIComponent(p)}@${host}:${MONGODB_PORT}/${db}?replicaSet=${s.replicaSet}&authSource=admin`));
+                return {
+                    settings: { host, port: String(MONGODB_PORT), database: db, "replica-set": s.replicaSet },
+                    secretData: { username: c.name, password: pw, uri },
+                    env: (objs) => [secretEnv("MONGODB_URI", objs.secretName!, "uri"), configEnv("MONGODB_DATABASE", objs.configMapName, "database")],
+                };
+            },
+        };
+    },
+};
 
-        for (const c of args.clients) {
-            const db = mongoDatabase(c);
-            const pw = passwords.get(c.name)!;
-            const uri = pulumi.secret(pw.apply((p) => `mongodb://${encodeURIComponent(c.name)}:${encodeURIComponent(p)}@${host}:${MONGODB_PORT}/${db}?replicaSet=${s.replicaSet}&authSource=admin`));
-            const objs = createClientObjects({
-                store: "mongodb", instance, client: c, logicalName: name, parent: this, protect: s.protect,
-                settings: { host, port: String(MONGODB_PORT), database: db, "replica-set": s.replicaSet },
-                secretData: { username: c.name, password: pw, uri },
-            });
-            env.set(c.name, [
-                secretEnv("MONGODB_URI", objs.secretName!, "uri"),
-                configEnv("MONGODB_DATABASE", objs.configMapName, "database"),
-            ]);
-        }
-
-        this.flows = dataStoreFlows({
-            store: "mongodb", mode: "in-cluster", clients: args.clients, clientPorts: this.clientPorts,
-            server: { namespace: nsName, podLabels: selector, peerPorts: network.peerPorts },
-        });
-        this.env = env;
-        this.registerOutputs({ serviceName: workload.serviceName });
-    }
-
-    /** The env vars a declared client's container needs (MONGODB_URI, MONGODB_DATABASE), by reference. */
-    public clientEnv(clientName: string): EnvVar[] {
-        return clientEnvOf("mongodb", this.env, clientName);
+/** The document store; `clientEnv` gives a declared client MONGODB_URI and MONGODB_DATABASE, by reference. */
+export class MongoDb extends DataStore<InCluster, External, MongoDbClient> {
+    constructor(name: string, args: MongoDbArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentstack:data:MongoDB", name, args, MONGODB, opts);
+        this.registerOutputs(this.serviceName ? { serviceName: this.serviceName } : {});
     }
 }

@@ -9,9 +9,10 @@ import { LevelProfile } from "../stacks/levels";
 import { Namespaces } from "../stacks/resolve";
 import { INJECTED_ZONES, INJECTION_LABEL, PART_OF, PART_OF_LABEL, ZONE_LABEL } from "../lib/labels";
 
+type PodSecurity = LevelProfile["podSecurity"];
+
 /** Labels of one zone's namespace. */
-export function namespaceLabels(zone: keyof Namespaces, profile: LevelProfile): Record<string, string> {
-    const psa = profile.podSecurity;
+export function namespaceLabels(zone: keyof Namespaces, psa: PodSecurity): Record<string, string> {
     return {
         [PART_OF_LABEL]: PART_OF,
         [ZONE_LABEL]: zone,
@@ -51,8 +52,10 @@ export const LIMIT_RANGE: k8s.types.input.core.v1.LimitRangeItem = {
 export interface PlatformNamespacesArgs {
     /** Names of the zones' namespaces. */
     readonly names: Namespaces;
-    /** The level profile. */
-    readonly profile: LevelProfile;
+    /** Pod Security Admission levels of every namespace (the level's). */
+    readonly podSecurity: PodSecurity;
+    /** A ResourceQuota and a LimitRange in every namespace (from level 2). */
+    readonly quotas: boolean;
     /** Zones where cert-manager solves ACME HTTP-01 challenges (their quota admits the solver's NodePort). Default none. */
     readonly acmeSolverZones?: readonly (keyof Namespaces)[];
 }
@@ -68,10 +71,10 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
         for (const zone of zones) {
             const nsName = args.names[zone];
             const ns = new k8s.core.v1.Namespace(`${name}-${zone}`, {
-                metadata: { name: nsName, labels: namespaceLabels(zone, args.profile) },
+                metadata: { name: nsName, labels: namespaceLabels(zone, args.podSecurity) },
             }, { parent: this });
             out[zone] = ns;
-            if (args.profile.quotas) {
+            if (args.quotas) {
                 const meta = { name: "agentstack", namespace: nsName, labels: { [PART_OF_LABEL]: PART_OF } };
                 new k8s.core.v1.ResourceQuota(`${name}-${zone}-quota`, { metadata: meta, spec: { hard: quotaHard(zone, { acmeSolver: (args.acmeSolverZones ?? []).includes(zone) }) } }, { parent: ns });
                 new k8s.core.v1.LimitRange(`${name}-${zone}-limits`, { metadata: meta, spec: { limits: [LIMIT_RANGE] } }, { parent: ns });

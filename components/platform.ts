@@ -51,23 +51,21 @@ export class Platform extends pulumi.ComponentResource {
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:platform:Platform", name, {}, opts);
         const spec = args.spec;
-        const profile = spec.profile;
         const names = spec.namespaces;
-        const zones = new PlatformNamespaces(`${name}-namespaces`, { names, profile, acmeSolverZones: spec.gateway.tls.mode === "cert-manager" ? ACME_SOLVER_ZONES : [] }, { parent: this });
+        const zones = new PlatformNamespaces(`${name}-namespaces`, { names, podSecurity: spec.profile.podSecurity, quotas: spec.profile.quotas, acmeSolverZones: spec.gateway.tls.mode === "cert-manager" ? ACME_SOLVER_ZONES : [] }, { parent: this });
         const nsOf = (zone: keyof Namespaces) => zones.namespaces[zone].metadata.name;
-        const common = { profile, namespaces: names };
+        const common = { namespaces: names };
         const flows = flowTable(spec);
         const nsOutputs = Object.fromEntries((Object.keys(names) as (keyof Namespaces)[]).map((z) => [z, nsOf(z)])) as Record<keyof Namespaces, pulumi.Output<string>>;
         // Network isolation first: no workload runs a moment without its policies.
         const netpols = new NetworkPolicies(`${name}-network`, { spec, namespaces: nsOutputs }, { parent: this });
 
         // Zero trust: ExtAuth, the sidecar template, and the injector that every injected workload waits for.
-        new ExtAuth(`${name}-extauth`, { zeroTrust: spec.zeroTrust, profile, namespace: nsOf("system"), allowed: extAuthzAllowed(spec, flows) }, { parent: this });
+        new ExtAuth(`${name}-extauth`, { zeroTrust: spec.zeroTrust, namespace: nsOf("system"), allowed: extAuthzAllowed(spec, flows) }, { parent: this });
         const metrics = spec.monitoring.enabled;
         const bootstrap = envoyBootstrap(spec.zeroTrust, serviceHost(INSTANCES.extauth, names.system), spec.gateway.llmRouteTimeoutSeconds, { stats: metrics });
         const injector = new EnvoyInjector(`${name}-envoy-injector`, {
             zeroTrust: spec.zeroTrust,
-            profile,
             namespace: nsOf("system"),
             namespaceName: names.system,
             sidecar: envoySidecarContainer(spec.zeroTrust, bootstrap),
@@ -87,7 +85,7 @@ export class Platform extends pulumi.ComponentResource {
         // Data stores, with their declared clients from the flow table's single definition.
         const clients = dataStoreClients(spec);
         const clientArgs = (c: DataStoreClientRef) => ({ name: c.instance, namespace: nsOf(c.zone), namespaceName: names[c.zone], podLabels: selectorLabels(c.component, c.instance) });
-        const storeArgs = { profile, namespaces: names, dependsOn: [netpols.ready], exporter: metrics };
+        const storeArgs = { namespaces: names, dependsOn: [netpols.ready], exporter: metrics };
         const qdrant = new Qdrant(`${name}-qdrant`, { ...storeArgs, spec: spec.dataStores.qdrant, namespace: nsOf(DATA_STORE_ZONE.qdrant), clients: clients.qdrant.map(clientArgs) }, { parent: this });
         const mongodb = new MongoDb(`${name}-mongodb`, { ...storeArgs, spec: spec.dataStores.mongodb, namespace: nsOf(DATA_STORE_ZONE.mongodb), clients: clients.mongodb.map(clientArgs) }, { parent: this });
         const postgresql = new PostgreSql(`${name}-postgresql`, {
@@ -157,7 +155,6 @@ export class Platform extends pulumi.ComponentResource {
         }), null, 2));
         const keycloak = new Keycloak(`${name}-keycloak`, {
             spec: spec.keycloak,
-            profile,
             namespace: nsOf("identity"),
             realmJson: pulumi.secret(realmJson),
             internalUrl: keycloakUrl(names),

@@ -16,34 +16,11 @@
  * jdbc-url, sslmode) and — in-cluster — a Secret `postgresql-<client>` (username, password);
  * `clientEnv` gives either Keycloak's KC_DB_URL / KC_DB_USERNAME / KC_DB_PASSWORD or libpq's PG* vars.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DATA_STORE_UIDS, POSTGRESQL_PORT, PostgreSqlSpec } from "../stacks/dataStores";
-import type { LevelProfile } from "../stacks/levels";
-import type { Namespaces } from "../stacks/resolve";
-import {
-    DATA_STORE_ZONE,
-    DataStoreClient,
-    DataStoreFlows,
-    checkClients,
-    clientEnvOf,
-    childOptions,
-    createCredentials,
-    clientsAnnotation,
-    createClientObjects,
-    dataStoreFlows,
-    dataStoreLabels,
-    dataStoreNetwork,
-    supervisedStartScript,
-    volumeClaimTemplates,
-} from "./dataStore";
-import { configEnv, configMapEnv, secretEnv } from "./env";
+import { POSTGRESQL_PORT, PostgreSqlSpec } from "../stacks/dataStores";
+import { ClientObjects, DataStore, DataStoreArgs, DataStoreClient, DataStoreDefinition, clientPasswordEnv, createCredentials, supervisedStartScript } from "./dataStore";
+import { configEnv, secretEnv } from "./env";
 import { postgresqlExporter } from "./exporters";
-import { INSTANCES, envName, serviceHost } from "./names";
-import { HardenedWorkload, checksum } from "./workload";
-import { CLIENTS_ANNOTATION, DATA_STORE_LABEL, selectorLabels } from "../lib/labels";
-
-type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /** Server-side Secret of the superuser and the client passwords. */
 export const POSTGRESQL_CREDENTIALS_SECRET = "postgresql-credentials";
@@ -59,29 +36,9 @@ export interface PostgreSqlClient extends DataStoreClient {
     readonly envStyle?: "keycloak" | "libpq";
 }
 
-export interface PostgreSqlArgs {
-    /** The resolved spec (in-cluster or external). */
-    readonly spec: PostgreSqlSpec;
-    /** The level profile. */
-    readonly profile: LevelProfile;
-    /** Namespace of the server objects (the `identity` Namespace's `metadata.name`). */
-    readonly namespace: pulumi.Input<string>;
-    /** Namespace names of the platform (for DNS names). */
-    readonly namespaces: Namespaces;
-    /** The declared clients (Keycloak: database `keycloak`, user `keycloak`). */
-    readonly clients: readonly PostgreSqlClient[];
-    /** Resources the server workload waits for (e.g. the network policies). Default none. */
-    readonly dependsOn?: pulumi.Resource[];
-    /** Run the metrics exporter beside the server (agentstack:monitoring; components/exporters.ts). Default off. */
-    readonly exporter?: boolean;
-}
+export type PostgreSqlArgs = DataStoreArgs<PostgreSqlSpec, PostgreSqlClient>;
 
 const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
-
-/** Env var (in the postgres container) holding a client's password, for ensure-clients.sh. */
-export function clientPasswordEnv(client: string): string {
-    return `POSTGRESQL_CLIENT_${envName(client)}_PASSWORD`;
-}
 
 /** The start script: the client reconciler in the background, then the image's entrypoint, supervised. */
 export const POSTGRESQL_START_SCRIPT = supervisedStartScript({
@@ -127,7 +84,7 @@ exit 1
 
 /** The /scripts/clients list: one `user database password-env` line per client. */
 export function clientsList(clients: readonly PostgreSqlClient[]): string {
-    return clients.map((c) => `${c.user} ${c.database} ${clientPasswordEnv(c.name)}\n`).join("");
+    return clients.map((c) => `${c.user} ${c.database} ${clientPasswordEnv("postgresql", c.name)}\n`).join("");
 }
 
 /** The JDBC URL of a database. */
@@ -135,147 +92,90 @@ export function jdbcUrl(host: string, port: number, database: string, sslMode: s
     return `jdbc:postgresql://${host}:${port}/${database}${sslMode === "disable" ? "" : `?sslmode=${sslMode}`}`;
 }
 
-export class PostgreSql extends pulumi.ComponentResource {
-    /** Ports clients connect to. */
-    public readonly clientPorts: number[];
-    /** Who may connect to what (for the network policies). */
-    public readonly flows: DataStoreFlows;
-    private readonly env: ReadonlyMap<string, EnvVar[]>;
+type InCluster = Extract<PostgreSqlSpec, { mode: "in-cluster" }>;
+type External = Extract<PostgreSqlSpec, { mode: "external" }>;
 
-    constructor(name: string, args: PostgreSqlArgs, opts?: pulumi.ComponentResourceOptions) {
-        const s = args.spec;
-        super("agentstack:data:PostgreSQL", name, {}, { ...opts, protect: opts?.protect ?? s.protect });
-        checkClients("postgresql", args.clients);
-        for (const c of args.clients) {
+/** A client's env: Keycloak's KC_DB_* or libpq's PG*, the user and password read from `secret`. */
+function clientEnv(c: PostgreSqlClient, objs: ClientObjects, secret: pulumi.Input<string>, userKey: string, passwordKey: string) {
+    const cm = objs.configMapName;
+    return c.envStyle === "keycloak"
+        ? [configEnv("KC_DB_URL", cm, "jdbc-url"), secretEnv("KC_DB_USERNAME", secret, userKey), secretEnv("KC_DB_PASSWORD", secret, passwordKey)]
+        : [
+              ...(["host", "port", "database", "sslmode"] as const).map((k) => configEnv(`PG${k.toUpperCase()}`, cm, k)),
+              secretEnv("PGUSER", secret, userKey),
+              secretEnv("PGPASSWORD", secret, passwordKey),
+          ];
+}
+
+/** A client's ConfigMap data. */
+function clientSettings(host: string, port: number, database: string, sslMode: string): Record<string, string> {
+    return { host, port: String(port), database, sslmode: sslMode, "jdbc-url": jdbcUrl(host, port, database, sslMode) };
+}
+
+/** PostgreSQL's own part of the data-store skeleton. */
+export const POSTGRESQL: DataStoreDefinition<InCluster, External, PostgreSqlClient> = {
+    store: "postgresql",
+    checkClients: (clients) => {
+        for (const c of clients) {
             if (!PG_IDENT.test(c.user)) throw new Error(`postgresql: user "${c.user}" of client ${c.name} must match ${PG_IDENT}`);
             if (!PG_IDENT.test(c.database)) throw new Error(`postgresql: database "${c.database}" of client ${c.name} must match ${PG_IDENT}`);
         }
-        const instance = INSTANCES.postgresql;
-        const labels = dataStoreLabels("postgresql", instance);
-        const child = childOptions(this, s.protect);
-        const env = new Map<string, EnvVar[]>();
-        const wire = (c: PostgreSqlClient, cm: pulumi.Input<string>, secret: pulumi.Input<string>, userKey: string, passwordKey: string): EnvVar[] =>
-            c.envStyle === "keycloak"
-                ? [configEnv("KC_DB_URL", cm, "jdbc-url"), secretEnv("KC_DB_USERNAME", secret, userKey), secretEnv("KC_DB_PASSWORD", secret, passwordKey)]
-                : [
-                      configEnv("PGHOST", cm, "host"),
-                      configEnv("PGPORT", cm, "port"),
-                      configEnv("PGDATABASE", cm, "database"),
-                      configEnv("PGSSLMODE", cm, "sslmode"),
-                      secretEnv("PGUSER", secret, userKey),
-                      secretEnv("PGPASSWORD", secret, passwordKey),
-                  ];
-
-        if (s.mode === "external") {
-            this.clientPorts = dataStoreNetwork("postgresql", s).clientPorts;
-            for (const c of args.clients) {
-                const objs = createClientObjects({
-                    store: "postgresql", instance, client: c, logicalName: name, parent: this, protect: s.protect,
-                    settings: { host: s.host, port: String(s.port), database: c.database, sslmode: s.sslMode, "jdbc-url": jdbcUrl(s.host, s.port, c.database, s.sslMode) },
-                });
-                env.set(c.name, wire(c, objs.configMapName, s.credentials.name, s.credentials.usernameKey, s.credentials.passwordKey));
-            }
-            this.flows = dataStoreFlows({
-                store: "postgresql", mode: "external", clients: args.clients, clientPorts: this.clientPorts,
-                external: { host: s.host, cidrs: s.egressCidrs, port: s.port },
-            });
-            this.env = env;
-            this.registerOutputs({});
-            return;
-        }
-
-        const nsName = args.namespaces[DATA_STORE_ZONE.postgresql];
-        const host = serviceHost(instance, nsName);
-        const network = dataStoreNetwork("postgresql", s);
-        this.clientPorts = network.clientPorts;
-
-        const { passwords, admin: superuser, secretName: credentialsSecret } = createCredentials({
-            name, secretName: POSTGRESQL_CREDENTIALS_SECRET, namespace: args.namespace, labels, clients: args.clients, child,
+    },
+    external: (s, c) => ({
+        settings: clientSettings(s.host, s.port, c.database, s.sslMode),
+        env: (objs) => clientEnv(c, objs, s.credentials.name, s.credentials.usernameKey, s.credentials.passwordKey),
+    }),
+    server: ({ name, parent, spec: s, clients, namespace, host, labels }) => {
+        const { passwords, admin: superuser, env } = createCredentials({
+            store: "postgresql", name, secretName: POSTGRESQL_CREDENTIALS_SECRET, namespace, labels, clients, parent,
             admin: { role: "superuser", username: "postgres", source: s.superuser },
         });
-
-        const clients = clientsList(args.clients);
-        const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
-            metadata: { name: `${instance}-scripts`, namespace: args.namespace, labels },
-            data: { "start.sh": POSTGRESQL_START_SCRIPT, "ensure-clients.sh": POSTGRESQL_ENSURE_CLIENTS_SCRIPT, clients },
-        }, child);
+        const list = clientsList(clients);
         const settings = { PGDATA };
-        const settingsCm = new k8s.core.v1.ConfigMap(`${name}-config`, {
-            metadata: { name: `${instance}-config`, namespace: args.namespace, labels },
-            data: settings,
-        }, child);
-
-        const selector = selectorLabels("postgresql", instance);
         const ready = ["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(POSTGRESQL_PORT)];
-        const workload = new HardenedWorkload(`${name}-workload`, {
-            component: "postgresql",
-            instance,
-            namespace: args.namespace,
-            extraLabels: { [DATA_STORE_LABEL]: "true" },
-            workloadAnnotations: { [CLIENTS_ANNOTATION]: clientsAnnotation(args.clients) },
-            profile: args.profile,
-            replicas: { fixed: s.replicas },
-            uid: DATA_STORE_UIDS.postgresql,
-            configChecksum: checksum({ settings, start: POSTGRESQL_START_SCRIPT, ensure: POSTGRESQL_ENSURE_CLIENTS_SCRIPT, clients }),
-            antiAffinity: s.antiAffinity,
-            antiAffinityWeight: s.antiAffinityWeight,
-            pdbMinAvailable: s.pdbMinAvailable,
-            // A clean shutdown (no crash recovery at the next start) needs more than the default 30 s.
-            terminationGracePeriodSeconds: 120,
-            statefulSet: { podManagementPolicy: "OrderedReady", volumeClaimTemplates: volumeClaimTemplates("postgresql", instance, s.storage), pvcRetention: s.storage.retention },
-            childOptions: { protect: s.protect, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) },
-            volumes: [
-                { name: "scripts", configMap: { name: scripts.metadata.name, defaultMode: 0o444 } },
-                { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } },
-            ],
-            containers: [{
-                name: "postgresql",
-                image: s.image,
-                command: ["/bin/bash", "/scripts/start.sh"],
-                ports: [{ name: "postgresql", containerPort: POSTGRESQL_PORT }],
-                env: [
-                    ...configMapEnv(settingsCm.metadata.name, settings),
-                    secretEnv("POSTGRES_USER", superuser.name, superuser.usernameKey),
-                    secretEnv("POSTGRES_PASSWORD", superuser.name, superuser.passwordKey),
-                    ...args.clients.map((c) => secretEnv(clientPasswordEnv(c.name), credentialsSecret, `client-${c.name}-password`)),
-                ],
-                resources: s.resources,
-                probes: {
-                    startupProbe: { exec: { command: ready }, periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 5 },
-                    livenessProbe: { exec: { command: ready }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
-                    readinessProbe: { exec: { command: ready }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 },
+        return {
+            settings,
+            scripts: { "start.sh": POSTGRESQL_START_SCRIPT, "ensure-clients.sh": POSTGRESQL_ENSURE_CLIENTS_SCRIPT, clients: list },
+            workload: (scripts) => ({
+                checksum: { settings, start: POSTGRESQL_START_SCRIPT, ensure: POSTGRESQL_ENSURE_CLIENTS_SCRIPT, clients: list },
+                // A clean shutdown (no crash recovery at the next start) needs more than the default 30 s.
+                terminationGracePeriodSeconds: 120,
+                podManagementPolicy: "OrderedReady",
+                volumes: [scripts!, { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } }],
+                container: {
+                    name: "postgresql",
+                    image: s.image,
+                    command: ["/bin/bash", "/scripts/start.sh"],
+                    ports: [{ name: "postgresql", containerPort: POSTGRESQL_PORT }],
+                    env: env("POSTGRES_USER", "POSTGRES_PASSWORD"),
+                    resources: s.resources,
+                    probes: {
+                        startupProbe: { exec: { command: ready }, periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 5 },
+                        livenessProbe: { exec: { command: ready }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
+                        readinessProbe: { exec: { command: ready }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 },
+                    },
+                    writablePaths: [{ name: "run", path: "/var/run/postgresql", sizeLimit: "16Mi" }],
+                    volumeMounts: [
+                        { name: "data", mountPath: PG_MOUNT },
+                        { name: "scripts", mountPath: "/scripts", readOnly: true },
+                        { name: "dshm", mountPath: "/dev/shm" },
+                    ],
                 },
-                writablePaths: [{ name: "run", path: "/var/run/postgresql", sizeLimit: "16Mi" }],
-                volumeMounts: [
-                    { name: "data", mountPath: PG_MOUNT },
-                    { name: "scripts", mountPath: "/scripts", readOnly: true },
-                    { name: "dshm", mountPath: "/dev/shm" },
-                ],
-            }, ...(args.exporter ? [postgresqlExporter(superuser)] : [])],
-        }, {
-            parent: this,
-            protect: s.protect,
-        });
-
-        for (const c of args.clients) {
-            const objs = createClientObjects({
-                store: "postgresql", instance, client: c, logicalName: name, parent: this, protect: s.protect,
-                settings: { host, port: String(POSTGRESQL_PORT), database: c.database, sslmode: "disable", "jdbc-url": jdbcUrl(host, POSTGRESQL_PORT, c.database, "disable") },
+                exporter: postgresqlExporter(superuser),
+            }),
+            client: (c) => ({
+                settings: clientSettings(host, POSTGRESQL_PORT, c.database, "disable"),
                 secretData: { username: c.user, password: passwords.get(c.name)! },
-            });
-            env.set(c.name, wire(c, objs.configMapName, objs.secretName!, "username", "password"));
-        }
+                env: (objs) => clientEnv(c, objs, objs.secretName!, "username", "password"),
+            }),
+        };
+    },
+};
 
-        this.flows = dataStoreFlows({
-            store: "postgresql", mode: "in-cluster", clients: args.clients, clientPorts: this.clientPorts,
-            server: { namespace: nsName, podLabels: selector, peerPorts: network.peerPorts },
-        });
-        this.env = env;
-        this.registerOutputs({ serviceName: workload.serviceName });
-    }
-
-    /** The env vars a declared client's container needs (KC_DB_* or PG*), by reference. */
-    public clientEnv(clientName: string): EnvVar[] {
-        return clientEnvOf("postgresql", this.env, clientName);
+/** The relational store; `clientEnv` gives a declared client KC_DB_* or PG*, by reference. */
+export class PostgreSql extends DataStore<InCluster, External, PostgreSqlClient> {
+    constructor(name: string, args: PostgreSqlArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentstack:data:PostgreSQL", name, args, POSTGRESQL, opts);
+        this.registerOutputs(this.serviceName ? { serviceName: this.serviceName } : {});
     }
 }

@@ -11,29 +11,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DATA_STORE_UIDS, QDRANT_PORTS, QdrantSpec } from "../stacks/dataStores";
-import type { LevelProfile } from "../stacks/levels";
+import { QDRANT_PORTS, QdrantSpec } from "../stacks/dataStores";
 import type { Namespaces } from "../stacks/resolve";
-import {
-    DATA_STORE_ZONE,
-    DataStoreClient,
-    DataStoreFlows,
-    checkClients,
-    clientEnvOf,
-    childOptions,
-    clientsAnnotation,
-    createClientObjects,
-    dataStoreFlows,
-    dataStoreLabels,
-    dataStoreNetwork,
-    volumeClaimTemplates,
-} from "./dataStore";
-import { configEnv, configMapEnv, secretEnv } from "./env";
+import { ClientObjects, DataStore, DataStoreArgs, DataStoreClient, DataStoreDefinition } from "./dataStore";
+import { configEnv, secretEnv } from "./env";
 import { INSTANCES, serviceHost } from "./names";
-import { HardenedWorkload, checksum } from "./workload";
-import { CLIENTS_ANNOTATION, DATA_STORE_LABEL, selectorLabels } from "../lib/labels";
-
-type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /** Keys of the server-side Secret of generated API keys. */
 export const QDRANT_KEYS = { apiKey: "api-key", readOnlyApiKey: "read-only-api-key" } as const;
@@ -45,20 +27,7 @@ export interface QdrantClient extends DataStoreClient {
     readonly readOnly?: boolean;
 }
 
-export interface QdrantArgs {
-    /** The resolved spec. */
-    readonly spec: QdrantSpec;
-    /** The level profile. */
-    readonly profile: LevelProfile;
-    /** Namespace of the server objects (the `data` Namespace's `metadata.name`). */
-    readonly namespace: pulumi.Input<string>;
-    /** Namespace names (DNS). */
-    readonly namespaces: Namespaces;
-    /** The declared clients (agents). */
-    readonly clients: readonly QdrantClient[];
-    /** Resources the server workload waits for (e.g. the network policies). Default none. */
-    readonly dependsOn?: pulumi.Resource[];
-}
+export type QdrantArgs = DataStoreArgs<QdrantSpec, QdrantClient>;
 
 /**
  * The non-secret server settings (env of the qdrant container, from its ConfigMap). Telemetry is off:
@@ -101,164 +70,88 @@ export function qdrantStartScript(namespace: string): string {
     ].join("\n");
 }
 
-export class Qdrant extends pulumi.ComponentResource {
-    /** Ports clients connect to (HTTP, gRPC). */
-    public readonly clientPorts: number[];
-    /** Who may connect to what (for the network policies). */
-    public readonly flows: DataStoreFlows;
-    /** The in-cluster URL or the external one. */
-    public readonly url: string;
-    private readonly env: ReadonlyMap<string, EnvVar[]>;
+type InCluster = Extract<QdrantSpec, { mode: "in-cluster" }>;
+type External = Extract<QdrantSpec, { mode: "external" }>;
 
-    constructor(name: string, args: QdrantArgs, opts?: pulumi.ComponentResourceOptions) {
-        const s = args.spec;
-        super("agentstack:data:Qdrant", name, {}, { ...opts, protect: opts?.protect ?? s.protect });
-        checkClients("qdrant", args.clients);
-        const instance = INSTANCES.qdrant;
-        const labels = dataStoreLabels("qdrant", instance);
-        const child = childOptions(this, s.protect);
-        const env = new Map<string, EnvVar[]>();
+/** The in-cluster URL or the external one. */
+export function qdrantUrl(s: QdrantSpec, namespaces: Namespaces): string {
+    return s.mode === "external" ? `${s.tls ? "https" : "http"}://${s.host}:${s.port}` : `http://${serviceHost(INSTANCES.qdrant, namespaces.data)}:${QDRANT_PORTS.http}`;
+}
 
-        if (s.mode === "external") {
-            this.url = `${s.tls ? "https" : "http"}://${s.host}:${s.port}`;
-            this.clientPorts = dataStoreNetwork("qdrant", s).clientPorts;
-            for (const c of args.clients) {
-                const objs = createClientObjects({
-                    store: "qdrant", instance, client: c, logicalName: name, parent: this, protect: s.protect,
-                    settings: { url: this.url, host: s.host, "http-port": String(s.port), "grpc-port": String(QDRANT_PORTS.grpc) },
-                });
-                env.set(c.name, [
-                    configEnv("QDRANT_URL", objs.configMapName, "url"),
-                    configEnv("QDRANT_GRPC_PORT", objs.configMapName, "grpc-port"),
-                    secretEnv("QDRANT_API_KEY", s.credentials.name, s.credentials.apiKeyKey),
-                ]);
-            }
-            this.flows = dataStoreFlows({
-                store: "qdrant", mode: "external", clients: args.clients, clientPorts: this.clientPorts,
-                external: { host: s.host, cidrs: s.egressCidrs, port: s.port },
-            });
-            this.env = env;
-            this.registerOutputs({ url: this.url });
-            return;
-        }
+/** A client's env: the URL and gRPC port from its ConfigMap, the API key from `secret`. */
+function clientEnv(objs: ClientObjects, secret: pulumi.Input<string>, key: string) {
+    return [configEnv("QDRANT_URL", objs.configMapName, "url"), configEnv("QDRANT_GRPC_PORT", objs.configMapName, "grpc-port"), secretEnv("QDRANT_API_KEY", secret, key)];
+}
 
-        const nsName = args.namespaces[DATA_STORE_ZONE.qdrant];
-        this.url = `http://${serviceHost(instance, nsName)}:${QDRANT_PORTS.http}`;
-        const network = dataStoreNetwork("qdrant", s);
-        this.clientPorts = network.clientPorts;
-
+/** Qdrant's own part of the data-store skeleton. */
+export const QDRANT: DataStoreDefinition<InCluster, External, QdrantClient> = {
+    store: "qdrant",
+    external: (s) => ({
+        settings: { url: `${s.tls ? "https" : "http"}://${s.host}:${s.port}`, host: s.host, "http-port": String(s.port), "grpc-port": String(QDRANT_PORTS.grpc) },
+        env: (objs) => clientEnv(objs, s.credentials.name, s.credentials.apiKeyKey),
+    }),
+    server: ({ name, parent, spec: s, namespace, namespaceName, host, labels }) => {
         // API keys: generated (kept in a Secret the program owns) or the user's Secret by reference.
-        let keysSecret: pulumi.Input<string>;
-        let keyOf: { full: string; readOnly: string };
+        let keysSecret: pulumi.Input<string> = s.apiKeys.kind === "secretRef" ? s.apiKeys.name : "";
+        let keyOf = s.apiKeys.kind === "secretRef" ? { full: s.apiKeys.apiKeyKey, readOnly: s.apiKeys.readOnlyApiKeyKey } : { full: QDRANT_KEYS.apiKey, readOnly: QDRANT_KEYS.readOnlyApiKey };
         let generated: { full: pulumi.Output<string>; readOnly: pulumi.Output<string> } | undefined;
         if (s.apiKeys.kind === "generated") {
-            const full = new random.RandomPassword(`${name}-api-key`, { length: 48, special: false }, child);
-            const readOnly = new random.RandomPassword(`${name}-read-only-api-key`, { length: 48, special: false }, child);
-            generated = { full: pulumi.secret(full.result), readOnly: pulumi.secret(readOnly.result) };
-            const secret = new k8s.core.v1.Secret(`${name}-api-keys`, {
-                metadata: { name: QDRANT_KEYS_SECRET, namespace: args.namespace, labels },
+            const key = (suffix: string) => pulumi.secret(new random.RandomPassword(`${name}-${suffix}`, { length: 48, special: false }, { parent }).result);
+            generated = { full: key("api-key"), readOnly: key("read-only-api-key") };
+            keysSecret = new k8s.core.v1.Secret(`${name}-api-keys`, {
+                metadata: { name: QDRANT_KEYS_SECRET, namespace, labels },
                 type: "Opaque",
                 stringData: { [QDRANT_KEYS.apiKey]: generated.full, [QDRANT_KEYS.readOnlyApiKey]: generated.readOnly },
-            }, child);
-            keysSecret = secret.metadata.name;
-            keyOf = { full: QDRANT_KEYS.apiKey, readOnly: QDRANT_KEYS.readOnlyApiKey };
-        } else {
-            keysSecret = s.apiKeys.name;
-            keyOf = { full: s.apiKeys.apiKeyKey, readOnly: s.apiKeys.readOnlyApiKeyKey };
+            }, { parent }).metadata.name;
         }
-
         const settings = qdrantSettings(s.clusterMode);
-        const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
-            metadata: { name: `${instance}-config`, namespace: args.namespace, labels },
-            data: settings,
-        }, child);
-        const script = qdrantStartScript(nsName);
+        const script = qdrantStartScript(namespaceName);
+        const url = `http://${host}:${QDRANT_PORTS.http}`;
+        return {
+            settings,
+            workload: () => ({
+                checksum: { settings, script },
+                terminationGracePeriodSeconds: 60,
+                // Parallel: peers find each other through the headless Service (which publishes not-ready
+                // addresses); ordered start could deadlock a whole-cluster restart on pod 0's readiness.
+                podManagementPolicy: "Parallel",
+                servicePorts: [{ name: "http", port: QDRANT_PORTS.http }, { name: "grpc", port: QDRANT_PORTS.grpc }],
+                container: {
+                    name: "qdrant",
+                    image: s.image,
+                    command: ["/bin/bash", "-c", script],
+                    ports: [
+                        { name: "http", containerPort: QDRANT_PORTS.http },
+                        { name: "grpc", containerPort: QDRANT_PORTS.grpc },
+                        ...(s.clusterMode ? [{ name: "p2p", containerPort: QDRANT_PORTS.p2p }] : []),
+                    ],
+                    env: [secretEnv("QDRANT__SERVICE__API_KEY", keysSecret, keyOf.full), secretEnv("QDRANT__SERVICE__READ_ONLY_API_KEY", keysSecret, keyOf.readOnly)],
+                    resources: s.resources,
+                    // /healthz, /livez and /readyz answer without the API key. Loading large collections can take minutes.
+                    probes: { liveness: "/livez", readiness: "/readyz", startupSeconds: 600 },
+                    writablePaths: [{ name: "init", path: "/qdrant/init", sizeLimit: "1Mi" }],
+                    volumeMounts: [{ name: "data", mountPath: "/qdrant/storage" }],
+                },
+            }),
+            // Generated keys: a Secret per client. The user's Secret: read by the same name in the client's
+            // namespace (Kubernetes can't share a Secret across namespaces).
+            client: (c) => ({
+                settings: { url, host, "http-port": String(QDRANT_PORTS.http), "grpc-port": String(QDRANT_PORTS.grpc) },
+                ...(generated ? { secretData: { [QDRANT_KEYS.apiKey]: c.readOnly ? generated.readOnly : generated.full } } : {}),
+                env: (objs) => (generated ? clientEnv(objs, objs.secretName!, QDRANT_KEYS.apiKey) : clientEnv(objs, keysSecret, c.readOnly ? keyOf.readOnly : keyOf.full)),
+            }),
+        };
+    },
+};
 
-        const selector = selectorLabels("qdrant", instance);
-        const ports = [
-            { name: "http", containerPort: QDRANT_PORTS.http },
-            { name: "grpc", containerPort: QDRANT_PORTS.grpc },
-            ...(s.clusterMode ? [{ name: "p2p", containerPort: QDRANT_PORTS.p2p }] : []),
-        ];
-        const workload = new HardenedWorkload(`${name}-workload`, {
-            component: "qdrant",
-            instance,
-            namespace: args.namespace,
-            extraLabels: { [DATA_STORE_LABEL]: "true" },
-            workloadAnnotations: { [CLIENTS_ANNOTATION]: clientsAnnotation(args.clients) },
-            profile: args.profile,
-            replicas: { fixed: s.replicas },
-            uid: DATA_STORE_UIDS.qdrant,
-            configChecksum: checksum({ settings, script }),
-            antiAffinity: s.antiAffinity,
-            antiAffinityWeight: s.antiAffinityWeight,
-            pdbMinAvailable: s.pdbMinAvailable,
-            terminationGracePeriodSeconds: 60,
-            // Parallel: peers find each other through the headless Service (which publishes not-ready
-            // addresses); ordered start could deadlock a whole-cluster restart on pod 0's readiness.
-            statefulSet: { podManagementPolicy: "Parallel", volumeClaimTemplates: volumeClaimTemplates("qdrant", instance, s.storage), pvcRetention: s.storage.retention },
-            servicePorts: [
-                { name: "http", port: QDRANT_PORTS.http },
-                { name: "grpc", port: QDRANT_PORTS.grpc },
-            ],
-            childOptions: { protect: s.protect, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) },
-            containers: [{
-                name: "qdrant",
-                image: s.image,
-                command: ["/bin/bash", "-c", script],
-                ports,
-                env: [
-                    ...configMapEnv(cm.metadata.name, settings),
-                    secretEnv("QDRANT__SERVICE__API_KEY", keysSecret, keyOf.full),
-                    secretEnv("QDRANT__SERVICE__READ_ONLY_API_KEY", keysSecret, keyOf.readOnly),
-                ],
-                resources: s.resources,
-                // /healthz, /livez and /readyz answer without the API key. Loading large collections can take minutes.
-                probes: { liveness: "/livez", readiness: "/readyz", startupSeconds: 600 },
-                writablePaths: [
-                    { name: "init", path: "/qdrant/init", sizeLimit: "1Mi" },
-                ],
-                volumeMounts: [{ name: "data", mountPath: "/qdrant/storage" }],
-            }],
-        }, {
-            parent: this,
-            protect: s.protect,
-        });
+/** The vector database; `clientEnv` gives a declared client QDRANT_URL, QDRANT_GRPC_PORT and QDRANT_API_KEY, by reference. */
+export class Qdrant extends DataStore<InCluster, External, QdrantClient> {
+    /** The in-cluster URL or the external one. */
+    public readonly url: string;
 
-        for (const c of args.clients) {
-            const settingsOfClient = { url: this.url, host: serviceHost(instance, nsName), "http-port": String(QDRANT_PORTS.http), "grpc-port": String(QDRANT_PORTS.grpc) };
-            if (generated) {
-                const objs = createClientObjects({
-                    store: "qdrant", instance, client: c, logicalName: name, parent: this, protect: s.protect,
-                    settings: settingsOfClient,
-                    secretData: { [QDRANT_KEYS.apiKey]: c.readOnly ? generated.readOnly : generated.full },
-                });
-                env.set(c.name, [
-                    configEnv("QDRANT_URL", objs.configMapName, "url"),
-                    configEnv("QDRANT_GRPC_PORT", objs.configMapName, "grpc-port"),
-                    secretEnv("QDRANT_API_KEY", objs.secretName!, QDRANT_KEYS.apiKey),
-                ]);
-            } else {
-                // The user's Secret, by the same name in the client's namespace (Kubernetes can't share a Secret across namespaces).
-                const objs = createClientObjects({ store: "qdrant", instance, client: c, logicalName: name, parent: this, protect: s.protect, settings: settingsOfClient });
-                env.set(c.name, [
-                    configEnv("QDRANT_URL", objs.configMapName, "url"),
-                    configEnv("QDRANT_GRPC_PORT", objs.configMapName, "grpc-port"),
-                    secretEnv("QDRANT_API_KEY", keysSecret, c.readOnly ? keyOf.readOnly : keyOf.full),
-                ]);
-            }
-        }
-
-        this.flows = dataStoreFlows({
-            store: "qdrant", mode: "in-cluster", clients: args.clients, clientPorts: this.clientPorts,
-            server: { namespace: nsName, podLabels: selector, peerPorts: network.peerPorts },
-        });
-        this.env = env;
-        this.registerOutputs({ url: this.url, serviceName: workload.serviceName });
-    }
-
-    /** The env vars a declared client's container needs (QDRANT_URL, QDRANT_GRPC_PORT, QDRANT_API_KEY), all by reference. */
-    public clientEnv(clientName: string): EnvVar[] {
-        return clientEnvOf("qdrant", this.env, clientName);
+    constructor(name: string, args: QdrantArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("agentstack:data:Qdrant", name, args, QDRANT, opts);
+        this.url = qdrantUrl(args.spec, args.namespaces);
+        this.registerOutputs({ url: this.url, ...(this.serviceName ? { serviceName: this.serviceName } : {}) });
     }
 }

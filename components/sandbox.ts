@@ -5,7 +5,6 @@
  * namespace of its own), and — through the network flow table — no egress at all, at every level.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { LevelProfile } from "../stacks/levels";
 import { Namespaces, SandboxSpec } from "../stacks/resolve";
 import { INSTANCES } from "./names";
 import { HardenedWorkload } from "./workload";
@@ -13,8 +12,6 @@ import { HardenedWorkload } from "./workload";
 export interface SandboxArgs {
     /** The resolved sandbox spec. */
     readonly spec: SandboxSpec;
-    /** The level profile. */
-    readonly profile: LevelProfile;
     /** Namespaces of the platform (the sandbox lives in `sandbox`). */
     readonly namespaces: Namespaces;
     /** Namespace the objects are created in: pass the Namespace's `metadata.name` so they wait for it. */
@@ -34,8 +31,9 @@ export class Sandbox extends pulumi.ComponentResource {
             component: "sandbox",
             instance: INSTANCES.sandbox,
             namespace: args.namespace,
-            profile: args.profile,
             replicas: { fixed: s.replicas },
+            antiAffinity: s.antiAffinity,
+            pdbMinAvailable: s.pdbMinAvailable,
             serviceAccountToken: false,
             ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
             tmpSizeLimit: s.tmpSizeLimit,

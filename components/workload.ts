@@ -1,13 +1,13 @@
 /**
  * The one hardened workload builder every component uses: ServiceAccount (token not mounted),
- * Deployment or StatefulSet, Service, PodDisruptionBudget and HorizontalPodAutoscaler, all derived
- * from the resolved level profile. The decisions are pure functions (exported and tested without
- * mocks); the component only turns them into resources.
+ * Deployment or StatefulSet, Service, PodDisruptionBudget and HorizontalPodAutoscaler. Replicas,
+ * anti-affinity and PDB come decided from the resolved spec (stacks/); the builder's own decisions
+ * are pure functions (exported and tested without mocks); the component only turns them into resources.
  */
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AntiAffinity, LevelProfile } from "../stacks/levels";
+import { AntiAffinity } from "../stacks/levels";
 import { Resources } from "../stacks/schema";
 import { CHECKSUM_ANNOTATION, recommendedLabels, selectorLabels } from "../lib/labels";
 
@@ -63,22 +63,14 @@ export function minReplicas(r: Replicas): number {
 }
 
 /**
- * The PDB of a workload, or undefined: every multi-replica workload gets one from level 2, and its
- * minAvailable stays below the smallest replica count so a node drain is never blocked.
+ * The PDB of a workload, or undefined: the resolved spec decides minAvailable (stacks/); this only
+ * refuses one that would block every node drain (minAvailable not below the smallest replica count).
  */
-export function pdbFor(profile: LevelProfile, replicas: Replicas, minAvailable = profile.pdbMinAvailable): { minAvailable: number } | undefined {
+export function pdbFor(replicas: Replicas, minAvailable: number | undefined): { minAvailable: number } | undefined {
+    if (minAvailable === undefined) return undefined;
     const min = minReplicas(replicas);
-    if (!profile.pdbs || min < 2) return undefined;
-    if (minAvailable >= min) {
-        throw new Error(`PDB minAvailable ${minAvailable} would block drains of a workload with ${min} replicas`);
-    }
+    if (minAvailable >= min) throw new Error(`PDB minAvailable ${minAvailable} would block drains of a workload with ${min} replicas`);
     return { minAvailable };
-}
-
-/** The anti-affinity a workload gets: its own rule when it has one (a table row), else the level's for multi-replica workloads. */
-export function antiAffinityFor(profile: LevelProfile, replicas: Replicas, own?: AntiAffinity): AntiAffinity {
-    if (own !== undefined) return own;
-    return minReplicas(replicas) >= 2 ? profile.antiAffinity : "none";
 }
 
 /** sha256 of a configuration, for the checksum annotation (stable key order). */
@@ -230,10 +222,10 @@ export interface HardenedWorkloadArgs {
     readonly instance: string;
     /** Namespace of every object. */
     readonly namespace: pulumi.Input<string>;
-    /** The resolved level profile. */
-    readonly profile: LevelProfile;
-    /** Fixed replicas, or HPA bounds (then the Deployment leaves `spec.replicas` to the HPA). */
+    /** Fixed replicas, or HPA bounds (then the Deployment leaves `spec.replicas` to the HPA). From the resolved spec. */
     readonly replicas: Replicas;
+    /** Pod anti-affinity, from the resolved spec (stacks/ decides it per workload and level). */
+    readonly antiAffinity: AntiAffinity;
     /** Containers (hardened by the builder). */
     readonly containers: readonly ContainerArgs[];
     /** Init containers (hardened likewise). Default none. */
@@ -248,11 +240,9 @@ export interface HardenedWorkloadArgs {
     readonly workloadAnnotations?: Record<string, string>;
     /** Configuration whose change must roll the pods (hashed into the checksum annotation). Default none. */
     readonly configChecksum?: pulumi.Input<string>;
-    /** Anti-affinity override (e.g. MongoDB's hard rule). Default the level's rule for multi-replica workloads. */
-    readonly antiAffinity?: AntiAffinity;
     /** Weight of preferred anti-affinity. Default 100. */
     readonly antiAffinityWeight?: number;
-    /** PDB minAvailable override. Default the level's. */
+    /** PodDisruptionBudget minAvailable, from the resolved spec. Default none (no PDB). */
     readonly pdbMinAvailable?: number;
     /** HPA also scales on memory (80 %). Default false. */
     readonly hpaMemory?: boolean;
@@ -277,8 +267,8 @@ export interface HardenedWorkloadArgs {
     readonly headlessService?: boolean;
     /** Seconds to wait for a graceful stop. Default Kubernetes' 30. */
     readonly terminationGracePeriodSeconds?: number;
-    /** Options applied to every child (`protect` for data stores, `dependsOn` the injection webhook). Default none. */
-    readonly childOptions?: Pick<pulumi.CustomResourceOptions, "protect" | "retainOnDelete" | "dependsOn">;
+    /** Options applied to every child (`dependsOn` the injection webhook, the network policies). Default none. */
+    readonly childOptions?: Pick<pulumi.CustomResourceOptions, "retainOnDelete" | "dependsOn">;
 }
 
 /**
@@ -309,14 +299,13 @@ export class HardenedWorkload extends pulumi.ComponentResource {
 
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta, automountServiceAccountToken: false }, child);
 
-        const affinityMode = antiAffinityFor(args.profile, args.replicas, args.antiAffinity);
         const podSpec = hardenedPodSpec({
             containers: args.containers,
             ...(args.initContainers ? { initContainers: args.initContainers } : {}),
             uid: args.uid ?? 65532,
             serviceAccountName: sa.metadata.name,
             automountServiceAccountToken: args.serviceAccountToken ?? false,
-            ...(antiAffinity(affinityMode, this.selector, args.antiAffinityWeight) ? { affinity: antiAffinity(affinityMode, this.selector, args.antiAffinityWeight)! } : {}),
+            ...(antiAffinity(args.antiAffinity, this.selector, args.antiAffinityWeight) ? { affinity: antiAffinity(args.antiAffinity, this.selector, args.antiAffinityWeight)! } : {}),
             ...(args.runtimeClassName ? { runtimeClassName: args.runtimeClassName } : {}),
             ...(args.volumes ? { volumes: args.volumes } : {}),
             ...(args.tmpSizeLimit ? { tmpSizeLimit: args.tmpSizeLimit } : {}),
@@ -379,7 +368,7 @@ export class HardenedWorkload extends pulumi.ComponentResource {
             }, child);
         }
 
-        const pdb = pdbFor(args.profile, args.replicas, args.pdbMinAvailable);
+        const pdb = pdbFor(args.replicas, args.pdbMinAvailable);
         if (pdb) {
             this.pdb = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
                 metadata: meta,

@@ -3,7 +3,7 @@
  * level row with: replica overrides never below the level, a PDB that never blocks a drain, and the
  * row's anti-affinity where it means something. Pure.
  */
-import { AntiAffinity, FixedProfile, LevelProfile } from "./levels";
+import { AntiAffinity, Availability, FixedProfile, LevelProfile } from "./levels";
 
 /** Adds a config issue at a path below `agentstack:`. */
 export type AddIssue = (path: (string | number)[], message: string) => void;
@@ -30,4 +30,14 @@ export function pdbMinAvailableFor(profile: LevelProfile, replicas: number, row?
 /** The row's anti-affinity for a replica count: none for a single pod unless the row applies at every count. */
 export function rowAntiAffinity(row: FixedProfile, replicas: number, everyCount = false): AntiAffinity {
     return everyCount || replicas >= 2 ? row.antiAffinity : "none";
+}
+
+/**
+ * The availability of a workload without a row of its own (agents, MCP servers, the gateway and its
+ * chat UI, the sandbox), from its smallest replica count: the level's anti-affinity and PDB for a
+ * multi-replica workload, none for a single pod.
+ */
+export function levelAvailability(profile: LevelProfile, minReplicas: number): Availability {
+    const pdb = pdbMinAvailableFor(profile, minReplicas, profile.pdbMinAvailable);
+    return { antiAffinity: minReplicas >= 2 ? profile.antiAffinity : "none", ...(pdb !== undefined ? { pdbMinAvailable: pdb } : {}) };
 }

@@ -14,6 +14,14 @@ export const SECURITY_LEVELS: readonly SecurityLevel[] = [1, 2, 3];
 /** Pod anti-affinity strength: none, preferred (soft) or required (hard). */
 export type AntiAffinity = "none" | "preferred" | "required";
 
+/** How a workload stays available: decided once, in stacks/, for every workload; components only read it. */
+export interface Availability {
+    /** Pod anti-affinity. */
+    readonly antiAffinity: AntiAffinity;
+    /** PodDisruptionBudget minAvailable; undefined = no PDB. */
+    readonly pdbMinAvailable?: number;
+}
+
 /** Replica bounds of a horizontally autoscaled workload. */
 export interface ScaleProfile {
     /** HPA minReplicas. */

@@ -7,9 +7,9 @@ import { ConfigError, ConfigIssue, CONFIG_NAMESPACE, configKey } from "./errors"
 import { ENVOY_RESERVED_PORTS, GATEWAY_STATS_PORT, flowIdCollisions, flowTable } from "./flows";
 import { hostnameProblem } from "../lib/syntax";
 import { DataStoresSpec, resolveDataStores } from "./dataStores";
-import { replicasOverride } from "./fixed";
+import { levelAvailability, replicasOverride } from "./fixed";
 import { KeycloakSpec, ZeroTrustSpec, resolveKeycloak, resolveZeroTrust } from "./identity";
-import { LevelProfile, SecurityLevel, levelProfile } from "./levels";
+import { Availability, LevelProfile, SecurityLevel, levelProfile } from "./levels";
 import {
     ClusterConfig,
     McpServerConfig,
@@ -54,7 +54,8 @@ export type McpAuthSpec =
     | { readonly alg: "HS256" }
     | { readonly alg: "RS256" };
 
-export interface AgentSpec {
+/** An agent; its availability (anti-affinity, PDB) follows from its HPA minimum and the level. */
+export interface AgentSpec extends Availability {
     readonly name: string;
     readonly image: string;
     readonly mcpServers: readonly string[];
@@ -67,7 +68,7 @@ export interface AgentSpec {
     readonly apiKey: SecretSource;
 }
 
-export interface McpServerSpec {
+export interface McpServerSpec extends Availability {
     readonly name: string;
     readonly image: string;
     readonly port: number;
@@ -77,7 +78,7 @@ export interface McpServerSpec {
     readonly auth: McpAuthSpec;
 }
 
-export interface GatewaySpec extends Omit<StackConfig["gateway"], "minReplicas" | "maxReplicas" | "image" | "resources" | "tls"> {
+export interface GatewaySpec extends Omit<StackConfig["gateway"], "minReplicas" | "maxReplicas" | "image" | "resources" | "tls">, Availability {
     readonly image: string;
     readonly scale: Scale;
     readonly resources: Resources;
@@ -87,7 +88,7 @@ export interface GatewaySpec extends Omit<StackConfig["gateway"], "minReplicas" 
         | { readonly mode: "secret"; readonly secretName: string };
 }
 
-export interface SandboxSpec {
+export interface SandboxSpec extends Availability {
     readonly image: string;
     readonly runtimeClassName?: string;
     readonly port: number;
@@ -277,11 +278,13 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         if (!apiKey) {
             add(["agents", i, "apiKeySecretRef"], `agent "${a.name}" has no LLM API key: set agentstack:llm.apiKeySecretRef (an existing Secret) or run pulumi config set --secret agentstack:llmApiKey <key>`);
         }
+        const scale = scaleOf(["agents", i], profile.agent, a.minReplicas, a.maxReplicas);
         return {
             name: a.name,
             image: image ?? "",
             mcpServers: a.mcpServers,
-            scale: scaleOf(["agents", i], profile.agent, a.minReplicas, a.maxReplicas),
+            scale,
+            ...levelAvailability(profile, scale.min),
             port: a.port,
             resources: a.resources ?? DEFAULT_RESOURCES.agent,
             logLevel: a.logLevel ?? cfg.logLevel,
@@ -299,11 +302,13 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         const auth: McpAuthSpec = { alg };
         const image = m.image ?? cfg.images.mcpServer;
         if (!image) add(["mcpServers", i, "image"], imageRequired(`MCP server "${m.name}"`, `agentstack:mcpServers[${i}].image`, "agentstack:images.mcpServer"));
+        const scale = scaleOf(["mcpServers", i], profile.mcpServer, m.minReplicas, m.maxReplicas);
         return {
             name: m.name,
             image: image ?? "",
             port: m.port,
-            scale: scaleOf(["mcpServers", i], profile.mcpServer, m.minReplicas, m.maxReplicas),
+            scale,
+            ...levelAvailability(profile, scale.min),
             resources: m.resources ?? DEFAULT_RESOURCES.mcpServer,
             egress: m.egress,
             auth,
@@ -334,10 +339,12 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     }
     const { minReplicas, maxReplicas, image, resources, tls: _tls, ...gatewayRest } = g;
     void _tls;
+    const gatewayScale = scaleOf(["gateway"], profile.gateway, minReplicas, maxReplicas);
     const gateway: GatewaySpec = {
         ...gatewayRest,
         image: image ?? cfg.images.gateway,
-        scale: scaleOf(["gateway"], profile.gateway, minReplicas, maxReplicas),
+        scale: gatewayScale,
+        ...levelAvailability(profile, gatewayScale.min),
         resources: resources ?? DEFAULT_RESOURCES.gateway,
         tls,
     };
@@ -351,6 +358,7 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         ...(sb.runtimeClassName ? { runtimeClassName: sb.runtimeClassName } : {}),
         port: sb.port,
         replicas: sandboxReplicas,
+        ...levelAvailability(profile, sandboxReplicas),
         resources: sb.resources ?? DEFAULT_RESOURCES.sandbox,
         tmpSizeLimit: sb.tmpSizeLimit,
     };

@@ -21,12 +21,14 @@ import {
     DATA_STORE_IMAGES,
     DataStoresSpec,
     checkStorageChange,
+    dataStoreNetwork,
     mongodbConfig,
     parseStorageQuantity,
     postgresqlConfig,
     qdrantConfig,
     resolveDataStores,
 } from "../stacks/dataStores";
+import { immutableFields } from "../lib/objects";
 import { configKey } from "../stacks/errors";
 import { SecurityLevel, levelProfile } from "../stacks/levels";
 import { namespacesFor, type Namespaces } from "../stacks/resolve";
@@ -90,7 +92,6 @@ function assertStoresRegistered(resources: readonly Pick<RecordedResource, "type
 /** Constructs the three components at a level, under the harness's recording mocks. */
 async function render(level: SecurityLevel, raw: RawStores = {}, opts: { preview?: boolean } = {}): Promise<Rendered> {
     const spec = accepted(level, raw);
-    const profile = levelProfile(level);
     const preview = opts.preview ?? false;
     const monitor = new RecordingMonitor(new DeterministicMocks(preview), "agentstack", `datastores-${level}`);
     setMockOptions(monitor, "agentstack", `datastores-${level}`, preview);
@@ -106,10 +107,10 @@ async function render(level: SecurityLevel, raw: RawStores = {}, opts: { preview
     try {
         await runInPulumiStack(async () => {
             built = {
-                qdrant: new Q("agentstack-qdrant", { spec: spec.qdrant, profile, namespace: NS.data, namespaces: NS, clients: [agents[0]!, { ...agents[1]!, readOnly: true }] }),
-                mongodb: new M("agentstack-mongodb", { spec: spec.mongodb, profile, namespace: NS.data, namespaces: NS, clients: agents }),
+                qdrant: new Q("agentstack-qdrant", { spec: spec.qdrant, namespace: NS.data, namespaces: NS, clients: [agents[0]!, { ...agents[1]!, readOnly: true }] }),
+                mongodb: new M("agentstack-mongodb", { spec: spec.mongodb, namespace: NS.data, namespaces: NS, clients: agents }),
                 postgresql: new P("agentstack-postgresql", {
-                    spec: spec.postgresql, profile, namespace: NS.identity, namespaces: NS,
+                    spec: spec.postgresql, namespace: NS.identity, namespaces: NS,
                     clients: [{ name: "keycloak", namespace: NS.identity, namespaceName: NS.identity, podLabels: { "app.kubernetes.io/name": "keycloak" }, database: "keycloak", user: "keycloak", envStyle: "keycloak" }],
                 }),
             };
@@ -491,8 +492,10 @@ describe.each(LEVELS)("in-cluster data stores at level %s", (level) => {
         expect(pg["username"]).toBe("keycloak");
         expect(rawSecret(r, "postgresql-credentials", NS.identity)["client-keycloak-password"]).toBe(pg["password"]);
 
-        expect(r.mongodb.flows).toMatchObject({ mode: "in-cluster", clientPorts: [27017], server: { namespace: NS.data, peerPorts: level === 3 ? [27017] : [] } });
-        expect(r.qdrant.flows.server?.peerPorts).toEqual(level === 3 ? [6335] : []);
+        // The ports the NetworkPolicies open (stacks/flows.ts reads them from the spec, as here).
+        expect(dataStoreNetwork("mongodb", accepted(level).mongodb)).toEqual({ clientPorts: [27017], peerPorts: level === 3 ? [27017] : [] });
+        expect(dataStoreNetwork("qdrant", accepted(level).qdrant).peerPorts).toEqual(level === 3 ? [6335] : []);
+        expect(r.mongodb.clientPorts).toEqual([27017]);
     });
 
     it("passes the strict offline Kubernetes check", async () => {
@@ -504,7 +507,7 @@ describe.each(LEVELS)("in-cluster data stores at level %s", (level) => {
 
 describe("immutable StatefulSet fields", () => {
     const immutable = (m: readonly K8sObject[]) =>
-        Object.fromEntries(ofKind(m, "StatefulSet").map((s) => [s["metadata"]["name"], JSON.stringify(["selector", "serviceName", "volumeClaimTemplates", "podManagementPolicy"].map((f) => s["spec"][f]))]));
+        Object.fromEntries(ofKind(m, "StatefulSet").map((s) => [s["metadata"]["name"], JSON.stringify(immutableFields(s))]));
 
     it("are byte-identical across levels 1, 2 and 3 and across image tags", async () => {
         const renders = [];
@@ -519,7 +522,7 @@ describe("immutable StatefulSet fields", () => {
         for (const other of renders.slice(1)) expect(other).toEqual(renders[0]);
         // ... while the template did change (the comparison can see a difference).
         expect(mainContainer(find(bumped.manifests, "StatefulSet", "mongodb"))["image"]).toBe("docker.io/library/mongo:8.0.14-noble");
-        expect(JSON.parse(renders[0]!["qdrant"]!)[3]).toBe("Parallel");
+        expect(JSON.parse(renders[0]!["qdrant"]!).podManagementPolicy).toBe("Parallel");
     });
 
     it("do change with the storage config (which is why a shrink is rejected up front)", async () => {
@@ -555,11 +558,11 @@ describe("external mode", () => {
             { name: "KC_DB_USERNAME", valueFrom: { secretKeyRef: { name: "managed-pg", key: "username" } } },
             { name: "KC_DB_PASSWORD", valueFrom: { secretKeyRef: { name: "managed-pg", key: "password" } } },
         ]);
-        expect(r.postgresql.flows).toEqual({
-            store: "postgresql", mode: "external", clientPorts: [6432],
-            clients: [{ namespace: NS.identity, podLabels: { "app.kubernetes.io/name": "keycloak" } }],
+        expect(dataStoreNetwork("postgresql", accepted(level, external).postgresql)).toEqual({
+            clientPorts: [6432], peerPorts: [],
             external: { host: "pg.example.com", cidrs: ["198.51.100.30/32"], port: 6432 },
         });
+        expect(r.postgresql.clientPorts).toEqual([6432]);
         const byUrn = byEngineUrn(r.resources);
         expect(r.resources.filter((x) => storeOf(x, byUrn)).every((x) => x.options.protect === (level === 3))).toBe(true);
         expect(validateObjects(r.manifests)).toEqual([]);
