@@ -19,7 +19,7 @@ export function isTool(name: string | undefined): name is ToolName {
 
 /**
  * Starts a tool with the process's arguments after the tool name. The CLIs print messages, never
- * stack traces, so the program runs without capturing one per promise (see setStackTraceCapture).
+ * stack traces: the program runs without capturing one per promise (tools/harness/stackTraces.ts).
  */
 export function run(name: ToolName, argv: string[]): void {
     setStackTraceCapture(false);
