@@ -104,10 +104,10 @@ export function enforcesFlowTable(spec: PlatformSpec): boolean {
     return spec.profile.networkPolicies === "default-deny" || spec.network.defaultDenyAtLevel1;
 }
 
-/** Every NetworkPolicy of the platform, sorted by namespace and name. */
-export function networkPolicyObjects(spec: PlatformSpec): NetworkPolicyObject[] {
+/** Every NetworkPolicy of the platform, sorted by namespace and name (`flows`: the spec's flow table, computed once per run). */
+export function networkPolicyObjects(spec: PlatformSpec, flows: readonly Flow[] = flowTable(spec)): NetworkPolicyObject[] {
     const policies = enforcesFlowTable(spec)
-        ? [...(Object.keys(spec.namespaces) as (keyof Namespaces)[]).map((z) => defaultDeny(spec.namespaces[z])), ...flowTable(spec).flatMap((f) => flowPolicies(f, spec))]
+        ? [...(Object.keys(spec.namespaces) as (keyof Namespaces)[]).map((z) => defaultDeny(spec.namespaces[z])), ...flows.flatMap((f) => flowPolicies(f, spec))]
         : [defaultDeny(spec.namespaces.sandbox), ...sandboxFlows(spec).flatMap((f) => flowPolicies(f, spec)).filter((p) => p.metadata.namespace === spec.namespaces.sandbox)];
     const names = new Set<string>();
     for (const p of policies) {
@@ -123,6 +123,8 @@ export interface NetworkPoliciesArgs {
     readonly spec: PlatformSpec;
     /** Namespace objects' name outputs by zone, so each policy waits for its namespace. */
     readonly namespaces: Readonly<Record<keyof Namespaces, pulumi.Input<string>>>;
+    /** The flow table of `spec` (stacks/flows.ts), computed once by the caller. Default: computed here. */
+    readonly flows?: readonly Flow[];
 }
 
 export class NetworkPolicies extends pulumi.ComponentResource {
@@ -139,7 +141,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:network:NetworkPolicies", name, {}, opts);
         const zoneOf = new Map((Object.keys(args.spec.namespaces) as (keyof Namespaces)[]).map((z) => [args.spec.namespaces[z], z]));
-        const objects = networkPolicyObjects(args.spec);
+        const objects = networkPolicyObjects(args.spec, args.flows);
         const created: k8s.networking.v1.NetworkPolicy[] = [];
         for (const [i, p] of objects.entries()) {
             const zone = zoneOf.get(p.metadata.namespace)!;

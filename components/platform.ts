@@ -58,7 +58,7 @@ export class Platform extends pulumi.ComponentResource {
         const flows = flowTable(spec);
         const nsOutputs = Object.fromEntries((Object.keys(names) as (keyof Namespaces)[]).map((z) => [z, nsOf(z)])) as Record<keyof Namespaces, pulumi.Output<string>>;
         // Network isolation first: no workload runs a moment without its policies.
-        const netpols = new NetworkPolicies(`${name}-network`, { spec, namespaces: nsOutputs }, { parent: this });
+        const netpols = new NetworkPolicies(`${name}-network`, { spec, namespaces: nsOutputs, flows }, { parent: this });
 
         // Zero trust: ExtAuth, the sidecar template, and the injector that every injected workload waits for.
         new ExtAuth(`${name}-extauth`, { zeroTrust: spec.zeroTrust, namespace: nsOf("system"), allowed: extAuthzAllowed(spec, flows) }, { parent: this });
