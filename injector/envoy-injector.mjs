@@ -82,7 +82,7 @@ export function loadTemplate(dir) {
         try {
             return JSON.parse(readFileSync(file, "utf8"));
         } catch (e) {
-            throw new Error(`template file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+            throw new Error(`template file ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
     };
     const sidecar = read("sidecar.yaml");

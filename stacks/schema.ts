@@ -114,7 +114,7 @@ export const chatUiConfig = z.strictObject({
     /** Its HTTP port. */
     port: port.default(8080),
     /** Path of its liveness/readiness probe. */
-    healthPath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "must be an absolute path such as /healthz").default("/healthz"),
+    healthPath: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, "must be an absolute path such as /healthz").default("/healthz"),
     resources: resources.optional(),
 });
 

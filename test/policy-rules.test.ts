@@ -74,7 +74,10 @@ const CASES: Record<string, Case> = {
     "zerotrust-sidecar-template": { fail: (w) => w.splice(w.indexOf(obj(w, "ConfigMap", "envoy-sidecar-template")), 1), expect: "no sidecar-template ConfigMap describes it" },
     "zerotrust-extauth-fail-closed": { fail: (w) => w.splice(w.indexOf(obj(w, "ConfigMap", "envoy-sidecar-template")), 1, sidecarTemplate(undefined, envoyBootstrapObject(true))), expect: "failure_mode_allow: true (fails open" },
     "network-default-deny": { fail: (w) => w.splice(w.indexOf(obj(w, "NetworkPolicy", "default-deny", NS.data)), 1), expect: "has no default-deny NetworkPolicy" },
-    "network-sandbox-isolation": { fail: (w) => (obj(w, "NetworkPolicy", "sandbox")["spec"]["policyTypes"] = ["Ingress"]) && w.splice(w.indexOf(obj(w, "NetworkPolicy", "default-deny", NS.sandbox)), 1), expect: "the sandbox can open connections to a pod of another namespace" },
+    "network-sandbox-isolation": { fail: (w) => {
+        obj(w, "NetworkPolicy", "sandbox")["spec"]["policyTypes"] = ["Ingress"];
+        w.splice(w.indexOf(obj(w, "NetworkPolicy", "default-deny", NS.sandbox)), 1);
+    }, expect: "the sandbox can open connections to a pod of another namespace" },
     "network-data-store-clients": { fail: (w) => (obj(w, "NetworkPolicy", "qdrant")["spec"]["ingress"][0]["from"] = [{ namespaceSelector: {} }]), expect: "not its declared clients: a pod of another namespace" },
     "network-extauth-from-sidecars": { fail: (w) => (obj(w, "NetworkPolicy", "extauth")["spec"]["ingress"][0]["from"] = [{ namespaceSelector: {} }]), expect: "pods without an Envoy sidecar" },
     "network-data-store-exposure": { fail: (w) => (obj(w, "Service", "qdrant")["spec"]["type"] = "LoadBalancer"), expect: "outside the cluster (spec.type: LoadBalancer)" },

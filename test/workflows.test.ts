@@ -153,7 +153,11 @@ describe("workflows", () => {
                 // Any step that runs the CLI comes after the pinned install in the same job.
                 const steps = job.steps ?? [];
                 const install = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
-                steps.forEach((s, i) => { if (/(^|\n)\s*pulumi (preview|up) --/.test(runOf(s))) expect(install, f).toBeGreaterThanOrEqual(0), expect(i).toBeGreaterThan(install); });
+                steps.forEach((s, i) => {
+                    if (!/(^|\n)\s*pulumi (preview|up) --/.test(runOf(s))) return;
+                    expect(install, f).toBeGreaterThanOrEqual(0);
+                    expect(i).toBeGreaterThan(install);
+                });
             }
         }
         expect(seen).toBe(1 + 6);

@@ -154,7 +154,9 @@ const BASE64_RE = /^(?:[A-Za-z0-9+/]*|[A-Za-z0-9\-_]*)={0,2}$/;
 // PGV's well-known regexes (protoc-gen-validate: HTTP_HEADER_NAME / HTTP_HEADER_VALUE when `strict`,
 // otherwise the loose "no NUL, CR or LF" header string).
 const HEADER_NAME_STRICT = /^:?[0-9a-zA-Z!#$%&'*+\-.^_|~`]+$/;
+// eslint-disable-next-line no-control-regex -- these rules are about control characters
 const HEADER_VALUE_STRICT = /^[^\u0000-\u0008\u000A-\u001F\u007F]*$/;
+// eslint-disable-next-line no-control-regex -- likewise
 const HEADER_LOOSE = /^[^\u0000\u000A\u000D]*$/;
 
 /** A Duration string in nanoseconds, or undefined when malformed. */
