@@ -16,7 +16,7 @@ import { GatewaySpec } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
 import { INSTANCES, REALM } from "./names";
-import { HardenedWorkload, checksum, hardenedPodSpec } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum, hardenedPodSpec } from "./workload";
 import { CHECKSUM_ANNOTATION, recommendedLabels } from "../lib/labels";
 
 /** uid of the Keycloak image. */
@@ -100,6 +100,189 @@ export interface KeycloakArgs {
     readonly dependsOn?: pulumi.Resource[];
 }
 
+/** Where the admin user's credentials are: the generated `<instance>-admin` Secret or the user's own. */
+export function keycloakAdminRef(spec: KeycloakSpec): { name: string; usernameKey: string; passwordKey: string } {
+    return spec.admin.kind === "generated"
+        ? { name: `${INSTANCES.keycloak}-admin`, usernameKey: "username", passwordKey: "password" }
+        : { name: spec.admin.name, usernameKey: spec.admin.usernameKey, passwordKey: spec.admin.passwordKey };
+}
+
+/** Keycloak's container ports: HTTP, management, and the two JGroups ports when clustered. */
+export function keycloakPorts(spec: KeycloakSpec): { name: string; containerPort: number }[] {
+    return [
+        { name: "http", containerPort: KEYCLOAK_HTTP_PORT },
+        { name: "management", containerPort: KEYCLOAK_MANAGEMENT_PORT },
+        ...(spec.clustering ? [{ name: "jgroups", containerPort: KEYCLOAK_JGROUPS_PORTS[0]! }, { name: "jgroups-fd", containerPort: KEYCLOAK_JGROUPS_PORTS[1]! }] : []),
+    ];
+}
+
+/** Keycloak's workload (creates nothing): settings by reference to its ConfigMap, admin and database env by reference. */
+export function keycloakWorkloadArgs(a: {
+    readonly spec: KeycloakSpec;
+    readonly namespace: pulumi.Input<string>;
+    readonly settings: Record<string, string>;
+    /** Name of the settings ConfigMap. */
+    readonly settingsConfigMap: pulumi.Input<string>;
+    readonly admin: { readonly name: pulumi.Input<string>; readonly usernameKey: string; readonly passwordKey: string };
+    readonly databaseEnv: k8s.types.input.core.v1.EnvVar[];
+    readonly dependsOn?: pulumi.Resource[];
+}): HardenedWorkloadArgs {
+    const s = a.spec;
+    return {
+        component: "keycloak",
+        instance: INSTANCES.keycloak,
+        namespace: a.namespace,
+        replicas: { fixed: s.replicas },
+        antiAffinity: s.antiAffinity,
+        ...(s.pdbMinAvailable !== undefined ? { pdbMinAvailable: s.pdbMinAvailable } : {}),
+        uid: KEYCLOAK_UID,
+        configChecksum: checksum({ settings: a.settings }),
+        servicePorts: [{ name: "http", port: KEYCLOAK_HTTP_PORT }],
+        headlessService: s.clustering,
+        ...(a.dependsOn ? { childOptions: { dependsOn: a.dependsOn } } : {}),
+        volumes: [{ name: "quarkus", emptyDir: { sizeLimit: "256Mi" } }],
+        // `start` re-augments the Quarkus build into lib/quarkus; the root filesystem is read-only, so
+        // that folder lives on an emptyDir seeded from the image.
+        initContainers: [{
+            name: "seed-build",
+            image: s.image,
+            command: ["/bin/sh", "-c", "cp -a /opt/keycloak/lib/quarkus/. /seed/"],
+            ports: [],
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+            probes: {},
+            volumeMounts: [{ name: "quarkus", mountPath: "/seed" }],
+        }],
+        containers: [{
+            name: "keycloak",
+            image: s.image,
+            args: keycloakArgs(s),
+            ports: keycloakPorts(s),
+            env: [
+                ...configMapEnv(a.settingsConfigMap, a.settings),
+                secretEnv("KC_BOOTSTRAP_ADMIN_USERNAME", a.admin.name, a.admin.usernameKey),
+                secretEnv("KC_BOOTSTRAP_ADMIN_PASSWORD", a.admin.name, a.admin.passwordKey),
+                ...a.databaseEnv,
+            ],
+            resources: s.resources,
+            probes: { liveness: "/health/live", readiness: "/health/ready", port: "management", startupSeconds: 300 },
+            writablePaths: [{ name: "data", path: "/opt/keycloak/data", sizeLimit: "256Mi" }],
+            volumeMounts: [{ name: "quarkus", mountPath: "/opt/keycloak/lib/quarkus" }],
+        }],
+    };
+}
+
+/** The realm sync Job's pod spec (creates nothing): keycloak-config-cli with the admin user by reference and the realm Secret mounted. */
+export function realmSyncPodSpec(a: {
+    readonly image: string;
+    readonly settings: Record<string, string>;
+    readonly serviceAccountName: pulumi.Input<string>;
+    readonly admin: { readonly name: pulumi.Input<string>; readonly usernameKey: string; readonly passwordKey: string };
+    /** Name of the Secret holding the realm document. */
+    readonly realmSecret: pulumi.Input<string>;
+}): k8s.types.input.core.v1.PodSpec {
+    const podSpec = hardenedPodSpec({
+        uid: REALM_SYNC_UID,
+        serviceAccountName: a.serviceAccountName,
+        automountServiceAccountToken: false,
+        containers: [{
+            name: "keycloak-config-cli",
+            image: a.image,
+            ports: [],
+            env: [
+                ...Object.entries(a.settings).map(([k, v]) => ({ name: k, value: v })),
+                secretEnv("KEYCLOAK_USER", a.admin.name, a.admin.usernameKey),
+                secretEnv("KEYCLOAK_PASSWORD", a.admin.name, a.admin.passwordKey),
+            ],
+            resources: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+            probes: {},
+            volumeMounts: [{ name: "realm", mountPath: REALM_SYNC_CONFIG_DIR, readOnly: true }],
+        }],
+        volumes: [{ name: "realm", secret: { secretName: a.realmSecret, defaultMode: 0o440 } }],
+    });
+    return { ...podSpec, restartPolicy: "Never" };
+}
+
+/** What `createKeycloak` returns (the component's outputs). */
+export interface KeycloakOutputs {
+    readonly url: pulumi.Output<string>;
+    readonly serviceName: pulumi.Output<string>;
+    readonly realmSync: k8s.batch.v1.Job;
+}
+
+/**
+ * Creates Keycloak's children below `parent`: its settings ConfigMap, the admin credentials (generated),
+ * the realm Secret, the workload, the realm sync Job and its ServiceAccount, and the login host's exposure.
+ */
+export function createKeycloak(name: string, args: KeycloakArgs, parent: pulumi.Resource): KeycloakOutputs {
+    const s = args.spec;
+    const instance = INSTANCES.keycloak;
+    const labels = recommendedLabels("keycloak", instance);
+    const settings = keycloakSettings(s);
+    const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
+        metadata: { name: `${instance}-config`, namespace: args.namespace, labels },
+        data: settings,
+    }, { parent });
+
+    const admin = keycloakAdminRef(s);
+    if (s.admin.kind === "generated") {
+        const password = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent });
+        new k8s.core.v1.Secret(`${name}-admin`, {
+            metadata: { name: admin.name, namespace: args.namespace, labels },
+            type: "Opaque",
+            stringData: { username: "admin", password: pulumi.secret(password.result) },
+        }, { parent });
+    }
+    const realm = new k8s.core.v1.Secret(`${name}-realm`, {
+        metadata: { name: `${instance}-realm`, namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: { [`${REALM}-realm.json`]: pulumi.secret(args.realmJson) },
+    }, { parent });
+
+    const workload = new HardenedWorkload(`${name}-workload`, keycloakWorkloadArgs({
+        spec: s,
+        namespace: args.namespace,
+        settings,
+        settingsConfigMap: cm.metadata.name,
+        admin,
+        databaseEnv: args.databaseEnv,
+        ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}),
+    }), { parent });
+
+    // The realm sync: a Job whose pod template carries the realm's hash, so any change of the realm
+    // (a client, a scope, a redirect URI, a rotated secret) replaces the Job and runs it again; Pulumi
+    // waits for it to complete. Fixed name, so the old Job is deleted before the new one is created.
+    const syncLabels = recommendedLabels(REALM_SYNC_INSTANCE, REALM_SYNC_INSTANCE);
+    const syncSettings = realmSyncSettings(args.internalUrl);
+    const syncSa = new k8s.core.v1.ServiceAccount(`${name}-realm-sync-sa`, {
+        metadata: { name: REALM_SYNC_INSTANCE, namespace: args.namespace, labels: syncLabels },
+        automountServiceAccountToken: false,
+    }, { parent });
+    const realmSync = new k8s.batch.v1.Job(`${name}-realm-sync`, {
+        metadata: { name: REALM_SYNC_INSTANCE, namespace: args.namespace, labels: syncLabels },
+        spec: {
+            backoffLimit: 3,
+            activeDeadlineSeconds: REALM_SYNC_DEADLINE_SECONDS,
+            template: {
+                metadata: {
+                    labels: syncLabels,
+                    // The hash of the realm (which holds secrets) reveals nothing, and must not taint the annotation as secret.
+                    annotations: { [CHECKSUM_ANNOTATION]: pulumi.unsecret(args.realmJson).apply((r) => realmSyncChecksum(r, syncSettings, s.realmSyncImage)) },
+                },
+                spec: realmSyncPodSpec({ image: s.realmSyncImage, settings: syncSettings, serviceAccountName: syncSa.metadata.name, admin, realmSecret: realm.metadata.name }),
+            },
+        },
+    }, { parent, dependsOn: [workload], deleteBeforeReplace: true });
+
+    const exposure = new Exposure(`${name}-exposure`, {
+        hostname: s.hostname,
+        namespace: args.namespace,
+        service: { name: instance, port: KEYCLOAK_HTTP_PORT },
+        settings: { ...args.exposure, corsOrigins: [] },
+        labels,
+    }, { parent });
+    return { url: exposure.url, serviceName: workload.serviceName, realmSync };
+}
+
 export class Keycloak extends pulumi.ComponentResource {
     /** Public URL of the login host. */
     public readonly url: pulumi.Output<string>;
@@ -110,132 +293,10 @@ export class Keycloak extends pulumi.ComponentResource {
 
     constructor(name: string, args: KeycloakArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:identity:Keycloak", name, {}, opts);
-        const s = args.spec;
-        const instance = INSTANCES.keycloak;
-        const labels = recommendedLabels("keycloak", instance);
-        const settings = keycloakSettings(s);
-        const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
-            metadata: { name: `${instance}-config`, namespace: args.namespace, labels },
-            data: settings,
-        }, { parent: this });
-
-        let admin = { name: `${instance}-admin`, usernameKey: "username", passwordKey: "password" };
-        if (s.admin.kind === "generated") {
-            const password = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
-            new k8s.core.v1.Secret(`${name}-admin`, {
-                metadata: { name: admin.name, namespace: args.namespace, labels },
-                type: "Opaque",
-                stringData: { username: "admin", password: pulumi.secret(password.result) },
-            }, { parent: this });
-        } else {
-            admin = { name: s.admin.name, usernameKey: s.admin.usernameKey, passwordKey: s.admin.passwordKey };
-        }
-        const realm = new k8s.core.v1.Secret(`${name}-realm`, {
-            metadata: { name: `${instance}-realm`, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: { [`${REALM}-realm.json`]: pulumi.secret(args.realmJson) },
-        }, { parent: this });
-
-        const ports = [
-            { name: "http", containerPort: KEYCLOAK_HTTP_PORT },
-            { name: "management", containerPort: KEYCLOAK_MANAGEMENT_PORT },
-            ...(s.clustering ? [{ name: "jgroups", containerPort: KEYCLOAK_JGROUPS_PORTS[0]! }, { name: "jgroups-fd", containerPort: KEYCLOAK_JGROUPS_PORTS[1]! }] : []),
-        ];
-        const workload = new HardenedWorkload(`${name}-workload`, {
-            component: "keycloak",
-            instance,
-            namespace: args.namespace,
-            replicas: { fixed: s.replicas },
-            antiAffinity: s.antiAffinity,
-            ...(s.pdbMinAvailable !== undefined ? { pdbMinAvailable: s.pdbMinAvailable } : {}),
-            uid: KEYCLOAK_UID,
-            configChecksum: checksum({ settings }),
-            servicePorts: [{ name: "http", port: KEYCLOAK_HTTP_PORT }],
-            headlessService: s.clustering,
-            ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
-            volumes: [{ name: "quarkus", emptyDir: { sizeLimit: "256Mi" } }],
-            // `start` re-augments the Quarkus build into lib/quarkus; the root filesystem is read-only, so
-            // that folder lives on an emptyDir seeded from the image.
-            initContainers: [{
-                name: "seed-build",
-                image: s.image,
-                command: ["/bin/sh", "-c", "cp -a /opt/keycloak/lib/quarkus/. /seed/"],
-                ports: [],
-                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                probes: {},
-                volumeMounts: [{ name: "quarkus", mountPath: "/seed" }],
-            }],
-            containers: [{
-                name: "keycloak",
-                image: s.image,
-                args: keycloakArgs(s),
-                ports,
-                env: [
-                    ...configMapEnv(cm.metadata.name, settings),
-                    secretEnv("KC_BOOTSTRAP_ADMIN_USERNAME", admin.name, admin.usernameKey),
-                    secretEnv("KC_BOOTSTRAP_ADMIN_PASSWORD", admin.name, admin.passwordKey),
-                    ...args.databaseEnv,
-                ],
-                resources: s.resources,
-                probes: { liveness: "/health/live", readiness: "/health/ready", port: "management", startupSeconds: 300 },
-                writablePaths: [{ name: "data", path: "/opt/keycloak/data", sizeLimit: "256Mi" }],
-                volumeMounts: [{ name: "quarkus", mountPath: "/opt/keycloak/lib/quarkus" }],
-            }],
-        }, { parent: this });
-
-        // The realm sync: a Job whose pod template carries the realm's hash, so any change of the realm
-        // (a client, a scope, a redirect URI, a rotated secret) replaces the Job and runs it again; Pulumi
-        // waits for it to complete. Fixed name, so the old Job is deleted before the new one is created.
-        const syncLabels = recommendedLabels(REALM_SYNC_INSTANCE, REALM_SYNC_INSTANCE);
-        const syncSettings = realmSyncSettings(args.internalUrl);
-        const syncSa = new k8s.core.v1.ServiceAccount(`${name}-realm-sync-sa`, {
-            metadata: { name: REALM_SYNC_INSTANCE, namespace: args.namespace, labels: syncLabels },
-            automountServiceAccountToken: false,
-        }, { parent: this });
-        const podSpec = hardenedPodSpec({
-            uid: REALM_SYNC_UID,
-            serviceAccountName: syncSa.metadata.name,
-            automountServiceAccountToken: false,
-            containers: [{
-                name: "keycloak-config-cli",
-                image: s.realmSyncImage,
-                ports: [],
-                env: [
-                    ...Object.entries(syncSettings).map(([k, v]) => ({ name: k, value: v })),
-                    secretEnv("KEYCLOAK_USER", admin.name, admin.usernameKey),
-                    secretEnv("KEYCLOAK_PASSWORD", admin.name, admin.passwordKey),
-                ],
-                resources: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-                probes: {},
-                volumeMounts: [{ name: "realm", mountPath: REALM_SYNC_CONFIG_DIR, readOnly: true }],
-            }],
-            volumes: [{ name: "realm", secret: { secretName: realm.metadata.name, defaultMode: 0o440 } }],
-        });
-        this.realmSync = new k8s.batch.v1.Job(`${name}-realm-sync`, {
-            metadata: { name: REALM_SYNC_INSTANCE, namespace: args.namespace, labels: syncLabels },
-            spec: {
-                backoffLimit: 3,
-                activeDeadlineSeconds: REALM_SYNC_DEADLINE_SECONDS,
-                template: {
-                    metadata: {
-                        labels: syncLabels,
-                        // The hash of the realm (which holds secrets) reveals nothing, and must not taint the annotation as secret.
-                        annotations: { [CHECKSUM_ANNOTATION]: pulumi.unsecret(args.realmJson).apply((r) => realmSyncChecksum(r, syncSettings, s.realmSyncImage)) },
-                    },
-                    spec: { ...podSpec, restartPolicy: "Never" },
-                },
-            },
-        }, { parent: this, dependsOn: [workload], deleteBeforeReplace: true });
-
-        const exposure = new Exposure(`${name}-exposure`, {
-            hostname: s.hostname,
-            namespace: args.namespace,
-            service: { name: instance, port: KEYCLOAK_HTTP_PORT },
-            settings: { ...args.exposure, corsOrigins: [] },
-            labels,
-        }, { parent: this });
-        this.url = exposure.url;
-        this.serviceName = workload.serviceName;
+        const out = createKeycloak(name, args, this);
+        this.url = out.url;
+        this.serviceName = out.serviceName;
+        this.realmSync = out.realmSync;
         this.registerOutputs({ url: this.url, serviceName: this.serviceName, realmSync: this.realmSync.metadata.name });
     }
 }
