@@ -12,7 +12,7 @@ import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
 import { AGENT_PATH_PREFIX, CHAT_UI_INSTANCE, GATEWAY_HEALTH_PATH, gatewayEnvoyArgs, gatewayEnvoyConfig } from "./gatewayEnvoy";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, checksum } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum } from "./workload";
 import { SIDECAR_LABEL, recommendedLabels } from "../lib/labels";
 
 /** Where the Envoy config is mounted in the gateway container. */
@@ -54,6 +54,97 @@ export function chatUiSettings(args: Pick<GatewayArgs, "spec" | "agents" | "oidc
     };
 }
 
+/** The gateway's Envoy workload (creates nothing): the config ConfigMap mounted, HPA with memory, the sidecar label. */
+export function gatewayWorkloadArgs(args: GatewayArgs, envoyConfig: unknown, configMapName: pulumi.Input<string>): HardenedWorkloadArgs {
+    const s = args.spec;
+    return {
+        component: "gateway",
+        instance: INSTANCES.gateway,
+        namespace: args.namespace,
+        replicas: { min: s.scale.min, max: s.scale.max },
+        antiAffinity: s.antiAffinity,
+        pdbMinAvailable: s.pdbMinAvailable,
+        hpaMemory: true,
+        podLabels: { ...SIDECAR_LABEL },
+        ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
+        configChecksum: checksum(envoyConfig),
+        // The Service carries the gateway port only; the metrics port is scraped per pod.
+        servicePorts: [{ name: "http", port: s.port }],
+        volumes: [{ name: "envoy-config", configMap: { name: configMapName } }],
+        containers: [{
+            name: "gateway",
+            image: s.image,
+            args: gatewayEnvoyArgs(`${GATEWAY_CONFIG_DIR}/${GATEWAY_CONFIG_KEY}`, args.logLevel ?? "info"),
+            ports: [{ name: "http", containerPort: s.port }, ...(args.metrics ? [{ name: "metrics", containerPort: GATEWAY_STATS_PORT }] : [])],
+            resources: s.resources,
+            probes: { liveness: GATEWAY_HEALTH_PATH, readiness: GATEWAY_HEALTH_PATH },
+            volumeMounts: [{ name: "envoy-config", mountPath: GATEWAY_CONFIG_DIR, readOnly: true }],
+        }],
+    };
+}
+
+/** The chat UI's workload (creates nothing): settings and the OIDC client secret by reference. */
+export function chatUiWorkloadArgs(args: GatewayArgs, ui: NonNullable<GatewaySpec["chatUi"]>, settings: Record<string, string>, refs: { readonly configMap: pulumi.Input<string>; readonly oidcSecret: pulumi.Input<string> }): HardenedWorkloadArgs {
+    const s = args.spec;
+    return {
+        component: "gateway",
+        instance: CHAT_UI_INSTANCE,
+        namespace: args.namespace,
+        replicas: { min: s.scale.min, max: s.scale.max },
+        antiAffinity: s.antiAffinity,
+        pdbMinAvailable: s.pdbMinAvailable,
+        podLabels: { ...SIDECAR_LABEL },
+        ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
+        configChecksum: checksum(settings),
+        containers: [{
+            name: "chat-ui",
+            image: ui.image,
+            ports: [{ name: "http", containerPort: ui.port }],
+            env: [...configMapEnv(refs.configMap, settings), secretEnv("OIDC_CLIENT_SECRET", refs.oidcSecret, "client-secret")],
+            resources: ui.resources ?? DEFAULT_RESOURCES.gateway,
+            probes: { liveness: ui.healthPath, readiness: ui.healthPath },
+        }],
+    };
+}
+
+/** Creates the chat UI below `parent`: its settings ConfigMap, its OIDC client Secret and its workload. */
+function createChatUi(name: string, args: GatewayArgs, ui: NonNullable<GatewaySpec["chatUi"]>, parent: pulumi.Resource): void {
+    const uiLabels = recommendedLabels("gateway", CHAT_UI_INSTANCE);
+    const settings = chatUiSettings(args);
+    const uiConfig = new k8s.core.v1.ConfigMap(`${name}-chat-ui-config`, {
+        metadata: { name: `${CHAT_UI_INSTANCE}-config`, namespace: args.namespace, labels: uiLabels },
+        data: settings,
+    }, { parent });
+    const oidc = new k8s.core.v1.Secret(`${name}-chat-ui-oidc`, {
+        metadata: { name: `${CHAT_UI_INSTANCE}-oidc`, namespace: args.namespace, labels: uiLabels },
+        type: "Opaque",
+        stringData: { "client-secret": pulumi.secret(args.oidc.clientSecret) },
+    }, { parent });
+    new HardenedWorkload(`${name}-chat-ui`, chatUiWorkloadArgs(args, ui, settings, { configMap: uiConfig.metadata.name, oidcSecret: oidc.metadata.name }), { parent });
+}
+
+/** Creates the gateway's children below `parent`: the Envoy config, the workload, the chat UI (if any) and the exposure. */
+export function createGateway(name: string, args: GatewayArgs, parent: pulumi.Resource): { url: pulumi.Output<string>; serviceName: pulumi.Output<string>; tlsSecretName: string } {
+    const s = args.spec;
+    const instance = INSTANCES.gateway;
+    const labels = recommendedLabels("gateway", instance);
+    const envoyConfig = gatewayEnvoyConfig({ spec: s, namespaces: args.namespaces, agents: args.agents, issuer: args.oidc.issuer, audience: args.oidc.clientId, stats: args.metrics ?? false });
+    const cm = new k8s.core.v1.ConfigMap(`${name}-envoy`, {
+        metadata: { name: `${instance}-envoy`, namespace: args.namespace, labels },
+        data: { [GATEWAY_CONFIG_KEY]: JSON.stringify(envoyConfig, null, 2) },
+    }, { parent });
+    const workload = new HardenedWorkload(`${name}-workload`, gatewayWorkloadArgs(args, envoyConfig, cm.metadata.name), { parent });
+    if (s.chatUi) createChatUi(name, args, s.chatUi, parent);
+    const exposure = new Exposure(`${name}-exposure`, {
+        hostname: s.hostname,
+        namespace: args.namespace,
+        service: { name: instance, port: s.port },
+        settings: s,
+        labels,
+    }, { parent });
+    return { url: exposure.url, serviceName: workload.serviceName, tlsSecretName: exposure.tlsSecretName };
+}
+
 export class Gateway extends pulumi.ComponentResource {
     /** The public URL. */
     public readonly url: pulumi.Output<string>;
@@ -64,87 +155,10 @@ export class Gateway extends pulumi.ComponentResource {
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:gateway:Gateway", name, {}, opts);
-        const s = args.spec;
-        const ns = args.namespace;
-        const instance = INSTANCES.gateway;
-        const labels = recommendedLabels("gateway", instance);
-        const childOptions = args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {};
-        const envoyConfig = gatewayEnvoyConfig({ spec: s, namespaces: args.namespaces, agents: args.agents, issuer: args.oidc.issuer, audience: args.oidc.clientId, stats: args.metrics ?? false });
-        const configText = JSON.stringify(envoyConfig, null, 2);
-        const cm = new k8s.core.v1.ConfigMap(`${name}-envoy`, {
-            metadata: { name: `${instance}-envoy`, namespace: ns, labels },
-            data: { [GATEWAY_CONFIG_KEY]: configText },
-        }, { parent: this });
-
-        const workload = new HardenedWorkload(`${name}-workload`, {
-            component: "gateway",
-            instance,
-            namespace: ns,
-            replicas: { min: s.scale.min, max: s.scale.max },
-            antiAffinity: s.antiAffinity,
-            pdbMinAvailable: s.pdbMinAvailable,
-            hpaMemory: true,
-            podLabels: { ...SIDECAR_LABEL },
-            ...childOptions,
-            configChecksum: checksum(envoyConfig),
-            // The Service carries the gateway port only; the metrics port is scraped per pod.
-            servicePorts: [{ name: "http", port: s.port }],
-            volumes: [{ name: "envoy-config", configMap: { name: cm.metadata.name } }],
-            containers: [{
-                name: "gateway",
-                image: s.image,
-                args: gatewayEnvoyArgs(`${GATEWAY_CONFIG_DIR}/${GATEWAY_CONFIG_KEY}`, args.logLevel ?? "info"),
-                ports: [{ name: "http", containerPort: s.port }, ...(args.metrics ? [{ name: "metrics", containerPort: GATEWAY_STATS_PORT }] : [])],
-                resources: s.resources,
-                probes: { liveness: GATEWAY_HEALTH_PATH, readiness: GATEWAY_HEALTH_PATH },
-                volumeMounts: [{ name: "envoy-config", mountPath: GATEWAY_CONFIG_DIR, readOnly: true }],
-            }],
-        }, { parent: this });
-
-        if (s.chatUi) {
-            const ui = s.chatUi;
-            const uiLabels = recommendedLabels("gateway", CHAT_UI_INSTANCE);
-            const settings = chatUiSettings(args);
-            const uiConfig = new k8s.core.v1.ConfigMap(`${name}-chat-ui-config`, {
-                metadata: { name: `${CHAT_UI_INSTANCE}-config`, namespace: ns, labels: uiLabels },
-                data: settings,
-            }, { parent: this });
-            const oidc = new k8s.core.v1.Secret(`${name}-chat-ui-oidc`, {
-                metadata: { name: `${CHAT_UI_INSTANCE}-oidc`, namespace: ns, labels: uiLabels },
-                type: "Opaque",
-                stringData: { "client-secret": pulumi.secret(args.oidc.clientSecret) },
-            }, { parent: this });
-            new HardenedWorkload(`${name}-chat-ui`, {
-                component: "gateway",
-                instance: CHAT_UI_INSTANCE,
-                namespace: ns,
-                replicas: { min: s.scale.min, max: s.scale.max },
-                antiAffinity: s.antiAffinity,
-                pdbMinAvailable: s.pdbMinAvailable,
-                podLabels: { ...SIDECAR_LABEL },
-                ...childOptions,
-                configChecksum: checksum(settings),
-                containers: [{
-                    name: "chat-ui",
-                    image: ui.image,
-                    ports: [{ name: "http", containerPort: ui.port }],
-                    env: [...configMapEnv(uiConfig.metadata.name, settings), secretEnv("OIDC_CLIENT_SECRET", oidc.metadata.name, "client-secret")],
-                    resources: ui.resources ?? DEFAULT_RESOURCES.gateway,
-                    probes: { liveness: ui.healthPath, readiness: ui.healthPath },
-                }],
-            }, { parent: this });
-        }
-
-        const exposure = new Exposure(`${name}-exposure`, {
-            hostname: s.hostname,
-            namespace: ns,
-            service: { name: instance, port: s.port },
-            settings: s,
-            labels,
-        }, { parent: this });
-        this.tlsSecretName = exposure.tlsSecretName;
-        this.serviceName = workload.serviceName;
-        this.url = exposure.url;
+        const out = createGateway(name, args, this);
+        this.tlsSecretName = out.tlsSecretName;
+        this.serviceName = out.serviceName;
+        this.url = out.url;
         this.registerOutputs({ url: this.url, serviceName: this.serviceName });
     }
 }
