@@ -18,7 +18,7 @@ import { INJECTOR_WEBHOOK_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
 import { APP_PROXY_ENV, SIDECAR_VOLUMES } from "./envoySidecar";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, checksum } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum } from "./workload";
 import { INJECTION_LABEL, NAME_LABEL, OPT_OUT_LABEL, SIDECAR_TEMPLATE_LABEL, recommendedLabels } from "../lib/labels";
 
 /** Namespaces a webhook must never select. */
@@ -142,136 +142,183 @@ export interface EnvoyInjectorArgs {
     readonly bootstrap: Record<string, unknown>;
 }
 
+/** The `envoy-sidecar-template` ConfigMap's files (JSON documents, read by the injector). */
+export function sidecarTemplateData(args: Pick<EnvoyInjectorArgs, "sidecar" | "bootstrap">): Record<string, string> {
+    return {
+        "sidecar.yaml": `${JSON.stringify(args.sidecar, null, 2)}\n`,
+        "volumes.yaml": `${JSON.stringify(SIDECAR_VOLUMES, null, 2)}\n`,
+        "app-env.yaml": `${JSON.stringify(APP_PROXY_ENV, null, 2)}\n`,
+        "envoy.yaml": `${JSON.stringify(args.bootstrap, null, 2)}\n`,
+    };
+}
+
+/** The injector's workload (creates nothing): the TLS Secret, the template and the program mounted read-only. */
+export function injectorWorkloadArgs(a: {
+    readonly args: EnvoyInjectorArgs;
+    /** The serving TLS Secret's name. */
+    readonly tlsSecret: string;
+    readonly templateConfigMap: pulumi.Input<string>;
+    readonly programConfigMap: pulumi.Input<string>;
+    /** What rolls the pods: the program, its template and the serving certificate's checksum. */
+    readonly configChecksum: pulumi.Input<string>;
+}): HardenedWorkloadArgs {
+    const inj = a.args.zeroTrust.injector;
+    const command = injectorCommand(INJECTOR_WEBHOOK_PORT);
+    return {
+        component: "envoy-injector",
+        instance: INSTANCES.envoyInjector,
+        namespace: a.args.namespace,
+        replicas: { fixed: inj.replicas },
+        antiAffinity: inj.antiAffinity,
+        ...(inj.pdbMinAvailable !== undefined ? { pdbMinAvailable: inj.pdbMinAvailable } : {}),
+        uid: INJECTOR_UID,
+        configChecksum: a.configChecksum,
+        servicePorts: [{ name: "https", port: 443, targetPort: "https" }],
+        volumes: [
+            { name: "tls", secret: { secretName: a.tlsSecret, defaultMode: 0o440 } },
+            { name: "template", configMap: { name: a.templateConfigMap } },
+            { name: "program", configMap: { name: a.programConfigMap } },
+        ],
+        containers: [{
+            name: "envoy-injector",
+            image: inj.image,
+            command: command.slice(0, 2),
+            args: command.slice(2),
+            ports: [{ name: "https", containerPort: INJECTOR_WEBHOOK_PORT }],
+            resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
+            probes: {
+                livenessProbe: { httpGet: { path: "/healthz", port: "https", scheme: "HTTPS" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+                readinessProbe: { httpGet: { path: "/readyz", port: "https", scheme: "HTTPS" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+            },
+            volumeMounts: [
+                { name: "tls", mountPath: INJECTOR_PATHS.tls, readOnly: true },
+                { name: "template", mountPath: INJECTOR_PATHS.template, readOnly: true },
+                { name: "program", mountPath: INJECTOR_PROGRAM.mountPath, readOnly: true },
+            ],
+        }],
+    };
+}
+
+/** The MutatingWebhookConfiguration (creates nothing): pods on CREATE, never the protected or own namespace. */
+export function webhookArgs(a: {
+    readonly args: EnvoyInjectorArgs;
+    readonly labels: Record<string, string>;
+    readonly tlsSecret: string;
+    readonly serviceName: pulumi.Input<string>;
+    /** The CA (base64) when the program makes the TLS; cert-manager's cainjector fills it in otherwise. */
+    readonly caBundle?: pulumi.Input<string>;
+}): k8s.admissionregistration.v1.MutatingWebhookConfigurationArgs {
+    const inj = a.args.zeroTrust.injector;
+    const ns = a.args.namespace;
+    const selectors = webhookSelectors(a.args.namespaceName);
+    return {
+        metadata: {
+            name: INSTANCES.envoyInjector,
+            labels: a.labels,
+            ...(inj.tls.mode === "cert-manager" ? { annotations: { "cert-manager.io/inject-ca-from": pulumi.interpolate`${ns}/${a.tlsSecret}` } } : {}),
+        },
+        webhooks: [{
+            name: WEBHOOK_NAME,
+            admissionReviewVersions: ["v1"],
+            sideEffects: "None",
+            failurePolicy: inj.failurePolicy,
+            matchPolicy: "Equivalent",
+            reinvocationPolicy: inj.reinvocationPolicy,
+            timeoutSeconds: inj.timeoutSeconds,
+            rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
+            namespaceSelector: selectors.namespaceSelector,
+            objectSelector: selectors.objectSelector,
+            clientConfig: {
+                service: { name: a.serviceName, namespace: ns, path: "/mutate", port: 443 },
+                ...(a.caBundle ? { caBundle: a.caBundle } : {}),
+            },
+        }],
+    };
+}
+
+/**
+ * Creates the webhook's TLS below `parent`: the program's CA and serving certificate (and their Secret),
+ * or cert-manager's chain. Returns the CA bundle (program mode) and what the serving certificate adds to the pod checksum.
+ */
+function createWebhookTls(name: string, args: EnvoyInjectorArgs, labels: Record<string, string>, tlsSecret: string, parent: pulumi.Resource): { caBundle?: pulumi.Output<string>; certChecksum: pulumi.Input<string> } {
+    const instance = INSTANCES.envoyInjector;
+    const dnsNames = webhookDnsNames(instance, args.namespaceName);
+    const tlsCfg = args.zeroTrust.injector.tls;
+    if (tlsCfg.mode !== "program") {
+        for (const r of certManagerChain({ instance, namespace: args.namespace, labels, dnsNames, servingSecret: tlsSecret, validityHours: tlsCfg.validityHours, earlyRenewalHours: tlsCfg.earlyRenewalHours })) {
+            new k8s.apiextensions.CustomResource(`${name}-${r.id}`, r.args, { parent });
+        }
+        return { certChecksum: "cert-manager" };
+    }
+    const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent });
+    const ca = new tls.SelfSignedCert(`${name}-ca`, {
+        privateKeyPem: caKey.privateKeyPem,
+        isCaCertificate: true,
+        subject: { commonName: "agentstack envoy-injector CA" },
+        validityPeriodHours: tlsCfg.validityHours * 5,
+        earlyRenewalHours: tlsCfg.earlyRenewalHours * 5,
+        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+    }, { parent });
+    const key = new tls.PrivateKey(`${name}-serving-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent });
+    const csr = new tls.CertRequest(`${name}-serving-csr`, {
+        privateKeyPem: key.privateKeyPem,
+        subject: { commonName: dnsNames[2]! },
+        dnsNames,
+    }, { parent });
+    const cert = new tls.LocallySignedCert(`${name}-serving-cert`, {
+        certRequestPem: csr.certRequestPem,
+        caPrivateKeyPem: caKey.privateKeyPem,
+        caCertPem: ca.certPem,
+        validityPeriodHours: tlsCfg.validityHours,
+        earlyRenewalHours: tlsCfg.earlyRenewalHours,
+        allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+    }, { parent });
+    new k8s.core.v1.Secret(`${name}-tls`, {
+        metadata: { name: tlsSecret, namespace: args.namespace, labels },
+        type: "kubernetes.io/tls",
+        stringData: { "tls.crt": cert.certPem, "tls.key": key.privateKeyPem, "ca.crt": ca.certPem },
+    }, { parent });
+    return { caBundle: ca.certPem.apply((pem) => Buffer.from(pem).toString("base64")), certChecksum: cert.certPem.apply((pem) => checksum(pem)) };
+}
+
+/** Creates the injector's children below `parent`: the sidecar template, the program, the TLS, the workload and the webhook. */
+export function createEnvoyInjector(name: string, args: EnvoyInjectorArgs, parent: pulumi.Resource): { webhookName: pulumi.Output<string> } {
+    const instance = INSTANCES.envoyInjector;
+    const labels = recommendedLabels("envoy-injector", instance);
+    const tlsSecret = `${instance}-tls`;
+    const template = sidecarTemplateData(args);
+    const cm = new k8s.core.v1.ConfigMap(`${name}-sidecar-template`, {
+        metadata: { name: SIDECAR_TEMPLATE_NAME, namespace: args.namespace, labels: { ...labels, [SIDECAR_TEMPLATE_LABEL]: "true" } },
+        data: template,
+    }, { parent });
+    const program = injectorProgramSource();
+    const programCm = new k8s.core.v1.ConfigMap(`${name}-program`, {
+        metadata: { name: `${instance}-program`, namespace: args.namespace, labels },
+        data: { [INJECTOR_PROGRAM.key]: program },
+    }, { parent });
+    // Webhook TLS: the CA goes into caBundle (program) or is injected by cert-manager's cainjector.
+    const { caBundle, certChecksum } = createWebhookTls(name, args, labels, tlsSecret, parent);
+    const workload = new HardenedWorkload(`${name}-workload`, injectorWorkloadArgs({
+        args,
+        tlsSecret,
+        templateConfigMap: cm.metadata.name,
+        programConfigMap: programCm.metadata.name,
+        // The program itself, its template and its certificate all roll the pods when they change.
+        configChecksum: pulumi.all([certChecksum]).apply(([c]) => checksum({ program, template, cert: c })),
+    }), { parent });
+    const webhook = new k8s.admissionregistration.v1.MutatingWebhookConfiguration(`${name}-webhook`,
+        webhookArgs({ args, labels, tlsSecret, serviceName: workload.serviceName, ...(caBundle ? { caBundle } : {}) }),
+        { parent, dependsOn: [workload] });
+    return { webhookName: webhook.metadata.name };
+}
+
 export class EnvoyInjector extends pulumi.ComponentResource {
     /** Name of the MutatingWebhookConfiguration. */
     public readonly webhookName: pulumi.Output<string>;
 
     constructor(name: string, args: EnvoyInjectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:zerotrust:EnvoyInjector", name, {}, opts);
-        const inj = args.zeroTrust.injector;
-        const instance = INSTANCES.envoyInjector;
-        const labels = recommendedLabels("envoy-injector", instance);
-        const tlsSecret = `${instance}-tls`;
-
-        const template = {
-            "sidecar.yaml": `${JSON.stringify(args.sidecar, null, 2)}\n`,
-            "volumes.yaml": `${JSON.stringify(SIDECAR_VOLUMES, null, 2)}\n`,
-            "app-env.yaml": `${JSON.stringify(APP_PROXY_ENV, null, 2)}\n`,
-            "envoy.yaml": `${JSON.stringify(args.bootstrap, null, 2)}\n`,
-        };
-        const cm = new k8s.core.v1.ConfigMap(`${name}-sidecar-template`, {
-            metadata: { name: SIDECAR_TEMPLATE_NAME, namespace: args.namespace, labels: { ...labels, [SIDECAR_TEMPLATE_LABEL]: "true" } },
-            data: template,
-        }, { parent: this });
-
-        const program = injectorProgramSource();
-        const programCm = new k8s.core.v1.ConfigMap(`${name}-program`, {
-            metadata: { name: `${instance}-program`, namespace: args.namespace, labels },
-            data: { [INJECTOR_PROGRAM.key]: program },
-        }, { parent: this });
-
-        // Webhook TLS: the CA goes into caBundle (program) or is injected by cert-manager's cainjector.
-        let caBundle: pulumi.Output<string> | undefined;
-        let certChecksum: pulumi.Input<string> = "cert-manager";
-        const dnsNames = webhookDnsNames(instance, args.namespaceName);
-        const tlsCfg = inj.tls;
-        if (tlsCfg.mode === "program") {
-            const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
-            const ca = new tls.SelfSignedCert(`${name}-ca`, {
-                privateKeyPem: caKey.privateKeyPem,
-                isCaCertificate: true,
-                subject: { commonName: "agentstack envoy-injector CA" },
-                validityPeriodHours: tlsCfg.validityHours * 5,
-                earlyRenewalHours: tlsCfg.earlyRenewalHours * 5,
-                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-            }, { parent: this });
-            const key = new tls.PrivateKey(`${name}-serving-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
-            const csr = new tls.CertRequest(`${name}-serving-csr`, {
-                privateKeyPem: key.privateKeyPem,
-                subject: { commonName: dnsNames[2]! },
-                dnsNames,
-            }, { parent: this });
-            const cert = new tls.LocallySignedCert(`${name}-serving-cert`, {
-                certRequestPem: csr.certRequestPem,
-                caPrivateKeyPem: caKey.privateKeyPem,
-                caCertPem: ca.certPem,
-                validityPeriodHours: tlsCfg.validityHours,
-                earlyRenewalHours: tlsCfg.earlyRenewalHours,
-                allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
-            }, { parent: this });
-            new k8s.core.v1.Secret(`${name}-tls`, {
-                metadata: { name: tlsSecret, namespace: args.namespace, labels },
-                type: "kubernetes.io/tls",
-                stringData: { "tls.crt": cert.certPem, "tls.key": key.privateKeyPem, "ca.crt": ca.certPem },
-            }, { parent: this });
-            caBundle = ca.certPem.apply((pem) => Buffer.from(pem).toString("base64"));
-            certChecksum = cert.certPem.apply((pem) => checksum(pem));
-        } else {
-            for (const r of certManagerChain({ instance, namespace: args.namespace, labels, dnsNames, servingSecret: tlsSecret, validityHours: tlsCfg.validityHours, earlyRenewalHours: tlsCfg.earlyRenewalHours })) {
-                new k8s.apiextensions.CustomResource(`${name}-${r.id}`, r.args, { parent: this });
-            }
-        }
-
-        const workload = new HardenedWorkload(`${name}-workload`, {
-            component: "envoy-injector",
-            instance,
-            namespace: args.namespace,
-            replicas: { fixed: inj.replicas },
-            antiAffinity: inj.antiAffinity,
-            ...(inj.pdbMinAvailable !== undefined ? { pdbMinAvailable: inj.pdbMinAvailable } : {}),
-            uid: INJECTOR_UID,
-            // The program itself, its template and its certificate all roll the pods when they change.
-            configChecksum: pulumi.all([certChecksum]).apply(([c]) => checksum({ program, template, cert: c })),
-            servicePorts: [{ name: "https", port: 443, targetPort: "https" }],
-            volumes: [
-                { name: "tls", secret: { secretName: tlsSecret, defaultMode: 0o440 } },
-                { name: "template", configMap: { name: cm.metadata.name } },
-                { name: "program", configMap: { name: programCm.metadata.name } },
-            ],
-            containers: [{
-                name: "envoy-injector",
-                image: inj.image,
-                command: injectorCommand(INJECTOR_WEBHOOK_PORT).slice(0, 2),
-                args: injectorCommand(INJECTOR_WEBHOOK_PORT).slice(2),
-                ports: [{ name: "https", containerPort: INJECTOR_WEBHOOK_PORT }],
-                resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
-                probes: {
-                    livenessProbe: { httpGet: { path: "/healthz", port: "https", scheme: "HTTPS" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-                    readinessProbe: { httpGet: { path: "/readyz", port: "https", scheme: "HTTPS" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                },
-                volumeMounts: [
-                    { name: "tls", mountPath: INJECTOR_PATHS.tls, readOnly: true },
-                    { name: "template", mountPath: INJECTOR_PATHS.template, readOnly: true },
-                    { name: "program", mountPath: INJECTOR_PROGRAM.mountPath, readOnly: true },
-                ],
-            }],
-        }, { parent: this });
-
-        const selectors = webhookSelectors(args.namespaceName);
-        const webhook = new k8s.admissionregistration.v1.MutatingWebhookConfiguration(`${name}-webhook`, {
-            metadata: {
-                name: instance,
-                labels,
-                ...(tlsCfg.mode === "cert-manager" ? { annotations: { "cert-manager.io/inject-ca-from": pulumi.interpolate`${args.namespace}/${tlsSecret}` } } : {}),
-            },
-            webhooks: [{
-                name: WEBHOOK_NAME,
-                admissionReviewVersions: ["v1"],
-                sideEffects: "None",
-                failurePolicy: inj.failurePolicy,
-                matchPolicy: "Equivalent",
-                reinvocationPolicy: inj.reinvocationPolicy,
-                timeoutSeconds: inj.timeoutSeconds,
-                rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
-                namespaceSelector: selectors.namespaceSelector,
-                objectSelector: selectors.objectSelector,
-                clientConfig: {
-                    service: { name: workload.serviceName, namespace: args.namespace, path: "/mutate", port: 443 },
-                    ...(caBundle ? { caBundle } : {}),
-                },
-            }],
-        }, { parent: this, dependsOn: [workload] });
-        this.webhookName = webhook.metadata.name;
+        this.webhookName = createEnvoyInjector(name, args, this).webhookName;
         this.registerOutputs({ webhookName: this.webhookName });
     }
 }
