@@ -8,6 +8,8 @@
  *   @pulumi/pulumi, kubernetes, random and tls — the floor any Pulumi program starts from;
  * - the 50/50 stack (generated from Pulumi.prod.yaml: 50 agents, 50 MCP servers): wall ÷ prod, and
  *   its peak RSS;
+ * - the SDK's floor (tools/bench/sdk-floor.cjs): the bare require plus as many resources as each synth
+ *   registered, as plain ConfigMaps under the SDK's own mocks — what the ratios could be at best;
  * - CLI start-up: `connectivity --manifests <empty file>` (refused with exit 2 once it has started);
  *   `npm run`'s own start-up is printed beside it, not counted (the npm CLI is not ours to speed up).
  * In-process figures, on the objects those synth runs wrote: the envoy-injector's latency (its program
@@ -45,6 +47,8 @@ export const TARGETS = {
 
 const BARE_REQUIRE = 'require("@pulumi/pulumi");require("@pulumi/kubernetes");require("@pulumi/random");require("@pulumi/tls")';
 const LAUNCHER = path.join("tools", "launch.cjs");
+/** The SDK's floor for N resources (tools/bench/sdk-floor.cjs): context for the ratios, not a target. */
+const SDK_FLOOR = path.join("tools", "bench", "sdk-floor.cjs");
 
 interface Row {
     readonly what: string;
@@ -80,12 +84,15 @@ export async function main(argv: string[]): Promise<number> {
         const empty = path.join(tmp, "empty.yaml");
         fs.writeFileSync(empty, "");
         const rss = path.join(tmp, "rss");
-        const runs = { bare: [] as ProcessRun[], prod: [] as ProcessRun[], scaled: [] as ProcessRun[], startup: [] as ProcessRun[], npm: [] as ProcessRun[] };
+        const runs = { bare: [] as ProcessRun[], prod: [] as ProcessRun[], scaled: [] as ProcessRun[], floorProd: [] as ProcessRun[], floorScaled: [] as ProcessRun[], startup: [] as ProcessRun[], npm: [] as ProcessRun[] };
+        const resourceCount = (dir: string) => (JSON.parse(fs.readFileSync(path.join(tmp, dir, "resources.json"), "utf8")) as unknown[]).length;
         process.stderr.write(`bench: ${rounds} rounds of whole-process runs (load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")})\n`);
         for (let i = 0; i < rounds; i++) {
             runs.bare.push(await measure(PROJECT_DIR, ["-e", BARE_REQUIRE], { rssFile: rss }));
             runs.prod.push(await measure(PROJECT_DIR, [LAUNCHER, "synth", "--stack", "prod", "--out", path.join(tmp, "prod")], { rssFile: rss }));
             runs.scaled.push(await measure(PROJECT_DIR, [LAUNCHER, "synth", "--stack", "prod", "--config-file", scaledFile, "--out", path.join(tmp, "scaled")], { rssFile: rss }));
+            runs.floorProd.push(await measure(PROJECT_DIR, [SDK_FLOOR, String(resourceCount("prod"))], { rssFile: rss }));
+            runs.floorScaled.push(await measure(PROJECT_DIR, [SDK_FLOOR, String(resourceCount("scaled"))], { rssFile: rss }));
             runs.startup.push(await measure(PROJECT_DIR, [LAUNCHER, "connectivity", "--manifests", empty]));
             runs.npm.push(await measure(PROJECT_DIR, ["run", "--silent", "connectivity", "--", "--manifests", empty], { command: "npm" }));
         }
@@ -93,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
         checkRuns("synth --stack prod", runs.prod);
         checkRuns("synth of the 50/50 stack", runs.scaled);
         checkRuns("connectivity on an empty file", runs.startup, 2);
+        checkRuns("the SDK floor", [...runs.floorProd, ...runs.floorScaled]);
         const ms = (rs: readonly ProcessRun[]) => median(rs.map((r) => r.ms));
         const cpu = (rs: readonly ProcessRun[]) => median(rs.map((r) => r.cpuMs ?? NaN));
         const peak = (rs: readonly ProcessRun[]) => Math.max(...rs.map((r) => r.peakMiB ?? NaN));
@@ -115,8 +123,10 @@ export async function main(argv: string[]): Promise<number> {
         const rows: Row[] = [
             { what: `synth prod (${prodObjects} objects) ÷ bare SDK require, wall`, value: `${(prod / bare).toFixed(2)}× (${(prod / 1000).toFixed(2)} s vs ${(bare / 1000).toFixed(2)} s)`, target: `≤ ${TARGETS.synthRatio}×`, ok: prod / bare <= TARGETS.synthRatio },
             { what: "  the same in CPU time (user + system)", value: `${(cpu(runs.prod) / cpu(runs.bare)).toFixed(2)}× (${(cpu(runs.prod) / 1000).toFixed(2)} s vs ${(cpu(runs.bare) / 1000).toFixed(2)} s)`, target: "—" },
+            { what: `  the SDK's floor: bare require + prod's ${resourceCount("prod")} resources as ConfigMaps under the SDK's mocks, ÷ bare require`, value: `${(ms(runs.floorProd) / bare).toFixed(2)}× wall, ${(cpu(runs.floorProd) / cpu(runs.bare)).toFixed(2)}× CPU`, target: "—" },
             { what: `50/50 stack (${scaledObjects} objects) ÷ prod, wall`, value: `${(scaled / prod).toFixed(2)}× (${(scaled / 1000).toFixed(2)} s)`, target: `≤ ${TARGETS.scaledRatio}×`, ok: scaled / prod <= TARGETS.scaledRatio },
             { what: "  the same in CPU time (user + system)", value: `${(cpu(runs.scaled) / cpu(runs.prod)).toFixed(2)}× (${(cpu(runs.scaled) / 1000).toFixed(2)} s)`, target: "—" },
+            { what: `  the SDK's floor: ${resourceCount("scaled")} resources ÷ ${resourceCount("prod")}`, value: `${(ms(runs.floorScaled) / ms(runs.floorProd)).toFixed(2)}× wall, ${(cpu(runs.floorScaled) / cpu(runs.floorProd)).toFixed(2)}× CPU, peak ${peak(runs.floorScaled).toFixed(0)} MiB`, target: "—" },
             { what: "50/50 stack, peak RSS", value: `${peak(runs.scaled).toFixed(0)} MiB (prod ${peak(runs.prod).toFixed(0)} MiB, bare require ${peak(runs.bare).toFixed(0)} MiB)`, target: `≤ ${TARGETS.scaledPeakMiB} MiB`, ok: peak(runs.scaled) <= TARGETS.scaledPeakMiB },
             { what: `policy pack in process, prod (${prodManifests.length} objects)`, value: `${polProd.per100.toFixed(1)} ms per 100 objects (${polProd.medianMs.toFixed(0)} ms; first run ${polProd.coldMs.toFixed(0)} ms)`, target: `≤ ${TARGETS.policyPer100Ms} ms`, ok: polProd.per100 <= TARGETS.policyPer100Ms },
             { what: `policy pack in process, 50/50 (${scaledManifests.length} objects)`, value: `${polScaled.per100.toFixed(1)} ms per 100 objects (${polScaled.medianMs.toFixed(0)} ms; first run ${polScaled.coldMs.toFixed(0)} ms)`, target: `≤ ${TARGETS.policyPer100Ms} ms`, ok: polScaled.per100 <= TARGETS.policyPer100Ms },
