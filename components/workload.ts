@@ -271,6 +271,136 @@ export interface HardenedWorkloadArgs {
     readonly childOptions?: Pick<pulumi.CustomResourceOptions, "retainOnDelete" | "dependsOn">;
 }
 
+/** The objects of a hardened workload, as arguments (creates nothing). */
+export interface WorkloadObjects {
+    /** The workload's selector labels. */
+    readonly selector: Record<string, string>;
+    /** Metadata of the ServiceAccount, the Services, the PDB and the HPA. */
+    readonly meta: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
+    readonly kind: "Deployment" | "StatefulSet";
+    /** The Deployment's or the StatefulSet's arguments (per `kind`). */
+    readonly workload: k8s.apps.v1.DeploymentArgs | k8s.apps.v1.StatefulSetArgs;
+    readonly service: k8s.core.v1.ServiceArgs;
+    /** The headless Service (StatefulSets and `headlessService`). */
+    readonly headless?: k8s.core.v1.ServiceArgs;
+    /** The PodDisruptionBudget, when the spec asks for one. */
+    readonly pdb?: k8s.policy.v1.PodDisruptionBudgetArgs;
+    /** The HPA, for autoscaled workloads. */
+    readonly hpa?: k8s.autoscaling.v2.HorizontalPodAutoscalerArgs;
+}
+
+/** Metadata of a workload's objects: the instance name, the namespace, the recommended and extra labels. */
+export function workloadMeta(args: Pick<HardenedWorkloadArgs, "component" | "instance" | "namespace" | "extraLabels">): WorkloadObjects["meta"] {
+    return { name: args.instance, namespace: args.namespace, labels: { ...recommendedLabels(args.component, args.instance), ...(args.extraLabels ?? {}) } };
+}
+
+/** The objects of a hardened workload but its ServiceAccount (creates nothing); the pod runs as `serviceAccountName`. */
+export function workloadObjects(args: HardenedWorkloadArgs, serviceAccountName: pulumi.Input<string>): WorkloadObjects {
+    const meta = workloadMeta(args);
+    const labels = meta.labels;
+    const selector = selectorLabels(args.component, args.instance);
+    const ownMeta = args.workloadAnnotations ? { ...meta, annotations: args.workloadAnnotations } : meta;
+    const affinity = antiAffinity(args.antiAffinity, selector, args.antiAffinityWeight);
+    const podSpec = hardenedPodSpec({
+        containers: args.containers,
+        ...(args.initContainers ? { initContainers: args.initContainers } : {}),
+        uid: args.uid ?? 65532,
+        serviceAccountName,
+        automountServiceAccountToken: args.serviceAccountToken ?? false,
+        ...(affinity ? { affinity } : {}),
+        ...(args.runtimeClassName ? { runtimeClassName: args.runtimeClassName } : {}),
+        ...(args.volumes ? { volumes: args.volumes } : {}),
+        ...(args.tmpSizeLimit ? { tmpSizeLimit: args.tmpSizeLimit } : {}),
+        ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
+    });
+    const template = {
+        metadata: {
+            labels: { ...labels, ...(args.podLabels ?? {}) },
+            ...(args.configChecksum ? { annotations: { [CHECKSUM_ANNOTATION]: args.configChecksum } } : {}),
+        },
+        spec: podSpec,
+    };
+    const replicas = "fixed" in args.replicas ? { replicas: args.replicas.fixed } : {};
+    const servicePorts = (args.servicePorts ?? args.containers[0]!.ports.map((p) => ({ name: p.name, port: p.containerPort, protocol: p.protocol }))).map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: ("targetPort" in p && p.targetPort !== undefined ? p.targetPort : p.name) as string | number,
+        protocol: p.protocol ?? "TCP",
+    }));
+    const kind = args.statefulSet ? "StatefulSet" : "Deployment";
+    const workload: k8s.apps.v1.DeploymentArgs | k8s.apps.v1.StatefulSetArgs = args.statefulSet
+        ? {
+            metadata: ownMeta,
+            spec: {
+                ...replicas,
+                serviceName: `${args.instance}-headless`,
+                selector: { matchLabels: selector },
+                podManagementPolicy: args.statefulSet.podManagementPolicy ?? "OrderedReady",
+                updateStrategy: { type: "RollingUpdate" },
+                persistentVolumeClaimRetentionPolicy: { ...(args.statefulSet.pvcRetention ?? { whenDeleted: "Retain", whenScaled: "Retain" }) },
+                template,
+                ...(args.statefulSet.volumeClaimTemplates ? { volumeClaimTemplates: args.statefulSet.volumeClaimTemplates } : {}),
+            },
+        }
+        : {
+            metadata: ownMeta,
+            spec: {
+                ...replicas,
+                selector: { matchLabels: selector },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template,
+            },
+        };
+    const pdb = pdbFor(args.replicas, args.pdbMinAvailable);
+    const r = args.replicas;
+    return {
+        selector,
+        meta,
+        kind,
+        workload,
+        service: { metadata: meta, spec: { type: "ClusterIP", selector, ports: servicePorts } },
+        ...(args.statefulSet || args.headlessService
+            ? { headless: { metadata: { ...meta, name: `${args.instance}-headless` }, spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: servicePorts } } }
+            : {}),
+        ...(pdb ? { pdb: { metadata: meta, spec: { minAvailable: pdb.minAvailable, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" } } } : {}),
+        ...(!("fixed" in r)
+            ? { hpa: { metadata: meta, spec: { scaleTargetRef: { apiVersion: "apps/v1", kind, name: args.instance }, minReplicas: r.min, maxReplicas: r.max, metrics: hpaMetrics(args.hpaMemory ?? false) } } }
+            : {}),
+    };
+}
+
+/** What `createHardenedWorkload` returns (the component's outputs). */
+export interface HardenedWorkloadOutputs {
+    readonly serviceName: pulumi.Output<string>;
+    readonly serviceHost: pulumi.Output<string>;
+    readonly selector: Record<string, string>;
+    readonly workload: k8s.apps.v1.Deployment | k8s.apps.v1.StatefulSet;
+    readonly pdb?: k8s.policy.v1.PodDisruptionBudget;
+    readonly hpa?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+}
+
+/** Creates a hardened workload's objects below `parent`: ServiceAccount, Deployment or StatefulSet, Service(s), PDB, HPA. */
+export function createHardenedWorkload(name: string, args: HardenedWorkloadArgs, parent: pulumi.Resource): HardenedWorkloadOutputs {
+    const child: pulumi.CustomResourceOptions = { parent, ...args.childOptions };
+    const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: workloadMeta(args), automountServiceAccountToken: false }, child);
+    const o = workloadObjects(args, sa.metadata.name);
+    const workload = o.kind === "StatefulSet"
+        ? new k8s.apps.v1.StatefulSet(`${name}-statefulset`, o.workload as k8s.apps.v1.StatefulSetArgs, child)
+        : new k8s.apps.v1.Deployment(`${name}-deployment`, o.workload as k8s.apps.v1.DeploymentArgs, child);
+    const svc = new k8s.core.v1.Service(`${name}-service`, o.service, child);
+    if (o.headless) new k8s.core.v1.Service(`${name}-headless`, o.headless, child);
+    const pdb = o.pdb ? new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, o.pdb, child) : undefined;
+    const hpa = o.hpa ? new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, o.hpa, child) : undefined;
+    return {
+        serviceName: svc.metadata.name,
+        serviceHost: pulumi.interpolate`${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`,
+        selector: o.selector,
+        workload,
+        ...(pdb ? { pdb } : {}),
+        ...(hpa ? { hpa } : {}),
+    };
+}
+
 /**
  * A hardened workload: ServiceAccount, Deployment or StatefulSet, Service, and per the level a
  * PodDisruptionBudget and a HorizontalPodAutoscaler.
@@ -291,104 +421,13 @@ export class HardenedWorkload extends pulumi.ComponentResource {
 
     constructor(name: string, args: HardenedWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:workload:HardenedWorkload", name, {}, opts);
-        const child: pulumi.CustomResourceOptions = { parent: this, ...args.childOptions };
-        const labels = { ...recommendedLabels(args.component, args.instance), ...(args.extraLabels ?? {}) };
-        this.selector = selectorLabels(args.component, args.instance);
-        const meta = { name: args.instance, namespace: args.namespace, labels };
-        const workloadMeta = args.workloadAnnotations ? { ...meta, annotations: args.workloadAnnotations } : meta;
-
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta, automountServiceAccountToken: false }, child);
-
-        const podSpec = hardenedPodSpec({
-            containers: args.containers,
-            ...(args.initContainers ? { initContainers: args.initContainers } : {}),
-            uid: args.uid ?? 65532,
-            serviceAccountName: sa.metadata.name,
-            automountServiceAccountToken: args.serviceAccountToken ?? false,
-            ...(antiAffinity(args.antiAffinity, this.selector, args.antiAffinityWeight) ? { affinity: antiAffinity(args.antiAffinity, this.selector, args.antiAffinityWeight)! } : {}),
-            ...(args.runtimeClassName ? { runtimeClassName: args.runtimeClassName } : {}),
-            ...(args.volumes ? { volumes: args.volumes } : {}),
-            ...(args.tmpSizeLimit ? { tmpSizeLimit: args.tmpSizeLimit } : {}),
-            ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
-        });
-        const template = {
-            metadata: {
-                labels: { ...labels, ...(args.podLabels ?? {}) },
-                ...(args.configChecksum ? { annotations: { [CHECKSUM_ANNOTATION]: args.configChecksum } } : {}),
-            },
-            spec: podSpec,
-        };
-        const autoscaled = !("fixed" in args.replicas);
-        const replicas = "fixed" in args.replicas ? { replicas: args.replicas.fixed } : {};
-        const servicePorts = (args.servicePorts ?? args.containers[0]!.ports.map((p) => ({ name: p.name, port: p.containerPort, protocol: p.protocol }))).map((p) => ({
-            name: p.name,
-            port: p.port,
-            targetPort: ("targetPort" in p && p.targetPort !== undefined ? p.targetPort : p.name) as string | number,
-            protocol: p.protocol ?? "TCP",
-        }));
-
-        let kind: "Deployment" | "StatefulSet";
-        if (args.statefulSet) {
-            kind = "StatefulSet";
-            const headless = `${args.instance}-headless`;
-            this.workload = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
-                metadata: workloadMeta,
-                spec: {
-                    ...replicas,
-                    serviceName: headless,
-                    selector: { matchLabels: this.selector },
-                    podManagementPolicy: args.statefulSet.podManagementPolicy ?? "OrderedReady",
-                    updateStrategy: { type: "RollingUpdate" },
-                    persistentVolumeClaimRetentionPolicy: { ...(args.statefulSet.pvcRetention ?? { whenDeleted: "Retain", whenScaled: "Retain" }) },
-                    template,
-                    ...(args.statefulSet.volumeClaimTemplates ? { volumeClaimTemplates: args.statefulSet.volumeClaimTemplates } : {}),
-                },
-            }, child);
-        } else {
-            kind = "Deployment";
-            this.workload = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-                metadata: workloadMeta,
-                spec: {
-                    ...replicas,
-                    selector: { matchLabels: this.selector },
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                    template,
-                },
-            }, child);
-        }
-
-        const svc = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: meta,
-            spec: { type: "ClusterIP", selector: this.selector, ports: servicePorts },
-        }, child);
-        if (args.statefulSet || args.headlessService) {
-            new k8s.core.v1.Service(`${name}-headless`, {
-                metadata: { ...meta, name: `${args.instance}-headless` },
-                spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: this.selector, ports: servicePorts },
-            }, child);
-        }
-
-        const pdb = pdbFor(args.replicas, args.pdbMinAvailable);
-        if (pdb) {
-            this.pdb = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
-                metadata: meta,
-                spec: { minAvailable: pdb.minAvailable, selector: { matchLabels: this.selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" },
-            }, child);
-        }
-        if (autoscaled && !("fixed" in args.replicas)) {
-            this.hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
-                metadata: meta,
-                spec: {
-                    scaleTargetRef: { apiVersion: "apps/v1", kind, name: args.instance },
-                    minReplicas: args.replicas.min,
-                    maxReplicas: args.replicas.max,
-                    metrics: hpaMetrics(args.hpaMemory ?? false),
-                },
-            }, child);
-        }
-
-        this.serviceName = svc.metadata.name;
-        this.serviceHost = pulumi.interpolate`${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`;
+        const out = createHardenedWorkload(name, args, this);
+        this.selector = out.selector;
+        this.workload = out.workload;
+        if (out.pdb) this.pdb = out.pdb;
+        if (out.hpa) this.hpa = out.hpa;
+        this.serviceName = out.serviceName;
+        this.serviceHost = out.serviceHost;
         this.registerOutputs({ serviceName: this.serviceName, serviceHost: this.serviceHost });
     }
 }
