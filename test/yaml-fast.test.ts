@@ -36,7 +36,7 @@ describe("the YAML fast path", () => {
 
     it("writes the library's text for random plain data, or declines", () => {
         const key = fc.stringMatching(/^[A-Za-z_/][A-Za-z0-9_./:@=+-]{0,12}$/);
-        const str = fc.oneof(key, fc.stringMatching(/^[0-9]{1,4}[A-Za-z]{1,3}$/), fc.constantFrom("true", "null", "yes", "1e3", "0x10", "a: b", "x:", "-a", "", " a", "a#b"));
+        const str = fc.oneof(key, fc.stringMatching(/^[0-9]{1,4}[A-Za-z]{1,3}$/), fc.constantFrom("true", "false", "null", "yes", "1e3", "0x10", "a: b", "x:", "-a", "", " a", "a#b", "8080", "0", "007", "a,b", ",a", "a, b"));
         const scalar = fc.oneof(str, fc.integer(), fc.boolean(), fc.constant(null), fc.double());
         const value = fc.letrec((tie) => ({
             v: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar, fc.array(tie("v"), { maxLength: 3 }), fc.dictionary(key, tie("v"), { maxKeys: 3 })),

@@ -1,15 +1,18 @@
 /**
  * A fast path for `YAML.stringify(obj, { lineWidth: 0, sortMapEntries: false })` (yaml 2.x, the
  * synth's manifest files) over plain JSON data whose every key and string is a plain YAML scalar
- * beyond doubt: letters, digits and `_ . / : @ = + -`, not starting with an indicator, not reading as
- * a number, a boolean or null. The library builds a node tree per object and tests every scalar
+ * beyond doubt — letters, digits and `_ . / : @ = + , -`, not starting with an indicator, not reading
+ * as a number, a boolean or null — or a double-quoted one with nothing to escape (empty, digits only,
+ * true/false/null as strings). The library builds a node tree per object and tests every scalar
  * against the schema's tags — the largest cost of the synth's rendering. Anything else (a quoted or
  * multi-line string, a float, a nested sequence) returns undefined and the caller uses the library;
  * test/yaml-fast.test.ts checks the fast path against the library on every rendered object.
  */
 
 /** Strings yaml writes plain: a conservative subset. */
-const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./:@=+-]*$/;
+const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./:@=+,-]*$/;
+/** Strings yaml writes double-quoted, with nothing to escape: empty, digits only, the core schema's words. */
+const QUOTED = /^(?:|[0-9]+|true|false|null)$/;
 /** Kubernetes quantities and durations such as 100m, 128Mi, 30s: digits then letters. */
 const QUANTITY = /^[0-9]+[A-Za-z]+$/;
 /** Words a YAML 1.1 or 1.2 reader takes for something else than a string. */
@@ -31,8 +34,9 @@ function scalar(v: unknown): string | undefined {
         return String(v);
     }
     if (typeof v === "string") {
-        if (!plain(v)) throw UNSUPPORTED;
-        return v;
+        if (plain(v)) return v;
+        if (QUOTED.test(v)) return `"${v}"`;
+        throw UNSUPPORTED;
     }
     return undefined;
 }
