@@ -5,8 +5,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "./components/platform";
-import { loadPlatformSpec } from "./stacks/config";
+import { loadPlatform } from "./stacks/config";
 import { ConfigError } from "./stacks/errors";
+import { ResolvedPlatform } from "./stacks/resolve";
 
 /** Stack outputs. */
 export interface StackOutputs {
@@ -32,17 +33,26 @@ export const KUBERNETES_PROVIDER_NAME = "agentstack-k8s";
 
 /** Runs the program. Bad config becomes a RunError: Pulumi prints its message without a stack trace. */
 export async function program(): Promise<StackOutputs> {
-    let spec;
+    let resolved;
     try {
-        spec = loadPlatformSpec();
+        resolved = loadPlatform();
     } catch (e) {
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
         throw e;
     }
+    return programFor(resolved);
+}
+
+/**
+ * Builds the platform from a resolved config (its spec and flow table, computed once per run: the
+ * offline harness resolves the config itself and passes it here).
+ */
+export async function programFor(resolved: ResolvedPlatform): Promise<StackOutputs> {
+    const { spec, flows } = resolved;
     const config = new pulumi.Config("agentstack");
     const llmApiKey = spec.agents.some((a) => a.apiKey.kind === "config") ? config.requireSecret("llmApiKey") : undefined;
     const kubernetes = new k8s.Provider(KUBERNETES_PROVIDER_NAME, KUBERNETES_PROVIDER_ARGS);
-    const platform = new Platform("agentstack", { spec, ...(llmApiKey ? { llmApiKey } : {}) }, { providers: [kubernetes] });
+    const platform = new Platform("agentstack", { spec, flows, ...(llmApiKey ? { llmApiKey } : {}) }, { providers: [kubernetes] });
     return {
         url: platform.url,
         loginUrl: platform.loginUrl,

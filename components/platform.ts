@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DATA_STORE_ZONE } from "../stacks/dataStores";
-import { DataStoreClientRef, dataStoreClients, extAuthzAllowed, flowTable } from "../stacks/flows";
+import { DataStoreClientRef, Flow, dataStoreClients, extAuthzAllowed, flowTable } from "../stacks/flows";
 import { Namespaces, PlatformSpec } from "../stacks/resolve";
 import { ACME_SOLVER_ZONES } from "../stacks/flows";
 import { SecretRef } from "../stacks/schema";
@@ -36,6 +36,8 @@ export const LLM_SECRET: SecretRef = { name: "llm-api-key", key: "api-key" };
 export interface PlatformArgs {
     /** The resolved, validated platform spec. */
     readonly spec: PlatformSpec;
+    /** The spec's flow table (stacks/flows.ts `flowTable`), computed once per run by the caller. Default: computed from `spec`. */
+    readonly flows?: readonly Flow[];
     /** The LLM API key from `agentstack:llmApiKey` (a secret output); required when an agent uses it. */
     readonly llmApiKey?: pulumi.Output<string>;
 }
@@ -138,7 +140,7 @@ export function createPlatform(name: string, args: PlatformArgs, parent: pulumi.
     const zones = new PlatformNamespaces(`${name}-namespaces`, { names, podSecurity: spec.profile.podSecurity, quotas: spec.profile.quotas, acmeSolverZones: spec.gateway.tls.mode === "cert-manager" ? ACME_SOLVER_ZONES : [] }, { parent });
     const nsOf = (zone: keyof Namespaces) => zones.namespaces[zone].metadata.name;
     const common = { namespaces: names };
-    const flows = flowTable(spec);
+    const flows = args.flows ?? flowTable(spec);
     const nsOutputs = Object.fromEntries((Object.keys(names) as (keyof Namespaces)[]).map((z) => [z, nsOf(z)])) as Record<keyof Namespaces, pulumi.Output<string>>;
     // Network isolation first: no workload runs a moment without its policies.
     const netpols = new NetworkPolicies(`${name}-network`, { spec, namespaces: nsOutputs, flows }, { parent });

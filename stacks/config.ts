@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE } from "./errors";
-import { PlatformSpec, RawConfig, resolvePlatformSpec } from "./resolve";
+import { RawConfig, ResolvedPlatform, resolvePlatform } from "./resolve";
 
 /** Whether a config key was set with `--secret` (the SDK's own record of the engine's secret keys). */
 function isSecret(key: string): boolean {
@@ -27,7 +27,7 @@ export function readRawConfig(): RawConfig {
     return { values, secretKeys };
 }
 
-/** The resolved platform spec of this stack (throws ConfigError on bad config). */
-export function loadPlatformSpec(): PlatformSpec {
-    return resolvePlatformSpec(readRawConfig());
+/** The resolved platform of this stack, spec and flow table (throws ConfigError on bad config). */
+export function loadPlatform(): ResolvedPlatform {
+    return resolvePlatform(readRawConfig());
 }

@@ -4,7 +4,7 @@
  * break the level's guarantees or an invariant rejected. Pure: no Pulumi runtime needed.
  */
 import { ConfigError, ConfigIssue, CONFIG_NAMESPACE, configKey } from "./errors";
-import { ENVOY_RESERVED_PORTS, GATEWAY_STATS_PORT, flowIdCollisions, flowTable } from "./flows";
+import { ENVOY_RESERVED_PORTS, Flow, GATEWAY_STATS_PORT, flowIdCollisions, flowTable } from "./flows";
 import { hostnameProblem } from "../lib/syntax";
 import { DataStoresSpec, resolveDataStores } from "./dataStores";
 import { levelAvailability, replicasOverride } from "./fixed";
@@ -175,8 +175,20 @@ function isTextKey(key: string): boolean {
     return s?.def?.type === "string" || s?.def?.type === "enum";
 }
 
+/** A resolved platform: the spec and its flow table (stacks/flows.ts), each computed once. */
+export interface ResolvedPlatform {
+    readonly spec: PlatformSpec;
+    /** `flowTable(spec)`: computed while checking the config, handed on to whoever needs it. */
+    readonly flows: readonly Flow[];
+}
+
 /** Checks and resolves the configuration; throws a ConfigError listing every problem. */
 export function resolvePlatformSpec(raw: RawConfig): PlatformSpec {
+    return resolvePlatform(raw).spec;
+}
+
+/** Checks and resolves the configuration, and returns the spec with its flow table; throws a ConfigError listing every problem. */
+export function resolvePlatform(raw: RawConfig): ResolvedPlatform {
     const issues: ConfigIssue[] = [];
     const obj: Record<string, unknown> = {};
     const prefix = `${CONFIG_NAMESPACE}:`;
@@ -210,7 +222,8 @@ export function resolvePlatformSpec(raw: RawConfig): PlatformSpec {
     if (issues.length > 0) throw new ConfigError(issues);
     // Two configured names that combine into the same derived name (a flow id names NetworkPolicies
     // and labels them) would make two objects one: refuse, naming the keys that produce it.
-    for (const group of flowIdCollisions(flowTable(spec))) {
+    const flows = flowTable(spec);
+    for (const group of flowIdCollisions(flows)) {
         const keys = [...new Set(group.flatMap((f) => f.keys ?? []))];
         issues.push({
             key: keys[0] ?? configKey(["agents"]),
@@ -218,7 +231,7 @@ export function resolvePlatformSpec(raw: RawConfig): PlatformSpec {
         });
     }
     if (issues.length > 0) throw new ConfigError(issues);
-    return spec;
+    return { spec, flows };
 }
 
 /** Merges the level profile with the overrides and checks every level rule and invariant. */

@@ -25,7 +25,7 @@ beforeAll(async () => {
 
 /** The authorities a workload may reach according to the NetworkPolicies, through the Services the program renders. */
 function reachableAuthorities(run: StackRun & { spec: PlatformSpec }, src: K8sObject): Set<string> {
-    const model = buildModel(run.manifests, platformAnalyzeOptions(run.spec, { internet: false }));
+    const model = buildModel(run.manifests, platformAnalyzeOptions(run, { internet: false }));
     const srcName = `${src["metadata"]["namespace"]}/${src["metadata"]["name"]}[${src["kind"]}]`;
     const out = new Set<string>();
     for (const dst of workloadsOf(run.manifests)) {

@@ -235,7 +235,7 @@ describe("the scrape flows", () => {
     /** What the Prometheus pods may reach, per destination workload, as the evaluator computes it. */
     const reached = (key: string) => {
         const run = runs[key]!;
-        const entries = analyzeConnectivity(run.manifests, platformAnalyzeOptions(run.spec, { internet: false }));
+        const entries = analyzeConnectivity(run.manifests, platformAnalyzeOptions(run, { internet: false }));
         // Its egress is its own cluster's business (not the platform's): only the platform's pods count here.
         return new Map(entries.filter((e) => e.src === "prometheus" && e.dst.startsWith("agentstack-")).map((e) => [e.dst, e.conn]));
     };
@@ -263,7 +263,7 @@ describe("the scrape flows", () => {
 
     it("at level 1 (monitoring on) the sandbox stays isolated: reached by agents only, by no Prometheus", () => {
         const run = runs["l1-on"]!;
-        const entries = analyzeConnectivity(run.manifests, platformAnalyzeOptions(run.spec, { internet: false }));
+        const entries = analyzeConnectivity(run.manifests, platformAnalyzeOptions(run, { internet: false }));
         const toSandbox = entries.filter((e) => e.dst.startsWith("agentstack-sandbox/") && !e.src.startsWith("agentstack-sandbox/"));
         expect([...new Set(toSandbox.map((e) => e.src))].sort()).toEqual(["agentstack-agents/agent-alpha[Deployment]", "agentstack-agents/agent-beta[Deployment]"]);
         expect(entries.filter((e) => e.src.startsWith("agentstack-sandbox/") && !e.dst.startsWith("agentstack-sandbox/"))).toEqual([]);

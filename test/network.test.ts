@@ -76,7 +76,7 @@ describe.each([2, 3])("level %i", (level) => {
 
     it("computes connectivity equal to the flow table — nothing extra, nothing missing", () => {
         const run = runs[level]!;
-        const entries = analyzeConnectivity(run.manifests, platformAnalyzeOptions(run.spec, { internet: false }));
+        const entries = analyzeConnectivity(run.manifests, platformAnalyzeOptions(run, { internet: false }));
         const expected = expectedEntries(flowTable(run.spec), run.spec, run.manifests);
         const actual = actualEntries(entries);
         const fmt = (m: Map<string, ConnectionSet>) => [...m.entries()].map(([k, v]) => `${k} : ${v.toString()}`).sort();
@@ -86,7 +86,7 @@ describe.each([2, 3])("level %i", (level) => {
 
     it("keeps agents to the MCP servers they declare, the sandbox sealed, Keycloak's management port closed", () => {
         const run = runs[level]!;
-        const model = buildModel(run.manifests, platformAnalyzeOptions(run.spec, { internet: true }));
+        const model = buildModel(run.manifests, platformAnalyzeOptions(run, { internet: true }));
         const c = (src: string, dst: string) => connectionBetween(model, src, dst).toString();
         const agents = "agentstack-agents/agent-alpha[Deployment]";
         const betaAgent = "agentstack-agents/agent-beta[Deployment]";
@@ -143,7 +143,7 @@ describe("level 1", () => {
         expect(ofKind(run.manifests, "NetworkPolicy").map((p) => `${p["metadata"]["namespace"]}/${p["metadata"]["name"]}`)).toEqual([
             "agentstack-sandbox/agents-to-sandbox-ingress", "agentstack-sandbox/default-deny",
         ]);
-        const model = buildModel(run.manifests, platformAnalyzeOptions(run.spec, { internet: true }));
+        const model = buildModel(run.manifests, platformAnalyzeOptions(run, { internet: true }));
         const sandbox = "agentstack-sandbox/sandbox[Deployment]";
         const names = model.workloads.map((w) => w.name).filter((n) => n.startsWith("agentstack-"));
         for (const src of names) {

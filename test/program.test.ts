@@ -31,6 +31,17 @@ describe("the harness", () => {
         expect(atRoot).toEqual(["agentstack:platform:Platform", "pulumi:providers:kubernetes"]);
     });
 
+    it("hands back the spec and the flow table the program ran with, resolved once", async () => {
+        const { flowTable } = await import("../stacks/flows");
+        const { networkPolicyObjects } = await import("../components/networkPolicies");
+        const prod = runs["prod"]!;
+        expect(prod.spec.level).toBe(3);
+        expect(prod.flows).toEqual(flowTable(prod.spec));
+        // The NetworkPolicies the program registered are exactly those of the returned flow table.
+        const names = (objs: { metadata: { namespace?: unknown; name?: unknown } }[]) => objs.map((o) => `${String(o.metadata.namespace)}/${String(o.metadata.name)}`).sort();
+        expect(names(ofKind(prod.manifests, "NetworkPolicy") as never)).toEqual(names(networkPolicyObjects(prod.spec, prod.flows) as never));
+    });
+
     it("records URNs as the engine makes them: every parent and dependency resolves", () => {
         const urns = new Set(runs["prod"]!.resources.map((r) => r.urn));
         expect(urns.size).toBe(runs["prod"]!.resources.length);

@@ -151,7 +151,7 @@ describe("the realm on a real stack (level 2)", () => {
     });
 
     it("lets the sync Job reach Keycloak's HTTP port and nothing else", () => {
-        const entries = analyzeConnectivity(run.manifests, platformAnalyzeOptions(run.spec, { internet: false }));
+        const entries = analyzeConnectivity(run.manifests, platformAnalyzeOptions(run, { internet: false }));
         const from = entries.filter((e) => e.src === `agentstack-identity/${REALM_SYNC_INSTANCE}[Job]`).map((e) => `${e.dst} ${e.conn}`).sort();
         expect(from).toEqual(["agentstack-identity/keycloak[Deployment] TCP 8080", "kube-dns TCP 53;UDP 53"]);
         expect(entries.filter((e) => e.dst === `agentstack-identity/${REALM_SYNC_INSTANCE}[Job]`)).toEqual([]);

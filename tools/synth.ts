@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { runCli, parseFlags, UsageError } from "./cli";
 import { ConfigError } from "../stacks/errors";
-import { resolvePlatformSpec } from "../stacks/resolve";
+import { ResolvedPlatform, resolvePlatform } from "../stacks/resolve";
 import { locateIssues } from "./configLocate";
 import type { RunResult } from "./harness/run";
 import { PROJECT_DIR, loadEngineConfig } from "./harness/stackConfig";
@@ -31,7 +31,7 @@ export function writeSynthOutput(result: RunResult, out: string): string[] {
         return { file: path.join(out, "manifests", rel), text: toYaml(obj) };
     });
     const inventory = result.resources.map(inventoryEntry);
-    const report = connectivityReport(manifests, result.spec);
+    const report = connectivityReport(manifests, result);
     fs.mkdirSync(out, { recursive: true });
     fs.rmSync(path.join(out, "manifests"), { recursive: true, force: true });
     const written: string[] = [];
@@ -62,15 +62,16 @@ export async function main(argv: string[]): Promise<number> {
     // Check the config before loading the Pulumi SDK: a bad config fails fast, and nothing is written.
     const config = loadEngineConfig(PROJECT_DIR, flags["stack"], flags["config-file"]);
     const stackFile = flags["config-file"] ?? path.join(PROJECT_DIR, `Pulumi.${flags["stack"]}.yaml`);
+    let resolved: ResolvedPlatform;
     try {
-        resolvePlatformSpec(config);
+        resolved = resolvePlatform(config);
     } catch (e) {
         // Each issue points at the line of the stack file (or of Pulumi.yaml) that sets the key.
         if (e instanceof ConfigError) throw locateIssues(e, [displayPath(stackFile), displayPath(path.join(PROJECT_DIR, "Pulumi.yaml"))]);
         throw e;
     }
     const { runProgram } = await import("./harness/run");
-    const result = await runProgram({ stack: flags["stack"], config });
+    const result = await runProgram({ stack: flags["stack"], config, resolved });
     const files = writeSynthOutput(result, flags["out"]);
     process.stdout.write(`synth: stack ${result.stack}: ${files.length - 3} Kubernetes objects, ${result.resources.length} resources -> ${flags["out"]}\n`);
     return 0;

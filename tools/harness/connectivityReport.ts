@@ -4,14 +4,14 @@
  * "outside" (the ingress controller), "kube-dns", "kube-apiserver", "internet" — and the flow
  * table's own address ranges by name.
  */
-import { ACME_SOLVER_LABEL, ACME_SOLVER_PORT, flowTable } from "../../stacks/flows";
-import { PlatformSpec } from "../../stacks/resolve";
+import { ACME_SOLVER_LABEL, ACME_SOLVER_PORT, Flow } from "../../stacks/flows";
+import { PlatformSpec, ResolvedPlatform } from "../../stacks/resolve";
 import { AnalyzeOptions, ConnEntry, NamedIpPeer, SyntheticWorkload, analyzeConnectivity, renderMarkdownMatrix, virtualPeers } from "../../lib/connectivity/index";
 
 /** Named IP peers of the flow table (the LLM endpoint, MCP servers' external addresses). */
-export function flowIpPeers(spec: PlatformSpec): NamedIpPeer[] {
+export function flowIpPeers(flows: readonly Flow[]): NamedIpPeer[] {
     const seen = new Map<string, NamedIpPeer>();
-    for (const f of flowTable(spec)) {
+    for (const f of flows) {
         if (f.to.kind === "cidrs" && !seen.has(f.to.name)) seen.set(f.to.name, { name: f.to.name, cidrs: [...f.to.cidrs] });
     }
     return [...seen.values()];
@@ -21,9 +21,9 @@ export function flowIpPeers(spec: PlatformSpec): NamedIpPeer[] {
  * cert-manager's HTTP-01 solver pods, which exist only while a challenge is pending (so no manifest
  * shows them): one synthetic pod per zone the flow table lets the ingress controller reach them in.
  */
-export function acmeSolverWorkloads(spec: PlatformSpec): SyntheticWorkload[] {
+export function acmeSolverWorkloads({ spec, flows }: ResolvedPlatform): SyntheticWorkload[] {
     const key = Object.keys(ACME_SOLVER_LABEL)[0]!;
-    const zones = new Set(flowTable(spec).flatMap((f) => (f.to.kind === "pods" && key in f.to.selector ? [f.to.zone] : [])));
+    const zones = new Set(flows.flatMap((f) => (f.to.kind === "pods" && key in f.to.selector ? [f.to.zone] : [])));
     return [...zones].sort().map((zone) => ({
         name: `${spec.namespaces[zone]}/acme-http01-solver[Pod]`,
         namespace: spec.namespaces[zone],
@@ -41,8 +41,9 @@ export function prometheusWorkloads(spec: PlatformSpec): SyntheticWorkload[] {
     return [{ name: "prometheus", namespace: spec.monitoring.prometheus.namespace, labels: { ...spec.monitoring.prometheus.podLabels } }];
 }
 
-/** Analysis options for a platform: virtual peers from the cluster facts, named address ranges. */
-export function platformAnalyzeOptions(spec: PlatformSpec, opts: { internet: boolean }): AnalyzeOptions {
+/** Analysis options for a platform (its spec and flow table, as the run computed them): virtual peers from the cluster facts, named address ranges. */
+export function platformAnalyzeOptions(platform: ResolvedPlatform, opts: { internet: boolean }): AnalyzeOptions {
+    const { spec, flows } = platform;
     const v = virtualPeers({
         outsideNamespace: spec.cluster.ingressNamespace,
         outsideLabels: spec.cluster.ingressPodLabels,
@@ -50,12 +51,13 @@ export function platformAnalyzeOptions(spec: PlatformSpec, opts: { internet: boo
         kubeApiServer: spec.cluster.apiServerCidrs.length > 0 ? spec.cluster.apiServerCidrs : true,
         internet: opts.internet,
     });
-    return { ...v, extraWorkloads: [...(v.extraWorkloads ?? []), ...acmeSolverWorkloads(spec), ...prometheusWorkloads(spec)], ipPeers: [...(v.ipPeers ?? []), ...flowIpPeers(spec)], ipRanges: false };
+    return { ...v, extraWorkloads: [...(v.extraWorkloads ?? []), ...acmeSolverWorkloads(platform), ...prometheusWorkloads(spec)], ipPeers: [...(v.ipPeers ?? []), ...flowIpPeers(flows)], ipRanges: false };
 }
 
-/** The report entries and its markdown matrix. */
-export function connectivityReport(objects: ReadonlyArray<Record<string, unknown>>, spec: PlatformSpec): { entries: ConnEntry[]; markdown: string } {
-    const entries = analyzeConnectivity(objects, platformAnalyzeOptions(spec, { internet: true }));
+/** The report entries and its markdown matrix, from the rendered objects and the run's spec and flow table. */
+export function connectivityReport(objects: ReadonlyArray<Record<string, unknown>>, platform: ResolvedPlatform): { entries: ConnEntry[]; markdown: string } {
+    const spec = platform.spec;
+    const entries = analyzeConnectivity(objects, platformAnalyzeOptions(platform, { internet: true }));
     const header = [
         `# Connectivity — security level ${spec.level}`,
         "",

@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { setAllConfig } from "@pulumi/pulumi/runtime/config";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
-import { PlatformSpec, resolvePlatformSpec } from "../../stacks/resolve";
+import type { Flow } from "../../stacks/flows";
+import { PlatformSpec, ResolvedPlatform, resolvePlatform } from "../../stacks/resolve";
 import { capturesStackTraces } from "./stackTraces";
 import { DeterministicMocks, RecordedResource, RecordingMonitor } from "./mocks";
 import { EngineConfig, PROJECT_DIR, loadEngineConfig } from "./stackConfig";
@@ -23,6 +24,8 @@ export interface RunOptions {
     readonly config?: EngineConfig;
     /** Run as `pulumi preview` does: computed outputs unknown. Default false (update). */
     readonly preview?: boolean;
+    /** The resolved config, when the caller has already resolved it (it must be the resolution of `config`). Default: resolved here. */
+    readonly resolved?: ResolvedPlatform;
 }
 
 export interface RunResult {
@@ -35,6 +38,8 @@ export interface RunResult {
     readonly outputs: Record<string, unknown>;
     /** The resolved platform spec the program ran with. */
     readonly spec: PlatformSpec;
+    /** Its flow table (stacks/flows.ts), the one the program's NetworkPolicies and ExtAuth were built from. */
+    readonly flows: readonly Flow[];
 }
 
 let running = false;
@@ -58,14 +63,15 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     try {
         const engine = opts.config ?? loadEngineConfig(PROJECT_DIR, opts.stack, opts.configFile);
         // The program checks its config before it registers anything; checking here first turns a bad
-        // config into a ConfigError for the caller instead of an error inside the Pulumi stack.
-        const spec = resolvePlatformSpec(engine);
+        // config into a ConfigError for the caller instead of an error inside the Pulumi stack. The
+        // program then runs with this resolution (spec and flow table), computed once per run.
+        const resolved = opts.resolved ?? resolvePlatform(engine);
         const preview = opts.preview ?? false;
         const monitor = new RecordingMonitor(new DeterministicMocks(preview), engine.project, opts.stack);
         setMockOptions(monitor, engine.project, opts.stack, preview);
         setAllConfig(engine.values, engine.secretKeys);
         // Loaded after the mocks are set, as Pulumi requires.
-        const { program } = await import("../../program");
+        const { programFor } = await import("../../program");
         // Errors inside resource callbacks surface as unhandled rejections; collect them instead of crashing.
         const stray: unknown[] = [];
         const onRejection = (e: unknown) => stray.push(e);
@@ -79,7 +85,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         if (!capturesStackTraces()) Error.stackTraceLimit = 0;
         let outputs: unknown;
         try {
-            outputs = (await runInPulumiStack(program)) ?? {};
+            outputs = (await runInPulumiStack(() => programFor(resolved))) ?? {};
             await pulumi.runtime.disconnect();
         } finally {
             Error.stackTraceLimit = stackTraceLimit;
@@ -88,7 +94,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         }
         if (stray.length > 0) throw stray[0];
         const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-        return { project: engine.project, stack: opts.stack, preview, resources, outputs: outputs as Record<string, unknown>, spec };
+        return { project: engine.project, stack: opts.stack, preview, resources, outputs: outputs as Record<string, unknown>, spec: resolved.spec, flows: resolved.flows };
     } finally {
         running = false;
     }
