@@ -7,17 +7,22 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { deserializeProperties, serializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { Result } from "@pulumi/pulumi/proto/resource_pb";
+import {
+    deserializeProperties,
+    serializeProperties,
+    specialOutputValueSig as OUTPUT_SIG,
+    specialResourceSig as RESOURCE_SIG,
+    specialSecretSig as SECRET_SIG,
+    specialSigKey as SIG_KEY,
+    unknownValue,
+} from "@pulumi/pulumi/runtime/rpc";
 
 /** resource_pb Result.SUCCESS. */
-const RESULT_SUCCESS = 0;
+const RESULT_SUCCESS = Result.SUCCESS;
 
-/** The wire value of an unknown output (preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+/** The wire value of an unknown output (preview): the SDK's own constant (test/pins.test.ts). */
+export const UNKNOWN = unknownValue;
 
 /** Marker objects the recorder leaves in inputs. */
 export interface SecretMarker { readonly $secret: unknown }

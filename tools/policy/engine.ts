@@ -27,15 +27,19 @@
  */
 import { PolicyResource, ResourceValidationPolicy, Secret, StackValidationPolicy, unknownCheckingProxy } from "@pulumi/policy";
 import { secretsPreservingProxy } from "@pulumi/policy/secret";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import type { EnforcementLevel, PolicyPackArgs, PolicyResourceOptions, ReportViolation } from "@pulumi/policy";
 import { ReconciledConfig } from "./config";
 
 // The proxy's special keys (@pulumi/policy proxy.js; not in its typings).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const proxyModule = require("@pulumi/policy/proxy") as { isSpecialProxy: string; getSpecialProxyTarget: string; UnknownValueError: new (...a: unknown[]) => Error };
+// The type token of a resource class, as server.js reads it (@pulumi/policy policy.js; not in its typings).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { getPulumiType } = require("@pulumi/policy/policy") as { getPulumiType: (cls: unknown) => string | undefined };
 
-/** The engine's wire value of an unknown (computed) property. */
-export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The engine's wire value of an unknown (computed) property: the SDK's own constant, which proxy.js's `unknownStringValue` equals (test/pins.test.ts). */
+export const UNKNOWN_SENTINEL = unknownValue;
 
 /** A resource as the engine would send it: inputs as plain JSON with `$secret` / `$unknown` markers. */
 export interface EngineResource {
@@ -150,9 +154,9 @@ export function serializeProperties(v: unknown): unknown {
     return out;
 }
 
+/** getPulumiType of policy.js, called as server.js calls it. */
 function pulumiTypeOf(cls: unknown): string | undefined {
-    const t = (cls as { __pulumiType?: unknown } | undefined)?.__pulumiType;
-    return typeof t === "string" && t.length > 0 ? t : undefined;
+    return getPulumiType(cls);
 }
 
 /** isTypeOf of server.js. */
