@@ -9,8 +9,8 @@ import { SecretRef } from "../stacks/schema";
 import { configMapEnv, secretEnv } from "./env";
 import { agentInstance, envName, mcpUrl, sandboxUrl } from "./names";
 import { audienceScope, scopeEnvName } from "./realm";
-import { HardenedWorkload, checksum } from "./workload";
-import { SIDECAR_LABEL, recommendedLabels } from "../lib/labels";
+import { HardenedWorkload, checksum, injectedScaling } from "./workload";
+import { recommendedLabels } from "../lib/labels";
 
 /**
  * How an agent authenticates to its MCP servers: a pre-minted HS256 bearer token for each HS256 server
@@ -121,11 +121,7 @@ export class Agent extends pulumi.ComponentResource {
             component: "agent",
             instance,
             namespace: ns,
-            replicas: { min: s.scale.min, max: s.scale.max },
-            antiAffinity: s.antiAffinity,
-            pdbMinAvailable: s.pdbMinAvailable,
-            podLabels: { ...SIDECAR_LABEL },
-            ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
+            ...injectedScaling(s, args.dependsOn),
             configChecksum: checksum(settings),
             containers: [{
                 name: "agent",

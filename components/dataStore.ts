@@ -100,6 +100,29 @@ export function supervisedStartScript(a: { readonly prelude: string; readonly st
     ].join("\n");
 }
 
+type Probe = k8s.types.input.core.v1.Probe;
+
+/**
+ * The head of a store server's container (MongoDB, PostgreSQL): named after the store, started by its
+ * supervised `/scripts/start.sh` (supervisedStartScript), one port named after the store.
+ */
+export function scriptedServerContainer(store: DataStoreKind, image: string, port: number): Pick<ContainerArgs, "name" | "image" | "command" | "ports"> {
+    return { name: store, image, command: ["/bin/bash", "/scripts/start.sh"], ports: [{ name: store, containerPort: port }] };
+}
+
+/**
+ * A store server's probes: `alive` as the startup probe (up to ten minutes: 5 s × 120, for recovery
+ * after an unclean stop) and the liveness probe (a restart after a minute: 10 s × 6), and the store's
+ * own readiness probe.
+ */
+export function storeProbes(alive: Pick<Probe, "exec" | "tcpSocket">, startupTimeoutSeconds: number, readiness: Probe): { startupProbe: Probe; livenessProbe: Probe; readinessProbe: Probe } {
+    return {
+        startupProbe: { ...alive, periodSeconds: 5, failureThreshold: 120, timeoutSeconds: startupTimeoutSeconds },
+        livenessProbe: { ...alive, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
+        readinessProbe: readiness,
+    };
+}
+
 /** What a client-side object pair is made of. */
 export interface ClientObjectsArgs {
     /** The store (names the objects: `<store>-<client>`). */

@@ -12,8 +12,8 @@ import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
 import { AGENT_PATH_PREFIX, CHAT_UI_INSTANCE, GATEWAY_HEALTH_PATH, gatewayEnvoyArgs, gatewayEnvoyConfig } from "./gatewayEnvoy";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, HardenedWorkloadArgs, checksum } from "./workload";
-import { SIDECAR_LABEL, recommendedLabels } from "../lib/labels";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum, injectedScaling } from "./workload";
+import { recommendedLabels } from "../lib/labels";
 
 /** Where the Envoy config is mounted in the gateway container. */
 export const GATEWAY_CONFIG_DIR = "/etc/agentstack-gateway";
@@ -61,12 +61,8 @@ export function gatewayWorkloadArgs(args: GatewayArgs, envoyConfig: unknown, con
         component: "gateway",
         instance: INSTANCES.gateway,
         namespace: args.namespace,
-        replicas: { min: s.scale.min, max: s.scale.max },
-        antiAffinity: s.antiAffinity,
-        pdbMinAvailable: s.pdbMinAvailable,
+        ...injectedScaling(s, args.dependsOn),
         hpaMemory: true,
-        podLabels: { ...SIDECAR_LABEL },
-        ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
         configChecksum: checksum(envoyConfig),
         // The Service carries the gateway port only; the metrics port is scraped per pod.
         servicePorts: [{ name: "http", port: s.port }],
@@ -90,11 +86,7 @@ export function chatUiWorkloadArgs(args: GatewayArgs, ui: NonNullable<GatewaySpe
         component: "gateway",
         instance: CHAT_UI_INSTANCE,
         namespace: args.namespace,
-        replicas: { min: s.scale.min, max: s.scale.max },
-        antiAffinity: s.antiAffinity,
-        pdbMinAvailable: s.pdbMinAvailable,
-        podLabels: { ...SIDECAR_LABEL },
-        ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
+        ...injectedScaling(s, args.dependsOn),
         configChecksum: checksum(settings),
         containers: [{
             name: "chat-ui",

@@ -9,8 +9,8 @@ import { McpServerSpec, Namespaces } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { mcpAuthSettings } from "./mcpAuth";
 import { mcpInstance } from "./names";
-import { HardenedWorkload, checksum } from "./workload";
-import { SIDECAR_LABEL, recommendedLabels } from "../lib/labels";
+import { HardenedWorkload, checksum, injectedScaling } from "./workload";
+import { recommendedLabels } from "../lib/labels";
 
 /** Key of the HS256 signing key in the server's JWT Secret. */
 export const HS256_SECRET_KEY = "hs256-key";
@@ -62,12 +62,8 @@ export class McpServer extends pulumi.ComponentResource {
             component: "mcp-server",
             instance,
             namespace: ns,
-            replicas: { min: s.scale.min, max: s.scale.max },
-            antiAffinity: s.antiAffinity,
-            pdbMinAvailable: s.pdbMinAvailable,
-            podLabels: { ...SIDECAR_LABEL },
+            ...injectedScaling(s, args.dependsOn),
             configChecksum: checksum(settings),
-            ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
             containers: [{
                 name: "mcp-server",
                 image: s.image,

@@ -14,7 +14,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { MONGODB_PORT, MongoDbSpec } from "../stacks/dataStores";
-import { DataStore, DataStoreArgs, DataStoreClient, DataStoreDefinition, clientPasswordEnv, createCredentials, supervisedStartScript } from "./dataStore";
+import { DataStore, DataStoreArgs, DataStoreClient, DataStoreDefinition, clientPasswordEnv, createCredentials, scriptedServerContainer, storeProbes, supervisedStartScript } from "./dataStore";
 import { configEnv, secretEnv } from "./env";
 import { mongodbExporter } from "./exporters";
 import { INSTANCES } from "./names";
@@ -194,19 +194,12 @@ export const MONGODB: DataStoreDefinition<InCluster, External, MongoDbClient> = 
                     ],
                 }],
                 container: {
-                    name: "mongodb",
-                    image: s.image,
-                    command: ["/bin/bash", "/scripts/start.sh"],
-                    ports: [{ name: "mongodb", containerPort: MONGODB_PORT }],
+                    ...scriptedServerContainer("mongodb", s.image, MONGODB_PORT),
                     env: env("MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD"),
                     resources: s.resources,
-                    probes: {
-                        // The port answers as soon as mongod runs; a ping (no auth needed) means it serves.
-                        // Readiness never waits for a primary, so an ordered restart of the whole set can't deadlock.
-                        startupProbe: { tcpSocket: { port: "mongodb" }, periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 3 },
-                        livenessProbe: { tcpSocket: { port: "mongodb" }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
-                        readinessProbe: { exec: { command: probeCmd }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 10 },
-                    },
+                    // The port answers as soon as mongod runs; a ping (no auth needed) means it serves.
+                    // Readiness never waits for a primary, so an ordered restart of the whole set can't deadlock.
+                    probes: storeProbes({ tcpSocket: { port: "mongodb" } }, 3, { exec: { command: probeCmd }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 10 }),
                     volumeMounts: [
                         { name: "data", mountPath: "/data/db" },
                         { name: "keyfile", mountPath: "/etc/mongodb/keyfile", readOnly: true },

@@ -18,7 +18,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { POSTGRESQL_PORT, PostgreSqlSpec } from "../stacks/dataStores";
-import { ClientObjects, DataStore, DataStoreArgs, DataStoreClient, DataStoreDefinition, clientPasswordEnv, createCredentials, supervisedStartScript } from "./dataStore";
+import { ClientObjects, DataStore, DataStoreArgs, DataStoreClient, DataStoreDefinition, clientPasswordEnv, createCredentials, scriptedServerContainer, storeProbes, supervisedStartScript } from "./dataStore";
 import { configEnv, secretEnv } from "./env";
 import { postgresqlExporter } from "./exporters";
 
@@ -143,17 +143,10 @@ export const POSTGRESQL: DataStoreDefinition<InCluster, External, PostgreSqlClie
                 podManagementPolicy: "OrderedReady",
                 volumes: [scripts!, { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } }],
                 container: {
-                    name: "postgresql",
-                    image: s.image,
-                    command: ["/bin/bash", "/scripts/start.sh"],
-                    ports: [{ name: "postgresql", containerPort: POSTGRESQL_PORT }],
+                    ...scriptedServerContainer("postgresql", s.image, POSTGRESQL_PORT),
                     env: env("POSTGRES_USER", "POSTGRES_PASSWORD"),
                     resources: s.resources,
-                    probes: {
-                        startupProbe: { exec: { command: ready }, periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 5 },
-                        livenessProbe: { exec: { command: ready }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
-                        readinessProbe: { exec: { command: ready }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 },
-                    },
+                    probes: storeProbes({ exec: { command: ready } }, 5, { exec: { command: ready }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 }),
                     writablePaths: [{ name: "run", path: "/var/run/postgresql", sizeLimit: "16Mi" }],
                     volumeMounts: [
                         { name: "data", mountPath: PG_MOUNT },

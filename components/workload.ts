@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AntiAffinity } from "../stacks/levels";
 import { Resources } from "../stacks/schema";
-import { CHECKSUM_ANNOTATION, recommendedLabels, selectorLabels } from "../lib/labels";
+import { CHECKSUM_ANNOTATION, SIDECAR_LABEL, recommendedLabels, selectorLabels } from "../lib/labels";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -269,6 +269,24 @@ export interface HardenedWorkloadArgs {
     readonly terminationGracePeriodSeconds?: number;
     /** Options applied to every child (`dependsOn` the injection webhook, the network policies). Default none. */
     readonly childOptions?: Pick<pulumi.CustomResourceOptions, "retainOnDelete" | "dependsOn">;
+}
+
+/**
+ * The scaling of an autoscaled workload the Envoy sidecar is injected into (agents, MCP servers, the
+ * gateway, the chat UI), read from its resolved spec: HPA bounds, anti-affinity, PDB, the sidecar label,
+ * and what every child waits for (the injection webhook, the network policies).
+ */
+export function injectedScaling(
+    spec: { readonly scale: { readonly min: number; readonly max: number }; readonly antiAffinity: AntiAffinity; readonly pdbMinAvailable?: number },
+    dependsOn?: pulumi.Resource[],
+): Pick<HardenedWorkloadArgs, "replicas" | "antiAffinity" | "pdbMinAvailable" | "podLabels" | "childOptions"> {
+    return {
+        replicas: { min: spec.scale.min, max: spec.scale.max },
+        antiAffinity: spec.antiAffinity,
+        pdbMinAvailable: spec.pdbMinAvailable,
+        podLabels: { ...SIDECAR_LABEL },
+        ...(dependsOn ? { childOptions: { dependsOn } } : {}),
+    };
 }
 
 /** The objects of a hardened workload, as arguments (creates nothing). */
