@@ -245,6 +245,18 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         if (s.max < s.min) add([...path, "maxReplicas"], `${s.max} is below minReplicas (${s.min}): set maxReplicas >= minReplicas`);
         return s;
     };
+    /** An autoscaled workload's HPA bounds and the availability (anti-affinity, PDB) its minimum gets at this level. */
+    const scaling = (path: (string | number)[], base: { min: number; max: number }, min?: number, max?: number) => {
+        const scale = scaleOf(path, base, min, max);
+        return { scale, ...levelAvailability(profile, scale.min) };
+    };
+
+    /** A user workload's image (agent, MCP server, sandbox): its own or the shared one; neither is an issue (and "" in the spec). */
+    const userImage = (path: (string | number)[], what: string, own: string | undefined, shared: "agent" | "mcpServer" | "sandbox"): string => {
+        const image = own ?? cfg.images[shared];
+        if (!image) add([...path, "image"], imageRequired(what, configKey([...path, "image"]), configKey(["images", shared])));
+        return image ?? "";
+    };
 
     duplicates(cfg.agents.map((a) => a.name)).forEach((i) => add(["agents", i, "name"], `"${cfg.agents[i]!.name}" is used by more than one agent: agent names must be unique`));
     duplicates(cfg.mcpServers.map((m) => m.name)).forEach((i) =>
@@ -285,19 +297,17 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         if (a.securityMode === "observe" && profile.agentSecurityMode === "enforce") {
             add(["agents", i, "securityMode"], `"observe" is not allowed at ${lvl} (agents enforce from level 2): remove the override`);
         }
-        const image = a.image ?? cfg.images.agent;
-        if (!image) add(["agents", i, "image"], imageRequired(`agent "${a.name}"`, `agentstack:agents[${i}].image`, "agentstack:images.agent"));
+        const image = userImage(["agents", i], `agent "${a.name}"`, a.image, "agent");
         const apiKey: SecretSource | undefined = a.apiKeySecretRef ? { kind: "secretRef", ref: a.apiKeySecretRef } : platformKey;
         if (!apiKey) {
             add(["agents", i, "apiKeySecretRef"], `agent "${a.name}" has no LLM API key: set agentstack:llm.apiKeySecretRef (an existing Secret) or run pulumi config set --secret agentstack:llmApiKey <key>`);
         }
-        const scale = scaleOf(["agents", i], profile.agent, a.minReplicas, a.maxReplicas);
+        const scaled = scaling(["agents", i], profile.agent, a.minReplicas, a.maxReplicas);
         return {
             name: a.name,
-            image: image ?? "",
+            image,
             mcpServers: a.mcpServers,
-            scale,
-            ...levelAvailability(profile, scale.min),
+            ...scaled,
             port: a.port,
             resources: a.resources ?? DEFAULT_RESOURCES.agent,
             logLevel: a.logLevel ?? cfg.logLevel,
@@ -313,15 +323,13 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
             add(["mcpServers", i, "auth", "alg"], `HS256 is not allowed at ${lvl}: MCP servers verify RS256 tokens against Keycloak's JWKS from level 2; remove the override`);
         }
         const auth: McpAuthSpec = { alg };
-        const image = m.image ?? cfg.images.mcpServer;
-        if (!image) add(["mcpServers", i, "image"], imageRequired(`MCP server "${m.name}"`, `agentstack:mcpServers[${i}].image`, "agentstack:images.mcpServer"));
-        const scale = scaleOf(["mcpServers", i], profile.mcpServer, m.minReplicas, m.maxReplicas);
+        const image = userImage(["mcpServers", i], `MCP server "${m.name}"`, m.image, "mcpServer");
+        const scaled = scaling(["mcpServers", i], profile.mcpServer, m.minReplicas, m.maxReplicas);
         return {
             name: m.name,
-            image: image ?? "",
+            image,
             port: m.port,
-            scale,
-            ...levelAvailability(profile, scale.min),
+            ...scaled,
             resources: m.resources ?? DEFAULT_RESOURCES.mcpServer,
             egress: m.egress,
             auth,
@@ -352,22 +360,20 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     }
     const { minReplicas, maxReplicas, image, resources, tls: _tls, ...gatewayRest } = g;
     void _tls;
-    const gatewayScale = scaleOf(["gateway"], profile.gateway, minReplicas, maxReplicas);
+    const gatewayScaled = scaling(["gateway"], profile.gateway, minReplicas, maxReplicas);
     const gateway: GatewaySpec = {
         ...gatewayRest,
         image: image ?? cfg.images.gateway,
-        scale: gatewayScale,
-        ...levelAvailability(profile, gatewayScale.min),
+        ...gatewayScaled,
         resources: resources ?? DEFAULT_RESOURCES.gateway,
         tls,
     };
 
     const sb = cfg.sandbox;
-    const sandboxImage = sb.image ?? cfg.images.sandbox;
-    if (!sandboxImage) add(["sandbox", "image"], imageRequired("the code sandbox", "agentstack:sandbox.image", "agentstack:images.sandbox"));
+    const sandboxImage = userImage(["sandbox"], "the code sandbox", sb.image, "sandbox");
     const sandboxReplicas = replicasOverride(profile.sandbox.replicas, sb.replicas, ["sandbox", "replicas"], profile, add);
     const sandbox: SandboxSpec = {
-        image: sandboxImage ?? "",
+        image: sandboxImage,
         ...(sb.runtimeClassName ? { runtimeClassName: sb.runtimeClassName } : {}),
         port: sb.port,
         replicas: sandboxReplicas,
