@@ -325,6 +325,16 @@ function stackViewOf(resources: readonly PolicyResource[]): StackView {
     return view;
 }
 
+/**
+ * The common shape of a stack check over some objects: none at all makes the policy not applicable
+ * (`none` is the reason); otherwise `check` runs on each under `ctx.guard` (`what`: what is checked, for
+ * its "could not verify" message).
+ */
+export function checkEach(ctx: Ctx, args: Pick<StackValidationArgs, "notApplicable">, objs: readonly K8sObject[], none: string, what: string, check: (obj: K8sObject) => void): void {
+    if (objs.length === 0) return args.notApplicable(none);
+    for (const obj of objs) ctx.guard(obj, what, () => check(obj));
+}
+
 /** Builds a CrossGuard stack policy from a rule. */
 export function stackPolicy(rule: StackRule): AgentstackPolicy & StackValidationPolicy {
     const meta: PolicyMeta = { ...rule.meta, kind: "stack" };

@@ -6,7 +6,7 @@
  * Rule module: defines policies, no side effects.
  */
 import { componentOf, fixHint } from "../lib/components";
-import { AgentstackPolicy, resourcePolicy, stackPolicy } from "../lib/define";
+import { AgentstackPolicy, checkEach, resourcePolicy, stackPolicy } from "../lib/define";
 import { K8sObject, containersOf, serviceSelects } from "../lib/k8s";
 import { StackView } from "../lib/stack";
 import { at, list, num, rec, str, strMap } from "../lib/values";
@@ -33,24 +33,19 @@ export const mcpAuth = stackPolicy({
         description: "Every MCP server verifies a JWT on each call: MCP_AUTH_JWT_ALG is HS256 (key from a Secret) or RS256 (with a JWKS URI).",
         fix: "Keep the MCP server's auth settings (the program sets them from agentstack:mcpServers[name=...].auth.alg and the level).",
     },
-    validate: (stack, ctx, args) => {
-        const servers = mcpServers(stack);
-        if (servers.length === 0) return args.notApplicable("no MCP server workload");
-        for (const w of servers) {
-            ctx.guard(w, "its MCP authentication", () => {
-                const alg = stack.envValue(w, "MCP_AUTH_JWT_ALG");
-                if (alg === undefined || alg === "") {
-                    ctx.report(w, `the MCP server does not authenticate callers (no MCP_AUTH_JWT_ALG); ${fixHint(w, "mcpAuth")}`);
-                } else if (alg === "HS256") {
-                    if (!envFromSecret(w, "MCP_AUTH_JWT_SECRET")) ctx.report(w, `uses HS256 but MCP_AUTH_JWT_SECRET does not come from a Secret; ${fixHint(w, "mcpAuth")}`);
-                } else if (alg === "RS256") {
-                    if (!stack.envValue(w, "MCP_AUTH_JWT_JWKS_URI")) ctx.report(w, `uses RS256 but has no MCP_AUTH_JWT_JWKS_URI to verify tokens against; ${fixHint(w, "mcpAuth")}`);
-                } else {
-                    ctx.report(w, `MCP_AUTH_JWT_ALG is ${alg}; only HS256 and RS256 are supported; ${fixHint(w, "mcpAuth")}`);
-                }
-            });
-        }
-    },
+    validate: (stack, ctx, args) =>
+        checkEach(ctx, args, mcpServers(stack), "no MCP server workload", "its MCP authentication", (w) => {
+            const alg = stack.envValue(w, "MCP_AUTH_JWT_ALG");
+            if (alg === undefined || alg === "") {
+                ctx.report(w, `the MCP server does not authenticate callers (no MCP_AUTH_JWT_ALG); ${fixHint(w, "mcpAuth")}`);
+            } else if (alg === "HS256") {
+                if (!envFromSecret(w, "MCP_AUTH_JWT_SECRET")) ctx.report(w, `uses HS256 but MCP_AUTH_JWT_SECRET does not come from a Secret; ${fixHint(w, "mcpAuth")}`);
+            } else if (alg === "RS256") {
+                if (!stack.envValue(w, "MCP_AUTH_JWT_JWKS_URI")) ctx.report(w, `uses RS256 but has no MCP_AUTH_JWT_JWKS_URI to verify tokens against; ${fixHint(w, "mcpAuth")}`);
+            } else {
+                ctx.report(w, `MCP_AUTH_JWT_ALG is ${alg}; only HS256 and RS256 are supported; ${fixHint(w, "mcpAuth")}`);
+            }
+        }),
 });
 
 export const mcpRs256 = stackPolicy({
@@ -61,19 +56,14 @@ export const mcpRs256 = stackPolicy({
         description: "From level 2 every MCP server verifies RS256 tokens against Keycloak's JWKS (no shared HS256 key).",
         fix: "Remove agentstack:mcpServers[name=...].auth.alg HS256 and set agentstack:securityLevel to 2 or more.",
     },
-    validate: (stack, ctx, args) => {
-        const servers = mcpServers(stack);
-        if (servers.length === 0) return args.notApplicable("no MCP server workload");
-        for (const w of servers) {
-            ctx.guard(w, "its MCP authentication", () => {
-                const alg = stack.envValue(w, "MCP_AUTH_JWT_ALG");
-                const jwks = stack.envValue(w, "MCP_AUTH_JWT_JWKS_URI");
-                if (alg !== ctx.profile.mcpJwt.alg || !jwks) {
-                    ctx.report(w, `verifies ${alg ?? "no"} tokens${jwks ? "" : " without a JWKS URI"}; ${ctx.levelText} requires RS256 against Keycloak's JWKS (MCP_AUTH_JWT_JWKS_URI); ${fixHint(w, "mcpAuth")}`);
-                }
-            });
-        }
-    },
+    validate: (stack, ctx, args) =>
+        checkEach(ctx, args, mcpServers(stack), "no MCP server workload", "its MCP authentication", (w) => {
+            const alg = stack.envValue(w, "MCP_AUTH_JWT_ALG");
+            const jwks = stack.envValue(w, "MCP_AUTH_JWT_JWKS_URI");
+            if (alg !== ctx.profile.mcpJwt.alg || !jwks) {
+                ctx.report(w, `verifies ${alg ?? "no"} tokens${jwks ? "" : " without a JWKS URI"}; ${ctx.levelText} requires RS256 against Keycloak's JWKS (MCP_AUTH_JWT_JWKS_URI); ${fixHint(w, "mcpAuth")}`);
+            }
+        }),
 });
 
 export const agentEnforce = stackPolicy({
@@ -84,19 +74,14 @@ export const agentEnforce = stackPolicy({
         description: "From level 2 every agent runs with SECURITY_MODE=enforce (tool calls are blocked, not just logged).",
         fix: "Remove agentstack:agents[name=...].securityMode observe and set agentstack:securityLevel to 2 or more.",
     },
-    validate: (stack, ctx, args) => {
-        const agents = stack.componentWorkloads("agent");
-        if (agents.length === 0) return args.notApplicable("no agent workload");
-        for (const w of agents) {
-            ctx.guard(w, "its SECURITY_MODE", () => {
-                const mode = stack.envValue(w, "SECURITY_MODE");
-                const want = ctx.profile.agentSecurityMode;
-                if (mode !== want) {
-                    ctx.report(w, `runs with SECURITY_MODE=${mode ?? "<unset>"}; ${ctx.levelText} requires ${want}; ${fixHint(w, "securityMode")}`);
-                }
-            });
-        }
-    },
+    validate: (stack, ctx, args) =>
+        checkEach(ctx, args, stack.componentWorkloads("agent"), "no agent workload", "its SECURITY_MODE", (w) => {
+            const mode = stack.envValue(w, "SECURITY_MODE");
+            const want = ctx.profile.agentSecurityMode;
+            if (mode !== want) {
+                ctx.report(w, `runs with SECURITY_MODE=${mode ?? "<unset>"}; ${ctx.levelText} requires ${want}; ${fixHint(w, "securityMode")}`);
+            }
+        }),
 });
 
 function keycloaks(stack: StackView): K8sObject[] {
@@ -152,23 +137,18 @@ export const keycloakClustering = stackPolicy({
         description: "A replicated Keycloak (2+ replicas) clusters: KC_CACHE=ispn, KC_CACHE_STACK=jdbc-ping, and a headless Service for discovery.",
         fix: "Keep the keycloak component's clustering (switched on automatically with 2+ replicas by agentstack:securityLevel 2+).",
     },
-    validate: (stack, ctx, args) => {
-        const kcs = keycloaks(stack);
-        if (kcs.length === 0) return args.notApplicable("no Keycloak workload");
-        for (const w of kcs) {
-            ctx.guard(w, "its clustering", () => {
-                const replicas = stack.minReplicas(w) ?? 1;
-                if (replicas < 2) return;
-                const hint = "fix: config key: none — the keycloak component switches clustering on with 2+ replicas (agentstack:securityLevel 2+); restore it";
-                const cache = keycloakSetting(stack, w, "KC_CACHE", "cache");
-                const cacheStack = keycloakSetting(stack, w, "KC_CACHE_STACK", "cache-stack");
-                if (cache !== "ispn") ctx.report(w, `runs ${replicas} replicas with KC_CACHE=${cache ?? "<unset>"}; a replicated Keycloak needs ispn (sessions are lost otherwise); ${hint}`);
-                if (cacheStack !== "jdbc-ping") ctx.report(w, `runs ${replicas} replicas with KC_CACHE_STACK=${cacheStack ?? "<unset>"}; the cluster discovers itself with jdbc-ping; ${hint}`);
-                const headless = stack.servicesSelecting(w).some((s) => str(s.props, "spec", "clusterIP") === "None");
-                if (!headless) ctx.report(w, `runs ${replicas} replicas but no headless Service (clusterIP: None) selects its pods; ${hint}`);
-            });
-        }
-    },
+    validate: (stack, ctx, args) =>
+        checkEach(ctx, args, keycloaks(stack), "no Keycloak workload", "its clustering", (w) => {
+            const replicas = stack.minReplicas(w) ?? 1;
+            if (replicas < 2) return;
+            const hint = "fix: config key: none — the keycloak component switches clustering on with 2+ replicas (agentstack:securityLevel 2+); restore it";
+            const cache = keycloakSetting(stack, w, "KC_CACHE", "cache");
+            const cacheStack = keycloakSetting(stack, w, "KC_CACHE_STACK", "cache-stack");
+            if (cache !== "ispn") ctx.report(w, `runs ${replicas} replicas with KC_CACHE=${cache ?? "<unset>"}; a replicated Keycloak needs ispn (sessions are lost otherwise); ${hint}`);
+            if (cacheStack !== "jdbc-ping") ctx.report(w, `runs ${replicas} replicas with KC_CACHE_STACK=${cacheStack ?? "<unset>"}; the cluster discovers itself with jdbc-ping; ${hint}`);
+            const headless = stack.servicesSelecting(w).some((s) => str(s.props, "spec", "clusterIP") === "None");
+            if (!headless) ctx.report(w, `runs ${replicas} replicas but no headless Service (clusterIP: None) selects its pods; ${hint}`);
+        }),
 });
 
 export const keycloakManagementPort = stackPolicy({
@@ -179,32 +159,27 @@ export const keycloakManagementPort = stackPolicy({
         description: `No Service exposes Keycloak's management port ${KEYCLOAK_MANAGEMENT_PORT} (probes use it from the kubelet; it is never a Service port).`,
         fix: `Remove port ${KEYCLOAK_MANAGEMENT_PORT} from every Service selecting Keycloak (config key: none).`,
     },
-    validate: (stack, ctx, args) => {
-        const kcs = keycloaks(stack);
-        if (kcs.length === 0) return args.notApplicable("no Keycloak workload");
-        for (const w of kcs) {
-            ctx.guard(w, "its Services", () => {
-                const named = new Map<string, number>();
-                for (const c of containersOf(w)) {
-                    list(c.container, "ports").forEach((_, i) => {
-                        const n = str(c.container, "ports", i, "name");
-                        const p = num(c.container, "ports", i, "containerPort");
-                        if (n && p !== undefined) named.set(n, p);
-                    });
-                }
-                for (const svc of stack.ofKind("Service", "").filter((s) => s.ns === w.ns && serviceSelects(strMap(s.props, "spec", "selector"), w.podLabels()))) {
-                    list(svc.props, "spec", "ports").forEach((_, i) => {
-                        const port = num(svc.props, "spec", "ports", i, "port");
-                        const target = at(svc.props, "spec", "ports", i, "targetPort");
-                        const targetPort = typeof target === "string" ? named.get(target) : typeof target === "number" ? target : port;
-                        if (port === KEYCLOAK_MANAGEMENT_PORT || targetPort === KEYCLOAK_MANAGEMENT_PORT) {
-                            ctx.report(svc, `exposes Keycloak's management port ${KEYCLOAK_MANAGEMENT_PORT} (health, metrics); fix: config key: none — remove the port from the Service`);
-                        }
-                    });
-                }
-            });
-        }
-    },
+    validate: (stack, ctx, args) =>
+        checkEach(ctx, args, keycloaks(stack), "no Keycloak workload", "its Services", (w) => {
+            const named = new Map<string, number>();
+            for (const c of containersOf(w)) {
+                list(c.container, "ports").forEach((_, i) => {
+                    const n = str(c.container, "ports", i, "name");
+                    const p = num(c.container, "ports", i, "containerPort");
+                    if (n && p !== undefined) named.set(n, p);
+                });
+            }
+            for (const svc of stack.ofKind("Service", "").filter((s) => s.ns === w.ns && serviceSelects(strMap(s.props, "spec", "selector"), w.podLabels()))) {
+                list(svc.props, "spec", "ports").forEach((_, i) => {
+                    const port = num(svc.props, "spec", "ports", i, "port");
+                    const target = at(svc.props, "spec", "ports", i, "targetPort");
+                    const targetPort = typeof target === "string" ? named.get(target) : typeof target === "number" ? target : port;
+                    if (port === KEYCLOAK_MANAGEMENT_PORT || targetPort === KEYCLOAK_MANAGEMENT_PORT) {
+                        ctx.report(svc, `exposes Keycloak's management port ${KEYCLOAK_MANAGEMENT_PORT} (health, metrics); fix: config key: none — remove the port from the Service`);
+                    }
+                });
+            }
+        }),
 });
 
 /** The identity policies. */

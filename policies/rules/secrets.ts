@@ -62,6 +62,11 @@ function harmlessLiteral(value: string): boolean {
     return value.trim() === "" || /^\$\([A-Za-z_][A-Za-z0-9_]*\)$/.test(value.trim());
 }
 
+/** Calls `fn` with each env var of a container: its name ("" when it has none) and its index. */
+function eachEnv(c: { readonly container: unknown }, fn: (name: string, i: number) => void): void {
+    list(c.container, "env").forEach((_, i) => fn(str(c.container, "env", i, "name") ?? "", i));
+}
+
 export const envLiteral = containerPolicy({
     meta: {
         name: "secrets-env-literal",
@@ -71,8 +76,7 @@ export const envLiteral = containerPolicy({
         fix: "Store the value in a Secret and read it with env[].valueFrom.secretKeyRef.",
     },
     check: (c, obj, ctx) => {
-        list(c.container, "env").forEach((_, i) => {
-            const name = str(c.container, "env", i, "name") ?? "";
+        eachEnv(c, (name, i) => {
             const value = at(c.container, "env", i, "value");
             if (typeof value !== "string" || harmlessLiteral(value)) return;
             const kind = secretValueKind(value);
@@ -125,8 +129,7 @@ export const byReference = containerPolicy({
         fix: "Read secret env vars with env[].valueFrom.secretKeyRef.",
     },
     check: (c, obj, ctx) => {
-        list(c.container, "env").forEach((_, i) => {
-            const name = str(c.container, "env", i, "name") ?? "";
+        eachEnv(c, (name, i) => {
             if (!looksSecretName(name)) return;
             const from = rec(c.container, "env", i, "valueFrom");
             if (!from || rec(from, "secretKeyRef")) return;
