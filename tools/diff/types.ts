@@ -42,20 +42,24 @@ export interface FieldChange {
 
 export type ObjectAction = "add" | "remove" | "update" | "replace";
 
-/** How one Kubernetes object (keyed by kind/namespace/name) changes. */
-export interface ObjectDiff {
-    readonly id: string;
-    readonly kind: string;
-    readonly namespace?: string;
+/** What an object's and a resource's diff share. */
+interface ChangeOf {
     readonly name: string;
     readonly action: ObjectAction;
     readonly changes: readonly FieldChange[];
-    /** Why the object is replaced (empty unless action is "replace"). */
+    /** Why it is replaced (empty unless action is "replace"). */
     readonly replaceReasons: readonly string[];
-    /** Set when the operation destroys data (a replace or removal of something that holds data). */
-    readonly dataLoss?: string;
     /** True when its Pulumi resource has `protect` on either side (`pulumi up` refuses to delete or replace it). */
     readonly protected: boolean;
+}
+
+/** How one Kubernetes object (keyed by kind/namespace/name) changes. */
+export interface ObjectDiff extends ChangeOf {
+    readonly id: string;
+    readonly kind: string;
+    readonly namespace?: string;
+    /** Set when the operation destroys data (a replace or removal of something that holds data). */
+    readonly dataLoss?: string;
     /** A replace that deletes the old object before creating the new one (the provider does for a named object). */
     readonly deleteFirst?: boolean;
     /** How many field changes the resource's `ignoreChanges` hides from the provider (not listed). */
@@ -67,16 +71,11 @@ export interface ObjectDiff {
 }
 
 /** A Pulumi resource that is not a Kubernetes object (random, tls, providers), keyed by URN. */
-export interface ResourceDiff {
+export interface ResourceDiff extends ChangeOf {
     readonly urn: string;
     readonly type: string;
-    readonly name: string;
-    readonly action: ObjectAction;
-    readonly changes: readonly FieldChange[];
-    readonly replaceReasons: readonly string[];
     /** Set when a generated value (password, key, certificate) changes. */
     readonly regenerated?: string;
-    readonly protected: boolean;
 }
 
 /** A change of a resource option in resources.json (protect, retainOnDelete, ...). */

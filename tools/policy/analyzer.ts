@@ -126,27 +126,26 @@ export class AnalyzerSession {
         }));
     }
 
+    /** Fills what an AnalyzeRequest and an AnalyzerResource share: type, URN, name, properties (on the wire) and options. */
+    private describe(msg: any, r: EngineResource): any {
+        msg.setType(r.type);
+        msg.setUrn(r.urn);
+        msg.setName(r.name);
+        msg.setProperties(structPb["Struct"].fromJavaScript(toWire(r.props)));
+        msg.setOptions(this.options(r));
+        return msg;
+    }
+
     /** Analyze one resource (resource policies). */
     async analyze(r: EngineResource): Promise<WireDiagnostic[]> {
-        const req = new analyzerPb["AnalyzeRequest"]();
-        req.setType(r.type);
-        req.setUrn(r.urn);
-        req.setName(r.name);
-        req.setProperties(structPb["Struct"].fromJavaScript(toWire(r.props)));
-        req.setOptions(this.options(r));
-        return this.diagnostics(await this.call("analyze", req));
+        return this.diagnostics(await this.call("analyze", this.describe(new analyzerPb["AnalyzeRequest"](), r)));
     }
 
     /** Analyze the stack (stack policies). */
     async analyzeStack(resources: readonly EngineResource[]): Promise<WireDiagnostic[]> {
         const req = new analyzerPb["AnalyzeStackRequest"]();
         req.setResourcesList(resources.map((r) => {
-            const a = new analyzerPb["AnalyzerResource"]();
-            a.setType(r.type);
-            a.setUrn(r.urn);
-            a.setName(r.name);
-            a.setProperties(structPb["Struct"].fromJavaScript(toWire(r.props)));
-            a.setOptions(this.options(r));
+            const a = this.describe(new analyzerPb["AnalyzerResource"](), r);
             if (r.parent) a.setParent(r.parent);
             a.setDependenciesList([...(r.dependencies ?? [])]);
             return a;
