@@ -74,65 +74,70 @@ export function agentSettings(args: Pick<AgentArgs, "spec" | "namespaces" | "llm
     return settings;
 }
 
+/** Creates an agent's children below `parent`: its settings ConfigMap, its MCP credentials Secret (when it calls MCP servers) and its workload. */
+export function createAgent(name: string, args: AgentArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string> } {
+    const s = args.spec;
+    const instance = agentInstance(s.name);
+    const ns = args.namespace;
+    const labels = recommendedLabels("agent", instance);
+    const settings = agentSettings(args);
+    const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
+        metadata: { name: `${instance}-config`, namespace: ns, labels },
+        data: settings,
+    }, { parent });
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        ...configMapEnv(cm.metadata.name, settings),
+        secretEnv("OPENAI_API_KEY", args.apiKey.name, args.apiKey.key),
+        ...(args.dataStoreEnv ?? []),
+    ];
+    if (args.mcpServers.length > 0) {
+        if (!args.mcpCredentials) throw new Error(`agent ${s.name}: MCP credentials are required for its MCP servers`);
+        const creds = args.mcpCredentials;
+        const hs256 = args.mcpServers.filter((m) => m.auth.alg === "HS256");
+        const data: Record<string, pulumi.Input<string>> = {};
+        for (const m of hs256) {
+            const token = creds.tokens?.[m.name];
+            if (!token) throw new Error(`agent ${s.name}: no HS256 token for MCP server ${m.name}`);
+            data[`${m.name}-token`] = token;
+        }
+        if (hs256.length < args.mcpServers.length) {
+            if (!creds.oidc) throw new Error(`agent ${s.name}: OIDC client credentials are required for its RS256 MCP servers`);
+            data["client-secret"] = creds.oidc.clientSecret;
+        }
+        const secret = new k8s.core.v1.Secret(`${name}-mcp-credentials`, {
+            metadata: { name: `${instance}-mcp-credentials`, namespace: ns, labels },
+            type: "Opaque",
+            stringData: data,
+        }, { parent });
+        for (const m of hs256) env.push(secretEnv(`MCP_${envName(m.name)}_AUTH_TOKEN`, secret.metadata.name, `${m.name}-token`));
+        if (args.mcpServers.length === 1 && hs256.length === 1) env.push(secretEnv("MCP_AUTH_TOKEN", secret.metadata.name, `${hs256[0]!.name}-token`));
+        if ("client-secret" in data) env.push(secretEnv("MCP_AUTH_CLIENT_SECRET", secret.metadata.name, "client-secret"));
+    }
+    const workload = new HardenedWorkload(`${name}-workload`, {
+        component: "agent",
+        instance,
+        namespace: ns,
+        ...injectedScaling(s, args.dependsOn),
+        configChecksum: checksum(settings),
+        containers: [{
+            name: "agent",
+            image: s.image,
+            ports: [{ name: "http", containerPort: s.port }],
+            env,
+            resources: s.resources,
+            probes: { liveness: "/healthz", readiness: "/healthz", startupSeconds: 60 },
+        }],
+    }, { parent });
+    return { serviceName: workload.serviceName };
+}
+
 export class Agent extends pulumi.ComponentResource {
     /** Service name (`agent-<name>`). */
     public readonly serviceName: pulumi.Output<string>;
 
     constructor(name: string, args: AgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:agent:Agent", name, {}, opts);
-        const s = args.spec;
-        const instance = agentInstance(s.name);
-        const ns = args.namespace;
-        const labels = recommendedLabels("agent", instance);
-        const settings = agentSettings(args);
-        const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
-            metadata: { name: `${instance}-config`, namespace: ns, labels },
-            data: settings,
-        }, { parent: this });
-        const env: k8s.types.input.core.v1.EnvVar[] = [
-            ...configMapEnv(cm.metadata.name, settings),
-            secretEnv("OPENAI_API_KEY", args.apiKey.name, args.apiKey.key),
-            ...(args.dataStoreEnv ?? []),
-        ];
-        if (args.mcpServers.length > 0) {
-            if (!args.mcpCredentials) throw new Error(`agent ${s.name}: MCP credentials are required for its MCP servers`);
-            const creds = args.mcpCredentials;
-            const hs256 = args.mcpServers.filter((m) => m.auth.alg === "HS256");
-            const data: Record<string, pulumi.Input<string>> = {};
-            for (const m of hs256) {
-                const token = creds.tokens?.[m.name];
-                if (!token) throw new Error(`agent ${s.name}: no HS256 token for MCP server ${m.name}`);
-                data[`${m.name}-token`] = token;
-            }
-            if (hs256.length < args.mcpServers.length) {
-                if (!creds.oidc) throw new Error(`agent ${s.name}: OIDC client credentials are required for its RS256 MCP servers`);
-                data["client-secret"] = creds.oidc.clientSecret;
-            }
-            const secret = new k8s.core.v1.Secret(`${name}-mcp-credentials`, {
-                metadata: { name: `${instance}-mcp-credentials`, namespace: ns, labels },
-                type: "Opaque",
-                stringData: data,
-            }, { parent: this });
-            for (const m of hs256) env.push(secretEnv(`MCP_${envName(m.name)}_AUTH_TOKEN`, secret.metadata.name, `${m.name}-token`));
-            if (args.mcpServers.length === 1 && hs256.length === 1) env.push(secretEnv("MCP_AUTH_TOKEN", secret.metadata.name, `${hs256[0]!.name}-token`));
-            if ("client-secret" in data) env.push(secretEnv("MCP_AUTH_CLIENT_SECRET", secret.metadata.name, "client-secret"));
-        }
-        const workload = new HardenedWorkload(`${name}-workload`, {
-            component: "agent",
-            instance,
-            namespace: ns,
-            ...injectedScaling(s, args.dependsOn),
-            configChecksum: checksum(settings),
-            containers: [{
-                name: "agent",
-                image: s.image,
-                ports: [{ name: "http", containerPort: s.port }],
-                env,
-                resources: s.resources,
-                probes: { liveness: "/healthz", readiness: "/healthz", startupSeconds: 60 },
-            }],
-        }, { parent: this });
-        this.serviceName = workload.serviceName;
+        this.serviceName = createAgent(name, args, this).serviceName;
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

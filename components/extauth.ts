@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EXTAUTH_DIAGNOSTIC_PORT, EXTAUTH_GRPC_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, checksum } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum } from "./workload";
 
 /**
  * The authorization policy (Rego v1). It decides on the pod's identity (the `source` context extension
@@ -53,57 +53,68 @@ export interface ExtAuthArgs {
     readonly allowed: Readonly<Record<string, readonly string[]>>;
 }
 
+/** ExtAuth's workload (creates nothing): OPA with the Envoy plugin, the policy ConfigMap mounted read-only, the API on loopback. */
+export function extauthWorkloadArgs(args: ExtAuthArgs, data: Record<string, string>, configMapName: pulumi.Input<string>): HardenedWorkloadArgs {
+    const e = args.zeroTrust.extauth;
+    const instance = INSTANCES.extauth;
+    return {
+        component: "extauth",
+        instance,
+        namespace: args.namespace,
+        replicas: { fixed: e.replicas },
+        antiAffinity: e.antiAffinity,
+        ...(e.pdbMinAvailable !== undefined ? { pdbMinAvailable: e.pdbMinAvailable } : {}),
+        configChecksum: checksum(data),
+        servicePorts: [{ name: "grpc", port: EXTAUTH_GRPC_PORT }],
+        volumes: [{ name: "policy", configMap: { name: configMapName } }],
+        containers: [{
+            name: "extauth",
+            image: e.image,
+            args: [
+                "run", "--server",
+                "--addr=127.0.0.1:8181",
+                // /health (probes) and /metrics (Prometheus) only; the API stays on loopback.
+                `--diagnostic-addr=0.0.0.0:${EXTAUTH_DIAGNOSTIC_PORT}`,
+                `--set=plugins.envoy_ext_authz_grpc.addr=:${EXTAUTH_GRPC_PORT}`,
+                "--set=plugins.envoy_ext_authz_grpc.path=agentstack/authz/allow",
+                // The plugin's own metrics (opa-envoy-plugin README): the grpc_request_duration_seconds
+                // histogram of Check calls and error_counter{reason}, on the diagnostic /metrics.
+                "--set=plugins.envoy_ext_authz_grpc.enable-performance-metrics=true",
+                "--set=decision_logs.console=true",
+                "--ignore=.*",
+                "/policy",
+            ],
+            ports: [{ name: "grpc", containerPort: EXTAUTH_GRPC_PORT }, { name: "diag", containerPort: EXTAUTH_DIAGNOSTIC_PORT }],
+            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+            probes: {
+                livenessProbe: { httpGet: { path: "/health", port: "diag" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+                readinessProbe: { httpGet: { path: "/health?plugins", port: "diag" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+            },
+            volumeMounts: [{ name: "policy", mountPath: "/policy", readOnly: true }],
+        }],
+    };
+}
+
+/** Creates ExtAuth's children below `parent`: the policy ConfigMap (the Rego and the allowed-flows data) and the workload. */
+export function createExtAuth(name: string, args: ExtAuthArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string> } {
+    const instance = INSTANCES.extauth;
+    const labels = recommendedLabels("extauth", instance);
+    const data = { "policy.rego": EXTAUTH_POLICY, "mask.rego": EXTAUTH_LOG_MASK, "data.json": extauthData(args.allowed) };
+    const cm = new k8s.core.v1.ConfigMap(`${name}-policy`, {
+        metadata: { name: `${instance}-policy`, namespace: args.namespace, labels },
+        data,
+    }, { parent });
+    const workload = new HardenedWorkload(`${name}-workload`, extauthWorkloadArgs(args, data, cm.metadata.name), { parent });
+    return { serviceName: workload.serviceName };
+}
+
 export class ExtAuth extends pulumi.ComponentResource {
     /** Service name. */
     public readonly serviceName: pulumi.Output<string>;
 
     constructor(name: string, args: ExtAuthArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:zerotrust:ExtAuth", name, {}, opts);
-        const e = args.zeroTrust.extauth;
-        const instance = INSTANCES.extauth;
-        const labels = recommendedLabels("extauth", instance);
-        const data = { "policy.rego": EXTAUTH_POLICY, "mask.rego": EXTAUTH_LOG_MASK, "data.json": extauthData(args.allowed) };
-        const cm = new k8s.core.v1.ConfigMap(`${name}-policy`, {
-            metadata: { name: `${instance}-policy`, namespace: args.namespace, labels },
-            data,
-        }, { parent: this });
-        const workload = new HardenedWorkload(`${name}-workload`, {
-            component: "extauth",
-            instance,
-            namespace: args.namespace,
-            replicas: { fixed: e.replicas },
-            antiAffinity: e.antiAffinity,
-            ...(e.pdbMinAvailable !== undefined ? { pdbMinAvailable: e.pdbMinAvailable } : {}),
-            configChecksum: checksum(data),
-            servicePorts: [{ name: "grpc", port: EXTAUTH_GRPC_PORT }],
-            volumes: [{ name: "policy", configMap: { name: cm.metadata.name } }],
-            containers: [{
-                name: "extauth",
-                image: e.image,
-                args: [
-                    "run", "--server",
-                    "--addr=127.0.0.1:8181",
-                    // /health (probes) and /metrics (Prometheus) only; the API stays on loopback.
-                    `--diagnostic-addr=0.0.0.0:${EXTAUTH_DIAGNOSTIC_PORT}`,
-                    `--set=plugins.envoy_ext_authz_grpc.addr=:${EXTAUTH_GRPC_PORT}`,
-                    "--set=plugins.envoy_ext_authz_grpc.path=agentstack/authz/allow",
-                    // The plugin's own metrics (opa-envoy-plugin README): the grpc_request_duration_seconds
-                    // histogram of Check calls and error_counter{reason}, on the diagnostic /metrics.
-                    "--set=plugins.envoy_ext_authz_grpc.enable-performance-metrics=true",
-                    "--set=decision_logs.console=true",
-                    "--ignore=.*",
-                    "/policy",
-                ],
-                ports: [{ name: "grpc", containerPort: EXTAUTH_GRPC_PORT }, { name: "diag", containerPort: EXTAUTH_DIAGNOSTIC_PORT }],
-                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-                probes: {
-                    livenessProbe: { httpGet: { path: "/health", port: "diag" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-                    readinessProbe: { httpGet: { path: "/health?plugins", port: "diag" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                },
-                volumeMounts: [{ name: "policy", mountPath: "/policy", readOnly: true }],
-            }],
-        }, { parent: this });
-        this.serviceName = workload.serviceName;
+        this.serviceName = createExtAuth(name, args, this).serviceName;
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

@@ -30,6 +30,47 @@ export interface McpServerArgs {
     readonly dependsOn?: pulumi.Resource[];
 }
 
+/** Creates an MCP server's children below `parent`: its settings ConfigMap, its HS256 key and Secret (HS256 only) and its workload. */
+export function createMcpServer(name: string, args: McpServerArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string>; hs256Key?: pulumi.Output<string> } {
+    const s = args.spec;
+    const instance = mcpInstance(s.name);
+    const ns = args.namespace;
+    const labels = recommendedLabels("mcp-server", instance);
+    const settings = { ...mcpAuthSettings(s.auth.alg, s.name, args.namespaces, args.keycloakHostname), LOG_LEVEL: args.logLevel ?? "info", MCP_PORT: String(s.port) };
+    const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
+        metadata: { name: `${instance}-config`, namespace: ns, labels },
+        data: settings,
+    }, { parent });
+    const env: k8s.types.input.core.v1.EnvVar[] = configMapEnv(cm.metadata.name, settings);
+    let hs256Key: pulumi.Output<string> | undefined;
+    if (s.auth.alg === "HS256") {
+        const key = new random.RandomPassword(`${name}-hs256-key`, { length: 64, special: false }, { parent });
+        hs256Key = pulumi.secret(key.result);
+        const secret = new k8s.core.v1.Secret(`${name}-jwt`, {
+            metadata: { name: `${instance}-jwt`, namespace: ns, labels },
+            type: "Opaque",
+            stringData: { [HS256_SECRET_KEY]: hs256Key },
+        }, { parent });
+        env.push(secretEnv("MCP_AUTH_JWT_SECRET", secret.metadata.name, HS256_SECRET_KEY));
+    }
+    const workload = new HardenedWorkload(`${name}-workload`, {
+        component: "mcp-server",
+        instance,
+        namespace: ns,
+        ...injectedScaling(s, args.dependsOn),
+        configChecksum: checksum(settings),
+        containers: [{
+            name: "mcp-server",
+            image: s.image,
+            ports: [{ name: "http", containerPort: s.port }],
+            env,
+            resources: s.resources,
+            probes: { liveness: "/healthz", readiness: "/healthz" },
+        }],
+    }, { parent });
+    return { serviceName: workload.serviceName, ...(hs256Key ? { hs256Key } : {}) };
+}
+
 export class McpServer extends pulumi.ComponentResource {
     /** Service name (`mcp-<name>`). */
     public readonly serviceName: pulumi.Output<string>;
@@ -38,42 +79,9 @@ export class McpServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: McpServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:mcp:McpServer", name, {}, opts);
-        const s = args.spec;
-        const instance = mcpInstance(s.name);
-        const ns = args.namespace;
-        const labels = recommendedLabels("mcp-server", instance);
-        const settings = { ...mcpAuthSettings(s.auth.alg, s.name, args.namespaces, args.keycloakHostname), LOG_LEVEL: args.logLevel ?? "info", MCP_PORT: String(s.port) };
-        const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
-            metadata: { name: `${instance}-config`, namespace: ns, labels },
-            data: settings,
-        }, { parent: this });
-        const env: k8s.types.input.core.v1.EnvVar[] = configMapEnv(cm.metadata.name, settings);
-        if (s.auth.alg === "HS256") {
-            const key = new random.RandomPassword(`${name}-hs256-key`, { length: 64, special: false }, { parent: this });
-            this.hs256Key = pulumi.secret(key.result);
-            const secret = new k8s.core.v1.Secret(`${name}-jwt`, {
-                metadata: { name: `${instance}-jwt`, namespace: ns, labels },
-                type: "Opaque",
-                stringData: { [HS256_SECRET_KEY]: this.hs256Key },
-            }, { parent: this });
-            env.push(secretEnv("MCP_AUTH_JWT_SECRET", secret.metadata.name, HS256_SECRET_KEY));
-        }
-        const workload = new HardenedWorkload(`${name}-workload`, {
-            component: "mcp-server",
-            instance,
-            namespace: ns,
-            ...injectedScaling(s, args.dependsOn),
-            configChecksum: checksum(settings),
-            containers: [{
-                name: "mcp-server",
-                image: s.image,
-                ports: [{ name: "http", containerPort: s.port }],
-                env,
-                resources: s.resources,
-                probes: { liveness: "/healthz", readiness: "/healthz" },
-            }],
-        }, { parent: this });
-        this.serviceName = workload.serviceName;
+        const out = createMcpServer(name, args, this);
+        this.serviceName = out.serviceName;
+        if (out.hs256Key) this.hs256Key = out.hs256Key;
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Namespaces, SandboxSpec } from "../stacks/resolve";
 import { INSTANCES } from "./names";
-import { HardenedWorkload } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs } from "./workload";
 
 export interface SandboxArgs {
     /** The resolved sandbox spec. */
@@ -20,35 +20,39 @@ export interface SandboxArgs {
     readonly dependsOn?: pulumi.Resource[];
 }
 
+/** The sandbox's workload (creates nothing): fixed replicas, no service-account token, a short grace period, no network for the code it runs. */
+export function sandboxWorkloadArgs(args: SandboxArgs): HardenedWorkloadArgs {
+    const s = args.spec;
+    return {
+        component: "sandbox",
+        instance: INSTANCES.sandbox,
+        namespace: args.namespace,
+        replicas: { fixed: s.replicas },
+        antiAffinity: s.antiAffinity,
+        pdbMinAvailable: s.pdbMinAvailable,
+        serviceAccountToken: false,
+        ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
+        tmpSizeLimit: s.tmpSizeLimit,
+        terminationGracePeriodSeconds: 5,
+        ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
+        containers: [{
+            name: "sandbox",
+            image: s.image,
+            ports: [{ name: "http", containerPort: s.port }],
+            env: [{ name: "PORT", value: String(s.port) }, { name: "SANDBOX_NETWORK", value: "none" }],
+            resources: s.resources,
+            probes: { liveness: "/healthz", readiness: "/healthz" },
+        }],
+    };
+}
+
 export class Sandbox extends pulumi.ComponentResource {
     /** Service name. */
     public readonly serviceName: pulumi.Output<string>;
 
     constructor(name: string, args: SandboxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:sandbox:Sandbox", name, {}, opts);
-        const s = args.spec;
-        const workload = new HardenedWorkload(`${name}-workload`, {
-            component: "sandbox",
-            instance: INSTANCES.sandbox,
-            namespace: args.namespace,
-            replicas: { fixed: s.replicas },
-            antiAffinity: s.antiAffinity,
-            pdbMinAvailable: s.pdbMinAvailable,
-            serviceAccountToken: false,
-            ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
-            tmpSizeLimit: s.tmpSizeLimit,
-            terminationGracePeriodSeconds: 5,
-            ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
-            containers: [{
-                name: "sandbox",
-                image: s.image,
-                ports: [{ name: "http", containerPort: s.port }],
-                env: [{ name: "PORT", value: String(s.port) }, { name: "SANDBOX_NETWORK", value: "none" }],
-                resources: s.resources,
-                probes: { liveness: "/healthz", readiness: "/healthz" },
-            }],
-        }, { parent: this });
-        this.serviceName = workload.serviceName;
+        this.serviceName = new HardenedWorkload(`${name}-workload`, sandboxWorkloadArgs(args), { parent: this }).serviceName;
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

@@ -10,7 +10,9 @@ import { INJECTOR_PATHS, INJECTOR_UID, WEBHOOK_NAME, injectorWorkloadArgs, sidec
 import { ExposureArgs, certificateArgs, exposureTlsSecretName, gatewayApiArgs, ingressArgs, routeArgs } from "../components/exposure";
 import { GATEWAY_CONFIG_DIR, GatewayArgs, chatUiWorkloadArgs, gatewayWorkloadArgs } from "../components/gateway";
 import { KEYCLOAK_UID, REALM_SYNC_CONFIG_DIR, REALM_SYNC_UID, keycloakAdminRef, keycloakPorts, keycloakSettings, keycloakWorkloadArgs, realmSyncPodSpec } from "../components/keycloak";
+import { extauthWorkloadArgs } from "../components/extauth";
 import { platformRealmJson } from "../components/platform";
+import { sandboxWorkloadArgs } from "../components/sandbox";
 import { HardenedWorkloadArgs, checksum, workloadMeta, workloadObjects } from "../components/workload";
 import { PROJECT_DIR, loadEngineConfig } from "../tools/harness/stackConfig";
 
@@ -203,5 +205,26 @@ describe("platform realm document", () => {
         const devRealm = JSON.parse(platformRealmJson(dev, "s", []));
         expect(dev.mcpServers.every((m) => m.auth.alg === "HS256")).toBe(true);
         expect((devRealm.clients as any[]).map((c) => c.clientId)).not.toContain("mcp-web-search");
+    });
+});
+
+describe("extauth and sandbox workloads", () => {
+    it("runs OPA with its API on loopback and the policy mounted read-only, rolled by the policy's checksum", () => {
+        const data = { "policy.rego": "package x" };
+        const w = extauthWorkloadArgs({ zeroTrust: prod.zeroTrust, namespace: "sys", allowed: {} }, data, "extauth-policy");
+        expect(w.replicas).toEqual({ fixed: prod.zeroTrust.extauth.replicas });
+        expect(w.configChecksum).toBe(checksum(data));
+        expect(w.containers[0]!.args).toContain("--addr=127.0.0.1:8181");
+        expect(w.volumes).toEqual([{ name: "policy", configMap: { name: "extauth-policy" } }]);
+        expect(w.containers[0]!.volumeMounts).toEqual([{ name: "policy", mountPath: "/policy", readOnly: true }]);
+    });
+
+    it("gives the sandbox fixed replicas, no token, a 5 s grace period and no network for its code", () => {
+        const w = sandboxWorkloadArgs({ namespaces: prod.namespaces, spec: prod.sandbox, namespace: "sb" });
+        expect(w.replicas).toEqual({ fixed: 2 });
+        expect(w.serviceAccountToken).toBe(false);
+        expect(w.terminationGracePeriodSeconds).toBe(5);
+        expect(w.childOptions).toBeUndefined();
+        expect(w.containers[0]!.env).toContainEqual({ name: "SANDBOX_NETWORK", value: "none" });
     });
 });
