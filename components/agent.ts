@@ -75,7 +75,7 @@ export function agentSettings(args: Pick<AgentArgs, "spec" | "namespaces" | "llm
 }
 
 /** Creates an agent's children below `parent`: its settings ConfigMap, its MCP credentials Secret (when it calls MCP servers) and its workload. */
-export function createAgent(name: string, args: AgentArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string> } {
+function createAgent(name: string, args: AgentArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string> } {
     const s = args.spec;
     const instance = agentInstance(s.name);
     const ns = args.namespace;

@@ -282,7 +282,7 @@ function createWebhookTls(name: string, args: EnvoyInjectorArgs, labels: Record<
 }
 
 /** Creates the injector's children below `parent`: the sidecar template, the program, the TLS, the workload and the webhook. */
-export function createEnvoyInjector(name: string, args: EnvoyInjectorArgs, parent: pulumi.Resource): { webhookName: pulumi.Output<string> } {
+function createEnvoyInjector(name: string, args: EnvoyInjectorArgs, parent: pulumi.Resource): { webhookName: pulumi.Output<string> } {
     const instance = INSTANCES.envoyInjector;
     const labels = recommendedLabels("envoy-injector", instance);
     const tlsSecret = `${instance}-tls`;

@@ -181,7 +181,7 @@ function createTlsSource(name: string, a: ExposureArgs, tlsMeta: Meta, tlsSecret
 }
 
 /** Creates an exposure's children below `parent`: the TLS source, then the Ingress, the Route (with its Secret reader) or the Gateway API routes. */
-export function createExposure(name: string, args: ExposureArgs, parent: pulumi.Resource): { url: pulumi.Output<string>; tlsSecretName: string } {
+function createExposure(name: string, args: ExposureArgs, parent: pulumi.Resource): { url: pulumi.Output<string>; tlsSecretName: string } {
     const s = args.settings;
     const svc = args.service.name;
     const tlsSecretName = exposureTlsSecretName(s, svc);

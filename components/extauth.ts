@@ -96,7 +96,7 @@ export function extauthWorkloadArgs(args: ExtAuthArgs, data: Record<string, stri
 }
 
 /** Creates ExtAuth's children below `parent`: the policy ConfigMap (the Rego and the allowed-flows data) and the workload. */
-export function createExtAuth(name: string, args: ExtAuthArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string> } {
+function createExtAuth(name: string, args: ExtAuthArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string> } {
     const instance = INSTANCES.extauth;
     const labels = recommendedLabels("extauth", instance);
     const data = { "policy.rego": EXTAUTH_POLICY, "mask.rego": EXTAUTH_LOG_MASK, "data.json": extauthData(args.allowed) };

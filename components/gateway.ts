@@ -116,7 +116,7 @@ function createChatUi(name: string, args: GatewayArgs, ui: NonNullable<GatewaySp
 }
 
 /** Creates the gateway's children below `parent`: the Envoy config, the workload, the chat UI (if any) and the exposure. */
-export function createGateway(name: string, args: GatewayArgs, parent: pulumi.Resource): { url: pulumi.Output<string>; serviceName: pulumi.Output<string>; tlsSecretName: string } {
+function createGateway(name: string, args: GatewayArgs, parent: pulumi.Resource): { url: pulumi.Output<string>; serviceName: pulumi.Output<string>; tlsSecretName: string } {
     const s = args.spec;
     const instance = INSTANCES.gateway;
     const labels = recommendedLabels("gateway", instance);

@@ -203,7 +203,7 @@ export function realmSyncPodSpec(a: {
 }
 
 /** What `createKeycloak` returns (the component's outputs). */
-export interface KeycloakOutputs {
+interface KeycloakOutputs {
     readonly url: pulumi.Output<string>;
     readonly serviceName: pulumi.Output<string>;
     readonly realmSync: k8s.batch.v1.Job;
@@ -213,7 +213,7 @@ export interface KeycloakOutputs {
  * Creates Keycloak's children below `parent`: its settings ConfigMap, the admin credentials (generated),
  * the realm Secret, the workload, the realm sync Job and its ServiceAccount, and the login host's exposure.
  */
-export function createKeycloak(name: string, args: KeycloakArgs, parent: pulumi.Resource): KeycloakOutputs {
+function createKeycloak(name: string, args: KeycloakArgs, parent: pulumi.Resource): KeycloakOutputs {
     const s = args.spec;
     const instance = INSTANCES.keycloak;
     const labels = recommendedLabels("keycloak", instance);

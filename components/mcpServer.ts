@@ -31,7 +31,7 @@ export interface McpServerArgs {
 }
 
 /** Creates an MCP server's children below `parent`: its settings ConfigMap, its HS256 key and Secret (HS256 only) and its workload. */
-export function createMcpServer(name: string, args: McpServerArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string>; hs256Key?: pulumi.Output<string> } {
+function createMcpServer(name: string, args: McpServerArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string>; hs256Key?: pulumi.Output<string> } {
     const s = args.spec;
     const instance = mcpInstance(s.name);
     const ns = args.namespace;

@@ -134,7 +134,7 @@ function createAgents(c: PlatformContext, stores: { qdrant: Qdrant; mongodb: Mon
  * ExtAuth and the injector, the LLM key, the data stores, the sandbox, MCP servers and agents, the
  * gateway, Keycloak (after its database), monitoring.
  */
-export function createPlatform(name: string, args: PlatformArgs, parent: pulumi.Resource): { url: pulumi.Output<string>; loginUrl: pulumi.Output<string>; namespaceNames: Namespaces } {
+function createPlatform(name: string, args: PlatformArgs, parent: pulumi.Resource): { url: pulumi.Output<string>; loginUrl: pulumi.Output<string>; namespaceNames: Namespaces } {
     const spec = args.spec;
     const names = spec.namespaces;
     const zones = new PlatformNamespaces(`${name}-namespaces`, { names, podSecurity: spec.profile.podSecurity, quotas: spec.profile.quotas, acmeSolverZones: spec.gateway.tls.mode === "cert-manager" ? ACME_SOLVER_ZONES : [] }, { parent });

@@ -290,7 +290,7 @@ export function injectedScaling(
 }
 
 /** The objects of a hardened workload, as arguments (creates nothing). */
-export interface WorkloadObjects {
+interface WorkloadObjects {
     /** The workload's selector labels. */
     readonly selector: Record<string, string>;
     /** Metadata of the ServiceAccount, the Services, the PDB and the HPA. */
@@ -388,7 +388,7 @@ export function workloadObjects(args: HardenedWorkloadArgs, serviceAccountName: 
 }
 
 /** What `createHardenedWorkload` returns (the component's outputs). */
-export interface HardenedWorkloadOutputs {
+interface HardenedWorkloadOutputs {
     readonly serviceName: pulumi.Output<string>;
     readonly serviceHost: pulumi.Output<string>;
     readonly selector: Record<string, string>;
@@ -398,7 +398,7 @@ export interface HardenedWorkloadOutputs {
 }
 
 /** Creates a hardened workload's objects below `parent`: ServiceAccount, Deployment or StatefulSet, Service(s), PDB, HPA. */
-export function createHardenedWorkload(name: string, args: HardenedWorkloadArgs, parent: pulumi.Resource): HardenedWorkloadOutputs {
+function createHardenedWorkload(name: string, args: HardenedWorkloadArgs, parent: pulumi.Resource): HardenedWorkloadOutputs {
     const child: pulumi.CustomResourceOptions = { parent, ...args.childOptions };
     const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: workloadMeta(args), automountServiceAccountToken: false }, child);
     const o = workloadObjects(args, sa.metadata.name);
