@@ -14,7 +14,7 @@ import type { Namespaces } from "../stacks/resolve";
 import { CLIENT_LABEL, CLIENTS_ANNOTATION, DATA_STORE_LABEL, PART_OF, PART_OF_LABEL, recommendedLabels, selectorLabels } from "../lib/labels";
 import { configMapEnv, secretEnv } from "./env";
 import { INSTANCES, envName, serviceHost } from "./names";
-import { ContainerArgs, HardenedWorkload, HardenedWorkloadArgs, checksum } from "./workload";
+import { ContainerArgs, HardenedWorkload, HardenedWorkloadArgs, checksum, fixedScaling } from "./workload";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -353,10 +353,8 @@ export function createDataStore<I extends StoreSpec & InClusterSpec, E extends S
         namespace: args.namespace,
         extraLabels: { [DATA_STORE_LABEL]: "true" },
         workloadAnnotations: { [CLIENTS_ANNOTATION]: clientsAnnotation(args.clients) },
-        replicas: { fixed: s.replicas },
-        antiAffinity: s.antiAffinity,
+        ...fixedScaling(s),
         antiAffinityWeight: s.antiAffinityWeight,
-        ...(s.pdbMinAvailable !== undefined ? { pdbMinAvailable: s.pdbMinAvailable } : {}),
         uid: s.uid,
         configChecksum: checksum(w.checksum),
         terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,

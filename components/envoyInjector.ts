@@ -18,7 +18,7 @@ import { INJECTOR_WEBHOOK_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
 import { APP_PROXY_ENV, SIDECAR_VOLUMES } from "./envoySidecar";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, HardenedWorkloadArgs, checksum } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum, fixedScaling } from "./workload";
 import { INJECTION_LABEL, NAME_LABEL, OPT_OUT_LABEL, SIDECAR_TEMPLATE_LABEL, recommendedLabels } from "../lib/labels";
 
 /** Namespaces a webhook must never select. */
@@ -168,9 +168,7 @@ export function injectorWorkloadArgs(a: {
         component: "envoy-injector",
         instance: INSTANCES.envoyInjector,
         namespace: a.args.namespace,
-        replicas: { fixed: inj.replicas },
-        antiAffinity: inj.antiAffinity,
-        ...(inj.pdbMinAvailable !== undefined ? { pdbMinAvailable: inj.pdbMinAvailable } : {}),
+        ...fixedScaling(inj),
         uid: INJECTOR_UID,
         configChecksum: a.configChecksum,
         servicePorts: [{ name: "https", port: 443, targetPort: "https" }],

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EXTAUTH_DIAGNOSTIC_PORT, EXTAUTH_GRPC_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, HardenedWorkloadArgs, checksum } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum, fixedScaling } from "./workload";
 
 /**
  * The authorization policy (Rego v1). It decides on the pod's identity (the `source` context extension
@@ -61,9 +61,7 @@ export function extauthWorkloadArgs(args: ExtAuthArgs, data: Record<string, stri
         component: "extauth",
         instance,
         namespace: args.namespace,
-        replicas: { fixed: e.replicas },
-        antiAffinity: e.antiAffinity,
-        ...(e.pdbMinAvailable !== undefined ? { pdbMinAvailable: e.pdbMinAvailable } : {}),
+        ...fixedScaling(e),
         configChecksum: checksum(data),
         servicePorts: [{ name: "grpc", port: EXTAUTH_GRPC_PORT }],
         volumes: [{ name: "policy", configMap: { name: configMapName } }],

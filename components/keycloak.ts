@@ -16,7 +16,7 @@ import { GatewaySpec } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
 import { INSTANCES, REALM } from "./names";
-import { HardenedWorkload, HardenedWorkloadArgs, checksum, hardenedPodSpec } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum, fixedScaling, hardenedPodSpec } from "./workload";
 import { CHECKSUM_ANNOTATION, recommendedLabels } from "../lib/labels";
 
 /** uid of the Keycloak image. */
@@ -132,9 +132,7 @@ export function keycloakWorkloadArgs(a: {
         component: "keycloak",
         instance: INSTANCES.keycloak,
         namespace: a.namespace,
-        replicas: { fixed: s.replicas },
-        antiAffinity: s.antiAffinity,
-        ...(s.pdbMinAvailable !== undefined ? { pdbMinAvailable: s.pdbMinAvailable } : {}),
+        ...fixedScaling(s),
         uid: KEYCLOAK_UID,
         configChecksum: checksum({ settings: a.settings }),
         servicePorts: [{ name: "http", port: KEYCLOAK_HTTP_PORT }],

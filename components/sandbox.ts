@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Namespaces, SandboxSpec } from "../stacks/resolve";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, HardenedWorkloadArgs } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, fixedScaling } from "./workload";
 
 export interface SandboxArgs {
     /** The resolved sandbox spec. */
@@ -27,9 +27,7 @@ export function sandboxWorkloadArgs(args: SandboxArgs): HardenedWorkloadArgs {
         component: "sandbox",
         instance: INSTANCES.sandbox,
         namespace: args.namespace,
-        replicas: { fixed: s.replicas },
-        antiAffinity: s.antiAffinity,
-        pdbMinAvailable: s.pdbMinAvailable,
+        ...fixedScaling(s),
         serviceAccountToken: false,
         ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
         tmpSizeLimit: s.tmpSizeLimit,

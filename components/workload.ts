@@ -289,6 +289,11 @@ export function injectedScaling(
     };
 }
 
+/** The scaling of a fixed-size workload (Keycloak, ExtAuth, the injector, the sandbox, the data stores), read from its resolved spec: replicas, anti-affinity, PDB. */
+export function fixedScaling(spec: { readonly replicas: number; readonly antiAffinity: AntiAffinity; readonly pdbMinAvailable?: number }): Pick<HardenedWorkloadArgs, "replicas" | "antiAffinity" | "pdbMinAvailable"> {
+    return { replicas: { fixed: spec.replicas }, antiAffinity: spec.antiAffinity, ...(spec.pdbMinAvailable !== undefined ? { pdbMinAvailable: spec.pdbMinAvailable } : {}) };
+}
+
 /** The objects of a hardened workload, as arguments (creates nothing). */
 interface WorkloadObjects {
     /** The workload's selector labels. */
