@@ -24,7 +24,7 @@ export interface McpCredentials {
     readonly oidc?: { readonly tokenUrl: string; readonly clientId: string; readonly clientSecret: pulumi.Output<string> };
 }
 
-export interface AgentArgs {
+interface AgentArgs {
     /** Resources the workload waits for (the platform passes the injection webhook). Default none. */
     readonly dependsOn?: pulumi.Resource[];
     /** The resolved agent spec. */
@@ -48,7 +48,7 @@ export interface AgentArgs {
 }
 
 /** The non-secret settings of an agent (its ConfigMap), as a pure function. */
-export function agentSettings(args: Pick<AgentArgs, "spec" | "namespaces" | "llm" | "mcpServers" | "mcpCredentials" | "sandboxPort">): Record<string, string> {
+function agentSettings(args: Pick<AgentArgs, "spec" | "namespaces" | "llm" | "mcpServers" | "mcpCredentials" | "sandboxPort">): Record<string, string> {
     const s = args.spec;
     const settings: Record<string, string> = {
         MODEL_ENDPOINT: args.llm.endpoint,

@@ -34,12 +34,12 @@ export interface DataStoreClient {
 }
 
 /** The labels of every object of a data store. */
-export function dataStoreLabels(component: DataStoreKind, instance: string): Record<string, string> {
+function dataStoreLabels(component: DataStoreKind, instance: string): Record<string, string> {
     return { ...recommendedLabels(component, instance), [DATA_STORE_LABEL]: "true" };
 }
 
 /** The value of the clients annotation: unique entries, sorted, keys in a fixed order. */
-export function clientsAnnotation(clients: readonly Pick<DataStoreClient, "namespaceName" | "podLabels">[]): string {
+function clientsAnnotation(clients: readonly Pick<DataStoreClient, "namespaceName" | "podLabels">[]): string {
     const entries = clients.map((c) => ({
         namespace: c.namespaceName,
         podLabels: Object.fromEntries(Object.entries(c.podLabels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
@@ -50,7 +50,7 @@ export function clientsAnnotation(clients: readonly Pick<DataStoreClient, "names
 }
 
 /** Throws on a client list with duplicate names (each client gets its own Secret and user). */
-export function checkClients(store: DataStoreKind, clients: readonly Pick<DataStoreClient, "name">[]): void {
+function checkClients(store: DataStoreKind, clients: readonly Pick<DataStoreClient, "name">[]): void {
     const seen = new Set<string>();
     for (const c of clients) {
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.name) || c.name.length > 50) {
@@ -65,7 +65,7 @@ export function checkClients(store: DataStoreKind, clients: readonly Pick<DataSt
  * The volume claim template of a store: one volume `data` per pod. Part of the StatefulSet's immutable
  * fields, so it depends only on the storage config — never on the level, the image or the replicas.
  */
-export function volumeClaimTemplates(component: DataStoreKind, instance: string, storage: InClusterSpec["storage"]): k8s.types.input.core.v1.PersistentVolumeClaim[] {
+function volumeClaimTemplates(component: DataStoreKind, instance: string, storage: InClusterSpec["storage"]): k8s.types.input.core.v1.PersistentVolumeClaim[] {
     return [{
         metadata: { name: "data", labels: { ...selectorLabels(component, instance), [PART_OF_LABEL]: PART_OF } },
         spec: {
@@ -124,7 +124,7 @@ export function storeProbes(alive: Pick<Probe, "exec" | "tcpSocket">, startupTim
 }
 
 /** What a client-side object pair is made of. */
-export interface ClientObjectsArgs {
+interface ClientObjectsArgs {
     /** The store (names the objects: `<store>-<client>`). */
     readonly store: DataStoreKind;
     /** Instance of the store (recommended labels). */
@@ -149,12 +149,12 @@ export interface ClientObjects {
 }
 
 /** Name of a client's ConfigMap and Secret: `<store>-<client>`. */
-export function clientObjectName(store: DataStoreKind, client: string): string {
+function clientObjectName(store: DataStoreKind, client: string): string {
     return `${store}-${client}`;
 }
 
 /** Creates a client's ConfigMap (settings) and, for program-owned credentials, its Secret. */
-export function createClientObjects(a: ClientObjectsArgs): ClientObjects {
+function createClientObjects(a: ClientObjectsArgs): ClientObjects {
     const name = clientObjectName(a.store, a.client.name);
     const labels = { ...dataStoreLabels(a.store, a.instance), [CLIENT_LABEL]: a.client.name };
     const opts = { parent: a.parent };
@@ -177,7 +177,7 @@ export function clientPasswordEnv(store: DataStoreKind, client: string): string 
 }
 
 /** A reference to a username/password pair in a Secret. */
-export interface CredentialRef {
+interface CredentialRef {
     readonly name: pulumi.Input<string>;
     readonly usernameKey: string;
     readonly passwordKey: string;
@@ -231,7 +231,7 @@ export function createCredentials(a: {
 }
 
 /** The env of one declared client (copies), or an error naming the declared ones. */
-export function clientEnvOf(store: DataStoreKind, env: ReadonlyMap<string, EnvVar[]>, clientName: string): EnvVar[] {
+function clientEnvOf(store: DataStoreKind, env: ReadonlyMap<string, EnvVar[]>, clientName: string): EnvVar[] {
     const e = env.get(clientName);
     if (!e) throw new Error(`${store}: "${clientName}" is not a declared client (declared: ${[...env.keys()].join(", ") || "none"})`);
     return e.map((x) => ({ ...x }));
@@ -254,7 +254,7 @@ export interface DataStoreArgs<S, C extends DataStoreClient> {
 }
 
 /** What the skeleton hands a store's server description. */
-export interface ServerContext<S, C> {
+interface ServerContext<S, C> {
     /** Logical name of the component (prefixes the children's names). */
     readonly name: string;
     readonly parent: pulumi.Resource;
@@ -270,14 +270,14 @@ export interface ServerContext<S, C> {
 }
 
 /** A client's wiring: its ConfigMap data, its Secret data (none when a Secret of the user's is read), and its env. */
-export interface ClientWiring {
+interface ClientWiring {
     readonly settings: Readonly<Record<string, string>>;
     readonly secretData?: Readonly<Record<string, pulumi.Input<string>>>;
     readonly env: (objects: ClientObjects) => EnvVar[];
 }
 
 /** The store's own part of the server's StatefulSet. */
-export type StoreWorkload = Pick<HardenedWorkloadArgs, "servicePorts" | "initContainers" | "volumes"> & {
+type StoreWorkload = Pick<HardenedWorkloadArgs, "servicePorts" | "initContainers" | "volumes"> & {
     /** Seconds to wait for a clean stop. */
     readonly terminationGracePeriodSeconds: number;
     readonly podManagementPolicy: "OrderedReady" | "Parallel";
@@ -290,7 +290,7 @@ export type StoreWorkload = Pick<HardenedWorkloadArgs, "servicePorts" | "initCon
 };
 
 /** An in-cluster server as a store describes it. */
-export interface ServerParts<C> {
+interface ServerParts<C> {
     /** Non-secret settings: the `<instance>-config` ConfigMap, read by the server container's env. */
     readonly settings: Record<string, string>;
     /** Scripts: the `<instance>-scripts` ConfigMap, mounted read-only at /scripts. Default none. */
@@ -316,7 +316,7 @@ export interface DataStoreDefinition<I extends StoreSpec & InClusterSpec, E exte
  * Creates a store's children below `parent`: the clients' wiring and, in-cluster, the server.
  * Returns the client ports, each client's env and the Service name (in-cluster).
  */
-export function createDataStore<I extends StoreSpec & InClusterSpec, E extends StoreSpec & ExternalSpec, C extends DataStoreClient>(
+function createDataStore<I extends StoreSpec & InClusterSpec, E extends StoreSpec & ExternalSpec, C extends DataStoreClient>(
     parent: pulumi.Resource,
     name: string,
     args: DataStoreArgs<I | E, C>,

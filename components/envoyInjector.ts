@@ -22,9 +22,9 @@ import { HardenedWorkload, HardenedWorkloadArgs, checksum, fixedScaling } from "
 import { INJECTION_LABEL, NAME_LABEL, OPT_OUT_LABEL, SIDECAR_TEMPLATE_LABEL, recommendedLabels } from "../lib/labels";
 
 /** Namespaces a webhook must never select. */
-export const PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"] as const;
+const PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"] as const;
 /** Name of that ConfigMap. */
-export const SIDECAR_TEMPLATE_NAME = "envoy-sidecar-template";
+const SIDECAR_TEMPLATE_NAME = "envoy-sidecar-template";
 /** The injector program: its file in this repository, its key in the ConfigMap and where the pod mounts it. */
 export const INJECTOR_PROGRAM = {
     file: join(__dirname, "..", "injector", "envoy-injector.mjs"),
@@ -42,7 +42,7 @@ export function injectorProgramSource(): string {
 }
 
 /** The injector's command line, as the Deployment runs it. */
-export function injectorCommand(port: number): string[] {
+function injectorCommand(port: number): string[] {
     return [
         "node", `${INJECTOR_PROGRAM.mountPath}/${INJECTOR_PROGRAM.key}`,
         "--port", String(port),
@@ -56,7 +56,7 @@ export function injectorCommand(port: number): string[] {
 export const WEBHOOK_NAME = "sidecar.envoy-injector.agentstack.io";
 
 /** The webhook's namespace and object selectors. */
-export function webhookSelectors(ownNamespace: string): { namespaceSelector: k8s.types.input.meta.v1.LabelSelector; objectSelector: k8s.types.input.meta.v1.LabelSelector } {
+function webhookSelectors(ownNamespace: string): { namespaceSelector: k8s.types.input.meta.v1.LabelSelector; objectSelector: k8s.types.input.meta.v1.LabelSelector } {
     return {
         namespaceSelector: {
             matchLabels: { [INJECTION_LABEL.key]: INJECTION_LABEL.value },
@@ -72,7 +72,7 @@ export function webhookSelectors(ownNamespace: string): { namespaceSelector: k8s
 }
 
 /** DNS names of the webhook Service. */
-export function webhookDnsNames(service: string, namespace: string): string[] {
+function webhookDnsNames(service: string, namespace: string): string[] {
     return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
 }
 
@@ -82,7 +82,7 @@ export function webhookDnsNames(service: string, namespace: string): string[] {
  * CA into the webhook (`cert-manager.io/inject-ca-from` names the serving Certificate). No outside
  * issuer: an ACME issuer, say, could give no CA bundle for an in-cluster Service name.
  */
-export function certManagerChain(a: {
+function certManagerChain(a: {
     readonly instance: string;
     readonly namespace: pulumi.Input<string>;
     readonly labels: Record<string, string>;
@@ -129,7 +129,7 @@ export function certManagerChain(a: {
     ];
 }
 
-export interface EnvoyInjectorArgs {
+interface EnvoyInjectorArgs {
     /** Zero-trust settings (replicas, PDB, failurePolicy, TLS, images). */
     readonly zeroTrust: ZeroTrustSpec;
     /** Namespace (the system zone's Namespace name output). */

@@ -23,7 +23,7 @@ import { envoyStatsResources } from "./envoyStats";
 import { containerSecurityContext } from "./workload";
 
 /** Placeholder the injector replaces with `<namespace>/<app.kubernetes.io/instance>` of the pod. */
-export const SOURCE_PLACEHOLDER = "{{SOURCE}}";
+const SOURCE_PLACEHOLDER = "{{SOURCE}}";
 export { ENVOY_HEALTH_PORT, ENVOY_OUTBOUND_PORT, ENVOY_STATS_PORT };
 /**
  * uid/gid of the Envoy process: the `envoy` user of the official image, and never the uid of an

@@ -19,13 +19,13 @@ const type = (t: string) => `type.googleapis.com/${t}`;
 /** The admin endpoint the stats listener forwards to (Envoy's Prometheus exposition). */
 export const ENVOY_STATS_PATH = "/stats/prometheus";
 /** The admin socket, inside the Envoy container's /tmp emptyDir. */
-export const ENVOY_ADMIN_SOCKET = "/tmp/envoy-admin.sock";
+const ENVOY_ADMIN_SOCKET = "/tmp/envoy-admin.sock";
 /** Mode of the admin socket: Envoy's own uid only. */
-export const ENVOY_ADMIN_SOCKET_MODE = 0o600;
+const ENVOY_ADMIN_SOCKET_MODE = 0o600;
 /** Name of the cluster that reaches the admin socket. */
-export const ENVOY_ADMIN_CLUSTER = "envoy_admin";
+const ENVOY_ADMIN_CLUSTER = "envoy_admin";
 /** Name of the stats listener. */
-export const ENVOY_STATS_LISTENER = "stats";
+const ENVOY_STATS_LISTENER = "stats";
 
 /** The bootstrap pieces of the stats listener: the admin block, the listener and the cluster. */
 export function envoyStatsResources(port: number): { admin: Record<string, unknown>; listener: Record<string, unknown>; cluster: Record<string, unknown> } {

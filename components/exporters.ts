@@ -25,7 +25,7 @@ export const POSTGRESQL_EXPORTER_IMAGE = "quay.io/prometheuscommunity/postgres-e
 /** Percona's mongodb_exporter, as published on Docker Hub for release 0.53.0. */
 export const MONGODB_EXPORTER_IMAGE = "docker.io/percona/mongodb_exporter:0.53.0";
 /** uid of each exporter image's USER (postgres_exporter: nobody; mongodb_exporter: 65535). */
-export const EXPORTER_UIDS = { postgresql: 65534, mongodb: 65535 } as const;
+const EXPORTER_UIDS = { postgresql: 65534, mongodb: 65535 } as const;
 /** Name of the exporter container (and of its port, `metrics`). */
 export const EXPORTER_CONTAINER = "metrics-exporter";
 
@@ -42,7 +42,7 @@ function tcpProbes(): Pick<k8s.types.input.core.v1.Container, "livenessProbe" | 
 }
 
 /** A credential pair in a Secret (the store's admin user). */
-export interface ExporterCredentials {
+interface ExporterCredentials {
     readonly name: pulumi.Input<string>;
     readonly usernameKey: string;
     readonly passwordKey: string;

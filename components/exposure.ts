@@ -26,12 +26,12 @@ export interface ExposureArgs {
 }
 
 /** How long `pulumi up` waits for a cert-manager Certificate to become Ready (ACME issuance takes minutes). */
-export const CERTIFICATE_WAIT_SECONDS = 600;
+const CERTIFICATE_WAIT_SECONDS = 600;
 /** The OpenShift router's ServiceAccount (it reads a Route's externalCertificate Secret). */
-export const OPENSHIFT_ROUTER = { namespace: "openshift-ingress", name: "router" } as const;
+const OPENSHIFT_ROUTER = { namespace: "openshift-ingress", name: "router" } as const;
 
 /** ingress-nginx annotations: HTTPS redirect, timeouts, a per-client rate limit (CORS is the gateway's). */
-export function ingressAnnotations(s: ExposureArgs["settings"]): Record<string, string> {
+function ingressAnnotations(s: ExposureArgs["settings"]): Record<string, string> {
     const t = String(s.llmRouteTimeoutSeconds);
     const a: Record<string, string> = {
         "nginx.ingress.kubernetes.io/ssl-redirect": "true",

@@ -30,7 +30,7 @@ allow if data.agentstack.allowed[input.attributes.contextExtensions.source][lowe
  * decision (source, authority, method, result) but never a header (Authorization, Proxy-Authorization,
  * Cookie, ...), path, query or body value.
  */
-export const EXTAUTH_LOG_MASK = `package system.log
+const EXTAUTH_LOG_MASK = `package system.log
 
 import rego.v1
 
@@ -39,12 +39,12 @@ ${["/input/attributes/request/http/headers", "/input/attributes/request/http/hea
 import { recommendedLabels } from "../lib/labels";
 
 /** The policy's data document: for each source, the set of authorities it may reach. */
-export function extauthData(allowed: Readonly<Record<string, readonly string[]>>): string {
+function extauthData(allowed: Readonly<Record<string, readonly string[]>>): string {
     const sets = Object.fromEntries(Object.entries(allowed).map(([src, auths]) => [src, Object.fromEntries(auths.map((a) => [a, true]))]));
     return `${JSON.stringify({ agentstack: { allowed: sets } }, null, 2)}\n`;
 }
 
-export interface ExtAuthArgs {
+interface ExtAuthArgs {
     /** Zero-trust settings (replicas, PDB, anti-affinity, image). */
     readonly zeroTrust: ZeroTrustSpec;
     /** Namespace (the system zone's Namespace name output). */

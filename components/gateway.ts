@@ -43,7 +43,7 @@ export interface GatewayArgs {
 }
 
 /** The env the chat UI receives (non-secret; `OIDC_CLIENT_SECRET` comes from a Secret). */
-export function chatUiSettings(args: Pick<GatewayArgs, "spec" | "agents" | "oidc">): Record<string, string> {
+function chatUiSettings(args: Pick<GatewayArgs, "spec" | "agents" | "oidc">): Record<string, string> {
     return {
         PORT: String(args.spec.chatUi?.port ?? 8080),
         PUBLIC_URL: `https://${args.spec.hostname}`,

@@ -26,14 +26,14 @@ export const GATEWAY_HEALTH_PATH = "/healthz";
 /** Path prefix of an agent's routes: `/agents/<name>/`. */
 export const AGENT_PATH_PREFIX = "/agents/";
 /** Name of the JWT provider (Keycloak's realm). */
-export const JWT_PROVIDER = "keycloak";
+const JWT_PROVIDER = "keycloak";
 /** Envoy cluster of Keycloak (JWKS). */
 export const KEYCLOAK_CLUSTER = "keycloak";
 /** Envoy cluster of the chat UI. */
 export const CHAT_UI_CLUSTER = "chat-ui";
 export { CHAT_UI_INSTANCE };
 /** Worker threads: Envoy defaults to the node's CPU count, not the container's limit. */
-export const GATEWAY_CONCURRENCY = 2;
+const GATEWAY_CONCURRENCY = 2;
 
 /** Response headers added to every response (overwriting an upstream's own value). */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -45,7 +45,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 /** CSP of the agent (API) routes: nothing may be loaded, nothing may frame them. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 /** CSP of the chat UI route when the UI sets none itself. */
-export const CHAT_UI_CSP = "default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'";
+const CHAT_UI_CSP = "default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'";
 
 /**
  * Access-log fields (JSON): what happened, never who proved it — no Authorization, no Cookie, no query
@@ -69,7 +69,7 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
 };
 
 /** What the gateway config is derived from. */
-export interface GatewayEnvoyArgs {
+interface GatewayEnvoyArgs {
     /** The resolved gateway spec (port, host name, CORS, rate limit, body limit, timeouts, chat UI). */
     readonly spec: Pick<GatewaySpec, "port" | "hostname" | "corsOrigins" | "rateLimit" | "maxRequestBytes" | "llmRouteTimeoutSeconds" | "trustedProxyHops" | "chatUi">;
     /** The platform's namespaces (agents, identity and gateway Services are addressed by them). */
@@ -85,7 +85,7 @@ export interface GatewayEnvoyArgs {
 }
 
 /** Envoy cluster name of an agent. */
-export function agentCluster(name: string): string {
+function agentCluster(name: string): string {
     return agentInstance(name);
 }
 
@@ -109,7 +109,7 @@ function setHeaders(headers: Readonly<Record<string, string>>, action = "OVERWRI
 }
 
 /** The JWT provider: Keycloak's realm, keys fetched in-cluster, the token stripped before forwarding. */
-export function jwtAuthentication(args: Pick<GatewayEnvoyArgs, "issuer" | "audience" | "namespaces">): Record<string, unknown> {
+function jwtAuthentication(args: Pick<GatewayEnvoyArgs, "issuer" | "audience" | "namespaces">): Record<string, unknown> {
     const jwksUri = keycloakJwksUri(args.namespaces);
     return {
         "@type": type("envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"),
@@ -135,7 +135,7 @@ export function jwtAuthentication(args: Pick<GatewayEnvoyArgs, "issuer" | "audie
 }
 
 /** The CORS policy of the virtual host: exactly the configured origins, or none at all. */
-export function corsPolicy(origins: readonly string[]): Record<string, unknown> | undefined {
+function corsPolicy(origins: readonly string[]): Record<string, unknown> | undefined {
     if (origins.length === 0) return undefined;
     return {
         "@type": type("envoy.extensions.filters.http.cors.v3.CorsPolicy"),
@@ -149,7 +149,7 @@ export function corsPolicy(origins: readonly string[]): Record<string, unknown> 
 }
 
 /** The routes: one per agent (prefix rewritten), then the chat UI at `/` if configured. */
-export function gatewayRoutes(args: Pick<GatewayEnvoyArgs, "spec" | "agents">): Record<string, unknown>[] {
+function gatewayRoutes(args: Pick<GatewayEnvoyArgs, "spec" | "agents">): Record<string, unknown>[] {
     const timeout = `${args.spec.llmRouteTimeoutSeconds}s`;
     const routes: Record<string, unknown>[] = args.agents.map((a) => ({
         name: agentCluster(a.name),

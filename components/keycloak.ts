@@ -83,7 +83,7 @@ export function realmSyncChecksum(realmJson: string, settings: Record<string, st
     return checksum({ realm: checksum(realmJson), settings, image });
 }
 
-export interface KeycloakArgs {
+interface KeycloakArgs {
     /** The resolved Keycloak spec. */
     readonly spec: KeycloakSpec;
     /** Namespace (the identity zone's Namespace name output). */

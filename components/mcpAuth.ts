@@ -8,7 +8,7 @@ import { Namespaces } from "../stacks/resolve";
 import { keycloakIssuer, keycloakJwksUri, mcpInstance } from "./names";
 
 /** Issuer of the level-1 HS256 tokens minted by the program. */
-export const HS256_ISSUER = "agentstack";
+const HS256_ISSUER = "agentstack";
 
 /** Non-secret MCP_AUTH_JWT_* settings of one server (the HS256 key itself comes from a Secret). */
 export function mcpAuthSettings(alg: "HS256" | "RS256", server: string, ns: Namespaces, keycloakHostname: string): Record<string, string> {

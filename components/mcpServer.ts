@@ -13,9 +13,9 @@ import { HardenedWorkload, checksum, injectedScaling } from "./workload";
 import { recommendedLabels } from "../lib/labels";
 
 /** Key of the HS256 signing key in the server's JWT Secret. */
-export const HS256_SECRET_KEY = "hs256-key";
+const HS256_SECRET_KEY = "hs256-key";
 
-export interface McpServerArgs {
+interface McpServerArgs {
     /** The resolved server spec (image, port, scale, auth). */
     readonly spec: McpServerSpec;
     /** Namespaces of the platform (the server lives in `mcp`). */

@@ -20,14 +20,14 @@ import { mongodbExporter } from "./exporters";
 import { INSTANCES } from "./names";
 
 /** Server-side Secret of the root user and the client passwords. */
-export const MONGODB_CREDENTIALS_SECRET = "mongodb-credentials";
+const MONGODB_CREDENTIALS_SECRET = "mongodb-credentials";
 /** Server-side Secret of the replica-set key file. */
-export const MONGODB_KEYFILE_SECRET = "mongodb-keyfile";
+const MONGODB_KEYFILE_SECRET = "mongodb-keyfile";
 /** Where mongod reads the key file (a copy owned by uid 999, mode 0400). */
-export const KEYFILE_PATH = "/etc/mongodb/keyfile/keyfile";
+const KEYFILE_PATH = "/etc/mongodb/keyfile/keyfile";
 
 /** Where the init container finds the key file from the Secret. */
-export const KEYFILE_SECRET_PATH = "/etc/mongodb/keyfile-secret/keyfile";
+const KEYFILE_SECRET_PATH = "/etc/mongodb/keyfile-secret/keyfile";
 
 /**
  * The key-file init container's script (/bin/sh, dash in the Ubuntu-based image). Init containers may
@@ -40,14 +40,14 @@ export function keyfileInitScript(source = KEYFILE_SECRET_PATH, target = KEYFILE
 }
 
 /** A MongoDB client: its user gets readWrite on `database` (default: the client's name). */
-export interface MongoDbClient extends DataStoreClient {
+interface MongoDbClient extends DataStoreClient {
     readonly database?: string;
 }
 
-export type MongoDbArgs = DataStoreArgs<MongoDbSpec, MongoDbClient>;
+type MongoDbArgs = DataStoreArgs<MongoDbSpec, MongoDbClient>;
 
 /** The database of a client. */
-export function mongoDatabase(c: MongoDbClient): string {
+function mongoDatabase(c: MongoDbClient): string {
     const db = c.database ?? c.name;
     if (!/^[A-Za-z0-9_-]{1,63}$/.test(db)) throw new Error(`mongodb: database "${db}" of client ${c.name} must be 1-63 of [A-Za-z0-9_-]`);
     return db;
@@ -63,7 +63,7 @@ export function mongoMembers(namespace: string, replicas: number): string[] {
  * only pod 0 creates the root user on an empty volume (the entrypoint's init), the others start
  * empty and receive users and data from the primary by replication.
  */
-export const MONGODB_START_SCRIPT = supervisedStartScript({
+const MONGODB_START_SCRIPT = supervisedStartScript({
     prelude: `if [ "\${HOSTNAME##*-}" = "0" ]; then
   (
     for attempt in $(seq 1 720); do
@@ -141,7 +141,7 @@ type InCluster = Extract<MongoDbSpec, { mode: "in-cluster" }>;
 type External = Extract<MongoDbSpec, { mode: "external" }>;
 
 /** MongoDB's own part of the data-store skeleton. */
-export const MONGODB: DataStoreDefinition<InCluster, External, MongoDbClient> = {
+const MONGODB: DataStoreDefinition<InCluster, External, MongoDbClient> = {
     store: "mongodb",
     external: (s, c) => ({
         settings: { host: s.host, port: String(s.port), database: mongoDatabase(c) },

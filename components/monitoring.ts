@@ -31,17 +31,17 @@ import { QDRANT_KEYS, QDRANT_KEYS_SECRET } from "./qdrant";
 import { MANAGED_BY_LABEL, PART_OF, PART_OF_LABEL, SIDECAR_LABEL, selectorLabels } from "../lib/labels";
 
 /** API version of every monitoring object. */
-export const MONITORING_API_VERSION = "monitoring.coreos.com/v1";
+const MONITORING_API_VERSION = "monitoring.coreos.com/v1";
 /** Name of the PrometheusRule (in the system namespace). */
-export const PROMETHEUS_RULE_NAME = "agentstack";
+const PROMETHEUS_RULE_NAME = "agentstack";
 /** The runbooks: one section per alert in this file. */
-export const RUNBOOK_DOC = "docs/observability.md";
+const RUNBOOK_DOC = "docs/observability.md";
 /** Alerts the policy pack requires (policies/rules/observability.ts): the injector down or failing admissions. */
 export const INJECTOR_ALERTS = ["EnvoyInjectorUnavailable", "EnvoyInjectorAdmissionFailures"] as const;
 /** Days before expiry at which a certificate alert fires. */
-export const CERT_EXPIRY_DAYS = 14;
+const CERT_EXPIRY_DAYS = 14;
 /** Free space below which a data volume alert fires. */
-export const VOLUME_FREE_RATIO = 0.1;
+const VOLUME_FREE_RATIO = 0.1;
 
 /** Where each metric an alert reads comes from (docs/observability.md lists the same, with the source file). */
 export const METRIC_SOURCES: Readonly<Record<string, string>> = {
@@ -67,7 +67,7 @@ export const METRIC_SOURCES: Readonly<Record<string, string>> = {
 };
 
 /** One alert as the platform describes it. */
-export interface AlertRule {
+interface AlertRule {
     readonly alert: string;
     readonly expr: string;
     readonly for: string;
@@ -78,7 +78,7 @@ export interface AlertRule {
 
 type Meta = { readonly name: string; readonly namespace: string; readonly labels: Record<string, string>; readonly zone: keyof Namespaces };
 /** A monitoring object as a plain object (typed by the prometheus-operator's CRD types; `zone` names the namespace's trust zone). */
-export type MonitoringObject =
+type MonitoringObject =
     | { readonly apiVersion: typeof MONITORING_API_VERSION; readonly kind: "ServiceMonitor"; readonly metadata: Meta; readonly spec: IServiceMonitor["spec"] }
     | { readonly apiVersion: typeof MONITORING_API_VERSION; readonly kind: "PodMonitor"; readonly metadata: Meta; readonly spec: IPodMonitor["spec"] }
     | { readonly apiVersion: typeof MONITORING_API_VERSION; readonly kind: "PrometheusRule"; readonly metadata: Meta; readonly spec: IPrometheusRule["spec"] };
@@ -278,7 +278,7 @@ function storeTitle(store: DataStoreKind): string {
 }
 
 /** The runbook anchor of an alert in docs/observability.md (its heading, lower case). */
-export function runbookAnchor(alert: string): string {
+function runbookAnchor(alert: string): string {
     return `${RUNBOOK_DOC}#${alert.toLowerCase()}`;
 }
 
@@ -355,7 +355,7 @@ export function monitoringObjects(spec: PlatformSpec): MonitoringObject[] {
     return out;
 }
 
-export interface MonitoringArgs {
+interface MonitoringArgs {
     /** The resolved platform spec (monitoring settings, namespaces, level). */
     readonly spec: PlatformSpec;
     /** Namespace objects' name outputs by zone, so each object waits for its namespace. */

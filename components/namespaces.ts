@@ -12,7 +12,7 @@ import { INJECTED_ZONES, INJECTION_LABEL, PART_OF, PART_OF_LABEL, ZONE_LABEL } f
 type PodSecurity = LevelProfile["podSecurity"];
 
 /** Labels of one zone's namespace. */
-export function namespaceLabels(zone: keyof Namespaces, psa: PodSecurity): Record<string, string> {
+function namespaceLabels(zone: keyof Namespaces, psa: PodSecurity): Record<string, string> {
     return {
         [PART_OF_LABEL]: PART_OF,
         [ZONE_LABEL]: zone,
@@ -32,7 +32,7 @@ export function namespaceLabels(zone: keyof Namespaces, psa: PodSecurity): Recor
  * pending challenge; two leave room for a renewal that overlaps a retry. NetworkPolicy still admits only
  * the ingress controller to the solver pod, so the node port reaches nothing else.
  */
-export const ACME_SOLVER_NODEPORTS = 2;
+const ACME_SOLVER_NODEPORTS = 2;
 
 /** ResourceQuota hard limits of a zone (data zones also bound PVCs and storage). */
 export function quotaHard(zone: keyof Namespaces, opts: { readonly acmeSolver?: boolean } = {}): Record<string, string> {
@@ -42,14 +42,14 @@ export function quotaHard(zone: keyof Namespaces, opts: { readonly acmeSolver?: 
 }
 
 /** LimitRange of every zone: defaults for containers that forget, and a ceiling. */
-export const LIMIT_RANGE: k8s.types.input.core.v1.LimitRangeItem = {
+const LIMIT_RANGE: k8s.types.input.core.v1.LimitRangeItem = {
     type: "Container",
     defaultRequest: { cpu: "100m", memory: "128Mi" },
     default: { cpu: "500m", memory: "512Mi" },
     max: { cpu: "4", memory: "8Gi" },
 };
 
-export interface PlatformNamespacesArgs {
+interface PlatformNamespacesArgs {
     /** Names of the zones' namespaces. */
     readonly names: Namespaces;
     /** Pod Security Admission levels of every namespace (the level's). */

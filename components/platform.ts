@@ -31,9 +31,9 @@ import { Sandbox } from "./sandbox";
 import { PART_OF, PART_OF_LABEL, selectorLabels } from "../lib/labels";
 
 /** Secret (in the agents namespace) holding the platform LLM API key when it comes from config. */
-export const LLM_SECRET: SecretRef = { name: "llm-api-key", key: "api-key" };
+const LLM_SECRET: SecretRef = { name: "llm-api-key", key: "api-key" };
 
-export interface PlatformArgs {
+interface PlatformArgs {
     /** The resolved, validated platform spec. */
     readonly spec: PlatformSpec;
     /** The spec's flow table (stacks/flows.ts `flowTable`), computed once per run by the caller. Default: computed from `spec`. */

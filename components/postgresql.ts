@@ -23,25 +23,25 @@ import { configEnv, secretEnv } from "./env";
 import { postgresqlExporter } from "./exporters";
 
 /** Server-side Secret of the superuser and the client passwords. */
-export const POSTGRESQL_CREDENTIALS_SECRET = "postgresql-credentials";
+const POSTGRESQL_CREDENTIALS_SECRET = "postgresql-credentials";
 /** Where the volume is mounted, and PGDATA below it. */
-export const PG_MOUNT = "/var/lib/postgresql/data";
-export const PGDATA = `${PG_MOUNT}/pgdata`;
+const PG_MOUNT = "/var/lib/postgresql/data";
+const PGDATA = `${PG_MOUNT}/pgdata`;
 
 /** A PostgreSQL client: its role `user` owns database `database`. */
-export interface PostgreSqlClient extends DataStoreClient {
+interface PostgreSqlClient extends DataStoreClient {
     readonly database: string;
     readonly user: string;
     /** Which env var names `clientEnv` uses: Keycloak's KC_DB_* or libpq's PG*. Default libpq. */
     readonly envStyle?: "keycloak" | "libpq";
 }
 
-export type PostgreSqlArgs = DataStoreArgs<PostgreSqlSpec, PostgreSqlClient>;
+type PostgreSqlArgs = DataStoreArgs<PostgreSqlSpec, PostgreSqlClient>;
 
 const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The start script: the client reconciler in the background, then the image's entrypoint, supervised. */
-export const POSTGRESQL_START_SCRIPT = supervisedStartScript({
+const POSTGRESQL_START_SCRIPT = supervisedStartScript({
     prelude: "bash /scripts/ensure-clients.sh &",
     start: "docker-entrypoint.sh postgres",
     stopSignal: "INT",
@@ -88,7 +88,7 @@ export function clientsList(clients: readonly PostgreSqlClient[]): string {
 }
 
 /** The JDBC URL of a database. */
-export function jdbcUrl(host: string, port: number, database: string, sslMode: string): string {
+function jdbcUrl(host: string, port: number, database: string, sslMode: string): string {
     return `jdbc:postgresql://${host}:${port}/${database}${sslMode === "disable" ? "" : `?sslmode=${sslMode}`}`;
 }
 
@@ -113,7 +113,7 @@ function clientSettings(host: string, port: number, database: string, sslMode: s
 }
 
 /** PostgreSQL's own part of the data-store skeleton. */
-export const POSTGRESQL: DataStoreDefinition<InCluster, External, PostgreSqlClient> = {
+const POSTGRESQL: DataStoreDefinition<InCluster, External, PostgreSqlClient> = {
     store: "postgresql",
     checkClients: (clients) => {
         for (const c of clients) {

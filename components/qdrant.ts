@@ -23,17 +23,17 @@ export const QDRANT_KEYS = { apiKey: "api-key", readOnlyApiKey: "read-only-api-k
 export const QDRANT_KEYS_SECRET = "qdrant-api-keys";
 
 /** A Qdrant client; `readOnly` clients get the read-only API key. */
-export interface QdrantClient extends DataStoreClient {
+interface QdrantClient extends DataStoreClient {
     readonly readOnly?: boolean;
 }
 
-export type QdrantArgs = DataStoreArgs<QdrantSpec, QdrantClient>;
+type QdrantArgs = DataStoreArgs<QdrantSpec, QdrantClient>;
 
 /**
  * The non-secret server settings (env of the qdrant container, from its ConfigMap). Telemetry is off:
  * the data namespace has no egress, and a vector store has nothing to report home.
  */
-export function qdrantSettings(clusterMode: boolean): Record<string, string> {
+function qdrantSettings(clusterMode: boolean): Record<string, string> {
     return {
         QDRANT__SERVICE__HTTP_PORT: String(QDRANT_PORTS.http),
         QDRANT__SERVICE__GRPC_PORT: String(QDRANT_PORTS.grpc),
@@ -59,7 +59,7 @@ export function qdrantSettings(clusterMode: boolean): Record<string, string> {
  * the others join it (`--bootstrap` pod 0). A peer that already holds cluster state ignores
  * `--bootstrap`, so restarts and scale-ups are the same code path.
  */
-export function qdrantStartScript(namespace: string): string {
+function qdrantStartScript(namespace: string): string {
     const peer = (pod: string) => `http://${pod}.${INSTANCES.qdrant}-headless.${namespace}.svc.cluster.local:${QDRANT_PORTS.p2p}`;
     return [
         "set -euo pipefail",
@@ -74,7 +74,7 @@ type InCluster = Extract<QdrantSpec, { mode: "in-cluster" }>;
 type External = Extract<QdrantSpec, { mode: "external" }>;
 
 /** The in-cluster URL or the external one. */
-export function qdrantUrl(s: QdrantSpec, namespaces: Namespaces): string {
+function qdrantUrl(s: QdrantSpec, namespaces: Namespaces): string {
     return s.mode === "external" ? `${s.tls ? "https" : "http"}://${s.host}:${s.port}` : `http://${serviceHost(INSTANCES.qdrant, namespaces.data)}:${QDRANT_PORTS.http}`;
 }
 
@@ -84,7 +84,7 @@ function clientEnv(objs: ClientObjects, secret: pulumi.Input<string>, key: strin
 }
 
 /** Qdrant's own part of the data-store skeleton. */
-export const QDRANT: DataStoreDefinition<InCluster, External, QdrantClient> = {
+const QDRANT: DataStoreDefinition<InCluster, External, QdrantClient> = {
     store: "qdrant",
     external: (s) => ({
         settings: { url: `${s.tls ? "https" : "http"}://${s.host}:${s.port}`, host: s.host, "http-port": String(s.port), "grpc-port": String(QDRANT_PORTS.grpc) },
@@ -93,7 +93,7 @@ export const QDRANT: DataStoreDefinition<InCluster, External, QdrantClient> = {
     server: ({ name, parent, spec: s, namespace, namespaceName, host, labels }) => {
         // API keys: generated (kept in a Secret the program owns) or the user's Secret by reference.
         let keysSecret: pulumi.Input<string> = s.apiKeys.kind === "secretRef" ? s.apiKeys.name : "";
-        let keyOf = s.apiKeys.kind === "secretRef" ? { full: s.apiKeys.apiKeyKey, readOnly: s.apiKeys.readOnlyApiKeyKey } : { full: QDRANT_KEYS.apiKey, readOnly: QDRANT_KEYS.readOnlyApiKey };
+        const keyOf = s.apiKeys.kind === "secretRef" ? { full: s.apiKeys.apiKeyKey, readOnly: s.apiKeys.readOnlyApiKeyKey } : { full: QDRANT_KEYS.apiKey, readOnly: QDRANT_KEYS.readOnlyApiKey };
         let generated: { full: pulumi.Output<string>; readOnly: pulumi.Output<string> } | undefined;
         if (s.apiKeys.kind === "generated") {
             const key = (suffix: string) => pulumi.secret(new random.RandomPassword(`${name}-${suffix}`, { length: 48, special: false }, { parent }).result);

@@ -12,7 +12,7 @@
  */
 import { REALM, agentInstance, envName, mcpInstance } from "./names";
 
-export interface RealmArgs {
+interface RealmArgs {
     /** Public URL of the gateway (redirect URIs). */
     readonly gatewayUrl: string;
     /** Browser origins allowed by CORS. */

@@ -9,7 +9,7 @@ import { Namespaces, SandboxSpec } from "../stacks/resolve";
 import { INSTANCES } from "./names";
 import { HardenedWorkload, HardenedWorkloadArgs, fixedScaling } from "./workload";
 
-export interface SandboxArgs {
+interface SandboxArgs {
     /** The resolved sandbox spec. */
     readonly spec: SandboxSpec;
     /** Namespaces of the platform (the sandbox lives in `sandbox`). */

@@ -17,7 +17,7 @@ type Volume = k8s.types.input.core.v1.Volume;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /** Pod securityContext of the restricted Pod Security Standard. */
-export function podSecurityContext(uid: number): k8s.types.input.core.v1.PodSecurityContext {
+function podSecurityContext(uid: number): k8s.types.input.core.v1.PodSecurityContext {
     return {
         runAsNonRoot: true,
         runAsUser: uid,
@@ -42,7 +42,7 @@ export function containerSecurityContext(uid?: number): k8s.types.input.core.v1.
 }
 
 /** Pod anti-affinity for a selector; `none` gives undefined. Weight 100 unless said (MongoDB's soft rule uses 1). */
-export function antiAffinity(mode: AntiAffinity, selector: Record<string, string>, weight = 100): k8s.types.input.core.v1.Affinity | undefined {
+function antiAffinity(mode: AntiAffinity, selector: Record<string, string>, weight = 100): k8s.types.input.core.v1.Affinity | undefined {
     const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
     switch (mode) {
         case "none":
@@ -55,10 +55,10 @@ export function antiAffinity(mode: AntiAffinity, selector: Record<string, string
 }
 
 /** How many replicas a workload runs. */
-export type Replicas = { readonly fixed: number } | { readonly min: number; readonly max: number };
+type Replicas = { readonly fixed: number } | { readonly min: number; readonly max: number };
 
 /** The smallest replica count a workload can have. */
-export function minReplicas(r: Replicas): number {
+function minReplicas(r: Replicas): number {
     return "fixed" in r ? r.fixed : r.min;
 }
 
@@ -79,7 +79,7 @@ export function checksum(data: unknown): string {
 }
 
 /** JSON with sorted object keys. */
-export function stableStringify(v: unknown): string {
+function stableStringify(v: unknown): string {
     if (Array.isArray(v)) return `[${v.map(stableStringify).join(",")}]`;
     if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;
@@ -89,7 +89,7 @@ export function stableStringify(v: unknown): string {
 }
 
 /** An HTTP probe set: liveness + readiness, and a startup probe for slow starters. */
-export interface Probes {
+interface Probes {
     /** Path of the liveness probe. */
     readonly liveness: string;
     /** Path of the readiness probe; default the liveness path. */
@@ -101,7 +101,7 @@ export interface Probes {
 }
 
 /** Probe objects from a probe set. */
-export function probesFor(p: Probes): Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> {
+function probesFor(p: Probes): Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> {
     const port = p.port ?? "http";
     const out: Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> = {
         livenessProbe: { httpGet: { path: p.liveness, port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
@@ -140,7 +140,7 @@ export interface ContainerArgs {
 }
 
 /** A hardened container from its description. */
-export function hardenedContainer(c: ContainerArgs, tmpSizeLimit = "64Mi"): Container {
+function hardenedContainer(c: ContainerArgs, tmpSizeLimit = "64Mi"): Container {
     const writable = [{ name: "tmp", path: "/tmp", sizeLimit: tmpSizeLimit }, ...(c.writablePaths ?? []).filter((w) => w.path !== "/tmp")];
     const probes = "liveness" in c.probes ? probesFor(c.probes) : c.probes;
     return {
@@ -159,13 +159,13 @@ export function hardenedContainer(c: ContainerArgs, tmpSizeLimit = "64Mi"): Cont
 }
 
 /** The emptyDir volumes behind a container's writable paths. */
-export function writableVolumes(c: ContainerArgs, tmpSizeLimit = "64Mi"): Volume[] {
+function writableVolumes(c: ContainerArgs, tmpSizeLimit = "64Mi"): Volume[] {
     const writable = [{ name: "tmp", path: "/tmp", sizeLimit: tmpSizeLimit }, ...(c.writablePaths ?? []).filter((w) => w.path !== "/tmp")];
     return writable.map((w) => ({ name: `${c.name}-${w.name}`, emptyDir: { sizeLimit: w.sizeLimit ?? "64Mi" } }));
 }
 
 /** Inputs of the pod template a workload runs. */
-export interface PodArgs {
+interface PodArgs {
     /** Main containers (hardened). */
     readonly containers: readonly ContainerArgs[];
     /** Init containers (hardened). Default none. */
@@ -206,7 +206,7 @@ export function hardenedPodSpec(p: PodArgs): PodSpec {
 }
 
 /** HPA metrics: CPU at 70 %, optionally memory at 80 % (REQUIREMENTS). */
-export function hpaMetrics(memory: boolean): k8s.types.input.autoscaling.v2.MetricSpec[] {
+function hpaMetrics(memory: boolean): k8s.types.input.autoscaling.v2.MetricSpec[] {
     const util = (name: string, averageUtilization: number) => ({
         type: "Resource",
         resource: { name, target: { type: "Utilization", averageUtilization } },

@@ -15,7 +15,7 @@ export const DNS_LABEL_MAX = 63;
 /** Longest DNS-1123 subdomain (most object names, host names). */
 export const DNS_SUBDOMAIN_MAX = 253;
 /** Length of the hash suffix of a shortened name. */
-export const NAME_HASH_LENGTH = 10;
+const NAME_HASH_LENGTH = 10;
 
 /** A stable, lower-case hex digest of a name (the first `length` characters of its SHA-256). */
 export function nameHash(name: string, length = NAME_HASH_LENGTH): string {

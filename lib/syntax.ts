@@ -10,15 +10,13 @@
  * 1035 §2.3.4 for host names (each dot-separated label at most 63 characters, the whole at most 253).
  */
 import { DNS_LABEL_MAX, DNS_SUBDOMAIN_MAX } from "./names";
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$/;
 
 /** Whether a string is a dotted-quad IPv4 address. */
-export function isIPv4(s: string): boolean {
+function isIPv4(s: string): boolean {
     return IPV4.test(s);
 }
 
@@ -67,14 +65,6 @@ export function labelValueProblem(v: string): string | undefined {
     }
     return undefined;
 }
-
-/** A DNS-1123 label (Namespace names and the like). */
-export function dnsLabelProblem(s: string): string | undefined {
-    if (s.length > DNS_LABEL_MAX) return `has ${s.length} characters, at most ${DNS_LABEL_MAX} are allowed`;
-    if (!DNS1123_LABEL.test(s)) return "must be a DNS label: lower-case letters, digits and '-', starting and ending alphanumeric";
-    return undefined;
-}
-
 const BINARY_SUFFIX: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 const DECIMAL_SUFFIX: Readonly<Record<string, number>> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
 

@@ -15,7 +15,7 @@ function isSecret(key: string): boolean {
 }
 
 /** The raw config of this stack, as the engine handed it to the program. */
-export function readRawConfig(): RawConfig {
+function readRawConfig(): RawConfig {
     const all = pulumi.runtime.allConfig();
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];

@@ -12,7 +12,7 @@ import { AddIssue, pdbMinAvailableFor, replicasOverride, rowAntiAffinity } from 
 import type { AntiAffinity, LevelProfile } from "./levels";
 
 /** A storage quantity: a number and a binary (Ki..Ei) or decimal (k..E) unit, e.g. 10Gi or 500G. */
-export const STORAGE_QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)$/;
+const STORAGE_QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)$/;
 const storageQuantity = z.string().regex(STORAGE_QUANTITY, "must be a storage quantity such as 10Gi, 500Mi or 1Ti");
 
 // ---------------------------------------------------------------------------------------------------
@@ -41,20 +41,20 @@ export const DATA_STORE_IMAGES: Readonly<Record<DataStoreKind, string>> = {
  * 999:999 and the official postgres image `postgres` 999:999. The pods run as exactly these ids, with
  * fsGroup the same gid, so the volume is theirs and no image needs root.
  */
-export const DATA_STORE_UIDS: Readonly<Record<DataStoreKind, number>> = { qdrant: 1000, mongodb: 999, postgresql: 999 };
+const DATA_STORE_UIDS: Readonly<Record<DataStoreKind, number>> = { qdrant: 1000, mongodb: 999, postgresql: 999 };
 
 /** Ports. Qdrant: HTTP 6333, gRPC 6334, peer-to-peer 6335 (cluster mode). */
 export const QDRANT_PORTS = { http: 6333, grpc: 6334, p2p: 6335 } as const;
 export const MONGODB_PORT = 27017;
 export const POSTGRESQL_PORT = 5432;
 /** The port clients connect to by default, per store (external mode may say otherwise). */
-export const DEFAULT_PORTS: Readonly<Record<DataStoreKind, number>> = { qdrant: QDRANT_PORTS.http, mongodb: MONGODB_PORT, postgresql: POSTGRESQL_PORT };
+const DEFAULT_PORTS: Readonly<Record<DataStoreKind, number>> = { qdrant: QDRANT_PORTS.http, mongodb: MONGODB_PORT, postgresql: POSTGRESQL_PORT };
 
 /** Default volume size per store. */
-export const DEFAULT_STORAGE: Readonly<Record<DataStoreKind, string>> = { qdrant: "10Gi", mongodb: "20Gi", postgresql: "10Gi" };
+const DEFAULT_STORAGE: Readonly<Record<DataStoreKind, string>> = { qdrant: "10Gi", mongodb: "20Gi", postgresql: "10Gi" };
 
 /** Default requests/limits per store at levels 2 and 3 (within the namespaces' LimitRange ceiling of 4 CPU / 8Gi). */
-export const DEFAULT_DATA_RESOURCES: Readonly<Record<DataStoreKind, z.infer<typeof resources>>> = {
+const DEFAULT_DATA_RESOURCES: Readonly<Record<DataStoreKind, z.infer<typeof resources>>> = {
     qdrant: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
     mongodb: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
     postgresql: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
@@ -67,18 +67,18 @@ export const DEFAULT_DATA_RESOURCES: Readonly<Record<DataStoreKind, z.infer<type
  * least 256 MB (50 % of RAM − 1 GB, minimum 256 MB), plus the server; PostgreSQL's shared_buffers
  * default to 128 MB. Sources in docs/resources.md.
  */
-export const LEVEL1_DATA_RESOURCES: Readonly<Record<DataStoreKind, z.infer<typeof resources>>> = {
+const LEVEL1_DATA_RESOURCES: Readonly<Record<DataStoreKind, z.infer<typeof resources>>> = {
     qdrant: { requests: { cpu: "100m", memory: "256Mi" }, limits: DEFAULT_DATA_RESOURCES.qdrant.limits },
     mongodb: { requests: { cpu: "100m", memory: "384Mi" }, limits: DEFAULT_DATA_RESOURCES.mongodb.limits },
     postgresql: { requests: { cpu: "100m", memory: "256Mi" }, limits: DEFAULT_DATA_RESOURCES.postgresql.limits },
 };
 
 /** The MongoDB replica set every in-cluster MongoDB runs as (one member at levels 1-2). */
-export const MONGODB_REPLICA_SET = "rs0";
+const MONGODB_REPLICA_SET = "rs0";
 /** MongoDB allows at most 7 voting members. */
-export const MONGODB_MAX_VOTING = 7;
+const MONGODB_MAX_VOTING = 7;
 /** Weight of MongoDB's soft (preferred) anti-affinity term (the table's "soft": weight 1, hostname). */
-export const MONGODB_SOFT_WEIGHT = 1;
+const MONGODB_SOFT_WEIGHT = 1;
 
 // ---------------------------------------------------------------------------------------------------
 // Schemas
@@ -178,12 +178,12 @@ export const postgresqlConfig = z
     })
     .default({ mode: "in-cluster" });
 
-export type QdrantConfig = z.infer<typeof qdrantConfig>;
-export type MongodbConfig = z.infer<typeof mongodbConfig>;
-export type PostgresqlConfig = z.infer<typeof postgresqlConfig>;
+type QdrantConfig = z.infer<typeof qdrantConfig>;
+type MongodbConfig = z.infer<typeof mongodbConfig>;
+type PostgresqlConfig = z.infer<typeof postgresqlConfig>;
 
 /** The three keys, parsed (what the root schema's output holds under `qdrant`, `mongodb`, `postgresql`). */
-export interface DataStoresConfig {
+interface DataStoresConfig {
     readonly qdrant: QdrantConfig;
     readonly mongodb: MongodbConfig;
     readonly postgresql: PostgresqlConfig;
@@ -239,7 +239,7 @@ export type QdrantSpec =
       })
     | (ExternalSpec & { readonly tls: boolean; readonly credentials: { readonly name: string; readonly apiKeyKey: string } });
 
-export type UserCredentials =
+type UserCredentials =
     | { readonly kind: "generated" }
     | { readonly kind: "secretRef"; readonly name: string; readonly usernameKey: string; readonly passwordKey: string };
 
@@ -261,7 +261,7 @@ export interface DataStoresSpec {
 }
 
 /** The cluster facts the resolver needs (a subset of `agentstack:cluster`). */
-export interface ClusterFacts {
+interface ClusterFacts {
     readonly schedulableNodes: number;
     readonly storageClassName?: string | undefined;
 }

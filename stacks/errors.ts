@@ -26,7 +26,7 @@ export class ConfigError extends Error {
 }
 
 /** The message of a ConfigError: one line per issue, key first. */
-export function formatIssues(issues: readonly ConfigIssue[]): string {
+function formatIssues(issues: readonly ConfigIssue[]): string {
     const lines = issues.map((i) => `  - ${i.where ? `${i.where}: ` : ""}${i.key}: ${i.message}`);
     return `invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
 }

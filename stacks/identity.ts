@@ -9,7 +9,7 @@ import { AntiAffinity, LevelProfile } from "./levels";
 export type { AddIssue };
 
 /** A fixed-size workload after overrides. */
-export interface FixedSpec {
+interface FixedSpec {
     readonly replicas: number;
     /** PodDisruptionBudget minAvailable; undefined = no PDB. */
     readonly pdbMinAvailable?: number;
@@ -46,13 +46,13 @@ export interface KeycloakSpec extends FixedSpec {
 }
 
 /** Keycloak's own sizing guidance: ~1250 MB base memory, CPU for login throughput. */
-export const KEYCLOAK_RESOURCES: Resources = { requests: { cpu: "500m", memory: "1250Mi" }, limits: { cpu: "2", memory: "2Gi" } };
+const KEYCLOAK_RESOURCES: Resources = { requests: { cpu: "500m", memory: "1250Mi" }, limits: { cpu: "2", memory: "2Gi" } };
 /**
  * Level 1 (a single dev node): the same memory — Keycloak's sizing guide puts a Pod with its realm
  * caches at 1250 MB — and a quarter CPU, since CPU follows logins per second (none at idle); the
  * limit of 2 CPUs still covers the start-up. Sources in docs/resources.md.
  */
-export const LEVEL1_KEYCLOAK_RESOURCES: Resources = { requests: { cpu: "250m", memory: "1250Mi" }, limits: KEYCLOAK_RESOURCES.limits };
+const LEVEL1_KEYCLOAK_RESOURCES: Resources = { requests: { cpu: "250m", memory: "1250Mi" }, limits: KEYCLOAK_RESOURCES.limits };
 
 export function resolveZeroTrust(cfg: ZeroTrustConfig, profile: LevelProfile, add: AddIssue): ZeroTrustSpec {
     const lvl = `level ${profile.level}`;

@@ -7,10 +7,6 @@
 
 /** The one knob: 1 = initial (dev), 2 = recommended, 3 = production. */
 export type SecurityLevel = 1 | 2 | 3;
-
-/** All levels, in order. */
-export const SECURITY_LEVELS: readonly SecurityLevel[] = [1, 2, 3];
-
 /** Pod anti-affinity strength: none, preferred (soft) or required (hard). */
 export type AntiAffinity = "none" | "preferred" | "required";
 
@@ -23,7 +19,7 @@ export interface Availability {
 }
 
 /** Replica bounds of a horizontally autoscaled workload. */
-export interface ScaleProfile {
+interface ScaleProfile {
     /** HPA minReplicas. */
     readonly min: number;
     /** HPA maxReplicas. */

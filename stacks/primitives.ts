@@ -43,7 +43,7 @@ export const imageRef = z
     })
     .refine((s) => !/:latest(@|$)/.test(s), { message: "must not use the tag `latest`: pin a version tag or a digest" });
 
-export const quantityCpu = z.string().regex(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, "must be a CPU quantity such as 250m or 1");
+const quantityCpu = z.string().regex(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, "must be a CPU quantity such as 250m or 1");
 export const quantityMem = z.string().regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/, "must be a memory quantity such as 256Mi or 1Gi");
 
 /**

@@ -21,12 +21,12 @@ import {
 } from "./schema";
 
 /** Where a secret comes from: a Pulumi secret config key, or a key of an existing Kubernetes Secret. */
-export type SecretSource =
+type SecretSource =
     | { readonly kind: "config"; readonly key: string }
     | { readonly kind: "secretRef"; readonly ref: SecretRef };
 
 /** HPA bounds of a workload, after overrides. */
-export interface Scale {
+interface Scale {
     readonly min: number;
     readonly max: number;
 }
@@ -50,7 +50,7 @@ export interface Namespaces {
 }
 
 /** MCP JWT authentication of one server. */
-export type McpAuthSpec =
+type McpAuthSpec =
     | { readonly alg: "HS256" }
     | { readonly alg: "RS256" };
 
@@ -98,7 +98,7 @@ export interface SandboxSpec extends Availability {
 }
 
 /** Observability (`agentstack:monitoring`, docs/observability.md), resolved against the level. */
-export interface MonitoringSpec {
+interface MonitoringSpec {
     /** ServiceMonitors/PodMonitors, the PrometheusRule, the exporters and the scrape flows exist. */
     readonly enabled: boolean;
     /** The Prometheus pods that scrape: their namespace and pod labels. */

@@ -57,7 +57,7 @@ export {
 } from "./primitives";
 
 /** An egress destination outside the cluster. */
-export const egressRule = z.strictObject({
+const egressRule = z.strictObject({
     /** Destination CIDR. */
     cidr,
     /** TCP ports; default [443]. */
@@ -71,7 +71,7 @@ export const egressRule = z.strictObject({
 });
 
 /** `agentstack:agents[]`: one agent service each. */
-export const agentConfig = z.strictObject({
+const agentConfig = z.strictObject({
     name: componentName,
     image: imageRef.optional(),
     /** Names of the MCP servers this agent may call (and no other). */
@@ -90,7 +90,7 @@ export const agentConfig = z.strictObject({
 });
 
 /** `agentstack:mcpServers[]`: one MCP tool server each. */
-export const mcpServerConfig = z.strictObject({
+const mcpServerConfig = z.strictObject({
     name: componentName,
     image: imageRef.optional(),
     port: port.default(8000),
@@ -108,7 +108,7 @@ export const mcpServerConfig = z.strictObject({
 });
 
 /** `agentstack:gateway.chatUi`: the optional chat UI (the user's image), served by the gateway at `/`. */
-export const chatUiConfig = z.strictObject({
+const chatUiConfig = z.strictObject({
     /** The chat UI's pinned image (required: there is no default UI). */
     image: imageRef,
     /** Its HTTP port. */
@@ -119,7 +119,7 @@ export const chatUiConfig = z.strictObject({
 });
 
 /** `agentstack:gateway`. */
-export const gatewayConfig = z.strictObject({
+const gatewayConfig = z.strictObject({
     /** The gateway's image; default agentstack:images.gateway (the official Envoy image). */
     image: imageRef.optional(),
     /** Public host name of the platform. */
@@ -170,7 +170,7 @@ export const gatewayConfig = z.strictObject({
 });
 
 /** `agentstack:sandbox`. */
-export const sandboxConfig = z.strictObject({
+const sandboxConfig = z.strictObject({
     image: imageRef.optional(),
     /** RuntimeClass (gVisor `gvisor`/`runsc`, Kata `kata`) — the strongest isolation available. */
     runtimeClassName: z.string().max(253).regex(DNS_SUBDOMAIN, "must be a RuntimeClass name (DNS subdomain)").optional(),
@@ -182,7 +182,7 @@ export const sandboxConfig = z.strictObject({
 });
 
 /** `agentstack:llm`: the model endpoint. */
-export const llmConfig = z.strictObject({
+const llmConfig = z.strictObject({
     /** OpenAI-compatible base URL (MODEL_ENDPOINT). */
     endpoint: z
         .url({ protocol: /^https?$/, message: "must be a URL such as https://api.openai.com/v1" })
@@ -196,7 +196,7 @@ export const llmConfig = z.strictObject({
 });
 
 /** `agentstack:cluster`: facts about the cluster the program cannot guess. */
-export const clusterConfig = z.strictObject({
+const clusterConfig = z.strictObject({
     /** Schedulable nodes: hard anti-affinity needs at least as many as replicas. */
     schedulableNodes: z.number().int().min(1).default(1),
     /** Namespace of the ingress controller (the only "outside" that may reach the gateway and Keycloak). */
@@ -220,7 +220,7 @@ export const DEFAULT_GATEWAY_IMAGE = "envoyproxy/envoy:distroless-v1.38.4";
  * Envoy image (pinned default); agents, MCP servers and the sandbox are the user's own programs, so
  * they have no default: set them here or per instance (see docs/images.md for the contract).
  */
-export const imagesConfig = z.strictObject({
+const imagesConfig = z.strictObject({
     agent: imageRef.optional(),
     mcpServer: imageRef.optional(),
     gateway: imageRef.default(DEFAULT_GATEWAY_IMAGE),
@@ -228,12 +228,12 @@ export const imagesConfig = z.strictObject({
 });
 
 /** OPA with the Envoy ext_authz plugin (the static, multi-arch variant; docs/images.md). */
-export const OPA_ENVOY_IMAGE = "openpolicyagent/opa:1.17.0-envoy-static";
+const OPA_ENVOY_IMAGE = "openpolicyagent/opa:1.17.0-envoy-static";
 /** The official Node.js image (Docker Hub `node`, an LTS release) the injector program runs on. */
-export const NODE_IMAGE = "node:24.20.0-alpine3.24";
+const NODE_IMAGE = "node:24.20.0-alpine3.24";
 
 /** `agentstack:zeroTrust`: ExtAuth, the Envoy sidecar and its injection webhook. */
-export const zeroTrustConfig = z.strictObject({
+const zeroTrustConfig = z.strictObject({
     /** ExtAuth replicas (never below the level's). */
     extauthReplicas: replicas.optional(),
     /** Envoy injector replicas (never below the level's; failurePolicy Fail needs at least 2). */
@@ -272,7 +272,7 @@ export const zeroTrustConfig = z.strictObject({
 });
 
 /** `agentstack:keycloak`: the identity provider. */
-export const keycloakConfig = z.strictObject({
+const keycloakConfig = z.strictObject({
     image: imageRef.default("quay.io/keycloak/keycloak:26.3.3"),
     /** keycloak-config-cli image of the realm sync Job (a `<version>-<keycloak version>` tag matching Keycloak 26). */
     realmSyncImage: imageRef.default("docker.io/adorsys/keycloak-config-cli:6.4.0-26.1.0"),
@@ -300,7 +300,7 @@ export const keycloakConfig = z.strictObject({
  * PrometheusRule, opens exactly the metrics ports to the Prometheus pods, and states the retention
  * it needs of the stores.
  */
-export const monitoringConfig = z.strictObject({
+const monitoringConfig = z.strictObject({
     /** Scrape, alert and open the metrics ports. Default: the level's (off at level 1, on from level 2). */
     enabled: z.boolean().optional(),
     /**
@@ -337,7 +337,7 @@ export const monitoringConfig = z.strictObject({
 });
 
 /** `agentstack:network`. */
-export const networkConfig = z.strictObject({
+const networkConfig = z.strictObject({
     /** At level 1, also apply default-deny and the whole flow table (levels 2 and 3 always do). */
     defaultDenyAtLevel1: z.boolean().default(false),
 });
@@ -367,14 +367,9 @@ export const stackConfigSchema = z.strictObject({
 
 /** The stack configuration after schema validation (defaults applied, level rules not yet checked). */
 export type StackConfig = z.infer<typeof stackConfigSchema>;
-export type AgentConfig = z.infer<typeof agentConfig>;
 export type McpServerConfig = z.infer<typeof mcpServerConfig>;
-export type GatewayConfig = z.infer<typeof gatewayConfig>;
-export type SandboxConfig = z.infer<typeof sandboxConfig>;
 export type ClusterConfig = z.infer<typeof clusterConfig>;
 export type ZeroTrustConfig = z.infer<typeof zeroTrustConfig>;
 export type KeycloakConfig = z.infer<typeof keycloakConfig>;
-export type MonitoringConfig = z.infer<typeof monitoringConfig>;
-
 /** Config keys whose value is secret material: accepted only as Pulumi secrets. */
 export const SECRET_KEYS: readonly (keyof StackConfig)[] = ["llmApiKey"];

@@ -36,14 +36,14 @@ const PULUMI_DIR = join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi");
 const versionOf = (dir: string) => (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
 const source = (file: string) => readFileSync(join(POLICY_DIR, file), "utf8");
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+ 
 const installed = require("@pulumi/policy/deserialize") as {
     deserializeProperties(struct: { toJavaScript(): Record<string, unknown> }, proxySecrets: boolean): Record<string, unknown>;
     serializeProperties(obj: unknown): Promise<unknown>;
 };
 const proxy = require("@pulumi/policy/proxy") as { unknownStringValue: string; unknownCheckingProxy<T extends object>(o: T): T };
 const { secretsPreservingProxy } = require("@pulumi/policy/secret") as { secretsPreservingProxy<T extends object>(o: T): T };
-/* eslint-enable @typescript-eslint/no-require-imports */
+ 
 
 /** Our marker format (`$secret`, `$unknown`) as the engine puts it on the wire. */
 function toWire(v: unknown): unknown {

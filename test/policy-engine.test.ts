@@ -230,7 +230,7 @@ describe("the pack's files", () => {
 
 describe("manifests map to the Pulumi Kubernetes type tokens", () => {
     it("core, named groups and CRDs, as the Kubernetes provider registers them", () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+         
         const classes = [require("@pulumi/kubernetes/apps/v1/deployment").Deployment, require("@pulumi/kubernetes/core/v1/service").Service, require("@pulumi/kubernetes/admissionregistration/v1/mutatingWebhookConfiguration").MutatingWebhookConfiguration, require("@pulumi/kubernetes/batch/v1/cronJob").CronJob, require("@pulumi/kubernetes/networking/v1/networkPolicy").NetworkPolicy];
         expect([typeToken("apps/v1", "Deployment"), typeToken("v1", "Service"), typeToken("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"), typeToken("batch/v1", "CronJob"), typeToken("networking.k8s.io/v1", "NetworkPolicy")]).toEqual(classes.map((c: { __pulumiType: string }) => c.__pulumiType));
         expect(typeToken("cert-manager.io/v1", "Certificate")).toBe("kubernetes:cert-manager.io/v1:Certificate");

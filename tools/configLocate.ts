@@ -7,7 +7,7 @@ import { LineCounter, isMap, isSeq, parseDocument, type Node } from "yaml";
 import { CONFIG_NAMESPACE, ConfigError, ConfigIssue } from "../stacks/errors";
 
 /** `agentstack:agents[0].name` → ["agentstack:agents", 0, "name"] (undefined when it is no key path). */
-export function keyPath(key: string): (string | number)[] | undefined {
+function keyPath(key: string): (string | number)[] | undefined {
     const prefix = `${CONFIG_NAMESPACE}:`;
     if (!key.startsWith(prefix)) return undefined;
     const rest = key.slice(prefix.length);
@@ -35,7 +35,7 @@ function child(node: unknown, seg: string | number): Node | undefined {
  * The position of a key's value in a stack file: the deepest part of its path the file holds (an
  * unknown or missing leaf points at its parent). Undefined when the file does not mention the key.
  */
-export function locateKey(file: string, text: string, key: string): string | undefined {
+function locateKey(file: string, text: string, key: string): string | undefined {
     const path = keyPath(key);
     if (!path) return undefined;
     const lines = new LineCounter();

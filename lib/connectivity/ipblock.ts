@@ -72,7 +72,7 @@ function parseIpv6(s: string): bigint | undefined {
 }
 
 /** Parses a single IPv4 or IPv6 address. */
-export function parseIp(s: string): { family: IpFamily; value: bigint } | undefined {
+function parseIp(s: string): { family: IpFamily; value: bigint } | undefined {
     const t = s.trim();
     if (t.includes(":")) {
         const v = parseIpv6(t);
@@ -101,7 +101,7 @@ export function parseCidr(s: string): IpRange | undefined {
 }
 
 /** Formats one address in its usual text form (IPv6 compressed per RFC 5952). */
-export function formatIp(family: IpFamily, value: bigint): string {
+function formatIp(family: IpFamily, value: bigint): string {
     if (family === 4) {
         return [24n, 16n, 8n, 0n].map((sh) => String((value >> sh) & 0xffn)).join(".");
     }

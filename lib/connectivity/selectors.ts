@@ -9,10 +9,10 @@ import { asArray, asObject, asString, asStringMap, type WarnFn } from "../object
 export type Labels = Readonly<Record<string, string>>;
 
 /** Label selector operators accepted by the Kubernetes API. */
-export type SelectorOperator = "In" | "NotIn" | "Exists" | "DoesNotExist";
+type SelectorOperator = "In" | "NotIn" | "Exists" | "DoesNotExist";
 
 /** One `matchExpressions` requirement. */
-export interface SelectorRequirement {
+interface SelectorRequirement {
     readonly key: string;
     readonly operator: SelectorOperator;
     readonly values: readonly string[];
@@ -102,9 +102,4 @@ export function matchesSelector(selector: LabelSelector, labels: Labels): boolea
         }
     }
     return true;
-}
-
-/** True for the empty selector `{}` (no requirements at all). */
-export function isSelectAll(selector: LabelSelector): boolean {
-    return !selector.invalid && Object.keys(selector.matchLabels).length === 0 && selector.matchExpressions.length === 0;
 }

@@ -46,7 +46,7 @@ export const TEMPLATE_PATH: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** True when `kind` is one of the workload kinds this module understands. */
-export function isWorkloadKind(kind: string): boolean {
+function isWorkloadKind(kind: string): boolean {
     return Object.prototype.hasOwnProperty.call(TEMPLATE_PATH, kind);
 }
 
@@ -55,7 +55,7 @@ export function isWorkloadKind(kind: string): boolean {
  * containers with `restartPolicy: Always` (native sidecars, which keep running
  * and serve traffic). Protocol defaults to TCP.
  */
-export function containerPorts(podSpec: unknown, where: string, warn: WarnFn): ContainerPort[] {
+function containerPorts(podSpec: unknown, where: string, warn: WarnFn): ContainerPort[] {
     const out: ContainerPort[] = [];
     const containers = [
         ...(asArray(getPath(podSpec, "containers")) ?? []),
@@ -78,7 +78,7 @@ export function containerPorts(podSpec: unknown, where: string, warn: WarnFn): C
 }
 
 /** The result of scanning the input objects. */
-export interface ParsedCluster {
+interface ParsedCluster {
     /** Workloads sorted by name. */
     readonly workloads: Workload[];
     /** Labels of each Namespace object (already including the name label). */

@@ -18,7 +18,7 @@ export type ComponentName =
 const COMPONENTS: ReadonlySet<string> = new Set(["agent", "mcp-server", "gateway", "sandbox", "extauth", "envoy-injector", "keycloak", "qdrant", "mongodb", "postgresql"]);
 
 /** A component instance. */
-export interface ComponentId {
+interface ComponentId {
     readonly component: ComponentName;
     readonly instance: string;
 }
@@ -39,7 +39,7 @@ export function componentOf(obj: K8sObject): ComponentId | undefined {
 }
 
 /** How a component's replicas are set by the level table. */
-export interface ReplicaRule {
+interface ReplicaRule {
     /** Minimum replicas at the level. */
     readonly min: number;
     /** Anti-affinity the table asks for. */
@@ -79,7 +79,7 @@ function fixed(f: { replicas: number; antiAffinity: AntiAffinity; pdbMinAvailabl
 }
 
 /** What a fix is about. */
-export type Aspect = "image" | "resources" | "replicas" | "hardening" | "level" | "securityMode" | "mcpAuth" | "tls" | "timeout" | "network" | "probes";
+type Aspect = "image" | "resources" | "replicas" | "hardening" | "level" | "securityMode" | "mcpAuth" | "tls" | "timeout" | "network" | "probes";
 
 const LEVEL_KEY = "agentstack:securityLevel";
 

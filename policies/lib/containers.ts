@@ -10,7 +10,7 @@ import { AgentstackPolicy, Ctx, PolicyMeta, resourcePolicy } from "./define";
 import { ContainerRef, ContainerRole, K8sObject, containersOf } from "./k8s";
 import { at, rec, str } from "./values";
 
-export interface ContainerRule {
+interface ContainerRule {
     readonly meta: Omit<PolicyMeta, "kind">;
     /** Container roles checked (default: all). */
     readonly roles?: readonly ContainerRole[];
@@ -22,7 +22,7 @@ export interface ContainerRule {
 }
 
 /** Workloads and the sidecar template. */
-export function runsContainers(obj: K8sObject): boolean {
+function runsContainers(obj: K8sObject): boolean {
     return obj.isWorkload || obj.isSidecarTemplate;
 }
 
@@ -79,7 +79,7 @@ export function proxiedPodSpec(args: ResourceValidationArgs, templatePath: reado
 }
 
 /** A pod as a Pod Security Standards check sees it (the sidecar template: one container, no pod). */
-export interface PodView {
+interface PodView {
     /** The pod spec (undefined for the sidecar template: it is injected into pods it does not control). */
     readonly spec?: Record<string, unknown>;
     /**

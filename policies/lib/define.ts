@@ -33,7 +33,7 @@ import { StackView, Unresolvable } from "./stack";
 import { Unverifiable, formatPath } from "./values";
 
 /** The policy groups of REQUIREMENTS.md. */
-export type Group = "pod" | "secrets" | "availability" | "zerotrust" | "network" | "exposure" | "identity" | "stateful" | "observability";
+type Group = "pod" | "secrets" | "availability" | "zerotrust" | "network" | "exposure" | "identity" | "stateful" | "observability";
 
 export const GROUP_TITLES: Readonly<Record<Group, string>> = {
     pod: "Pod hardening",
@@ -69,25 +69,25 @@ export interface PolicyMeta {
 }
 
 /** An exemption entry of the pack config. */
-export interface Exemption {
+interface Exemption {
     readonly resource: string;
     readonly reason: string;
 }
 
 /** A policy's settings, from the pack config. */
-export interface Settings {
+interface Settings {
     readonly requiredLevel: SecurityLevel;
     readonly exemptions: readonly Exemption[];
     readonly forbidExemptions: boolean;
 }
 
 /** Exemption resource pattern: `Kind/name` (cluster-scoped) or `Kind/namespace/name`. */
-export const EXEMPTION_RESOURCE_PATTERN = "^[A-Za-z][A-Za-z0-9]*/[^/\\s]+(/[^/\\s]+)?$";
+const EXEMPTION_RESOURCE_PATTERN = "^[A-Za-z][A-Za-z0-9]*/[^/\\s]+(/[^/\\s]+)?$";
 /** Minimum length of an exemption reason. */
-export const MIN_REASON = 10;
+const MIN_REASON = 10;
 
 /** The config schema every agentstack policy declares (the engine fills in the defaults). */
-export const CONFIG_SCHEMA: PolicyConfigSchema = {
+const CONFIG_SCHEMA: PolicyConfigSchema = {
     properties: {
         requiredLevel: {
             type: "integer",
@@ -118,7 +118,7 @@ export const CONFIG_SCHEMA: PolicyConfigSchema = {
 };
 
 /** Settings from `getConfig()`, with the schema's defaults for anything missing or malformed. */
-export function readSettings(config: Record<string, unknown>): Settings {
+function readSettings(config: Record<string, unknown>): Settings {
     const lvl = config["requiredLevel"];
     const requiredLevel: SecurityLevel = lvl === 1 || lvl === 2 || lvl === 3 ? lvl : 3;
     const raw = Array.isArray(config["exemptions"]) ? (config["exemptions"] as unknown[]) : [];
@@ -130,7 +130,7 @@ export function readSettings(config: Record<string, unknown>): Settings {
 }
 
 /** The level whose numbers a policy checks: its own level, or the required level if higher. */
-export function checkLevelOf(meta: Pick<PolicyMeta, "level">, settings: Pick<Settings, "requiredLevel">): SecurityLevel {
+function checkLevelOf(meta: Pick<PolicyMeta, "level">, settings: Pick<Settings, "requiredLevel">): SecurityLevel {
     return Math.max(meta.level, settings.requiredLevel) as SecurityLevel;
 }
 
@@ -140,7 +140,7 @@ export function enforcementAt(meta: Pick<PolicyMeta, "level" | "advisoryOnly">, 
 }
 
 /** Tags carried by the policy object (visible to the CLI and the runner). */
-export function tagsOf(meta: PolicyMeta): string[] {
+function tagsOf(meta: PolicyMeta): string[] {
     return [
         "agentstack",
         `group:${meta.group}`,
@@ -152,12 +152,12 @@ export function tagsOf(meta: PolicyMeta): string[] {
 }
 
 /** The PSS controls named by a policy's tags (`pss:<baseline|restricted>:<check id>`). */
-export function pssFromTags(tags: readonly string[] | undefined): PsaCheckId[] {
+function pssFromTags(tags: readonly string[] | undefined): PsaCheckId[] {
     return (tags ?? []).filter((t) => t.startsWith("pss:")).map((t) => t.split(":")[2] as PsaCheckId).filter((id) => Object.prototype.hasOwnProperty.call(PSA_CHECKS, id));
 }
 
 /** Reads level and group back from a policy's tags. */
-export function metaFromTags(tags: readonly string[] | undefined): { level: SecurityLevel; group: Group; advisoryOnly: boolean } | undefined {
+function metaFromTags(tags: readonly string[] | undefined): { level: SecurityLevel; group: Group; advisoryOnly: boolean } | undefined {
     const level = Number(tags?.find((t) => t.startsWith("level:"))?.slice(6));
     const group = tags?.find((t) => t.startsWith("group:"))?.slice(6) as Group | undefined;
     if ((level !== 1 && level !== 2 && level !== 3) || !group) return undefined;
@@ -266,7 +266,7 @@ function basePolicy(meta: PolicyMeta): { name: string; description: string; enfo
 export type AgentstackPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { readonly tags: string[] };
 
 /** Definition of a resource policy. */
-export interface ResourceRule {
+interface ResourceRule {
     readonly meta: Omit<PolicyMeta, "kind">;
     /** Which objects it checks (must not throw; use the *Loose accessors). */
     readonly appliesTo: (obj: K8sObject) => boolean;
@@ -303,7 +303,7 @@ export function resourcePolicy(rule: ResourceRule): AgentstackPolicy & ResourceV
 }
 
 /** Definition of a stack policy. */
-export interface StackRule {
+interface StackRule {
     readonly meta: Omit<PolicyMeta, "kind">;
     /** The check over every resource of the stack. */
     readonly validate: (stack: StackView, ctx: Ctx, args: StackValidationArgs) => void;

@@ -13,19 +13,19 @@ import { TEMPLATE_PATH } from "../../lib/connectivity/workloads";
 import { SIDECAR_TEMPLATE_LABEL } from "../../lib/labels";
 
 /** Data key of the sidecar container (YAML of one Container). */
-export const SIDECAR_KEY = "sidecar.yaml";
+const SIDECAR_KEY = "sidecar.yaml";
 /** Data key of the Envoy bootstrap. */
-export const ENVOY_BOOTSTRAP_KEY = "envoy.yaml";
+const ENVOY_BOOTSTRAP_KEY = "envoy.yaml";
 
 /** A parsed `kubernetes:<group>/<version>:<Kind>` token (core group = ""). */
-export interface K8sType {
+interface K8sType {
     readonly group: string;
     readonly version: string;
     readonly kind: string;
 }
 
 /** Parses a Pulumi Kubernetes type token; undefined for anything else (providers, components, other packages). */
-export function parseType(type: string): K8sType | undefined {
+function parseType(type: string): K8sType | undefined {
     const m = /^kubernetes:([^:/]+)\/([^:/]+):([A-Za-z0-9]+)$/.exec(type);
     if (!m) return undefined;
     return { group: m[1] === "core" ? "" : m[1]!, version: m[2]!, kind: m[3]! };
@@ -279,12 +279,6 @@ export function containersOf(obj: K8sObject): ContainerRef[] {
     add("ephemeral", "ephemeralContainers", "ephemeral container");
     return out;
 }
-
-/** The env list of a container. */
-export function envOf(c: Record<string, unknown>): Record<string, unknown>[] {
-    return list(c, "env").map((_, i) => rec(c, "env", i) ?? {});
-}
-
 /**
  * A label selector's matchLabels/matchExpressions against labels, with the Kubernetes semantics of the
  * connectivity evaluator (lib/connectivity/selectors.ts: a selector the API server would reject selects

@@ -12,7 +12,7 @@
  */
 
 /** A Kubernetes minor version: [major, minor]. */
-export type KubeVersion = readonly [number, number];
+type KubeVersion = readonly [number, number];
 
 /**
  * The Kubernetes version the pack judges at: the current release (1.36). The namespaces of this
@@ -25,7 +25,7 @@ function atLeast(v: KubeVersion, min: KubeVersion): boolean {
 }
 
 /** The PSS profile a control belongs to. */
-export type PssLevel = "baseline" | "restricted";
+type PssLevel = "baseline" | "restricted";
 
 /** The PSA check ids (policy/check_*.go `ID`) and their profile. */
 export const PSA_CHECKS = {
@@ -154,6 +154,3 @@ export const PROC_MOUNT_DEFAULT = "Default";
 export const PROBE_FIELDS = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
 export const LIFECYCLE_FIELDS = ["postStart", "preStop"] as const;
 export const HOST_HANDLERS = ["httpGet", "tcpSocket"] as const;
-
-/** `spec.os.name: windows` pods are exempt from these restricted checks from 1.25 (API validation forbids the fields). */
-export const WINDOWS_EXEMPT: ReadonlySet<PsaCheckId> = new Set(["allowPrivilegeEscalation", "capabilities_restricted", "seccompProfile_restricted"]);

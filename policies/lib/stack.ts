@@ -227,7 +227,7 @@ export class StackView {
 }
 
 /** True for a data-store workload: labelled, an agentstack data-store component, or a well-known database image. */
-export function isDataStore(w: K8sObject): boolean {
+function isDataStore(w: K8sObject): boolean {
     if (w.labelsLoose[DATA_STORE_LABEL] === "true" || w.podLabelsLoose()[DATA_STORE_LABEL] === "true") return true;
     const c = componentOf(w);
     if (c && DATA_STORE_COMPONENTS.has(c.component)) return true;

@@ -15,7 +15,7 @@
 import { Secret, UnknownValueError } from "@pulumi/policy";
 
 /** The marker left where a value is unknown during preview. */
-export class Unknown {
+class Unknown {
     readonly unknown = true;
     toString(): string {
         return "<unknown during preview>";
@@ -23,7 +23,7 @@ export class Unknown {
 }
 
 /** The one marker instance. */
-export const UNKNOWN: Unknown = new Unknown();
+const UNKNOWN: Unknown = new Unknown();
 
 /**
  * The sentinels the engine uses for unknown values (see @pulumi/policy proxy.js). The engine's
@@ -156,7 +156,7 @@ export function containsUnknown(v: unknown): boolean {
 }
 
 /** Path segment. */
-export type Seg = string | number;
+type Seg = string | number;
 
 /**
  * The value at a path, or undefined when a step is missing or not an object. Throws `Unverifiable`

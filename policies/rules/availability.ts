@@ -12,7 +12,7 @@ import { K8sObject, SCALABLE_KINDS, selectorMatches } from "../lib/k8s";
 import { StackView, pdbBlocksDrain } from "../lib/stack";
 import { at, list, rec, str } from "../lib/values";
 
-export const minReplicas = stackPolicy({
+const minReplicas = stackPolicy({
     meta: {
         name: "availability-min-replicas",
         level: 2,
@@ -45,7 +45,7 @@ function needsPdb(stack: StackView, w: K8sObject, profile: Parameters<typeof rep
     return { need: profile.pdbs && Math.max(replicas, tableMin) >= 2, replicas };
 }
 
-export const pdb = stackPolicy({
+const pdb = stackPolicy({
     meta: {
         name: "availability-pdb",
         level: 2,
@@ -74,7 +74,7 @@ export const pdb = stackPolicy({
 const RANK: Readonly<Record<AntiAffinity, number>> = { none: 0, preferred: 1, required: 2 };
 
 /** How strongly a pod spec spreads its own replicas over nodes. */
-export function antiAffinityStrength(spec: Record<string, unknown>, podLabels: Record<string, string>): AntiAffinity {
+function antiAffinityStrength(spec: Record<string, unknown>, podLabels: Record<string, string>): AntiAffinity {
     let best: AntiAffinity = "none";
     const up = (a: AntiAffinity) => {
         if (RANK[a] > RANK[best]) best = a;
@@ -95,7 +95,7 @@ export function antiAffinityStrength(spec: Record<string, unknown>, podLabels: R
     return best;
 }
 
-export const antiAffinity = stackPolicy({
+const antiAffinity = stackPolicy({
     meta: {
         name: "availability-anti-affinity",
         level: 2,

@@ -13,7 +13,7 @@ import { list, rec, str } from "../lib/values";
 import { CERT_SOURCE_ANNOTATION, NAME_LABEL, PART_OF, PART_OF_LABEL } from "../../lib/labels";
 
 /** The smallest timeout an LLM route may have, in seconds (REQUIREMENTS: >= 120 s). */
-export const LLM_TIMEOUT_SECONDS = 120;
+const LLM_TIMEOUT_SECONDS = 120;
 
 const isIngress = (o: K8sObject) => o.kind === "Ingress" && (o.group === "networking.k8s.io" || o.group === "extensions");
 const isRoute = (o: K8sObject) => o.is("Route", "route.openshift.io");
@@ -24,7 +24,7 @@ function hostCovered(host: string, tlsHosts: readonly string[]): boolean {
     return tlsHosts.some((h) => h === host || (h.startsWith("*.") && host.endsWith(h.slice(1)) && !host.slice(0, -h.length + 1).includes(".")));
 }
 
-export const tls = resourcePolicy({
+const tls = resourcePolicy({
     meta: {
         name: "exposure-tls",
         level: 1,
@@ -94,7 +94,7 @@ function servesBackends(r: K8sObject): boolean {
     return list(r.props, "spec", "rules").some((_, i) => list(r.props, "spec", "rules", i, "backendRefs").length > 0);
 }
 
-export const httpsRedirect = stackPolicy({
+const httpsRedirect = stackPolicy({
     meta: {
         name: "exposure-https-redirect",
         level: 1,
@@ -137,7 +137,7 @@ function isAgentstackExposure(o: K8sObject): boolean {
     return false;
 }
 
-export const llmTimeout = resourcePolicy({
+const llmTimeout = resourcePolicy({
     meta: {
         name: "exposure-llm-timeout",
         level: 1,
@@ -200,7 +200,7 @@ function tlsSecretsInUse(stack: StackView): Map<string, K8sObject[]> {
     return out;
 }
 
-export const noSelfSigned = stackPolicy({
+const noSelfSigned = stackPolicy({
     meta: {
         name: "exposure-no-self-signed",
         level: 2,

@@ -12,7 +12,7 @@ import { StackView } from "../lib/stack";
 import { at, list, num, rec, str, strMap } from "../lib/values";
 
 /** Keycloak's management port (health and metrics): never exposed. */
-export const KEYCLOAK_MANAGEMENT_PORT = 9000;
+const KEYCLOAK_MANAGEMENT_PORT = 9000;
 
 function mcpServers(stack: StackView): K8sObject[] {
     return stack.componentWorkloads("mcp-server");
@@ -25,7 +25,7 @@ function envFromSecret(w: K8sObject, name: string): boolean {
         .some((c) => list(c.container, "env").some((_, i) => str(c.container, "env", i, "name") === name && rec(c.container, "env", i, "valueFrom", "secretKeyRef") !== undefined));
 }
 
-export const mcpAuth = stackPolicy({
+const mcpAuth = stackPolicy({
     meta: {
         name: "identity-mcp-auth",
         level: 1,
@@ -48,7 +48,7 @@ export const mcpAuth = stackPolicy({
         }),
 });
 
-export const mcpRs256 = stackPolicy({
+const mcpRs256 = stackPolicy({
     meta: {
         name: "identity-mcp-rs256",
         level: 2,
@@ -66,7 +66,7 @@ export const mcpRs256 = stackPolicy({
         }),
 });
 
-export const agentEnforce = stackPolicy({
+const agentEnforce = stackPolicy({
     meta: {
         name: "identity-agent-enforce",
         level: 2,
@@ -93,7 +93,7 @@ function commandLine(c: Record<string, unknown>): string[] {
     return [...list(c, "command").map((_, i) => String(at(c, "command", i))), ...list(c, "args").map((_, i) => String(at(c, "args", i)))];
 }
 
-export const keycloakProduction = resourcePolicy({
+const keycloakProduction = resourcePolicy({
     meta: {
         name: "identity-keycloak-production",
         level: 2,
@@ -129,7 +129,7 @@ function keycloakSetting(stack: StackView, w: K8sObject, env: string, flag: stri
     return undefined;
 }
 
-export const keycloakClustering = stackPolicy({
+const keycloakClustering = stackPolicy({
     meta: {
         name: "identity-keycloak-clustering",
         level: 1,
@@ -151,7 +151,7 @@ export const keycloakClustering = stackPolicy({
         }),
 });
 
-export const keycloakManagementPort = stackPolicy({
+const keycloakManagementPort = stackPolicy({
     meta: {
         name: "identity-keycloak-management-port",
         level: 1,

@@ -16,12 +16,9 @@ import { containsUnknown, isUnknown, list, peek, rec, str, strMap } from "../lib
 import { SIDECAR_POD_LABEL } from "../../lib/labels";
 
 /** A pod somewhere else in the cluster (a namespace the stack does not know, no labels). */
-export const FOREIGN_POD = "a pod of another namespace";
+const FOREIGN_POD = "a pod of another namespace";
 /** Any address outside the cluster. */
-export const ANY_ADDRESS = "0.0.0.0/0";
-/** The cluster DNS (kube-system, k8s-app: kube-dns). */
-export const KUBE_DNS = "kube-dns";
-
+const ANY_ADDRESS = "0.0.0.0/0";
 /** True when what the connectivity evaluator reads of an object (policy spec; pod labels and ports) is unknown. */
 function connectivityUnknown(o: K8sObject): boolean {
     if (o.is("NetworkPolicy", "networking.k8s.io")) return containsUnknown(o.props["spec"]);
@@ -88,14 +85,14 @@ function describe(reach: readonly Reach[], max = 6): string {
 }
 
 /** True for a NetworkPolicy that denies all ingress and egress of every pod of its namespace. */
-export function isDefaultDeny(np: K8sObject): boolean {
+function isDefaultDeny(np: K8sObject): boolean {
     const sel = rec(np.props, "spec", "podSelector") ?? {};
     const emptySelector = Object.keys(strMap(sel, "matchLabels")).length === 0 && list(sel, "matchExpressions").length === 0;
     const types = list(np.props, "spec", "policyTypes").map((_, i) => str(np.props, "spec", "policyTypes", i));
     return emptySelector && types.includes("Ingress") && types.includes("Egress") && list(np.props, "spec", "ingress").length === 0 && list(np.props, "spec", "egress").length === 0;
 }
 
-export const defaultDeny = stackPolicy({
+const defaultDeny = stackPolicy({
     meta: {
         name: "network-default-deny",
         level: 2,
@@ -121,7 +118,7 @@ export const defaultDeny = stackPolicy({
     },
 });
 
-export const sandboxIsolation = stackPolicy({
+const sandboxIsolation = stackPolicy({
     meta: {
         name: "network-sandbox-isolation",
         level: 1,
@@ -157,7 +154,7 @@ function isDeclared(clients: readonly DeclaredClient[], peer: { namespace?: stri
     return clients.some((c) => c.namespace === peer.namespace && Object.entries(c.podLabels).every(([k, v]) => peer.labels[k] === v));
 }
 
-export const dataStoreClients = stackPolicy({
+const dataStoreClients = stackPolicy({
     meta: {
         name: "network-data-store-clients",
         level: 2,
@@ -182,7 +179,7 @@ export const dataStoreClients = stackPolicy({
     },
 });
 
-export const extauthFromSidecars = stackPolicy({
+const extauthFromSidecars = stackPolicy({
     meta: {
         name: "network-extauth-from-sidecars",
         level: 2,
@@ -239,7 +236,7 @@ function exposureBackends(o: K8sObject): string[] {
     return out;
 }
 
-export const dataStoreExposure = stackPolicy({
+const dataStoreExposure = stackPolicy({
     meta: {
         name: "network-data-store-exposure",
         level: 1,

@@ -13,7 +13,7 @@ import { StackView } from "../lib/stack";
 import { at, list, rec, str } from "../lib/values";
 
 /** The API group of the Prometheus Operator's objects. */
-export const MONITORING_GROUP = "monitoring.coreos.com";
+const MONITORING_GROUP = "monitoring.coreos.com";
 /** The alert the pack requires (components/monitoring.ts names it; test/monitoring.test.ts keeps both in step). */
 export const INJECTOR_UNAVAILABLE_ALERT = "EnvoyInjectorUnavailable";
 
@@ -31,7 +31,7 @@ function scraped(stack: StackView, w: K8sObject): boolean {
         list(m.props, "spec", "endpoints").length > 0 && services.some((s) => selectorMatches(rec(m.props, "spec", "selector"), s.labels)));
 }
 
-export const monitoringEnabled = stackPolicy({
+const monitoringEnabled = stackPolicy({
     meta: {
         name: "observability-monitoring",
         level: 3,
@@ -53,7 +53,7 @@ export const monitoringEnabled = stackPolicy({
     },
 });
 
-export const injectorAlert = stackPolicy({
+const injectorAlert = stackPolicy({
     meta: {
         name: "observability-injector-alert",
         level: 3,

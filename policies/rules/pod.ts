@@ -43,7 +43,7 @@ function podForbids(obj: K8sObject, ctx: Ctx, field: string, value: unknown, why
 }
 
 /** PSS restricted "Running as Non-root" and "Running as Non-root user" (PSA check_runAsNonRoot.go, check_runAsUser.go). @severity high */
-export const runAsNonRoot = pssPolicy({
+const runAsNonRoot = pssPolicy({
     meta: {
         name: "pod-run-as-non-root",
         level: 1,
@@ -70,7 +70,7 @@ export const runAsNonRoot = pssPolicy({
     },
 });
 
-export const readOnlyRootFs = containerPolicy({
+const readOnlyRootFs = containerPolicy({
     meta: {
         name: "pod-read-only-root-fs",
         level: 1,
@@ -86,7 +86,7 @@ export const readOnlyRootFs = containerPolicy({
 });
 
 /** PSS restricted "Privilege Escalation" (PSA check_allowPrivilegeEscalation.go). @severity high */
-export const noPrivilegeEscalation = pssPolicy({
+const noPrivilegeEscalation = pssPolicy({
     meta: {
         name: "pod-no-privilege-escalation",
         level: 1,
@@ -112,7 +112,7 @@ function strings(root: unknown, ...path: (string | number)[]): string[] {
 }
 
 /** PSS baseline and restricted "Capabilities" (PSA check_capabilities_baseline.go, check_capabilities_restricted.go). @severity high */
-export const dropAllCapabilities = pssPolicy({
+const dropAllCapabilities = pssPolicy({
     meta: {
         name: "pod-drop-all-capabilities",
         level: 1,
@@ -152,7 +152,7 @@ function profileType(root: unknown, ...path: string[]): string | undefined {
 }
 
 /** PSS baseline and restricted "Seccomp" (PSA check_seccompProfile_baseline.go, check_seccompProfile_restricted.go). @severity high */
-export const seccomp = pssPolicy({
+const seccomp = pssPolicy({
     meta: {
         name: "pod-seccomp-runtime-default",
         level: 1,
@@ -189,7 +189,7 @@ export const seccomp = pssPolicy({
 });
 
 /** PSS baseline "Privileged Containers" (PSA check_privileged.go). @severity high */
-export const noPrivileged = pssPolicy({
+const noPrivileged = pssPolicy({
     meta: {
         name: "pod-no-privileged",
         level: 1,
@@ -206,7 +206,7 @@ export const noPrivileged = pssPolicy({
 });
 
 /** PSS baseline "Host Ports" (PSA check_hostPorts.go). @severity high */
-export const noHostPorts = pssPolicy({
+const noHostPorts = pssPolicy({
     meta: {
         name: "pod-no-host-ports",
         level: 1,
@@ -226,7 +226,7 @@ export const noHostPorts = pssPolicy({
 });
 
 /** PSS baseline "Host Namespaces" (PSA check_hostNamespaces.go). @severity high */
-export const noHostNamespaces = pssPolicy({
+const noHostNamespaces = pssPolicy({
     meta: {
         name: "pod-no-host-namespaces",
         level: 1,
@@ -243,7 +243,7 @@ export const noHostNamespaces = pssPolicy({
 });
 
 /** PSS baseline "HostPath Volumes" (PSA check_hostPathVolumes.go). @severity high */
-export const noHostPath = pssPolicy({
+const noHostPath = pssPolicy({
     meta: {
         name: "pod-no-host-path",
         level: 1,
@@ -262,7 +262,7 @@ export const noHostPath = pssPolicy({
 });
 
 /** PSS baseline "HostProcess" (PSA check_windowsHostProcess.go). @severity high */
-export const noHostProcess = pssPolicy({
+const noHostProcess = pssPolicy({
     meta: {
         name: "pod-no-host-process",
         level: 1,
@@ -284,7 +284,7 @@ export const noHostProcess = pssPolicy({
 });
 
 /** PSS baseline "Host Probes / Lifecycle Hooks", Kubernetes 1.34+ (PSA check_hostProbesAndhostLifecycle.go). @severity high */
-export const noProbeHost = pssPolicy({
+const noProbeHost = pssPolicy({
     meta: {
         name: "pod-no-host-probes",
         level: 1,
@@ -309,7 +309,7 @@ export const noProbeHost = pssPolicy({
 });
 
 /** PSS baseline "AppArmor" (PSA check_appArmorProfile.go). @severity high */
-export const appArmor = pssPolicy({
+const appArmor = pssPolicy({
     meta: {
         name: "pod-apparmor-profile",
         level: 1,
@@ -349,7 +349,7 @@ function seLinuxProblems(opts: Record<string, unknown> | undefined, path: string
 }
 
 /** PSS baseline "SELinux" (PSA check_seLinuxOptions.go). @severity high */
-export const seLinux = pssPolicy({
+const seLinux = pssPolicy({
     meta: {
         name: "pod-selinux-options",
         level: 1,
@@ -369,7 +369,7 @@ export const seLinux = pssPolicy({
 });
 
 /** PSS baseline and restricted "/proc Mount Type" (PSA check_procMount_baseline.go, check_procMount_restricted.go). @severity high */
-export const procMount = pssPolicy({
+const procMount = pssPolicy({
     meta: {
         name: "pod-default-proc-mount",
         level: 1,
@@ -387,7 +387,7 @@ export const procMount = pssPolicy({
 });
 
 /** PSS baseline "Sysctls" (PSA check_sysctls.go). @severity high */
-export const safeSysctlsOnly = pssPolicy({
+const safeSysctlsOnly = pssPolicy({
     meta: {
         name: "pod-safe-sysctls",
         level: 1,
@@ -408,7 +408,7 @@ export const safeSysctlsOnly = pssPolicy({
 });
 
 /** PSS restricted "Volume Types" (PSA check_restrictedVolumes.go). @severity high */
-export const volumeTypes = pssPolicy({
+const volumeTypes = pssPolicy({
     meta: {
         name: "pod-restricted-volume-types",
         level: 1,
@@ -429,7 +429,7 @@ export const volumeTypes = pssPolicy({
     },
 });
 
-export const resources = containerPolicy({
+const resources = containerPolicy({
     meta: {
         name: "pod-resources",
         level: 1,
@@ -456,7 +456,7 @@ function hasHandler(probe: Record<string, unknown> | undefined): boolean {
     return !!probe && ["httpGet", "tcpSocket", "exec", "grpc"].some((h) => probe[h] !== undefined);
 }
 
-export const probes = containerPolicy({
+const probes = containerPolicy({
     meta: {
         name: "pod-probes",
         level: 1,
@@ -474,7 +474,7 @@ export const probes = containerPolicy({
     },
 });
 
-export const serviceAccountToken = podPolicy({
+const serviceAccountToken = podPolicy({
     meta: {
         name: "pod-no-service-account-token",
         level: 1,
@@ -501,7 +501,7 @@ export const serviceAccountToken = podPolicy({
 });
 
 /** `repo[:tag][@sha256:...]` split. */
-export function parseImage(image: string): { repository: string; tag?: string; digest?: string } {
+function parseImage(image: string): { repository: string; tag?: string; digest?: string } {
     const [rest, digest] = image.split("@", 2) as [string, string | undefined];
     const slash = rest.lastIndexOf("/");
     const colon = rest.lastIndexOf(":");
@@ -513,7 +513,7 @@ export function parseImage(image: string): { repository: string; tag?: string; d
     };
 }
 
-export const imagePinned = containerPolicy({
+const imagePinned = containerPolicy({
     meta: {
         name: "pod-image-pinned",
         level: 1,
@@ -534,7 +534,7 @@ export const imagePinned = containerPolicy({
     },
 });
 
-export const imageDigest = containerPolicy({
+const imageDigest = containerPolicy({
     meta: {
         name: "pod-image-digest",
         level: 3,

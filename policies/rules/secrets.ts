@@ -32,7 +32,7 @@ function words(name: string): string[] {
 }
 
 /** True for a name that holds secret material (OPENAI_API_KEY, DB_PASSWORD, MCP_AUTH_TOKEN; not MCP_AUTH_TOKEN_URL). */
-export function looksSecretName(name: string): boolean {
+function looksSecretName(name: string): boolean {
     const w = words(name);
     if (w.length === 0) return false;
     if (NON_SECRET_SUFFIXES.has(w[w.length - 1]!) || NON_SECRET_PREFIXES.has(w[0]!)) return false;
@@ -53,7 +53,7 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<[RegExp, string]> = [
 ];
 
 /** What secret material a value looks like, if any. */
-export function secretValueKind(value: string): string | undefined {
+function secretValueKind(value: string): string | undefined {
     return SECRET_VALUE_PATTERNS.find(([re]) => re.test(value))?.[1];
 }
 
@@ -67,7 +67,7 @@ function eachEnv(c: { readonly container: unknown }, fn: (name: string, i: numbe
     list(c.container, "env").forEach((_, i) => fn(str(c.container, "env", i, "name") ?? "", i));
 }
 
-export const envLiteral = containerPolicy({
+const envLiteral = containerPolicy({
     meta: {
         name: "secrets-env-literal",
         level: 1,
@@ -88,7 +88,7 @@ export const envLiteral = containerPolicy({
     },
 });
 
-export const configMapLiteral = resourcePolicy({
+const configMapLiteral = resourcePolicy({
     meta: {
         name: "secrets-configmap-literal",
         level: 1,
@@ -120,7 +120,7 @@ export const configMapLiteral = resourcePolicy({
     },
 });
 
-export const byReference = containerPolicy({
+const byReference = containerPolicy({
     meta: {
         name: "secrets-by-reference",
         level: 1,

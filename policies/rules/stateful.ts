@@ -9,7 +9,7 @@ import { fixHint } from "../lib/components";
 import { AgentstackPolicy, resourcePolicy, stackPolicy } from "../lib/define";
 import { DATA_STORE_LABEL } from "../../lib/labels";
 
-export const dataProtected = stackPolicy({
+const dataProtected = stackPolicy({
     meta: {
         name: "stateful-data-protected",
         level: 3,
@@ -31,7 +31,7 @@ export const dataProtected = stackPolicy({
 
 const PSA_RANK: Readonly<Record<string, number>> = { privileged: 0, baseline: 1, restricted: 2 };
 
-export const namespacePsa = resourcePolicy({
+const namespacePsa = resourcePolicy({
     meta: {
         name: "stateful-namespace-psa",
         level: 1,
@@ -57,7 +57,7 @@ export const namespacePsa = resourcePolicy({
     },
 });
 
-export const namespaceQuota = stackPolicy({
+const namespaceQuota = stackPolicy({
     meta: {
         name: "stateful-namespace-quota",
         level: 2,

@@ -25,7 +25,7 @@ function isWebhookConfig(o: K8sObject): boolean {
 }
 
 /** True for the Envoy injection webhook (by name, component label, or backend Service name). */
-export function isInjector(o: K8sObject): boolean {
+function isInjector(o: K8sObject): boolean {
     if (!(o.group === "admissionregistration.k8s.io" && o.kind === "MutatingWebhookConfiguration")) return false;
     if (o.name === "envoy-injector" || componentOf(o)?.component === "envoy-injector") return true;
     const hooks = o.props["webhooks"];
@@ -45,7 +45,7 @@ function hookName(cfg: K8sObject, i: number): string {
     return str(cfg.props, "webhooks", i, "name") ?? `webhooks[${i}]`;
 }
 
-export const webhookFailurePolicy = resourcePolicy({
+const webhookFailurePolicy = resourcePolicy({
     meta: {
         name: "zerotrust-webhook-failure-policy",
         level: 2,
@@ -81,7 +81,7 @@ function backendService(stack: StackView, cfg: K8sObject, i: number): K8sObject 
     return found;
 }
 
-export const webhookBackend = stackPolicy({
+const webhookBackend = stackPolicy({
     meta: {
         name: "zerotrust-webhook-backend",
         level: 1,
@@ -126,7 +126,7 @@ export const webhookBackend = stackPolicy({
 });
 
 /** Labels of a namespace: its object's labels, plus the name label the API server adds. */
-export function namespaceLabels(stack: StackView, ns: string): Record<string, string> {
+function namespaceLabels(stack: StackView, ns: string): Record<string, string> {
     const obj = stack.find("Namespace", undefined, ns, "");
     return { ...(obj ? obj.labels : {}), "kubernetes.io/metadata.name": ns };
 }
@@ -136,7 +136,7 @@ function nsSelectorMatches(cfg: K8sObject, i: number, labels: Record<string, str
     return selectorMatches(sel, labels);
 }
 
-export const webhookSelectors = stackPolicy({
+const webhookSelectors = stackPolicy({
     meta: {
         name: "zerotrust-webhook-selectors",
         level: 1,
@@ -165,7 +165,7 @@ export const webhookSelectors = stackPolicy({
     },
 });
 
-export const injection = stackPolicy({
+const injection = stackPolicy({
     meta: {
         name: "zerotrust-injection",
         level: 1,
@@ -221,7 +221,7 @@ export const injection = stackPolicy({
     },
 });
 
-export const sidecarTemplate = stackPolicy({
+const sidecarTemplate = stackPolicy({
     meta: {
         name: "zerotrust-sidecar-template",
         level: 1,
@@ -250,7 +250,7 @@ export const sidecarTemplate = stackPolicy({
 });
 
 /** The ext_authz filter configs of an Envoy bootstrap (HTTP and network filters). */
-export function extAuthzConfigs(bootstrap: unknown): Record<string, unknown>[] {
+function extAuthzConfigs(bootstrap: unknown): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
     const walk = (v: unknown) => {
         if (Array.isArray(v)) v.forEach(walk);
@@ -282,7 +282,7 @@ function checkFailClosed(obj: K8sObject, ctx: Ctx): void {
     });
 }
 
-export const extAuthzFailClosed = resourcePolicy({
+const extAuthzFailClosed = resourcePolicy({
     meta: {
         name: "zerotrust-extauth-fail-closed",
         level: 2,

@@ -12,7 +12,7 @@ type Entry = Record<string, unknown>;
 const pad = (i: number) => String(i).padStart(2, "0");
 
 /** The stack file text: `stackFile` with `agents` agents and `mcpServers` MCP servers. */
-export function scaledStack(stackFile: string, agents = 50, mcpServers = 50): string {
+function scaledStack(stackFile: string, agents = 50, mcpServers = 50): string {
     const doc = YAML.parse(fs.readFileSync(stackFile, "utf8")) as { config: Record<string, unknown> };
     const config = doc.config;
     const prodAgents = (config["agentstack:agents"] ?? []) as Entry[];

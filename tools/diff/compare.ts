@@ -11,7 +11,7 @@ import {
 } from "./types";
 
 /** Resource options whose change is reported (dependsOn and additionalSecretOutputs are noise here). */
-export const REPORTED_OPTIONS = ["protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges", "replaceOnChanges"] as const;
+const REPORTED_OPTIONS = ["protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges", "replaceOnChanges"] as const;
 
 const ORDER: Record<ObjectDiff["action"], number> = { replace: 0, remove: 1, add: 2, update: 3 };
 
@@ -50,7 +50,7 @@ function secretValueChanges(before: KubeObject, after: KubeObject, eb?: Inventor
 }
 
 /** True when both sides have a Secret but one side was rendered without value digests (an older synth). */
-export function secretsNotCompared(base: SynthTree, head: SynthTree): boolean {
+function secretsNotCompared(base: SynthTree, head: SynthTree): boolean {
     const secrets = (t: SynthTree) => t.resources.filter((r) => isKubernetesEntry(r) && r.inputs["kind"] === "Secret");
     const b = secrets(base);
     const h = secrets(head);
@@ -151,7 +151,7 @@ export function shortUrn(urn: string): string {
 const isOtherCustom = (r: InventoryEntry) => r.custom && !isKubernetesEntry(r);
 
 /** Changes of Pulumi resources that are not Kubernetes objects (random, tls, providers), by URN. */
-export function diffResources(base: SynthTree, head: SynthTree): ResourceDiff[] {
+function diffResources(base: SynthTree, head: SynthTree): ResourceDiff[] {
     const b = new Map(base.resources.filter(isOtherCustom).map((r) => [r.urn, r]));
     const h = new Map(head.resources.filter(isOtherCustom).map((r) => [r.urn, r]));
     const out: ResourceDiff[] = [];
@@ -184,7 +184,7 @@ export function diffResources(base: SynthTree, head: SynthTree): ResourceDiff[] 
  * Changes of resource options. Kubernetes objects are paired by object id (so a URN change still
  * compares the same object's options), every other resource by URN.
  */
-export function diffOptions(base: SynthTree, head: SynthTree): OptionChange[] {
+function diffOptions(base: SynthTree, head: SynthTree): OptionChange[] {
     const pairs: [InventoryEntry, InventoryEntry, string | undefined][] = [];
     const bk = entriesByObject(base.resources);
     for (const [id, eh] of entriesByObject(head.resources)) {
@@ -215,7 +215,7 @@ function optionValue(e: InventoryEntry, option: (typeof REPORTED_OPTIONS)[number
 }
 
 /** The top-of-report warnings: data loss first, then replacements, protection removed, regenerated values. */
-export function warningsOf(objects: readonly ObjectDiff[], resources: readonly ResourceDiff[], options: readonly OptionChange[], policy?: PolicyDiff): DiffWarning[] {
+function warningsOf(objects: readonly ObjectDiff[], resources: readonly ResourceDiff[], options: readonly OptionChange[], policy?: PolicyDiff): DiffWarning[] {
     const out: DiffWarning[] = [];
     const subject = (o: ObjectDiff) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
     // Any replace or delete of a protected resource, whatever else the review knows about it.
@@ -249,7 +249,7 @@ export function warningsOf(objects: readonly ObjectDiff[], resources: readonly R
 }
 
 /** Notes the tree pair itself calls for: Secret values not compared, Jobs the provider may replace at any update. */
-export function treeNotes(base: SynthTree, head: SynthTree): DiffWarning[] {
+function treeNotes(base: SynthTree, head: SynthTree): DiffWarning[] {
     const out: DiffWarning[] = [];
     if (secretsNotCompared(base, head)) {
         out.push({ severity: "note", subject: "Secrets", message: "values not compared: a side was rendered without value digests (a synth older than the digests, or not run by `npm run diff`); a change of a Secret's value alone does not show" });
@@ -264,7 +264,7 @@ export function treeNotes(base: SynthTree, head: SynthTree): DiffWarning[] {
 }
 
 /** Counts for the summary line and table. */
-export function summarize(objects: readonly ObjectDiff[], resources: readonly ResourceDiff[], options: readonly OptionChange[], policy: PolicyDiff): StackDiffSummary {
+function summarize(objects: readonly ObjectDiff[], resources: readonly ResourceDiff[], options: readonly OptionChange[], policy: PolicyDiff): StackDiffSummary {
     const count = (a: ObjectDiff["action"]) => objects.filter((o) => o.action === a).length;
     return {
         added: count("add"),
@@ -280,7 +280,7 @@ export function summarize(objects: readonly ObjectDiff[], resources: readonly Re
     };
 }
 
-export const NOT_EVALUATED: PolicyDiff = { evaluated: false, introduced: [], resolved: [] };
+const NOT_EVALUATED: PolicyDiff = { evaluated: false, introduced: [], resolved: [] };
 
 /** Joins everything for one stack. Pure: the policy verdicts are diffed beforehand (policy.ts). */
 export function diffStack(args: { stack: string; base: SynthTree; head: SynthTree; baseInfo: SideInfo; headInfo: SideInfo; policy?: PolicyDiff }): StackDiff {

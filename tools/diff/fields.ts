@@ -13,7 +13,7 @@ function isPlainObject(v: Json): v is Record<string, Json> {
 }
 
 /** JSON text with sorted keys: two values are equal when their canonical texts are. */
-export function canonical(v: Json): string {
+function canonical(v: Json): string {
     if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
     if (isPlainObject(v)) {
         return `{${Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`;
@@ -28,7 +28,7 @@ export function deepEqual(a: Json, b: Json): boolean {
 const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
 /** The readable form of a segment list. */
-export function formatPath(segments: readonly string[]): string {
+function formatPath(segments: readonly string[]): string {
     let out = "";
     for (const s of segments) {
         if (s.startsWith("[")) out += s;
@@ -108,12 +108,6 @@ function diffLists(before: readonly Json[], after: readonly Json[], segments: st
     }
     return out;
 }
-
-/** True when `segments` starts with `prefix`. */
-export function startsWith(segments: readonly string[], prefix: readonly string[]): boolean {
-    return prefix.length <= segments.length && prefix.every((p, i) => segments[i] === p);
-}
-
 /** A Kubernetes resource quantity (`10Gi`, `500m`, `1e3`) as a number, or undefined when it is not one (lib/syntax.ts). */
 export function parseQuantity(q: Json): number | undefined {
     if (typeof q === "number") return q;

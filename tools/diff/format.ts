@@ -9,7 +9,7 @@ import { DiffWarning, FieldChange, ObjectDiff, PolicyViolation, ResourceDiff, St
 const MAX_VALUE = 160;
 
 /** A value for a report line. */
-export function showValue(v: unknown, max = MAX_VALUE): string {
+function showValue(v: unknown, max = MAX_VALUE): string {
     if (v === undefined) return "(absent)";
     const s = JSON.stringify(v) ?? String(v);
     return s.length > max ? `${s.slice(0, max - 1)}…` : s;
@@ -36,7 +36,7 @@ function violationLine(v: PolicyViolation): string {
 }
 
 /** One line saying what a stack's diff amounts to. */
-export function summaryLine(d: StackDiff): string {
+function summaryLine(d: StackDiff): string {
     if (d.noChanges) return "no changes";
     const s = d.summary;
     const parts: string[] = [];

@@ -13,7 +13,7 @@ import { KubeObject, PolicyDiff, PolicyViolation, SynthTree } from "./types";
 export type Evaluator = (objects: Record<string, unknown>[], opts: { level: 1 | 2 | 3 }) => Promise<readonly PolicyViolation[]>;
 
 /** Identity of a verdict: policy, resource and message (enforcement follows from the level, the same on both sides). */
-export function violationKey(v: PolicyViolation): string {
+function violationKey(v: PolicyViolation): string {
     return [v.policy, v.resource.kind, v.resource.namespace ?? "", v.resource.name, v.message].join("\u0000");
 }
 
@@ -23,7 +23,7 @@ function sortViolations(list: PolicyViolation[]): PolicyViolation[] {
 }
 
 /** The verdicts in `head` but not in `base` (introduced) and the reverse (resolved). */
-export function diffViolations(base: readonly PolicyViolation[], head: readonly PolicyViolation[]): { introduced: PolicyViolation[]; resolved: PolicyViolation[] } {
+function diffViolations(base: readonly PolicyViolation[], head: readonly PolicyViolation[]): { introduced: PolicyViolation[]; resolved: PolicyViolation[] } {
     const bk = new Set(base.map(violationKey));
     const hk = new Set(head.map(violationKey));
     const uniq = (l: readonly PolicyViolation[]) => [...new Map(l.map((v) => [violationKey(v), v])).values()];

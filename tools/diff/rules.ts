@@ -74,7 +74,7 @@ const CORE: Readonly<Record<string, Kinds>> = {
 };
 
 /** diff.go's `forceNew`: API group → version → kind → the paths whose change replaces the object. */
-export const FORCE_NEW: Readonly<Record<string, Readonly<Record<string, Kinds>>>> = {
+const FORCE_NEW: Readonly<Record<string, Readonly<Record<string, Kinds>>>> = {
     apps: {
         v1beta1: { StatefulSet: STATEFUL_SET },
         v1beta2: { DaemonSet: DEPLOYMENT, Deployment: DEPLOYMENT, StatefulSet: STATEFUL_SET },
@@ -93,13 +93,13 @@ export const FORCE_NEW: Readonly<Record<string, Readonly<Record<string, Kinds>>>
 };
 
 /** The provider options that change its replace rules (kubernetes.Provider args; false when unset). */
-export interface ProviderOptions {
+interface ProviderOptions {
     readonly enableConfigMapMutable: boolean;
     readonly enableSecretMutable: boolean;
 }
 
 /** The default provider's (and an explicit provider's without these args). */
-export const DEFAULT_PROVIDER_OPTIONS: ProviderOptions = { enableConfigMapMutable: false, enableSecretMutable: false };
+const DEFAULT_PROVIDER_OPTIONS: ProviderOptions = { enableConfigMapMutable: false, enableSecretMutable: false };
 
 const truthy = (v: unknown) => v === true || v === "true";
 
@@ -129,7 +129,7 @@ function groupVersion(obj: KubeObject): { group: string; version: string } {
  * mutable and this one is not `immutable: true`; for a ConfigMap `.binaryData`, `.data` on the same
  * terms. A Patch resource (type ending in `Patch`) is replaced only for its name and namespace.
  */
-export function forceNewPaths(after: KubeObject, opts: ProviderOptions, resourceType?: string): string[] {
+function forceNewPaths(after: KubeObject, opts: ProviderOptions, resourceType?: string): string[] {
     const props = [".metadata.name", ".metadata.namespace"];
     if (resourceType?.endsWith("Patch")) return props;
     const { group, version } = groupVersion(after);
@@ -146,12 +146,12 @@ export function forceNewPaths(after: KubeObject, opts: ProviderOptions, resource
 }
 
 /** `.spec.containers[*].image` → ["spec", "containers", "*", "image"]. */
-export function parseForceNewPath(p: string): string[] {
+function parseForceNewPath(p: string): string[] {
     return p.replace(/\[\*\]/g, ".*").split(".").filter((s) => s !== "");
 }
 
 /** A change's path with list elements as indexes, as the provider's patch sees it. */
-export type IndexPath = readonly (string | number)[];
+type IndexPath = readonly (string | number)[];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -166,7 +166,7 @@ function nameOf(v: unknown): string | undefined {
  * The index path of a change (`[name=x]` → the element's index in the new object, else in the old one;
  * a `(order)` change is the list itself).
  */
-export function indexPath(c: FieldChange, after: unknown, before: unknown): IndexPath {
+function indexPath(c: FieldChange, after: unknown, before: unknown): IndexPath {
     const out: (string | number)[] = [];
     let a: unknown = after;
     let b: unknown = before;
@@ -194,7 +194,7 @@ export function indexPath(c: FieldChange, after: unknown, before: unknown): Inde
 }
 
 /** The value at an index path. */
-export function valueAt(obj: unknown, p: IndexPath): unknown {
+function valueAt(obj: unknown, p: IndexPath): unknown {
     let cur = obj;
     for (const k of p) {
         if (typeof k === "number") cur = Array.isArray(cur) ? cur[k] : undefined;
@@ -216,7 +216,7 @@ function resolves(v: unknown, rest: readonly string[]): boolean {
  * a change when it is a prefix of the change's path, or when the change's path is a prefix of it and
  * the changed value (absent for a delete) contains the rest.
  */
-export function forceNewMatches(pattern: readonly string[], path: IndexPath, value: unknown): boolean {
+function forceNewMatches(pattern: readonly string[], path: IndexPath, value: unknown): boolean {
     const n = Math.min(pattern.length, path.length);
     for (let i = 0; i < n; i++) {
         const p = pattern[i]!;
@@ -231,7 +231,7 @@ export function forceNewMatches(pattern: readonly string[], path: IndexPath, val
  * A Pulumi property path (`spec.replicas`, `metadata.annotations["a.b/c"]`, `spec.ports[0]`,
  * `data.*`, `spec.containers[*].image`) as segments; `*` matches any key or index.
  */
-export function parsePropertyPath(p: string): (string | number)[] {
+function parsePropertyPath(p: string): (string | number)[] {
     const out: (string | number)[] = [];
     const re = /\[\s*"((?:[^"\\]|\\.)*)"\s*\]|\[\s*(\d+|\*)\s*\]|\.?([^.[\]]+)/g;
     let m: RegExpExecArray | null;
@@ -244,13 +244,13 @@ export function parsePropertyPath(p: string): (string | number)[] {
 }
 
 /** resource.PropertyPath.Contains: `outer` is a prefix of `inner` (`*` matches anything). */
-export function pathContains(outer: readonly (string | number)[], inner: IndexPath): boolean {
+function pathContains(outer: readonly (string | number)[], inner: IndexPath): boolean {
     if (outer.length > inner.length) return false;
     return outer.every((o, i) => o === "*" || o === inner[i]);
 }
 
 /** How the provider and the engine decide one object's update. */
-export interface ReplaceDecision {
+interface ReplaceDecision {
     /** Why it is replaced (empty: an in-place update). */
     readonly reasons: string[];
     /** The changes left after `ignoreChanges` (the engine never sends the ignored ones). */

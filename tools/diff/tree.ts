@@ -36,7 +36,7 @@ function scrubValue(v: unknown): unknown {
 }
 
 /** Redacts every value of a Secret's data/stringData and any private key anywhere. */
-export function scrub(obj: KubeObject): KubeObject {
+function scrub(obj: KubeObject): KubeObject {
     const out = scrubValue(obj) as KubeObject;
     if (out["kind"] === "Secret") {
         for (const field of ["data", "stringData"]) {

@@ -40,7 +40,7 @@ export interface FieldChange {
     readonly secret?: "value changed";
 }
 
-export type ObjectAction = "add" | "remove" | "update" | "replace";
+type ObjectAction = "add" | "remove" | "update" | "replace";
 
 /** What an object's and a resource's diff share. */
 interface ChangeOf {
@@ -112,7 +112,7 @@ export interface PolicyDiff {
     readonly resolved: readonly PolicyViolation[];
 }
 
-export type WarningSeverity = "refuse" | "data-loss" | "replace" | "protect" | "regenerate" | "note";
+type WarningSeverity = "refuse" | "data-loss" | "replace" | "protect" | "regenerate" | "note";
 
 /** A line for the top of the report. */
 export interface DiffWarning {

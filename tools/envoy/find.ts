@@ -10,7 +10,7 @@ import YAML from "yaml";
 type Obj = Record<string, any>;
 
 /** One Envoy config and where it was found (e.g. `ConfigMap agentstack-system/envoy-sidecar-template data["envoy.yaml"]`). */
-export interface FoundEnvoyConfig {
+interface FoundEnvoyConfig {
     readonly where: string;
     readonly config: unknown;
 }

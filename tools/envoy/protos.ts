@@ -12,7 +12,7 @@ import * as path from "node:path";
 import * as protobuf from "protobufjs";
 
 /** The loaded API: the protobufjs Root, the files loaded, the files skipped (and why), the load time. */
-export interface EnvoyApi {
+interface EnvoyApi {
     readonly root: protobuf.Root;
     readonly loaded: readonly string[];
     readonly skipped: ReadonlyMap<string, string>;

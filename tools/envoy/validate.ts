@@ -32,7 +32,7 @@ import * as protobuf from "protobufjs";
 import { envoyApi } from "./protos";
 
 /** The default root message: a bootstrap file. */
-export const BOOTSTRAP = "envoy.config.bootstrap.v3.Bootstrap";
+const BOOTSTRAP = "envoy.config.bootstrap.v3.Bootstrap";
 
 /**
  * Validates `config` as a JSON-mapped `root` message. Returns human-readable errors, each starting with
@@ -70,7 +70,7 @@ function lookupType(root: protobuf.Root, name: string): protobuf.Type | undefine
 }
 
 /** protoc's json_name: drop underscores, upper-casing the letter after each. */
-export function jsonName(protoName: string): string {
+function jsonName(protoName: string): string {
     let out = "";
     let upper = false;
     for (const c of protoName) {

@@ -9,7 +9,7 @@ import { PlatformSpec, ResolvedPlatform } from "../../stacks/resolve";
 import { AnalyzeOptions, ConnEntry, NamedIpPeer, SyntheticWorkload, analyzeConnectivity, renderMarkdownMatrix, virtualPeers } from "../../lib/connectivity/index";
 
 /** Named IP peers of the flow table (the LLM endpoint, MCP servers' external addresses). */
-export function flowIpPeers(flows: readonly Flow[]): NamedIpPeer[] {
+function flowIpPeers(flows: readonly Flow[]): NamedIpPeer[] {
     const seen = new Map<string, NamedIpPeer>();
     for (const f of flows) {
         if (f.to.kind === "cidrs" && !seen.has(f.to.name)) seen.set(f.to.name, { name: f.to.name, cidrs: [...f.to.cidrs] });
@@ -21,7 +21,7 @@ export function flowIpPeers(flows: readonly Flow[]): NamedIpPeer[] {
  * cert-manager's HTTP-01 solver pods, which exist only while a challenge is pending (so no manifest
  * shows them): one synthetic pod per zone the flow table lets the ingress controller reach them in.
  */
-export function acmeSolverWorkloads({ spec, flows }: ResolvedPlatform): SyntheticWorkload[] {
+function acmeSolverWorkloads({ spec, flows }: ResolvedPlatform): SyntheticWorkload[] {
     const key = Object.keys(ACME_SOLVER_LABEL)[0]!;
     const zones = new Set(flows.flatMap((f) => (f.to.kind === "pods" && key in f.to.selector ? [f.to.zone] : [])));
     return [...zones].sort().map((zone) => ({
@@ -36,7 +36,7 @@ export function acmeSolverWorkloads({ spec, flows }: ResolvedPlatform): Syntheti
  * The Prometheus that scrapes the platform (monitoring on): one synthetic pod with the configured
  * namespace and pod labels, named `prometheus`, so the report shows exactly which ports it reaches.
  */
-export function prometheusWorkloads(spec: PlatformSpec): SyntheticWorkload[] {
+function prometheusWorkloads(spec: PlatformSpec): SyntheticWorkload[] {
     if (!spec.monitoring.enabled) return [];
     return [{ name: "prometheus", namespace: spec.monitoring.prometheus.namespace, labels: { ...spec.monitoring.prometheus.podLabels } }];
 }

@@ -23,11 +23,6 @@ const RESULT_SUCCESS = Result.SUCCESS;
 
 /** The wire value of an unknown output (preview): the SDK's own constant (test/pins.test.ts). */
 export const UNKNOWN = unknownValue;
-
-/** Marker objects the recorder leaves in inputs. */
-export interface SecretMarker { readonly $secret: unknown }
-export interface UnknownMarker { readonly $unknown: true }
-
 /** One registered resource, as the engine saw it. */
 export interface RecordedResource {
     readonly type: string;
@@ -56,7 +51,7 @@ export interface RecordedResource {
 }
 
 /** Converts a wire value into plain JSON with `$secret` / `$unknown` markers. */
-export function fromWire(v: unknown): unknown {
+function fromWire(v: unknown): unknown {
     if (v === UNKNOWN) return { $unknown: true };
     if (Array.isArray(v)) return v.map(fromWire);
     if (v && typeof v === "object") {
@@ -75,7 +70,7 @@ export function fromWire(v: unknown): unknown {
 }
 
 /** A deterministic pseudo-random string of the given alphabet, from a seed. */
-export function deterministicString(seed: string, length: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"): string {
+function deterministicString(seed: string, length: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"): string {
     let out = "";
     let counter = 0;
     while (out.length < length) {
@@ -182,7 +177,7 @@ function urnParts(urn: string): { stack: string; project: string; qualifiedType:
 }
 
 /** A URN the way the engine builds one (resource.CreateURN): the parent's qualified type prefixes the type, the root stack's excepted. */
-export function makeUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
+function makeUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
     const pq = parent ? urnParts(parent).qualifiedType : "";
     const qualified = pq && pq !== "pulumi:pulumi:Stack" ? `${pq}$${type}` : type;
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;

@@ -8,22 +8,9 @@ import { RecordedResource } from "./mocks";
 import { fastYaml } from "./yamlFast";
 
 /** What a secret value becomes in every output. */
-export const REDACTED = "[secret]";
+const REDACTED = "[secret]";
 /** What an unknown (preview) value becomes. */
-export const UNKNOWN_TEXT = "[unknown]";
-
-/** Replaces `$secret` / `$unknown` markers. */
-export function redact(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(redact);
-    if (v && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        if ("$secret" in o) return REDACTED;
-        if ("$unknown" in o) return UNKNOWN_TEXT;
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, redact(x)]));
-    }
-    return v;
-}
-
+const UNKNOWN_TEXT = "[unknown]";
 const TOP_ORDER = ["apiVersion", "kind", "metadata", "type", "immutable", "spec", "data", "stringData"];
 const META_ORDER = ["name", "namespace", "labels", "annotations"];
 
@@ -31,23 +18,11 @@ function orderKeys(o: Record<string, unknown>, first: readonly string[]): string
     const keys = Object.keys(o);
     return [...first.filter((k) => keys.includes(k)), ...keys.filter((k) => !first.includes(k)).sort()];
 }
-
-/** Deep copy with a deterministic key order (Kubernetes' usual top-level order, then alphabetical). */
-export function sortKeys(v: unknown, depth = 0, parentKey = ""): unknown {
-    if (Array.isArray(v)) return v.map((x) => sortKeys(x, depth + 1, parentKey));
-    if (v && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        const first = depth === 0 ? TOP_ORDER : parentKey === "metadata" ? META_ORDER : [];
-        return Object.fromEntries(orderKeys(o, first).map((k) => [k, sortKeys(o[k], depth + 1, k)]));
-    }
-    return v;
-}
-
 /**
  * `sortKeys(redact(v), depth, parentKey)` in one pass: one copy of every object instead of two (the
  * synth of a large stack renders every resource twice — manifest and inventory — so the copies add up).
  */
-export function redactSorted(v: unknown, depth = 0, parentKey = ""): unknown {
+function redactSorted(v: unknown, depth = 0, parentKey = ""): unknown {
     if (Array.isArray(v)) return v.map((x) => redactSorted(x, depth + 1, parentKey));
     if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;
@@ -62,7 +37,7 @@ export function redactSorted(v: unknown, depth = 0, parentKey = ""): unknown {
 }
 
 /** True for resources the Kubernetes provider turns into an object of the cluster. */
-export function isKubernetesObject(r: RecordedResource): boolean {
+function isKubernetesObject(r: RecordedResource): boolean {
     return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:");
 }
 
@@ -73,7 +48,7 @@ function secretDataKeys(v: unknown): string[] {
 }
 
 /** The Kubernetes object a resource would create, redacted, keys ordered. A Secret keeps its keys, never a value. */
-export function toManifest(r: RecordedResource): Record<string, unknown> {
+function toManifest(r: RecordedResource): Record<string, unknown> {
     const inputs = { ...r.inputs };
     if (inputs["kind"] === "Secret") {
         for (const field of ["data", "stringData"]) {
@@ -125,7 +100,7 @@ function unwrapSecrets(v: unknown): unknown {
  * key, so equal values under different keys do not look alike. An unknown value digests to `unknown`.
  * Undefined without a key, for other kinds, or when the Secret has no values.
  */
-export function secretDigests(r: RecordedResource, key: Buffer): Record<string, string> | undefined {
+function secretDigests(r: RecordedResource, key: Buffer): Record<string, string> | undefined {
     if (!isKubernetesObject(r) || r.inputs["kind"] !== "Secret") return undefined;
     const inputs = unwrapSecrets(r.inputs) as Record<string, unknown>;
     const meta = (inputs["metadata"] ?? {}) as Record<string, unknown>;

@@ -22,7 +22,7 @@ function findProjectDir(start: string): string {
 }
 
 /** Placeholder for an encrypted config value. */
-export const SECRET_PLACEHOLDER = "offline-secret-placeholder";
+const SECRET_PLACEHOLDER = "offline-secret-placeholder";
 
 /** Config as the engine passes it: full keys to strings, and the secret keys. */
 export interface EngineConfig {

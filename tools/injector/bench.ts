@@ -6,7 +6,7 @@ import { Agent } from "node:https";
 import { performance } from "node:perf_hooks";
 import { K8sObject, podOf, podReview, send, startInjector } from "./run";
 
-export interface InjectorLatency {
+interface InjectorLatency {
     readonly requests: number;
     readonly concurrency: number;
     readonly p50Ms: number;

@@ -14,7 +14,7 @@ import { join } from "node:path";
 export type K8sObject = Record<string, any>;
 
 /** A CA and a serving certificate for `localhost`, made with openssl. */
-export interface TestCerts {
+interface TestCerts {
     readonly dir: string;
     readonly ca: string;
     readonly cert: string;
@@ -133,7 +133,7 @@ export async function startInjector(manifests: readonly K8sObject[], opts: { cer
 }
 
 /** One HTTPS exchange with the injector. */
-export interface Reply {
+interface Reply {
     readonly status: number;
     readonly headers: Record<string, string | string[] | undefined>;
     readonly body: string;

@@ -12,7 +12,7 @@ import * as clientNodeModels from "@kubernetes/client-node/dist/gen/models/all.j
 import { type Finding, type PathSegment, isRecord } from "./paths";
 
 /** One entry of a client-node model's `attributeTypeMap`. */
-export interface Attribute {
+interface Attribute {
     /** TypeScript property name (may differ from the wire name, e.g. `_from`). */
     name: string;
     /** Field name as written in JSON/YAML. */
@@ -23,7 +23,7 @@ export interface Attribute {
 }
 
 /** Called for every mapping whose client-node type is known, after its own fields are checked. */
-export type TypedObjectVisitor = (typeName: string, value: Record<string, unknown>, path: PathSegment[]) => Finding[];
+type TypedObjectVisitor = (typeName: string, value: Record<string, unknown>, path: PathSegment[]) => Finding[];
 
 /** client-node type names that carry no nested field list (checked, if at all, by the JSON schema). */
 const LEAF_TYPES = new Set([
@@ -64,7 +64,7 @@ function attributesOf(exported: unknown): Attribute[] | undefined {
 let typeIndex: ReadonlyMap<string, ReadonlyMap<string, Attribute>> | undefined;
 
 /** Builds (once per process) the map from client-node type name to its fields, keyed by wire name. */
-export function clientNodeTypes(): ReadonlyMap<string, ReadonlyMap<string, Attribute>> {
+function clientNodeTypes(): ReadonlyMap<string, ReadonlyMap<string, Attribute>> {
     if (typeIndex === undefined) {
         const index = new Map<string, ReadonlyMap<string, Attribute>>();
         for (const [exportName, exported] of Object.entries(clientNodeModels)) {

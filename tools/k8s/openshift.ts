@@ -34,7 +34,7 @@ const SPEC_ID = "https://openshift-rest-client.invalid/openshift-openapi-spec.js
 const COLLECTION_PATH = /^\/apis\/([^/]+)\/([^/]+)\/(namespaces\/\{namespace\}\/)?[a-z0-9]+$/;
 
 /** An OpenShift kind found in the OpenAPI document. */
-export interface OpenShiftKind {
+interface OpenShiftKind {
     group: string;
     version: string;
     kind: string;

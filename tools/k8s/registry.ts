@@ -15,7 +15,7 @@ import { isRecord } from "./paths";
 import { type SchemaError, schemaErrorsOf } from "./schema-errors";
 
 /** How unknown fields of a kind are detected. */
-export type FieldCheck =
+type FieldCheck =
     /** Whole object walked against this @kubernetes/client-node model's field list. */
     | { by: "client-node"; rootType: string }
     /** The kind's JSON schema sets additionalProperties: false (OpenShift); metadata walked via client-node. */
@@ -37,7 +37,7 @@ export interface KindInfo {
 }
 
 /** Result of a lookup: the kind, or why it cannot be validated. */
-export type Lookup = { found: KindInfo } | { problem: string };
+type Lookup = { found: KindInfo } | { problem: string };
 
 /** A kubernetes-models model constructor: instances validate themselves against the JSON schema. */
 type ModelConstructor = new (data: Record<string, unknown>) => { validate(): void };
@@ -109,7 +109,7 @@ const MODEL_PACKAGES: ReadonlyArray<{ name: string; exports: unknown; builtIn: b
 const MAX_EXPORT_DEPTH = 4;
 
 /** Splits `apps/v1` into group `apps` and version `v1`; `v1` into group "" and `v1`. */
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+function splitApiVersion(apiVersion: string): { group: string; version: string } {
     const slash = apiVersion.indexOf("/");
     return slash < 0
         ? { group: "", version: apiVersion }
@@ -224,7 +224,7 @@ function openShiftKinds(): KindInfo[] {
 }
 
 /** apiVersion/kind -> kind info or problem. */
-export interface Registry {
+interface Registry {
     lookup(apiVersion: string, kind: string): Lookup;
     /** All known kinds, for reporting and tests. */
     kinds(): ReadonlyArray<KindInfo>;

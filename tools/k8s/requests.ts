@@ -18,13 +18,13 @@ import { selectorMatches } from "../../policies/lib/k8s";
 type Obj = Record<string, any>;
 
 /** CPU in millicores and memory in MiB. */
-export interface Requests {
+interface Requests {
     readonly cpuMillis: number;
     readonly memoryMiB: number;
 }
 
 /** One workload's pods. */
-export interface WorkloadRequests {
+interface WorkloadRequests {
     readonly kind: string;
     readonly namespace: string;
     readonly name: string;
@@ -72,7 +72,7 @@ export function podRequests(spec: Obj): Requests {
 }
 
 /** Whether a mutating webhook's namespace and object selectors pick a pod. */
-export function webhookSelects(webhook: Obj, namespaceLabels: Record<string, string>, podLabels: Record<string, string>): boolean {
+function webhookSelects(webhook: Obj, namespaceLabels: Record<string, string>, podLabels: Record<string, string>): boolean {
     const select = (selector: Obj | undefined, labels: Record<string, string>) => selector === undefined || Object.keys(selector).length === 0 || selectorMatches(selector, labels);
     return select(webhook["namespaceSelector"], namespaceLabels) && select(webhook["objectSelector"], podLabels);
 }

@@ -12,13 +12,13 @@ import { PROJECT_DIR } from "../harness/run";
 import { ReconciledConfig } from "./config";
 import { EngineResource, UNKNOWN_SENTINEL } from "./engine";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+ 
 const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
 const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb") as Record<string, any>;
 const analyzerGrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as Record<string, any>;
 const structPb = require("google-protobuf/google/protobuf/struct_pb") as Record<string, any>;
 const emptyPb = require("google-protobuf/google/protobuf/empty_pb") as Record<string, any>;
-/* eslint-enable @typescript-eslint/no-require-imports */
+ 
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -39,7 +39,7 @@ const ENFORCEMENT = analyzerPb["EnforcementLevel"] as Record<"ADVISORY" | "MANDA
 const LEVELS: Record<string, number> = { advisory: ENFORCEMENT.ADVISORY, mandatory: ENFORCEMENT.MANDATORY, remediate: ENFORCEMENT.REMEDIATE, disabled: ENFORCEMENT.DISABLED };
 const LEVEL_NAMES: Record<number, string> = Object.fromEntries(Object.entries(LEVELS).map(([k, v]) => [v, k]));
 
-export interface WireDiagnostic {
+interface WireDiagnostic {
     readonly policyName: string;
     readonly message: string;
     readonly enforcementLevel: string;

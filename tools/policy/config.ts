@@ -28,7 +28,7 @@ export class PackConfigError extends Error {}
 const LEVELS: readonly string[] = ["advisory", "mandatory", "remediate", "disabled"];
 
 /** Options of a generated config. */
-export interface GenerateOptions {
+interface GenerateOptions {
     /** Report every exemption as a violation (production). */
     readonly forbidExemptions?: boolean;
     /** Turn on the remediations of the remediable mandatory policies. */

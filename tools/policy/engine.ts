@@ -32,10 +32,10 @@ import type { EnforcementLevel, PolicyPackArgs, PolicyResourceOptions, ReportVio
 import { ReconciledConfig } from "./config";
 
 // The proxy's special keys (@pulumi/policy proxy.js; not in its typings).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const proxyModule = require("@pulumi/policy/proxy") as { isSpecialProxy: string; getSpecialProxyTarget: string; UnknownValueError: new (...a: unknown[]) => Error };
 // The type token of a resource class, as server.js reads it (@pulumi/policy policy.js; not in its typings).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { getPulumiType } = require("@pulumi/policy/policy") as { getPulumiType: (cls: unknown) => string | undefined };
 
 /** The engine's wire value of an unknown (computed) property: the SDK's own constant, which proxy.js's `unknownStringValue` equals (test/pins.test.ts). */
@@ -82,7 +82,7 @@ export interface RemediationRecord {
     readonly diagnostic?: string;
 }
 
-export interface NotApplicableRecord {
+interface NotApplicableRecord {
     readonly policyName: string;
     readonly urn?: string;
     readonly reason?: string;

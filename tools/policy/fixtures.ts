@@ -24,7 +24,7 @@ const PSA = {
 };
 
 /** A hardened container. */
-export function container(name: string, img: string, ports: { name: string; containerPort: number }[] = [{ name: "http", containerPort: 8080 }], extra: Obj = {}): Obj {
+function container(name: string, img: string, ports: { name: string; containerPort: number }[] = [{ name: "http", containerPort: 8080 }], extra: Obj = {}): Obj {
     return {
         name,
         image: img,
@@ -46,7 +46,7 @@ export function container(name: string, img: string, ports: { name: string; cont
 }
 
 /** A hardened pod spec. */
-export function podSpec(containers: Obj[], selector: Record<string, string>, antiAffinity: "preferred" | "required" | "none" = "preferred"): Obj {
+function podSpec(containers: Obj[], selector: Record<string, string>, antiAffinity: "preferred" | "required" | "none" = "preferred"): Obj {
     const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
     return {
         automountServiceAccountToken: false,
@@ -78,7 +78,7 @@ interface WorkloadArgs {
 }
 
 /** A workload with its Service, PDB and (when autoscaled) HPA. */
-export function workload(a: WorkloadArgs): Obj[] {
+function workload(a: WorkloadArgs): Obj[] {
     const selector = { "app.kubernetes.io/name": a.component, "app.kubernetes.io/instance": a.name };
     const labels = { ...selector, "app.kubernetes.io/part-of": "agentstack", ...(a.labels ?? {}) };
     const kind = a.kind ?? "Deployment";
@@ -402,7 +402,7 @@ export function toYamlDocuments(objects: readonly Obj[]): string {
 
 /** The workload kinds the Pod Security Standards policies judge. */
 export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
-export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** A pod template: labels, annotations and a fully hardened pod spec (restricted PSS and the agentstack checklist). */
 export interface PodTemplate {

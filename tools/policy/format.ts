@@ -7,7 +7,7 @@ import { GROUP_TITLES, metaOf } from "../../policies/lib/define";
 import { Evaluation, Violation } from "./run";
 
 /** `Kind namespace/name` of a violation's resource. */
-export function resourceText(r: Violation["resource"]): string {
+function resourceText(r: Violation["resource"]): string {
     return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
 }
 

@@ -40,7 +40,7 @@ export interface Evaluation {
 }
 
 /** The environments with a pack config in policies/config. */
-export const ENVIRONMENTS: readonly string[] = ["dev", "staging", "prod"];
+const ENVIRONMENTS: readonly string[] = ["dev", "staging", "prod"];
 
 /** The pack config file of an environment. */
 export function packConfigFile(env: string): string {
@@ -92,7 +92,7 @@ export async function evaluateResources(resources: readonly EngineResource[], co
 }
 
 /** The pack config for a run: a file, or the environment's file, or one generated for the level. */
-export function selectPackConfig(opts: { stack?: string; level?: SecurityLevel; packConfigFile?: string }): { config: PackConfig; source: string } {
+function selectPackConfig(opts: { stack?: string; level?: SecurityLevel; packConfigFile?: string }): { config: PackConfig; source: string } {
     let file = opts.packConfigFile;
     if (!file && opts.stack && ENVIRONMENTS.includes(opts.stack)) file = packConfigFile(opts.stack);
     if (file) {
@@ -107,7 +107,7 @@ export function selectPackConfig(opts: { stack?: string; level?: SecurityLevel; 
 }
 
 /** Engine resources of a program run. */
-export function recordedResources(recorded: readonly RecordedResource[]): EngineResource[] {
+function recordedResources(recorded: readonly RecordedResource[]): EngineResource[] {
     return recorded.map((r) => ({
         type: r.type,
         name: r.name,
