@@ -13,7 +13,10 @@ export default tseslint.config(
         linterOptions: { reportUnusedDisableDirectives: "error" },
         rules: {
             // Unused imports and variables are errors; a leading underscore marks one that is unused on purpose.
-            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+            "@typescript-eslint/no-unused-vars": [
+                "error",
+                { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+            ],
             // Test and harness code reads untyped Kubernetes objects; the program's own types stay strict (tsc).
             "@typescript-eslint/no-explicit-any": "off",
             // tools/*.cjs and the Pulumi runtime load CommonJS on purpose.

@@ -50,9 +50,15 @@ export async function program(): Promise<StackOutputs> {
 export async function programFor(resolved: ResolvedPlatform): Promise<StackOutputs> {
     const { spec, flows } = resolved;
     const config = new pulumi.Config("agentstack");
-    const llmApiKey = spec.agents.some((a) => a.apiKey.kind === "config") ? config.requireSecret("llmApiKey") : undefined;
+    const llmApiKey = spec.agents.some((a) => a.apiKey.kind === "config")
+        ? config.requireSecret("llmApiKey")
+        : undefined;
     const kubernetes = new k8s.Provider(KUBERNETES_PROVIDER_NAME, KUBERNETES_PROVIDER_ARGS);
-    const platform = new Platform("agentstack", { spec, flows, ...(llmApiKey ? { llmApiKey } : {}) }, { providers: [kubernetes] });
+    const platform = new Platform(
+        "agentstack",
+        { spec, flows, ...(llmApiKey ? { llmApiKey } : {}) },
+        { providers: [kubernetes] },
+    );
     return {
         url: platform.url,
         loginUrl: platform.loginUrl,

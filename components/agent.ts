@@ -21,7 +21,11 @@ export interface McpCredentials {
     /** Bearer token per HS256 server name (secret outputs). */
     readonly tokens?: Readonly<Record<string, pulumi.Output<string>>>;
     /** Client credentials, when any declared server uses RS256. */
-    readonly oidc?: { readonly tokenUrl: string; readonly clientId: string; readonly clientSecret: pulumi.Output<string> };
+    readonly oidc?: {
+        readonly tokenUrl: string;
+        readonly clientId: string;
+        readonly clientSecret: pulumi.Output<string>;
+    };
 }
 
 interface AgentArgs {
@@ -48,7 +52,9 @@ interface AgentArgs {
 }
 
 /** The non-secret settings of an agent (its ConfigMap), as a pure function. */
-function agentSettings(args: Pick<AgentArgs, "spec" | "namespaces" | "llm" | "mcpServers" | "mcpCredentials" | "sandboxPort">): Record<string, string> {
+function agentSettings(
+    args: Pick<AgentArgs, "spec" | "namespaces" | "llm" | "mcpServers" | "mcpCredentials" | "sandboxPort">,
+): Record<string, string> {
     const s = args.spec;
     const settings: Record<string, string> = {
         MODEL_ENDPOINT: args.llm.endpoint,
@@ -61,7 +67,8 @@ function agentSettings(args: Pick<AgentArgs, "spec" | "namespaces" | "llm" | "mc
         PORT: String(s.port),
     };
     for (const m of args.mcpServers) settings[`MCP_${envName(m.name)}_URL`] = mcpUrl(args.namespaces, m.name, m.port);
-    if (args.mcpServers.length === 1) settings["MCP_SERVER_URL"] = mcpUrl(args.namespaces, args.mcpServers[0]!.name, args.mcpServers[0]!.port);
+    if (args.mcpServers.length === 1)
+        settings["MCP_SERVER_URL"] = mcpUrl(args.namespaces, args.mcpServers[0]!.name, args.mcpServers[0]!.port);
     const oidc = args.mcpCredentials?.oidc;
     if (oidc && args.mcpServers.length > 0) {
         settings["MCP_AUTH_TOKEN_URL"] = oidc.tokenUrl;
@@ -69,7 +76,8 @@ function agentSettings(args: Pick<AgentArgs, "spec" | "namespaces" | "llm" | "mc
         // The scope to request per RS256 server: its audience scope, so the token's `aud` names that server.
         const rs256 = args.mcpServers.filter((m) => m.auth.alg === "RS256");
         for (const m of rs256) settings[scopeEnvName(m.name)] = audienceScope(m.name);
-        if (args.mcpServers.length === 1 && rs256.length === 1) settings["MCP_AUTH_SCOPE"] = audienceScope(rs256[0]!.name);
+        if (args.mcpServers.length === 1 && rs256.length === 1)
+            settings["MCP_AUTH_SCOPE"] = audienceScope(rs256[0]!.name);
     }
     return settings;
 }
@@ -81,10 +89,14 @@ function createAgent(name: string, args: AgentArgs, parent: pulumi.Resource): { 
     const ns = args.namespace;
     const labels = recommendedLabels("agent", instance);
     const settings = agentSettings(args);
-    const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
-        metadata: { name: `${instance}-config`, namespace: ns, labels },
-        data: settings,
-    }, { parent });
+    const cm = new k8s.core.v1.ConfigMap(
+        `${name}-config`,
+        {
+            metadata: { name: `${instance}-config`, namespace: ns, labels },
+            data: settings,
+        },
+        { parent },
+    );
     const env: k8s.types.input.core.v1.EnvVar[] = [
         ...configMapEnv(cm.metadata.name, settings),
         secretEnv("OPENAI_API_KEY", args.apiKey.name, args.apiKey.key),
@@ -101,33 +113,47 @@ function createAgent(name: string, args: AgentArgs, parent: pulumi.Resource): { 
             data[`${m.name}-token`] = token;
         }
         if (hs256.length < args.mcpServers.length) {
-            if (!creds.oidc) throw new Error(`agent ${s.name}: OIDC client credentials are required for its RS256 MCP servers`);
+            if (!creds.oidc)
+                throw new Error(`agent ${s.name}: OIDC client credentials are required for its RS256 MCP servers`);
             data["client-secret"] = creds.oidc.clientSecret;
         }
-        const secret = new k8s.core.v1.Secret(`${name}-mcp-credentials`, {
-            metadata: { name: `${instance}-mcp-credentials`, namespace: ns, labels },
-            type: "Opaque",
-            stringData: data,
-        }, { parent });
-        for (const m of hs256) env.push(secretEnv(`MCP_${envName(m.name)}_AUTH_TOKEN`, secret.metadata.name, `${m.name}-token`));
-        if (args.mcpServers.length === 1 && hs256.length === 1) env.push(secretEnv("MCP_AUTH_TOKEN", secret.metadata.name, `${hs256[0]!.name}-token`));
-        if ("client-secret" in data) env.push(secretEnv("MCP_AUTH_CLIENT_SECRET", secret.metadata.name, "client-secret"));
+        const secret = new k8s.core.v1.Secret(
+            `${name}-mcp-credentials`,
+            {
+                metadata: { name: `${instance}-mcp-credentials`, namespace: ns, labels },
+                type: "Opaque",
+                stringData: data,
+            },
+            { parent },
+        );
+        for (const m of hs256)
+            env.push(secretEnv(`MCP_${envName(m.name)}_AUTH_TOKEN`, secret.metadata.name, `${m.name}-token`));
+        if (args.mcpServers.length === 1 && hs256.length === 1)
+            env.push(secretEnv("MCP_AUTH_TOKEN", secret.metadata.name, `${hs256[0]!.name}-token`));
+        if ("client-secret" in data)
+            env.push(secretEnv("MCP_AUTH_CLIENT_SECRET", secret.metadata.name, "client-secret"));
     }
-    const workload = new HardenedWorkload(`${name}-workload`, {
-        component: "agent",
-        instance,
-        namespace: ns,
-        ...injectedScaling(s, args.dependsOn),
-        configChecksum: checksum(settings),
-        containers: [{
-            name: "agent",
-            image: s.image,
-            ports: [{ name: "http", containerPort: s.port }],
-            env,
-            resources: s.resources,
-            probes: { liveness: "/healthz", readiness: "/healthz", startupSeconds: 60 },
-        }],
-    }, { parent });
+    const workload = new HardenedWorkload(
+        `${name}-workload`,
+        {
+            component: "agent",
+            instance,
+            namespace: ns,
+            ...injectedScaling(s, args.dependsOn),
+            configChecksum: checksum(settings),
+            containers: [
+                {
+                    name: "agent",
+                    image: s.image,
+                    ports: [{ name: "http", containerPort: s.port }],
+                    env,
+                    resources: s.resources,
+                    probes: { liveness: "/healthz", readiness: "/healthz", startupSeconds: 60 },
+                },
+            ],
+        },
+        { parent },
+    );
     return { serviceName: workload.serviceName };
 }
 

@@ -44,11 +44,16 @@ export function injectorProgramSource(): string {
 /** The injector's command line, as the Deployment runs it. */
 function injectorCommand(port: number): string[] {
     return [
-        "node", `${INJECTOR_PROGRAM.mountPath}/${INJECTOR_PROGRAM.key}`,
-        "--port", String(port),
-        "--tls-cert", `${INJECTOR_PATHS.tls}/tls.crt`,
-        "--tls-key", `${INJECTOR_PATHS.tls}/tls.key`,
-        "--template-dir", INJECTOR_PATHS.template,
+        "node",
+        `${INJECTOR_PROGRAM.mountPath}/${INJECTOR_PROGRAM.key}`,
+        "--port",
+        String(port),
+        "--tls-cert",
+        `${INJECTOR_PATHS.tls}/tls.crt`,
+        "--tls-key",
+        `${INJECTOR_PATHS.tls}/tls.key`,
+        "--template-dir",
+        INJECTOR_PATHS.template,
     ];
 }
 
@@ -56,11 +61,20 @@ function injectorCommand(port: number): string[] {
 export const WEBHOOK_NAME = "sidecar.envoy-injector.agentstack.io";
 
 /** The webhook's namespace and object selectors. */
-function webhookSelectors(ownNamespace: string): { namespaceSelector: k8s.types.input.meta.v1.LabelSelector; objectSelector: k8s.types.input.meta.v1.LabelSelector } {
+function webhookSelectors(ownNamespace: string): {
+    namespaceSelector: k8s.types.input.meta.v1.LabelSelector;
+    objectSelector: k8s.types.input.meta.v1.LabelSelector;
+} {
     return {
         namespaceSelector: {
             matchLabels: { [INJECTION_LABEL.key]: INJECTION_LABEL.value },
-            matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...PROTECTED_NAMESPACES, ownNamespace] }],
+            matchExpressions: [
+                {
+                    key: "kubernetes.io/metadata.name",
+                    operator: "NotIn",
+                    values: [...PROTECTED_NAMESPACES, ownNamespace],
+                },
+            ],
         },
         objectSelector: {
             matchExpressions: [
@@ -73,7 +87,12 @@ function webhookSelectors(ownNamespace: string): { namespaceSelector: k8s.types.
 
 /** DNS names of the webhook Service. */
 function webhookDnsNames(service: string, namespace: string): string[] {
-    return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+    return [
+        service,
+        `${service}.${namespace}`,
+        `${service}.${namespace}.svc`,
+        `${service}.${namespace}.svc.cluster.local`,
+    ];
 }
 
 /**
@@ -97,17 +116,41 @@ function certManagerChain(a: {
     const ca = `${a.instance}-ca`;
     const key = { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" };
     return [
-        { id: "selfsigned-issuer", args: { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: meta(selfSigned), spec: { selfSigned: {} } } },
+        {
+            id: "selfsigned-issuer",
+            args: {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Issuer",
+                metadata: meta(selfSigned),
+                spec: { selfSigned: {} },
+            },
+        },
         {
             id: "ca-certificate",
             args: {
                 apiVersion: "cert-manager.io/v1",
                 kind: "Certificate",
                 metadata: meta(ca),
-                spec: { isCA: true, commonName: "agentstack envoy-injector CA", secretName: ca, privateKey: key, duration: `${a.validityHours * 5}h`, renewBefore: `${a.earlyRenewalHours * 5}h`, issuerRef: issuerRef(selfSigned) },
+                spec: {
+                    isCA: true,
+                    commonName: "agentstack envoy-injector CA",
+                    secretName: ca,
+                    privateKey: key,
+                    duration: `${a.validityHours * 5}h`,
+                    renewBefore: `${a.earlyRenewalHours * 5}h`,
+                    issuerRef: issuerRef(selfSigned),
+                },
             },
         },
-        { id: "ca-issuer", args: { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: meta(ca), spec: { ca: { secretName: ca } } } },
+        {
+            id: "ca-issuer",
+            args: {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Issuer",
+                metadata: meta(ca),
+                spec: { ca: { secretName: ca } },
+            },
+        },
         {
             id: "certificate",
             args: {
@@ -177,23 +220,35 @@ export function injectorWorkloadArgs(a: {
             { name: "template", configMap: { name: a.templateConfigMap } },
             { name: "program", configMap: { name: a.programConfigMap } },
         ],
-        containers: [{
-            name: "envoy-injector",
-            image: inj.image,
-            command: command.slice(0, 2),
-            args: command.slice(2),
-            ports: [{ name: "https", containerPort: INJECTOR_WEBHOOK_PORT }],
-            resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
-            probes: {
-                livenessProbe: { httpGet: { path: "/healthz", port: "https", scheme: "HTTPS" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-                readinessProbe: { httpGet: { path: "/readyz", port: "https", scheme: "HTTPS" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+        containers: [
+            {
+                name: "envoy-injector",
+                image: inj.image,
+                command: command.slice(0, 2),
+                args: command.slice(2),
+                ports: [{ name: "https", containerPort: INJECTOR_WEBHOOK_PORT }],
+                resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
+                probes: {
+                    livenessProbe: {
+                        httpGet: { path: "/healthz", port: "https", scheme: "HTTPS" },
+                        periodSeconds: 10,
+                        timeoutSeconds: 3,
+                        failureThreshold: 3,
+                    },
+                    readinessProbe: {
+                        httpGet: { path: "/readyz", port: "https", scheme: "HTTPS" },
+                        periodSeconds: 5,
+                        timeoutSeconds: 3,
+                        failureThreshold: 3,
+                    },
+                },
+                volumeMounts: [
+                    { name: "tls", mountPath: INJECTOR_PATHS.tls, readOnly: true },
+                    { name: "template", mountPath: INJECTOR_PATHS.template, readOnly: true },
+                    { name: "program", mountPath: INJECTOR_PROGRAM.mountPath, readOnly: true },
+                ],
             },
-            volumeMounts: [
-                { name: "tls", mountPath: INJECTOR_PATHS.tls, readOnly: true },
-                { name: "template", mountPath: INJECTOR_PATHS.template, readOnly: true },
-                { name: "program", mountPath: INJECTOR_PROGRAM.mountPath, readOnly: true },
-            ],
-        }],
+        ],
     };
 }
 
@@ -213,24 +268,36 @@ export function webhookArgs(a: {
         metadata: {
             name: INSTANCES.envoyInjector,
             labels: a.labels,
-            ...(inj.tls.mode === "cert-manager" ? { annotations: { "cert-manager.io/inject-ca-from": pulumi.interpolate`${ns}/${a.tlsSecret}` } } : {}),
+            ...(inj.tls.mode === "cert-manager"
+                ? { annotations: { "cert-manager.io/inject-ca-from": pulumi.interpolate`${ns}/${a.tlsSecret}` } }
+                : {}),
         },
-        webhooks: [{
-            name: WEBHOOK_NAME,
-            admissionReviewVersions: ["v1"],
-            sideEffects: "None",
-            failurePolicy: inj.failurePolicy,
-            matchPolicy: "Equivalent",
-            reinvocationPolicy: inj.reinvocationPolicy,
-            timeoutSeconds: inj.timeoutSeconds,
-            rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
-            namespaceSelector: selectors.namespaceSelector,
-            objectSelector: selectors.objectSelector,
-            clientConfig: {
-                service: { name: a.serviceName, namespace: ns, path: "/mutate", port: 443 },
-                ...(a.caBundle ? { caBundle: a.caBundle } : {}),
+        webhooks: [
+            {
+                name: WEBHOOK_NAME,
+                admissionReviewVersions: ["v1"],
+                sideEffects: "None",
+                failurePolicy: inj.failurePolicy,
+                matchPolicy: "Equivalent",
+                reinvocationPolicy: inj.reinvocationPolicy,
+                timeoutSeconds: inj.timeoutSeconds,
+                rules: [
+                    {
+                        operations: ["CREATE"],
+                        apiGroups: [""],
+                        apiVersions: ["v1"],
+                        resources: ["pods"],
+                        scope: "Namespaced",
+                    },
+                ],
+                namespaceSelector: selectors.namespaceSelector,
+                objectSelector: selectors.objectSelector,
+                clientConfig: {
+                    service: { name: a.serviceName, namespace: ns, path: "/mutate", port: 443 },
+                    ...(a.caBundle ? { caBundle: a.caBundle } : {}),
+                },
             },
-        }],
+        ],
     };
 }
 
@@ -238,75 +305,130 @@ export function webhookArgs(a: {
  * Creates the webhook's TLS below `parent`: the program's CA and serving certificate (and their Secret),
  * or cert-manager's chain. Returns the CA bundle (program mode) and what the serving certificate adds to the pod checksum.
  */
-function createWebhookTls(name: string, args: EnvoyInjectorArgs, labels: Record<string, string>, tlsSecret: string, parent: pulumi.Resource): { caBundle?: pulumi.Output<string>; certChecksum: pulumi.Input<string> } {
+function createWebhookTls(
+    name: string,
+    args: EnvoyInjectorArgs,
+    labels: Record<string, string>,
+    tlsSecret: string,
+    parent: pulumi.Resource,
+): { caBundle?: pulumi.Output<string>; certChecksum: pulumi.Input<string> } {
     const instance = INSTANCES.envoyInjector;
     const dnsNames = webhookDnsNames(instance, args.namespaceName);
     const tlsCfg = args.zeroTrust.injector.tls;
     if (tlsCfg.mode !== "program") {
-        for (const r of certManagerChain({ instance, namespace: args.namespace, labels, dnsNames, servingSecret: tlsSecret, validityHours: tlsCfg.validityHours, earlyRenewalHours: tlsCfg.earlyRenewalHours })) {
+        for (const r of certManagerChain({
+            instance,
+            namespace: args.namespace,
+            labels,
+            dnsNames,
+            servingSecret: tlsSecret,
+            validityHours: tlsCfg.validityHours,
+            earlyRenewalHours: tlsCfg.earlyRenewalHours,
+        })) {
             new k8s.apiextensions.CustomResource(`${name}-${r.id}`, r.args, { parent });
         }
         return { certChecksum: "cert-manager" };
     }
     const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent });
-    const ca = new tls.SelfSignedCert(`${name}-ca`, {
-        privateKeyPem: caKey.privateKeyPem,
-        isCaCertificate: true,
-        subject: { commonName: "agentstack envoy-injector CA" },
-        validityPeriodHours: tlsCfg.validityHours * 5,
-        earlyRenewalHours: tlsCfg.earlyRenewalHours * 5,
-        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-    }, { parent });
+    const ca = new tls.SelfSignedCert(
+        `${name}-ca`,
+        {
+            privateKeyPem: caKey.privateKeyPem,
+            isCaCertificate: true,
+            subject: { commonName: "agentstack envoy-injector CA" },
+            validityPeriodHours: tlsCfg.validityHours * 5,
+            earlyRenewalHours: tlsCfg.earlyRenewalHours * 5,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        },
+        { parent },
+    );
     const key = new tls.PrivateKey(`${name}-serving-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent });
-    const csr = new tls.CertRequest(`${name}-serving-csr`, {
-        privateKeyPem: key.privateKeyPem,
-        subject: { commonName: dnsNames[2]! },
-        dnsNames,
-    }, { parent });
-    const cert = new tls.LocallySignedCert(`${name}-serving-cert`, {
-        certRequestPem: csr.certRequestPem,
-        caPrivateKeyPem: caKey.privateKeyPem,
-        caCertPem: ca.certPem,
-        validityPeriodHours: tlsCfg.validityHours,
-        earlyRenewalHours: tlsCfg.earlyRenewalHours,
-        allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
-    }, { parent });
-    new k8s.core.v1.Secret(`${name}-tls`, {
-        metadata: { name: tlsSecret, namespace: args.namespace, labels },
-        type: "kubernetes.io/tls",
-        stringData: { "tls.crt": cert.certPem, "tls.key": key.privateKeyPem, "ca.crt": ca.certPem },
-    }, { parent });
-    return { caBundle: ca.certPem.apply((pem) => Buffer.from(pem).toString("base64")), certChecksum: cert.certPem.apply((pem) => checksum(pem)) };
+    const csr = new tls.CertRequest(
+        `${name}-serving-csr`,
+        {
+            privateKeyPem: key.privateKeyPem,
+            subject: { commonName: dnsNames[2]! },
+            dnsNames,
+        },
+        { parent },
+    );
+    const cert = new tls.LocallySignedCert(
+        `${name}-serving-cert`,
+        {
+            certRequestPem: csr.certRequestPem,
+            caPrivateKeyPem: caKey.privateKeyPem,
+            caCertPem: ca.certPem,
+            validityPeriodHours: tlsCfg.validityHours,
+            earlyRenewalHours: tlsCfg.earlyRenewalHours,
+            allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+        },
+        { parent },
+    );
+    new k8s.core.v1.Secret(
+        `${name}-tls`,
+        {
+            metadata: { name: tlsSecret, namespace: args.namespace, labels },
+            type: "kubernetes.io/tls",
+            stringData: { "tls.crt": cert.certPem, "tls.key": key.privateKeyPem, "ca.crt": ca.certPem },
+        },
+        { parent },
+    );
+    return {
+        caBundle: ca.certPem.apply((pem) => Buffer.from(pem).toString("base64")),
+        certChecksum: cert.certPem.apply((pem) => checksum(pem)),
+    };
 }
 
 /** Creates the injector's children below `parent`: the sidecar template, the program, the TLS, the workload and the webhook. */
-function createEnvoyInjector(name: string, args: EnvoyInjectorArgs, parent: pulumi.Resource): { webhookName: pulumi.Output<string> } {
+function createEnvoyInjector(
+    name: string,
+    args: EnvoyInjectorArgs,
+    parent: pulumi.Resource,
+): { webhookName: pulumi.Output<string> } {
     const instance = INSTANCES.envoyInjector;
     const labels = recommendedLabels("envoy-injector", instance);
     const tlsSecret = `${instance}-tls`;
     const template = sidecarTemplateData(args);
-    const cm = new k8s.core.v1.ConfigMap(`${name}-sidecar-template`, {
-        metadata: { name: SIDECAR_TEMPLATE_NAME, namespace: args.namespace, labels: { ...labels, [SIDECAR_TEMPLATE_LABEL]: "true" } },
-        data: template,
-    }, { parent });
+    const cm = new k8s.core.v1.ConfigMap(
+        `${name}-sidecar-template`,
+        {
+            metadata: {
+                name: SIDECAR_TEMPLATE_NAME,
+                namespace: args.namespace,
+                labels: { ...labels, [SIDECAR_TEMPLATE_LABEL]: "true" },
+            },
+            data: template,
+        },
+        { parent },
+    );
     const program = injectorProgramSource();
-    const programCm = new k8s.core.v1.ConfigMap(`${name}-program`, {
-        metadata: { name: `${instance}-program`, namespace: args.namespace, labels },
-        data: { [INJECTOR_PROGRAM.key]: program },
-    }, { parent });
+    const programCm = new k8s.core.v1.ConfigMap(
+        `${name}-program`,
+        {
+            metadata: { name: `${instance}-program`, namespace: args.namespace, labels },
+            data: { [INJECTOR_PROGRAM.key]: program },
+        },
+        { parent },
+    );
     // Webhook TLS: the CA goes into caBundle (program) or is injected by cert-manager's cainjector.
     const { caBundle, certChecksum } = createWebhookTls(name, args, labels, tlsSecret, parent);
-    const workload = new HardenedWorkload(`${name}-workload`, injectorWorkloadArgs({
-        args,
-        tlsSecret,
-        templateConfigMap: cm.metadata.name,
-        programConfigMap: programCm.metadata.name,
-        // The program itself, its template and its certificate all roll the pods when they change.
-        configChecksum: pulumi.all([certChecksum]).apply(([c]) => checksum({ program, template, cert: c })),
-    }), { parent });
-    const webhook = new k8s.admissionregistration.v1.MutatingWebhookConfiguration(`${name}-webhook`,
+    const workload = new HardenedWorkload(
+        `${name}-workload`,
+        injectorWorkloadArgs({
+            args,
+            tlsSecret,
+            templateConfigMap: cm.metadata.name,
+            programConfigMap: programCm.metadata.name,
+            // The program itself, its template and its certificate all roll the pods when they change.
+            configChecksum: pulumi.all([certChecksum]).apply(([c]) => checksum({ program, template, cert: c })),
+        }),
+        { parent },
+    );
+    const webhook = new k8s.admissionregistration.v1.MutatingWebhookConfiguration(
+        `${name}-webhook`,
         webhookArgs({ args, labels, tlsSecret, serviceName: workload.serviceName, ...(caBundle ? { caBundle } : {}) }),
-        { parent, dependsOn: [workload] });
+        { parent, dependsOn: [workload] },
+    );
     return { webhookName: webhook.metadata.name };
 }
 

@@ -32,10 +32,18 @@ export { ENVOY_HEALTH_PORT, ENVOY_OUTBOUND_PORT, ENVOY_STATS_PORT };
 export const ENVOY_UID = 101;
 
 const type = (t: string) => `type.googleapis.com/${t}`;
-const ROUTER = { name: "envoy.filters.http.router", typed_config: { "@type": type("envoy.extensions.filters.http.router.v3.Router") } };
+const ROUTER = {
+    name: "envoy.filters.http.router",
+    typed_config: { "@type": type("envoy.extensions.filters.http.router.v3.Router") },
+};
 
 /** The Envoy bootstrap (JSON is YAML, so it is written as JSON). `stats`: the metrics listener (monitoring on). Default off. */
-export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTimeoutSeconds: number, opts: { readonly stats?: boolean } = {}): Record<string, unknown> {
+export function envoyBootstrap(
+    zt: ZeroTrustSpec,
+    extauthHost: string,
+    routeTimeoutSeconds: number,
+    opts: { readonly stats?: boolean } = {},
+): Record<string, unknown> {
     const stats = opts.stats ? envoyStatsResources(ENVOY_STATS_PORT) : undefined;
     const dnsCache = { name: "dns_cache", dns_lookup_family: "V4_PREFERRED" };
     const upstream = { cluster: "dynamic_forward_proxy_cluster" };
@@ -47,78 +55,130 @@ export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTime
                 {
                     name: "outbound",
                     address: { socket_address: { address: "127.0.0.1", port_value: ENVOY_OUTBOUND_PORT } },
-                    filter_chains: [{
-                        filters: [{
-                            name: "envoy.filters.network.http_connection_manager",
-                            typed_config: {
-                                "@type": type("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"),
-                                stat_prefix: "outbound",
-                                // HTTP_PROXY clients send absolute URLs; HTTPS_PROXY clients send CONNECT host:port.
-                                http_protocol_options: { allow_absolute_url: true },
-                                upgrade_configs: [{ upgrade_type: "CONNECT" }],
-                                route_config: {
-                                    name: "outbound",
-                                    virtual_hosts: [{
-                                        name: "all",
-                                        domains: ["*"],
-                                        // The identity ExtAuth decides on, filled in per pod by the injector.
-                                        typed_per_filter_config: {
-                                            "envoy.filters.http.ext_authz": {
-                                                "@type": type("envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute"),
-                                                check_settings: { context_extensions: { source: SOURCE_PLACEHOLDER } },
+                    filter_chains: [
+                        {
+                            filters: [
+                                {
+                                    name: "envoy.filters.network.http_connection_manager",
+                                    typed_config: {
+                                        "@type": type(
+                                            "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                                        ),
+                                        stat_prefix: "outbound",
+                                        // HTTP_PROXY clients send absolute URLs; HTTPS_PROXY clients send CONNECT host:port.
+                                        http_protocol_options: { allow_absolute_url: true },
+                                        upgrade_configs: [{ upgrade_type: "CONNECT" }],
+                                        route_config: {
+                                            name: "outbound",
+                                            virtual_hosts: [
+                                                {
+                                                    name: "all",
+                                                    domains: ["*"],
+                                                    // The identity ExtAuth decides on, filled in per pod by the injector.
+                                                    typed_per_filter_config: {
+                                                        "envoy.filters.http.ext_authz": {
+                                                            "@type": type(
+                                                                "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
+                                                            ),
+                                                            check_settings: {
+                                                                context_extensions: { source: SOURCE_PLACEHOLDER },
+                                                            },
+                                                        },
+                                                    },
+                                                    routes: [
+                                                        // CONNECT is terminated here and its payload (TLS, gRPC, ...) tunnelled to host:port.
+                                                        {
+                                                            match: { connect_matcher: {} },
+                                                            route: {
+                                                                ...upstream,
+                                                                upgrade_configs: [
+                                                                    { upgrade_type: "CONNECT", connect_config: {} },
+                                                                ],
+                                                            },
+                                                        },
+                                                        {
+                                                            match: { prefix: "/" },
+                                                            route: { ...upstream, timeout: `${routeTimeoutSeconds}s` },
+                                                        },
+                                                    ],
+                                                },
+                                            ],
+                                        },
+                                        http_filters: [
+                                            {
+                                                name: "envoy.filters.http.ext_authz",
+                                                typed_config: {
+                                                    "@type": type(
+                                                        "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
+                                                    ),
+                                                    transport_api_version: "V3",
+                                                    failure_mode_allow: zt.envoy.failOpen,
+                                                    grpc_service: {
+                                                        envoy_grpc: { cluster_name: "extauth" },
+                                                        timeout: `${zt.envoy.timeoutMs / 1000}s`,
+                                                    },
+                                                },
                                             },
-                                        },
-                                        routes: [
-                                            // CONNECT is terminated here and its payload (TLS, gRPC, ...) tunnelled to host:port.
-                                            { match: { connect_matcher: {} }, route: { ...upstream, upgrade_configs: [{ upgrade_type: "CONNECT", connect_config: {} }] } },
-                                            { match: { prefix: "/" }, route: { ...upstream, timeout: `${routeTimeoutSeconds}s` } },
+                                            {
+                                                name: "envoy.filters.http.dynamic_forward_proxy",
+                                                typed_config: {
+                                                    "@type": type(
+                                                        "envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig",
+                                                    ),
+                                                    dns_cache_config: dnsCache,
+                                                },
+                                            },
+                                            ROUTER,
                                         ],
-                                    }],
-                                },
-                                http_filters: [
-                                    {
-                                        name: "envoy.filters.http.ext_authz",
-                                        typed_config: {
-                                            "@type": type("envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"),
-                                            transport_api_version: "V3",
-                                            failure_mode_allow: zt.envoy.failOpen,
-                                            grpc_service: { envoy_grpc: { cluster_name: "extauth" }, timeout: `${zt.envoy.timeoutMs / 1000}s` },
-                                        },
                                     },
-                                    { name: "envoy.filters.http.dynamic_forward_proxy", typed_config: { "@type": type("envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig"), dns_cache_config: dnsCache } },
-                                    ROUTER,
-                                ],
-                            },
-                        }],
-                    }],
+                                },
+                            ],
+                        },
+                    ],
                 },
                 {
                     name: "health",
                     address: { socket_address: { address: "0.0.0.0", port_value: ENVOY_HEALTH_PORT } },
-                    filter_chains: [{
-                        filters: [{
-                            name: "envoy.filters.network.http_connection_manager",
-                            typed_config: {
-                                "@type": type("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"),
-                                stat_prefix: "health",
-                                route_config: {
-                                    name: "health",
-                                    virtual_hosts: [{ name: "health", domains: ["*"], routes: [{ match: { prefix: "/" }, direct_response: { status: 404 } }] }],
-                                },
-                                http_filters: [
-                                    {
-                                        name: "envoy.filters.http.health_check",
-                                        typed_config: {
-                                            "@type": type("envoy.extensions.filters.http.health_check.v3.HealthCheck"),
-                                            pass_through_mode: false,
-                                            headers: [{ name: ":path", string_match: { exact: "/ready" } }],
+                    filter_chains: [
+                        {
+                            filters: [
+                                {
+                                    name: "envoy.filters.network.http_connection_manager",
+                                    typed_config: {
+                                        "@type": type(
+                                            "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                                        ),
+                                        stat_prefix: "health",
+                                        route_config: {
+                                            name: "health",
+                                            virtual_hosts: [
+                                                {
+                                                    name: "health",
+                                                    domains: ["*"],
+                                                    routes: [
+                                                        { match: { prefix: "/" }, direct_response: { status: 404 } },
+                                                    ],
+                                                },
+                                            ],
                                         },
+                                        http_filters: [
+                                            {
+                                                name: "envoy.filters.http.health_check",
+                                                typed_config: {
+                                                    "@type": type(
+                                                        "envoy.extensions.filters.http.health_check.v3.HealthCheck",
+                                                    ),
+                                                    pass_through_mode: false,
+                                                    headers: [{ name: ":path", string_match: { exact: "/ready" } }],
+                                                },
+                                            },
+                                            ROUTER,
+                                        ],
                                     },
-                                    ROUTER,
-                                ],
-                            },
-                        }],
-                    }],
+                                },
+                            ],
+                        },
+                    ],
                 },
                 ...(stats ? [stats.listener] : []),
             ],
@@ -136,7 +196,19 @@ export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTime
                     },
                     load_assignment: {
                         cluster_name: "extauth",
-                        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: extauthHost, port_value: EXTAUTH_GRPC_PORT } } } }] }],
+                        endpoints: [
+                            {
+                                lb_endpoints: [
+                                    {
+                                        endpoint: {
+                                            address: {
+                                                socket_address: { address: extauthHost, port_value: EXTAUTH_GRPC_PORT },
+                                            },
+                                        },
+                                    },
+                                ],
+                            },
+                        ],
                     },
                 },
                 {
@@ -145,7 +217,10 @@ export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTime
                     lb_policy: "CLUSTER_PROVIDED",
                     cluster_type: {
                         name: "envoy.clusters.dynamic_forward_proxy",
-                        typed_config: { "@type": type("envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig"), dns_cache_config: dnsCache },
+                        typed_config: {
+                            "@type": type("envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig"),
+                            dns_cache_config: dnsCache,
+                        },
                     },
                 },
             ],
@@ -154,7 +229,10 @@ export function envoyBootstrap(zt: ZeroTrustSpec, extauthHost: string, routeTime
 }
 
 /** The sidecar container: a native sidecar, hardened like every other container; the bootstrap is passed inline. */
-export function envoySidecarContainer(zt: ZeroTrustSpec, bootstrap: Record<string, unknown>): k8s.types.input.core.v1.Container {
+export function envoySidecarContainer(
+    zt: ZeroTrustSpec,
+    bootstrap: Record<string, unknown>,
+): k8s.types.input.core.v1.Container {
     const health = { httpGet: { path: "/ready", port: ENVOY_HEALTH_PORT } };
     return {
         name: "envoy",
@@ -165,7 +243,9 @@ export function envoySidecarContainer(zt: ZeroTrustSpec, bootstrap: Record<strin
         args: ["--config-yaml", JSON.stringify(bootstrap), "--disable-hot-restart", "--log-level", "warn"],
         ports: [
             { name: "envoy-health", containerPort: ENVOY_HEALTH_PORT, protocol: "TCP" },
-            ...(hasStatsListener(bootstrap) ? [{ name: "envoy-stats", containerPort: ENVOY_STATS_PORT, protocol: "TCP" }] : []),
+            ...(hasStatsListener(bootstrap)
+                ? [{ name: "envoy-stats", containerPort: ENVOY_STATS_PORT, protocol: "TCP" }]
+                : []),
         ],
         resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
         startupProbe: { ...health, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 30 },
@@ -178,12 +258,15 @@ export function envoySidecarContainer(zt: ZeroTrustSpec, bootstrap: Record<strin
 
 /** Whether a bootstrap has the stats listener (then the container declares its port for the PodMonitor). */
 function hasStatsListener(bootstrap: Record<string, unknown>): boolean {
-    const listeners = ((bootstrap["static_resources"] as Record<string, unknown> | undefined)?.["listeners"] ?? []) as Record<string, unknown>[];
+    const listeners = ((bootstrap["static_resources"] as Record<string, unknown> | undefined)?.["listeners"] ??
+        []) as Record<string, unknown>[];
     return listeners.some((l) => l["name"] === "stats");
 }
 
 /** Volumes the injector adds with the sidecar. */
-export const SIDECAR_VOLUMES: k8s.types.input.core.v1.Volume[] = [{ name: "envoy-tmp", emptyDir: { sizeLimit: "32Mi" } }];
+export const SIDECAR_VOLUMES: k8s.types.input.core.v1.Volume[] = [
+    { name: "envoy-tmp", emptyDir: { sizeLimit: "32Mi" } },
+];
 
 const PROXY_URL = `http://127.0.0.1:${ENVOY_OUTBOUND_PORT}`;
 /**

@@ -28,36 +28,58 @@ const ENVOY_ADMIN_CLUSTER = "envoy_admin";
 const ENVOY_STATS_LISTENER = "stats";
 
 /** The bootstrap pieces of the stats listener: the admin block, the listener and the cluster. */
-export function envoyStatsResources(port: number): { admin: Record<string, unknown>; listener: Record<string, unknown>; cluster: Record<string, unknown> } {
+export function envoyStatsResources(port: number): {
+    admin: Record<string, unknown>;
+    listener: Record<string, unknown>;
+    cluster: Record<string, unknown>;
+} {
     return {
         admin: { address: { pipe: { path: ENVOY_ADMIN_SOCKET, mode: ENVOY_ADMIN_SOCKET_MODE } } },
         listener: {
             name: ENVOY_STATS_LISTENER,
             address: { socket_address: { address: "0.0.0.0", port_value: port } },
-            filter_chains: [{
-                filters: [{
-                    name: "envoy.filters.network.http_connection_manager",
-                    typed_config: {
-                        "@type": type("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"),
-                        stat_prefix: ENVOY_STATS_LISTENER,
-                        route_config: {
-                            name: ENVOY_STATS_LISTENER,
-                            virtual_hosts: [{
-                                name: ENVOY_STATS_LISTENER,
-                                domains: ["*"],
-                                routes: [
+            filter_chains: [
+                {
+                    filters: [
+                        {
+                            name: "envoy.filters.network.http_connection_manager",
+                            typed_config: {
+                                "@type": type(
+                                    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                                ),
+                                stat_prefix: ENVOY_STATS_LISTENER,
+                                route_config: {
+                                    name: ENVOY_STATS_LISTENER,
+                                    virtual_hosts: [
+                                        {
+                                            name: ENVOY_STATS_LISTENER,
+                                            domains: ["*"],
+                                            routes: [
+                                                {
+                                                    match: {
+                                                        path: ENVOY_STATS_PATH,
+                                                        headers: [{ name: ":method", string_match: { exact: "GET" } }],
+                                                    },
+                                                    route: { cluster: ENVOY_ADMIN_CLUSTER, timeout: "10s" },
+                                                },
+                                                { match: { prefix: "/" }, direct_response: { status: 404 } },
+                                            ],
+                                        },
+                                    ],
+                                },
+                                http_filters: [
                                     {
-                                        match: { path: ENVOY_STATS_PATH, headers: [{ name: ":method", string_match: { exact: "GET" } }] },
-                                        route: { cluster: ENVOY_ADMIN_CLUSTER, timeout: "10s" },
+                                        name: "envoy.filters.http.router",
+                                        typed_config: {
+                                            "@type": type("envoy.extensions.filters.http.router.v3.Router"),
+                                        },
                                     },
-                                    { match: { prefix: "/" }, direct_response: { status: 404 } },
                                 ],
-                            }],
+                            },
                         },
-                        http_filters: [{ name: "envoy.filters.http.router", typed_config: { "@type": type("envoy.extensions.filters.http.router.v3.Router") } }],
-                    },
-                }],
-            }],
+                    ],
+                },
+            ],
         },
         cluster: {
             name: ENVOY_ADMIN_CLUSTER,

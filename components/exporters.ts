@@ -71,9 +71,15 @@ export function mongodbExporter(creds: ExporterCredentials, image = MONGODB_EXPO
     return {
         name: EXPORTER_CONTAINER,
         image,
-        args: [`--mongodb.uri=mongodb://127.0.0.1:${MONGODB_PORT}/admin`, `--web.listen-address=:${MONGODB_EXPORTER_PORT}`],
+        args: [
+            `--mongodb.uri=mongodb://127.0.0.1:${MONGODB_PORT}/admin`,
+            `--web.listen-address=:${MONGODB_EXPORTER_PORT}`,
+        ],
         ports: [{ name: "metrics", containerPort: MONGODB_EXPORTER_PORT }],
-        env: [secretEnv("MONGODB_USER", creds.name, creds.usernameKey), secretEnv("MONGODB_PASSWORD", creds.name, creds.passwordKey)],
+        env: [
+            secretEnv("MONGODB_USER", creds.name, creds.usernameKey),
+            secretEnv("MONGODB_PASSWORD", creds.name, creds.passwordKey),
+        ],
         resources: EXPORTER_RESOURCES,
         probes: tcpProbes(),
         runAsUser: EXPORTER_UIDS.mongodb,

@@ -20,7 +20,10 @@ export interface ExposureArgs {
     /** The Service exposed: name and port number (its port is named `http`). */
     readonly service: { readonly name: string; readonly port: number };
     /** Exposure settings: kind, ingress class, Gateway reference, TLS, timeouts, CORS, rate limits. */
-    readonly settings: Pick<GatewaySpec, "exposure" | "ingressClassName" | "gatewayRef" | "tls" | "llmRouteTimeoutSeconds" | "corsOrigins" | "rateLimit">;
+    readonly settings: Pick<
+        GatewaySpec,
+        "exposure" | "ingressClassName" | "gatewayRef" | "tls" | "llmRouteTimeoutSeconds" | "corsOrigins" | "rateLimit"
+    >;
     /** Labels of every object. */
     readonly labels: Record<string, string>;
 }
@@ -39,7 +42,9 @@ function ingressAnnotations(s: ExposureArgs["settings"]): Record<string, string>
         "nginx.ingress.kubernetes.io/proxy-read-timeout": t,
         "nginx.ingress.kubernetes.io/proxy-send-timeout": t,
         "nginx.ingress.kubernetes.io/limit-rps": String(s.rateLimit.requestsPerSecond),
-        "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(Math.max(1, Math.ceil(s.rateLimit.burst / s.rateLimit.requestsPerSecond))),
+        "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(
+            Math.max(1, Math.ceil(s.rateLimit.burst / s.rateLimit.requestsPerSecond)),
+        ),
     };
     return a;
 }
@@ -53,7 +58,12 @@ type Meta = { name: string; namespace: pulumi.Input<string>; labels: Record<stri
 type CustomResourceArgs = k8s.apiextensions.CustomResourceArgs;
 
 /** The cert-manager Certificate that issues the TLS Secret (creates nothing). */
-export function certificateArgs(a: ExposureArgs, tlsMeta: Meta, tlsSecretName: string, issuer: { readonly name: string; readonly kind: string }): CustomResourceArgs {
+export function certificateArgs(
+    a: ExposureArgs,
+    tlsMeta: Meta,
+    tlsSecretName: string,
+    issuer: { readonly name: string; readonly kind: string },
+): CustomResourceArgs {
     return {
         apiVersion: "cert-manager.io/v1",
         kind: "Certificate",
@@ -61,7 +71,10 @@ export function certificateArgs(a: ExposureArgs, tlsMeta: Meta, tlsSecretName: s
             ...tlsMeta,
             // The provider waits for the Ready condition: `pulumi up` fails instead of succeeding
             // while the site still serves the controller's default certificate.
-            annotations: { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": String(CERTIFICATE_WAIT_SECONDS) },
+            annotations: {
+                "pulumi.com/waitFor": "condition=Ready",
+                "pulumi.com/timeoutSeconds": String(CERTIFICATE_WAIT_SECONDS),
+            },
         },
         spec: {
             secretName: tlsSecretName,
@@ -82,10 +95,20 @@ export function ingressArgs(a: ExposureArgs, meta: Meta, tlsSecretName: string):
         spec: {
             ingressClassName: s.ingressClassName,
             tls: [{ hosts: [a.hostname], secretName: tlsSecretName }],
-            rules: [{
-                host: a.hostname,
-                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: a.service.name, port: { name: "http" } } } }] },
-            }],
+            rules: [
+                {
+                    host: a.hostname,
+                    http: {
+                        paths: [
+                            {
+                                path: "/",
+                                pathType: "Prefix",
+                                backend: { service: { name: a.service.name, port: { name: "http" } } },
+                            },
+                        ],
+                    },
+                },
+            ],
         },
     };
 }
@@ -109,13 +132,21 @@ export function routeArgs(a: ExposureArgs, meta: Meta, tlsSecretName: string): C
             host: a.hostname,
             to: { kind: "Service", name: a.service.name, weight: 100 },
             port: { targetPort: "http" },
-            tls: { termination: "edge", insecureEdgeTerminationPolicy: "Redirect", externalCertificate: { name: tlsSecretName } },
+            tls: {
+                termination: "edge",
+                insecureEdgeTerminationPolicy: "Redirect",
+                externalCertificate: { name: tlsSecretName },
+            },
         },
     };
 }
 
 /** The Gateway API objects (create nothing): the HTTPRoute, the HTTP→HTTPS redirect route and the certificate's ReferenceGrant. */
-export function gatewayApiArgs(a: ExposureArgs, meta: Meta, tlsSecretName: string): { route: CustomResourceArgs; redirect: CustomResourceArgs; referenceGrant: CustomResourceArgs } {
+export function gatewayApiArgs(
+    a: ExposureArgs,
+    meta: Meta,
+    tlsSecretName: string,
+): { route: CustomResourceArgs; redirect: CustomResourceArgs; referenceGrant: CustomResourceArgs } {
     const s = a.settings;
     const ref = s.gatewayRef!;
     const timeout = `${s.llmRouteTimeoutSeconds}s`;
@@ -127,11 +158,13 @@ export function gatewayApiArgs(a: ExposureArgs, meta: Meta, tlsSecretName: strin
             spec: {
                 parentRefs: [{ name: ref.name, namespace: ref.namespace, sectionName: ref.sectionName }],
                 hostnames: [a.hostname],
-                rules: [{
-                    matches: [{ path: { type: "PathPrefix", value: "/" } }],
-                    backendRefs: [{ name: a.service.name, port: a.service.port }],
-                    timeouts: { request: timeout, backendRequest: timeout },
-                }],
+                rules: [
+                    {
+                        matches: [{ path: { type: "PathPrefix", value: "/" } }],
+                        backendRefs: [{ name: a.service.name, port: a.service.port }],
+                        timeouts: { request: timeout, backendRequest: timeout },
+                    },
+                ],
             },
         },
         redirect: {
@@ -141,7 +174,9 @@ export function gatewayApiArgs(a: ExposureArgs, meta: Meta, tlsSecretName: strin
             spec: {
                 parentRefs: [{ name: ref.name, namespace: ref.namespace, sectionName: ref.httpSectionName }],
                 hostnames: [a.hostname],
-                rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
+                rules: [
+                    { filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] },
+                ],
             },
         },
         // The Gateway's HTTPS listener (in its own namespace) reads the certificate Secret here.
@@ -158,30 +193,53 @@ export function gatewayApiArgs(a: ExposureArgs, meta: Meta, tlsSecretName: strin
 }
 
 /** Creates the TLS source (self-signed Secret or cert-manager Certificate; none for the user's Secret) below `parent`. */
-function createTlsSource(name: string, a: ExposureArgs, tlsMeta: Meta, tlsSecretName: string, parent: pulumi.Resource): pulumi.Resource | undefined {
+function createTlsSource(
+    name: string,
+    a: ExposureArgs,
+    tlsMeta: Meta,
+    tlsSecretName: string,
+    parent: pulumi.Resource,
+): pulumi.Resource | undefined {
     const t = a.settings.tls;
     if (t.mode === "self-signed") {
         const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent });
-        const cert = new tls.SelfSignedCert(`${name}-tls-cert`, {
-            privateKeyPem: key.privateKeyPem,
-            subject: { commonName: a.hostname, organization: "agentstack (self-signed, level 1)" },
-            dnsNames: [a.hostname],
-            validityPeriodHours: 24 * 90,
-            earlyRenewalHours: 24 * 15,
-            allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
-        }, { parent });
-        return new k8s.core.v1.Secret(`${name}-tls`, {
-            metadata: { ...tlsMeta, annotations: { [CERT_SOURCE_ANNOTATION]: "self-signed" } },
-            type: "kubernetes.io/tls",
-            stringData: { "tls.crt": cert.certPem, "tls.key": key.privateKeyPem },
-        }, { parent });
+        const cert = new tls.SelfSignedCert(
+            `${name}-tls-cert`,
+            {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: a.hostname, organization: "agentstack (self-signed, level 1)" },
+                dnsNames: [a.hostname],
+                validityPeriodHours: 24 * 90,
+                earlyRenewalHours: 24 * 15,
+                allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
+            },
+            { parent },
+        );
+        return new k8s.core.v1.Secret(
+            `${name}-tls`,
+            {
+                metadata: { ...tlsMeta, annotations: { [CERT_SOURCE_ANNOTATION]: "self-signed" } },
+                type: "kubernetes.io/tls",
+                stringData: { "tls.crt": cert.certPem, "tls.key": key.privateKeyPem },
+            },
+            { parent },
+        );
     }
-    if (t.mode === "cert-manager") return new k8s.apiextensions.CustomResource(`${name}-certificate`, certificateArgs(a, tlsMeta, tlsSecretName, t.issuer), { parent });
+    if (t.mode === "cert-manager")
+        return new k8s.apiextensions.CustomResource(
+            `${name}-certificate`,
+            certificateArgs(a, tlsMeta, tlsSecretName, t.issuer),
+            { parent },
+        );
     return undefined;
 }
 
 /** Creates an exposure's children below `parent`: the TLS source, then the Ingress, the Route (with its Secret reader) or the Gateway API routes. */
-function createExposure(name: string, args: ExposureArgs, parent: pulumi.Resource): { url: pulumi.Output<string>; tlsSecretName: string } {
+function createExposure(
+    name: string,
+    args: ExposureArgs,
+    parent: pulumi.Resource,
+): { url: pulumi.Output<string>; tlsSecretName: string } {
     const s = args.settings;
     const svc = args.service.name;
     const tlsSecretName = exposureTlsSecretName(s, svc);
@@ -194,16 +252,36 @@ function createExposure(name: string, args: ExposureArgs, parent: pulumi.Resourc
     } else if (s.exposure === "route") {
         // The router validates (and later reads) the externalCertificate Secret as its own
         // ServiceAccount: it needs get, list and watch on exactly that Secret.
-        const reader = new k8s.rbac.v1.Role(`${name}-route-tls-reader`, {
-            metadata: { ...meta, name: `${svc}-route-tls-reader` },
-            rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [tlsSecretName], verbs: ["get", "list", "watch"] }],
-        }, { parent });
-        const binding = new k8s.rbac.v1.RoleBinding(`${name}-route-tls-reader`, {
-            metadata: { ...meta, name: `${svc}-route-tls-reader` },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: reader.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: OPENSHIFT_ROUTER.name, namespace: OPENSHIFT_ROUTER.namespace }],
-        }, { parent });
-        new k8s.apiextensions.CustomResource(`${name}-route`, routeArgs(args, meta, tlsSecretName), { parent, dependsOn: [binding, ...(tlsSource ? [tlsSource] : [])] });
+        const reader = new k8s.rbac.v1.Role(
+            `${name}-route-tls-reader`,
+            {
+                metadata: { ...meta, name: `${svc}-route-tls-reader` },
+                rules: [
+                    {
+                        apiGroups: [""],
+                        resources: ["secrets"],
+                        resourceNames: [tlsSecretName],
+                        verbs: ["get", "list", "watch"],
+                    },
+                ],
+            },
+            { parent },
+        );
+        const binding = new k8s.rbac.v1.RoleBinding(
+            `${name}-route-tls-reader`,
+            {
+                metadata: { ...meta, name: `${svc}-route-tls-reader` },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: reader.metadata.name },
+                subjects: [
+                    { kind: "ServiceAccount", name: OPENSHIFT_ROUTER.name, namespace: OPENSHIFT_ROUTER.namespace },
+                ],
+            },
+            { parent },
+        );
+        new k8s.apiextensions.CustomResource(`${name}-route`, routeArgs(args, meta, tlsSecretName), {
+            parent,
+            dependsOn: [binding, ...(tlsSource ? [tlsSource] : [])],
+        });
     } else {
         const g = gatewayApiArgs(args, meta, tlsSecretName);
         new k8s.apiextensions.CustomResource(`${name}-httproute`, g.route, { parent });

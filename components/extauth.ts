@@ -40,7 +40,9 @@ import { recommendedLabels } from "../lib/labels";
 
 /** The policy's data document: for each source, the set of authorities it may reach. */
 function extauthData(allowed: Readonly<Record<string, readonly string[]>>): string {
-    const sets = Object.fromEntries(Object.entries(allowed).map(([src, auths]) => [src, Object.fromEntries(auths.map((a) => [a, true]))]));
+    const sets = Object.fromEntries(
+        Object.entries(allowed).map(([src, auths]) => [src, Object.fromEntries(auths.map((a) => [a, true]))]),
+    );
     return `${JSON.stringify({ agentstack: { allowed: sets } }, null, 2)}\n`;
 }
 
@@ -54,7 +56,11 @@ interface ExtAuthArgs {
 }
 
 /** ExtAuth's workload (creates nothing): OPA with the Envoy plugin, the policy ConfigMap mounted read-only, the API on loopback. */
-export function extauthWorkloadArgs(args: ExtAuthArgs, data: Record<string, string>, configMapName: pulumi.Input<string>): HardenedWorkloadArgs {
+export function extauthWorkloadArgs(
+    args: ExtAuthArgs,
+    data: Record<string, string>,
+    configMapName: pulumi.Input<string>,
+): HardenedWorkloadArgs {
     const e = args.zeroTrust.extauth;
     const instance = INSTANCES.extauth;
     return {
@@ -65,44 +71,74 @@ export function extauthWorkloadArgs(args: ExtAuthArgs, data: Record<string, stri
         configChecksum: checksum(data),
         servicePorts: [{ name: "grpc", port: EXTAUTH_GRPC_PORT }],
         volumes: [{ name: "policy", configMap: { name: configMapName } }],
-        containers: [{
-            name: "extauth",
-            image: e.image,
-            args: [
-                "run", "--server",
-                "--addr=127.0.0.1:8181",
-                // /health (probes) and /metrics (Prometheus) only; the API stays on loopback.
-                `--diagnostic-addr=0.0.0.0:${EXTAUTH_DIAGNOSTIC_PORT}`,
-                `--set=plugins.envoy_ext_authz_grpc.addr=:${EXTAUTH_GRPC_PORT}`,
-                "--set=plugins.envoy_ext_authz_grpc.path=agentstack/authz/allow",
-                // The plugin's own metrics (opa-envoy-plugin README): the grpc_request_duration_seconds
-                // histogram of Check calls and error_counter{reason}, on the diagnostic /metrics.
-                "--set=plugins.envoy_ext_authz_grpc.enable-performance-metrics=true",
-                "--set=decision_logs.console=true",
-                "--ignore=.*",
-                "/policy",
-            ],
-            ports: [{ name: "grpc", containerPort: EXTAUTH_GRPC_PORT }, { name: "diag", containerPort: EXTAUTH_DIAGNOSTIC_PORT }],
-            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-            probes: {
-                livenessProbe: { httpGet: { path: "/health", port: "diag" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-                readinessProbe: { httpGet: { path: "/health?plugins", port: "diag" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+        containers: [
+            {
+                name: "extauth",
+                image: e.image,
+                args: [
+                    "run",
+                    "--server",
+                    "--addr=127.0.0.1:8181",
+                    // /health (probes) and /metrics (Prometheus) only; the API stays on loopback.
+                    `--diagnostic-addr=0.0.0.0:${EXTAUTH_DIAGNOSTIC_PORT}`,
+                    `--set=plugins.envoy_ext_authz_grpc.addr=:${EXTAUTH_GRPC_PORT}`,
+                    "--set=plugins.envoy_ext_authz_grpc.path=agentstack/authz/allow",
+                    // The plugin's own metrics (opa-envoy-plugin README): the grpc_request_duration_seconds
+                    // histogram of Check calls and error_counter{reason}, on the diagnostic /metrics.
+                    "--set=plugins.envoy_ext_authz_grpc.enable-performance-metrics=true",
+                    "--set=decision_logs.console=true",
+                    "--ignore=.*",
+                    "/policy",
+                ],
+                ports: [
+                    { name: "grpc", containerPort: EXTAUTH_GRPC_PORT },
+                    { name: "diag", containerPort: EXTAUTH_DIAGNOSTIC_PORT },
+                ],
+                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                probes: {
+                    livenessProbe: {
+                        httpGet: { path: "/health", port: "diag" },
+                        periodSeconds: 10,
+                        timeoutSeconds: 3,
+                        failureThreshold: 3,
+                    },
+                    readinessProbe: {
+                        httpGet: { path: "/health?plugins", port: "diag" },
+                        periodSeconds: 5,
+                        timeoutSeconds: 3,
+                        failureThreshold: 3,
+                    },
+                },
+                volumeMounts: [{ name: "policy", mountPath: "/policy", readOnly: true }],
             },
-            volumeMounts: [{ name: "policy", mountPath: "/policy", readOnly: true }],
-        }],
+        ],
     };
 }
 
 /** Creates ExtAuth's children below `parent`: the policy ConfigMap (the Rego and the allowed-flows data) and the workload. */
-function createExtAuth(name: string, args: ExtAuthArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string> } {
+function createExtAuth(
+    name: string,
+    args: ExtAuthArgs,
+    parent: pulumi.Resource,
+): { serviceName: pulumi.Output<string> } {
     const instance = INSTANCES.extauth;
     const labels = recommendedLabels("extauth", instance);
-    const data = { "policy.rego": EXTAUTH_POLICY, "mask.rego": EXTAUTH_LOG_MASK, "data.json": extauthData(args.allowed) };
-    const cm = new k8s.core.v1.ConfigMap(`${name}-policy`, {
-        metadata: { name: `${instance}-policy`, namespace: args.namespace, labels },
-        data,
-    }, { parent });
-    const workload = new HardenedWorkload(`${name}-workload`, extauthWorkloadArgs(args, data, cm.metadata.name), { parent });
+    const data = {
+        "policy.rego": EXTAUTH_POLICY,
+        "mask.rego": EXTAUTH_LOG_MASK,
+        "data.json": extauthData(args.allowed),
+    };
+    const cm = new k8s.core.v1.ConfigMap(
+        `${name}-policy`,
+        {
+            metadata: { name: `${instance}-policy`, namespace: args.namespace, labels },
+            data,
+        },
+        { parent },
+    );
+    const workload = new HardenedWorkload(`${name}-workload`, extauthWorkloadArgs(args, data, cm.metadata.name), {
+        parent,
+    });
     return { serviceName: workload.serviceName };
 }
 

@@ -10,7 +10,13 @@ import { GATEWAY_STATS_PORT } from "../stacks/flows";
 import { DEFAULT_RESOURCES, GatewaySpec, Namespaces } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
-import { AGENT_PATH_PREFIX, CHAT_UI_INSTANCE, GATEWAY_HEALTH_PATH, gatewayEnvoyArgs, gatewayEnvoyConfig } from "./gatewayEnvoy";
+import {
+    AGENT_PATH_PREFIX,
+    CHAT_UI_INSTANCE,
+    GATEWAY_HEALTH_PATH,
+    gatewayEnvoyArgs,
+    gatewayEnvoyConfig,
+} from "./gatewayEnvoy";
 import { INSTANCES } from "./names";
 import { HardenedWorkload, HardenedWorkloadArgs, checksum, injectedScaling } from "./workload";
 import { recommendedLabels } from "../lib/labels";
@@ -55,7 +61,11 @@ function chatUiSettings(args: Pick<GatewayArgs, "spec" | "agents" | "oidc">): Re
 }
 
 /** The gateway's Envoy workload (creates nothing): the config ConfigMap mounted, HPA with memory, the sidecar label. */
-export function gatewayWorkloadArgs(args: GatewayArgs, envoyConfig: unknown, configMapName: pulumi.Input<string>): HardenedWorkloadArgs {
+export function gatewayWorkloadArgs(
+    args: GatewayArgs,
+    envoyConfig: unknown,
+    configMapName: pulumi.Input<string>,
+): HardenedWorkloadArgs {
     const s = args.spec;
     return {
         component: "gateway",
@@ -67,20 +77,30 @@ export function gatewayWorkloadArgs(args: GatewayArgs, envoyConfig: unknown, con
         // The Service carries the gateway port only; the metrics port is scraped per pod.
         servicePorts: [{ name: "http", port: s.port }],
         volumes: [{ name: "envoy-config", configMap: { name: configMapName } }],
-        containers: [{
-            name: "gateway",
-            image: s.image,
-            args: gatewayEnvoyArgs(`${GATEWAY_CONFIG_DIR}/${GATEWAY_CONFIG_KEY}`, args.logLevel ?? "info"),
-            ports: [{ name: "http", containerPort: s.port }, ...(args.metrics ? [{ name: "metrics", containerPort: GATEWAY_STATS_PORT }] : [])],
-            resources: s.resources,
-            probes: { liveness: GATEWAY_HEALTH_PATH, readiness: GATEWAY_HEALTH_PATH },
-            volumeMounts: [{ name: "envoy-config", mountPath: GATEWAY_CONFIG_DIR, readOnly: true }],
-        }],
+        containers: [
+            {
+                name: "gateway",
+                image: s.image,
+                args: gatewayEnvoyArgs(`${GATEWAY_CONFIG_DIR}/${GATEWAY_CONFIG_KEY}`, args.logLevel ?? "info"),
+                ports: [
+                    { name: "http", containerPort: s.port },
+                    ...(args.metrics ? [{ name: "metrics", containerPort: GATEWAY_STATS_PORT }] : []),
+                ],
+                resources: s.resources,
+                probes: { liveness: GATEWAY_HEALTH_PATH, readiness: GATEWAY_HEALTH_PATH },
+                volumeMounts: [{ name: "envoy-config", mountPath: GATEWAY_CONFIG_DIR, readOnly: true }],
+            },
+        ],
     };
 }
 
 /** The chat UI's workload (creates nothing): settings and the OIDC client secret by reference. */
-export function chatUiWorkloadArgs(args: GatewayArgs, ui: NonNullable<GatewaySpec["chatUi"]>, settings: Record<string, string>, refs: { readonly configMap: pulumi.Input<string>; readonly oidcSecret: pulumi.Input<string> }): HardenedWorkloadArgs {
+export function chatUiWorkloadArgs(
+    args: GatewayArgs,
+    ui: NonNullable<GatewaySpec["chatUi"]>,
+    settings: Record<string, string>,
+    refs: { readonly configMap: pulumi.Input<string>; readonly oidcSecret: pulumi.Input<string> },
+): HardenedWorkloadArgs {
     const s = args.spec;
     return {
         component: "gateway",
@@ -88,52 +108,97 @@ export function chatUiWorkloadArgs(args: GatewayArgs, ui: NonNullable<GatewaySpe
         namespace: args.namespace,
         ...injectedScaling(s, args.dependsOn),
         configChecksum: checksum(settings),
-        containers: [{
-            name: "chat-ui",
-            image: ui.image,
-            ports: [{ name: "http", containerPort: ui.port }],
-            env: [...configMapEnv(refs.configMap, settings), secretEnv("OIDC_CLIENT_SECRET", refs.oidcSecret, "client-secret")],
-            resources: ui.resources ?? DEFAULT_RESOURCES.gateway,
-            probes: { liveness: ui.healthPath, readiness: ui.healthPath },
-        }],
+        containers: [
+            {
+                name: "chat-ui",
+                image: ui.image,
+                ports: [{ name: "http", containerPort: ui.port }],
+                env: [
+                    ...configMapEnv(refs.configMap, settings),
+                    secretEnv("OIDC_CLIENT_SECRET", refs.oidcSecret, "client-secret"),
+                ],
+                resources: ui.resources ?? DEFAULT_RESOURCES.gateway,
+                probes: { liveness: ui.healthPath, readiness: ui.healthPath },
+            },
+        ],
     };
 }
 
 /** Creates the chat UI below `parent`: its settings ConfigMap, its OIDC client Secret and its workload. */
-function createChatUi(name: string, args: GatewayArgs, ui: NonNullable<GatewaySpec["chatUi"]>, parent: pulumi.Resource): void {
+function createChatUi(
+    name: string,
+    args: GatewayArgs,
+    ui: NonNullable<GatewaySpec["chatUi"]>,
+    parent: pulumi.Resource,
+): void {
     const uiLabels = recommendedLabels("gateway", CHAT_UI_INSTANCE);
     const settings = chatUiSettings(args);
-    const uiConfig = new k8s.core.v1.ConfigMap(`${name}-chat-ui-config`, {
-        metadata: { name: `${CHAT_UI_INSTANCE}-config`, namespace: args.namespace, labels: uiLabels },
-        data: settings,
-    }, { parent });
-    const oidc = new k8s.core.v1.Secret(`${name}-chat-ui-oidc`, {
-        metadata: { name: `${CHAT_UI_INSTANCE}-oidc`, namespace: args.namespace, labels: uiLabels },
-        type: "Opaque",
-        stringData: { "client-secret": pulumi.secret(args.oidc.clientSecret) },
-    }, { parent });
-    new HardenedWorkload(`${name}-chat-ui`, chatUiWorkloadArgs(args, ui, settings, { configMap: uiConfig.metadata.name, oidcSecret: oidc.metadata.name }), { parent });
+    const uiConfig = new k8s.core.v1.ConfigMap(
+        `${name}-chat-ui-config`,
+        {
+            metadata: { name: `${CHAT_UI_INSTANCE}-config`, namespace: args.namespace, labels: uiLabels },
+            data: settings,
+        },
+        { parent },
+    );
+    const oidc = new k8s.core.v1.Secret(
+        `${name}-chat-ui-oidc`,
+        {
+            metadata: { name: `${CHAT_UI_INSTANCE}-oidc`, namespace: args.namespace, labels: uiLabels },
+            type: "Opaque",
+            stringData: { "client-secret": pulumi.secret(args.oidc.clientSecret) },
+        },
+        { parent },
+    );
+    new HardenedWorkload(
+        `${name}-chat-ui`,
+        chatUiWorkloadArgs(args, ui, settings, { configMap: uiConfig.metadata.name, oidcSecret: oidc.metadata.name }),
+        { parent },
+    );
 }
 
 /** Creates the gateway's children below `parent`: the Envoy config, the workload, the chat UI (if any) and the exposure. */
-function createGateway(name: string, args: GatewayArgs, parent: pulumi.Resource): { url: pulumi.Output<string>; serviceName: pulumi.Output<string>; tlsSecretName: string } {
+function createGateway(
+    name: string,
+    args: GatewayArgs,
+    parent: pulumi.Resource,
+): { url: pulumi.Output<string>; serviceName: pulumi.Output<string>; tlsSecretName: string } {
     const s = args.spec;
     const instance = INSTANCES.gateway;
     const labels = recommendedLabels("gateway", instance);
-    const envoyConfig = gatewayEnvoyConfig({ spec: s, namespaces: args.namespaces, agents: args.agents, issuer: args.oidc.issuer, audience: args.oidc.clientId, stats: args.metrics ?? false });
-    const cm = new k8s.core.v1.ConfigMap(`${name}-envoy`, {
-        metadata: { name: `${instance}-envoy`, namespace: args.namespace, labels },
-        data: { [GATEWAY_CONFIG_KEY]: JSON.stringify(envoyConfig, null, 2) },
-    }, { parent });
-    const workload = new HardenedWorkload(`${name}-workload`, gatewayWorkloadArgs(args, envoyConfig, cm.metadata.name), { parent });
+    const envoyConfig = gatewayEnvoyConfig({
+        spec: s,
+        namespaces: args.namespaces,
+        agents: args.agents,
+        issuer: args.oidc.issuer,
+        audience: args.oidc.clientId,
+        stats: args.metrics ?? false,
+    });
+    const cm = new k8s.core.v1.ConfigMap(
+        `${name}-envoy`,
+        {
+            metadata: { name: `${instance}-envoy`, namespace: args.namespace, labels },
+            data: { [GATEWAY_CONFIG_KEY]: JSON.stringify(envoyConfig, null, 2) },
+        },
+        { parent },
+    );
+    const workload = new HardenedWorkload(
+        `${name}-workload`,
+        gatewayWorkloadArgs(args, envoyConfig, cm.metadata.name),
+        { parent },
+    );
     if (s.chatUi) createChatUi(name, args, s.chatUi, parent);
-    const exposure = new Exposure(`${name}-exposure`, {
-        hostname: s.hostname,
-        namespace: args.namespace,
-        service: { name: instance, port: s.port },
-        settings: s,
-        labels,
-    }, { parent });
+    const exposure = new Exposure(
+        `${name}-exposure`,
+        {
+            hostname: s.hostname,
+            namespace: args.namespace,
+            service: { name: instance, port: s.port },
+            settings: s,
+            labels,
+        },
+        { parent },
+    );
     return { url: exposure.url, serviceName: workload.serviceName, tlsSecretName: exposure.tlsSecretName };
 }
 

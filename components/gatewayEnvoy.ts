@@ -71,7 +71,17 @@ export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = {
 /** What the gateway config is derived from. */
 interface GatewayEnvoyArgs {
     /** The resolved gateway spec (port, host name, CORS, rate limit, body limit, timeouts, chat UI). */
-    readonly spec: Pick<GatewaySpec, "port" | "hostname" | "corsOrigins" | "rateLimit" | "maxRequestBytes" | "llmRouteTimeoutSeconds" | "trustedProxyHops" | "chatUi">;
+    readonly spec: Pick<
+        GatewaySpec,
+        | "port"
+        | "hostname"
+        | "corsOrigins"
+        | "rateLimit"
+        | "maxRequestBytes"
+        | "llmRouteTimeoutSeconds"
+        | "trustedProxyHops"
+        | "chatUi"
+    >;
     /** The platform's namespaces (agents, identity and gateway Services are addressed by them). */
     readonly namespaces: Namespaces;
     /** The agents it routes to. */
@@ -98,18 +108,25 @@ function serviceCluster(name: string, host: string, port: number): Record<string
         per_connection_buffer_limit_bytes: 32768,
         load_assignment: {
             cluster_name: name,
-            endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: host, port_value: port } } } }] }],
+            endpoints: [
+                { lb_endpoints: [{ endpoint: { address: { socket_address: { address: host, port_value: port } } } }] },
+            ],
         },
     };
 }
 
 /** Header options that set (overwrite) each header. */
-function setHeaders(headers: Readonly<Record<string, string>>, action = "OVERWRITE_IF_EXISTS_OR_ADD"): Record<string, unknown>[] {
+function setHeaders(
+    headers: Readonly<Record<string, string>>,
+    action = "OVERWRITE_IF_EXISTS_OR_ADD",
+): Record<string, unknown>[] {
     return Object.entries(headers).map(([key, value]) => ({ header: { key, value }, append_action: action }));
 }
 
 /** The JWT provider: Keycloak's realm, keys fetched in-cluster, the token stripped before forwarding. */
-function jwtAuthentication(args: Pick<GatewayEnvoyArgs, "issuer" | "audience" | "namespaces">): Record<string, unknown> {
+function jwtAuthentication(
+    args: Pick<GatewayEnvoyArgs, "issuer" | "audience" | "namespaces">,
+): Record<string, unknown> {
     const jwksUri = keycloakJwksUri(args.namespaces);
     return {
         "@type": type("envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"),
@@ -173,7 +190,10 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
     const s = args.spec;
     const timeout = `${s.llmRouteTimeoutSeconds}s`;
     const cors = corsPolicy(s.corsOrigins);
-    const percent100 = (runtimeKey: string) => ({ runtime_key: runtimeKey, default_value: { numerator: 100, denominator: "HUNDRED" } });
+    const percent100 = (runtimeKey: string) => ({
+        runtime_key: runtimeKey,
+        default_value: { numerator: 100, denominator: "HUNDRED" },
+    });
     const hcm = {
         "@type": type("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"),
         stat_prefix: "gateway",
@@ -189,29 +209,37 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
         request_headers_timeout: "10s",
         stream_idle_timeout: timeout,
         common_http_protocol_options: { idle_timeout: "3600s", headers_with_underscores_action: "REJECT_REQUEST" },
-        access_log: [{
-            name: "envoy.access_loggers.stdout",
-            typed_config: {
-                "@type": type("envoy.extensions.access_loggers.stream.v3.StdoutAccessLog"),
-                log_format: {
-                    json_format: { ...ACCESS_LOG_FORMAT },
-                    formatters: [{
-                        name: "envoy.formatter.req_without_query",
-                        typed_config: { "@type": type("envoy.extensions.formatter.req_without_query.v3.ReqWithoutQuery") },
-                    }],
+        access_log: [
+            {
+                name: "envoy.access_loggers.stdout",
+                typed_config: {
+                    "@type": type("envoy.extensions.access_loggers.stream.v3.StdoutAccessLog"),
+                    log_format: {
+                        json_format: { ...ACCESS_LOG_FORMAT },
+                        formatters: [
+                            {
+                                name: "envoy.formatter.req_without_query",
+                                typed_config: {
+                                    "@type": type("envoy.extensions.formatter.req_without_query.v3.ReqWithoutQuery"),
+                                },
+                            },
+                        ],
+                    },
                 },
             },
-        }],
+        ],
         route_config: {
             name: "gateway",
-            virtual_hosts: [{
-                name: "gateway",
-                domains: [s.hostname],
-                routes: gatewayRoutes(args),
-                response_headers_to_add: setHeaders(SECURITY_HEADERS),
-                response_headers_to_remove: ["x-powered-by"],
-                ...(cors ? { typed_per_filter_config: { "envoy.filters.http.cors": cors } } : {}),
-            }],
+            virtual_hosts: [
+                {
+                    name: "gateway",
+                    domains: [s.hostname],
+                    routes: gatewayRoutes(args),
+                    response_headers_to_add: setHeaders(SECURITY_HEADERS),
+                    response_headers_to_remove: ["x-powered-by"],
+                    ...(cors ? { typed_per_filter_config: { "envoy.filters.http.cors": cors } } : {}),
+                },
+            ],
         },
         http_filters: [
             {
@@ -222,32 +250,49 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
                     headers: [{ name: ":path", string_match: { exact: GATEWAY_HEALTH_PATH } }],
                 },
             },
-            { name: "envoy.filters.http.cors", typed_config: { "@type": type("envoy.extensions.filters.http.cors.v3.Cors") } },
+            {
+                name: "envoy.filters.http.cors",
+                typed_config: { "@type": type("envoy.extensions.filters.http.cors.v3.Cors") },
+            },
             {
                 name: "envoy.filters.http.local_ratelimit",
                 typed_config: {
                     "@type": type("envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"),
                     stat_prefix: "gateway_rate_limit",
-                    token_bucket: { max_tokens: s.rateLimit.burst, tokens_per_fill: s.rateLimit.requestsPerSecond, fill_interval: "1s" },
+                    token_bucket: {
+                        max_tokens: s.rateLimit.burst,
+                        tokens_per_fill: s.rateLimit.requestsPerSecond,
+                        fill_interval: "1s",
+                    },
                     filter_enabled: percent100("gateway_rate_limit_enabled"),
                     filter_enforced: percent100("gateway_rate_limit_enforced"),
                 },
             },
             {
                 name: "envoy.filters.http.buffer",
-                typed_config: { "@type": type("envoy.extensions.filters.http.buffer.v3.Buffer"), max_request_bytes: s.maxRequestBytes },
+                typed_config: {
+                    "@type": type("envoy.extensions.filters.http.buffer.v3.Buffer"),
+                    max_request_bytes: s.maxRequestBytes,
+                },
             },
             { name: "envoy.filters.http.jwt_authn", typed_config: jwtAuthentication(args) },
             {
                 name: "envoy.filters.http.router",
-                typed_config: { "@type": type("envoy.extensions.filters.http.router.v3.Router"), suppress_envoy_headers: true },
+                typed_config: {
+                    "@type": type("envoy.extensions.filters.http.router.v3.Router"),
+                    suppress_envoy_headers: true,
+                },
             },
         ],
     };
     const clusters = [
-        ...args.agents.map((a) => serviceCluster(agentCluster(a.name), serviceHost(agentInstance(a.name), args.namespaces.agents), a.port)),
+        ...args.agents.map((a) =>
+            serviceCluster(agentCluster(a.name), serviceHost(agentInstance(a.name), args.namespaces.agents), a.port),
+        ),
         serviceCluster(KEYCLOAK_CLUSTER, serviceHost(INSTANCES.keycloak, args.namespaces.identity), KEYCLOAK_HTTP_PORT),
-        ...(s.chatUi ? [serviceCluster(CHAT_UI_CLUSTER, serviceHost(CHAT_UI_INSTANCE, args.namespaces.gateway), s.chatUi.port)] : []),
+        ...(s.chatUi
+            ? [serviceCluster(CHAT_UI_CLUSTER, serviceHost(CHAT_UI_INSTANCE, args.namespaces.gateway), s.chatUi.port)]
+            : []),
     ];
     const stats = args.stats ? envoyStatsResources(GATEWAY_STATS_PORT) : undefined;
     return {
@@ -255,27 +300,44 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
         // with monitoring on the admin server listens only on a Unix socket behind the stats listener.
         ...(stats ? { admin: stats.admin } : {}),
         static_resources: {
-            listeners: [{
-                name: "gateway",
-                address: { socket_address: { address: "0.0.0.0", port_value: s.port } },
-                per_connection_buffer_limit_bytes: 32768,
-                filter_chains: [{ filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm }] }],
-            }, ...(stats ? [stats.listener] : [])],
+            listeners: [
+                {
+                    name: "gateway",
+                    address: { socket_address: { address: "0.0.0.0", port_value: s.port } },
+                    per_connection_buffer_limit_bytes: 32768,
+                    filter_chains: [
+                        { filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm }] },
+                    ],
+                },
+                ...(stats ? [stats.listener] : []),
+            ],
             clusters: [...clusters, ...(stats ? [stats.cluster] : [])],
         },
         overload_manager: {
-            resource_monitors: [{
-                name: "envoy.resource_monitors.global_downstream_max_connections",
-                typed_config: {
-                    "@type": type("envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig"),
-                    max_active_downstream_connections: 10000,
+            resource_monitors: [
+                {
+                    name: "envoy.resource_monitors.global_downstream_max_connections",
+                    typed_config: {
+                        "@type": type(
+                            "envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig",
+                        ),
+                        max_active_downstream_connections: 10000,
+                    },
                 },
-            }],
+            ],
         },
     };
 }
 
 /** Envoy's command line: the config file, no hot restart (two Envoys share the pod), bounded workers. */
 export function gatewayEnvoyArgs(configPath: string, logLevel: string): string[] {
-    return ["-c", configPath, "--disable-hot-restart", "--concurrency", String(GATEWAY_CONCURRENCY), "--log-level", logLevel];
+    return [
+        "-c",
+        configPath,
+        "--disable-hot-restart",
+        "--concurrency",
+        String(GATEWAY_CONCURRENCY),
+        "--log-level",
+        logLevel,
+    ];
 }

@@ -10,7 +10,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { KEYCLOAK_HTTP_PORT, KEYCLOAK_JGROUPS_PORTS, KEYCLOAK_MANAGEMENT_PORT, REALM_SYNC_INSTANCE } from "../stacks/flows";
+import {
+    KEYCLOAK_HTTP_PORT,
+    KEYCLOAK_JGROUPS_PORTS,
+    KEYCLOAK_MANAGEMENT_PORT,
+    REALM_SYNC_INSTANCE,
+} from "../stacks/flows";
 import { KeycloakSpec } from "../stacks/identity";
 import { GatewaySpec } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
@@ -32,7 +37,9 @@ export function keycloakSettings(spec: KeycloakSpec): Record<string, string> {
         KC_HOSTNAME_BACKCHANNEL_DYNAMIC: "true",
         // X-Forwarded-* only from the ingress controller's addresses; none configured = never read
         // (KC_HOSTNAME is a full https URL, so Keycloak's own URLs never depend on those headers).
-        ...(spec.proxyTrustedAddresses.length > 0 ? { KC_PROXY_HEADERS: "xforwarded", KC_PROXY_TRUSTED_ADDRESSES: spec.proxyTrustedAddresses.join(",") } : {}),
+        ...(spec.proxyTrustedAddresses.length > 0
+            ? { KC_PROXY_HEADERS: "xforwarded", KC_PROXY_TRUSTED_ADDRESSES: spec.proxyTrustedAddresses.join(",") }
+            : {}),
         KC_HTTP_ENABLED: "true",
         KC_HTTP_PORT: String(KEYCLOAK_HTTP_PORT),
         KC_HTTP_MANAGEMENT_PORT: String(KEYCLOAK_MANAGEMENT_PORT),
@@ -112,7 +119,12 @@ export function keycloakPorts(spec: KeycloakSpec): { name: string; containerPort
     return [
         { name: "http", containerPort: KEYCLOAK_HTTP_PORT },
         { name: "management", containerPort: KEYCLOAK_MANAGEMENT_PORT },
-        ...(spec.clustering ? [{ name: "jgroups", containerPort: KEYCLOAK_JGROUPS_PORTS[0]! }, { name: "jgroups-fd", containerPort: KEYCLOAK_JGROUPS_PORTS[1]! }] : []),
+        ...(spec.clustering
+            ? [
+                  { name: "jgroups", containerPort: KEYCLOAK_JGROUPS_PORTS[0]! },
+                  { name: "jgroups-fd", containerPort: KEYCLOAK_JGROUPS_PORTS[1]! },
+              ]
+            : []),
     ];
 }
 
@@ -141,31 +153,40 @@ export function keycloakWorkloadArgs(a: {
         volumes: [{ name: "quarkus", emptyDir: { sizeLimit: "256Mi" } }],
         // `start` re-augments the Quarkus build into lib/quarkus; the root filesystem is read-only, so
         // that folder lives on an emptyDir seeded from the image.
-        initContainers: [{
-            name: "seed-build",
-            image: s.image,
-            command: ["/bin/sh", "-c", "cp -a /opt/keycloak/lib/quarkus/. /seed/"],
-            ports: [],
-            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-            probes: {},
-            volumeMounts: [{ name: "quarkus", mountPath: "/seed" }],
-        }],
-        containers: [{
-            name: "keycloak",
-            image: s.image,
-            args: keycloakArgs(s),
-            ports: keycloakPorts(s),
-            env: [
-                ...configMapEnv(a.settingsConfigMap, a.settings),
-                secretEnv("KC_BOOTSTRAP_ADMIN_USERNAME", a.admin.name, a.admin.usernameKey),
-                secretEnv("KC_BOOTSTRAP_ADMIN_PASSWORD", a.admin.name, a.admin.passwordKey),
-                ...a.databaseEnv,
-            ],
-            resources: s.resources,
-            probes: { liveness: "/health/live", readiness: "/health/ready", port: "management", startupSeconds: 300 },
-            writablePaths: [{ name: "data", path: "/opt/keycloak/data", sizeLimit: "256Mi" }],
-            volumeMounts: [{ name: "quarkus", mountPath: "/opt/keycloak/lib/quarkus" }],
-        }],
+        initContainers: [
+            {
+                name: "seed-build",
+                image: s.image,
+                command: ["/bin/sh", "-c", "cp -a /opt/keycloak/lib/quarkus/. /seed/"],
+                ports: [],
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                probes: {},
+                volumeMounts: [{ name: "quarkus", mountPath: "/seed" }],
+            },
+        ],
+        containers: [
+            {
+                name: "keycloak",
+                image: s.image,
+                args: keycloakArgs(s),
+                ports: keycloakPorts(s),
+                env: [
+                    ...configMapEnv(a.settingsConfigMap, a.settings),
+                    secretEnv("KC_BOOTSTRAP_ADMIN_USERNAME", a.admin.name, a.admin.usernameKey),
+                    secretEnv("KC_BOOTSTRAP_ADMIN_PASSWORD", a.admin.name, a.admin.passwordKey),
+                    ...a.databaseEnv,
+                ],
+                resources: s.resources,
+                probes: {
+                    liveness: "/health/live",
+                    readiness: "/health/ready",
+                    port: "management",
+                    startupSeconds: 300,
+                },
+                writablePaths: [{ name: "data", path: "/opt/keycloak/data", sizeLimit: "256Mi" }],
+                volumeMounts: [{ name: "quarkus", mountPath: "/opt/keycloak/lib/quarkus" }],
+            },
+        ],
     };
 }
 
@@ -182,19 +203,21 @@ export function realmSyncPodSpec(a: {
         uid: REALM_SYNC_UID,
         serviceAccountName: a.serviceAccountName,
         automountServiceAccountToken: false,
-        containers: [{
-            name: "keycloak-config-cli",
-            image: a.image,
-            ports: [],
-            env: [
-                ...Object.entries(a.settings).map(([k, v]) => ({ name: k, value: v })),
-                secretEnv("KEYCLOAK_USER", a.admin.name, a.admin.usernameKey),
-                secretEnv("KEYCLOAK_PASSWORD", a.admin.name, a.admin.passwordKey),
-            ],
-            resources: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-            probes: {},
-            volumeMounts: [{ name: "realm", mountPath: REALM_SYNC_CONFIG_DIR, readOnly: true }],
-        }],
+        containers: [
+            {
+                name: "keycloak-config-cli",
+                image: a.image,
+                ports: [],
+                env: [
+                    ...Object.entries(a.settings).map(([k, v]) => ({ name: k, value: v })),
+                    secretEnv("KEYCLOAK_USER", a.admin.name, a.admin.usernameKey),
+                    secretEnv("KEYCLOAK_PASSWORD", a.admin.name, a.admin.passwordKey),
+                ],
+                resources: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                probes: {},
+                volumeMounts: [{ name: "realm", mountPath: REALM_SYNC_CONFIG_DIR, readOnly: true }],
+            },
+        ],
         volumes: [{ name: "realm", secret: { secretName: a.realmSecret, defaultMode: 0o440 } }],
     });
     return { ...podSpec, restartPolicy: "Never" };
@@ -216,68 +239,110 @@ function createKeycloak(name: string, args: KeycloakArgs, parent: pulumi.Resourc
     const instance = INSTANCES.keycloak;
     const labels = recommendedLabels("keycloak", instance);
     const settings = keycloakSettings(s);
-    const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
-        metadata: { name: `${instance}-config`, namespace: args.namespace, labels },
-        data: settings,
-    }, { parent });
+    const cm = new k8s.core.v1.ConfigMap(
+        `${name}-config`,
+        {
+            metadata: { name: `${instance}-config`, namespace: args.namespace, labels },
+            data: settings,
+        },
+        { parent },
+    );
 
     const admin = keycloakAdminRef(s);
     if (s.admin.kind === "generated") {
-        const password = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent });
-        new k8s.core.v1.Secret(`${name}-admin`, {
-            metadata: { name: admin.name, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: { username: "admin", password: pulumi.secret(password.result) },
-        }, { parent });
+        const password = new random.RandomPassword(
+            `${name}-admin-password`,
+            { length: 32, special: false },
+            { parent },
+        );
+        new k8s.core.v1.Secret(
+            `${name}-admin`,
+            {
+                metadata: { name: admin.name, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: { username: "admin", password: pulumi.secret(password.result) },
+            },
+            { parent },
+        );
     }
-    const realm = new k8s.core.v1.Secret(`${name}-realm`, {
-        metadata: { name: `${instance}-realm`, namespace: args.namespace, labels },
-        type: "Opaque",
-        stringData: { [`${REALM}-realm.json`]: pulumi.secret(args.realmJson) },
-    }, { parent });
+    const realm = new k8s.core.v1.Secret(
+        `${name}-realm`,
+        {
+            metadata: { name: `${instance}-realm`, namespace: args.namespace, labels },
+            type: "Opaque",
+            stringData: { [`${REALM}-realm.json`]: pulumi.secret(args.realmJson) },
+        },
+        { parent },
+    );
 
-    const workload = new HardenedWorkload(`${name}-workload`, keycloakWorkloadArgs({
-        spec: s,
-        namespace: args.namespace,
-        settings,
-        settingsConfigMap: cm.metadata.name,
-        admin,
-        databaseEnv: args.databaseEnv,
-        ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}),
-    }), { parent });
+    const workload = new HardenedWorkload(
+        `${name}-workload`,
+        keycloakWorkloadArgs({
+            spec: s,
+            namespace: args.namespace,
+            settings,
+            settingsConfigMap: cm.metadata.name,
+            admin,
+            databaseEnv: args.databaseEnv,
+            ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}),
+        }),
+        { parent },
+    );
 
     // The realm sync: a Job whose pod template carries the realm's hash, so any change of the realm
     // (a client, a scope, a redirect URI, a rotated secret) replaces the Job and runs it again; Pulumi
     // waits for it to complete. Fixed name, so the old Job is deleted before the new one is created.
     const syncLabels = recommendedLabels(REALM_SYNC_INSTANCE, REALM_SYNC_INSTANCE);
     const syncSettings = realmSyncSettings(args.internalUrl);
-    const syncSa = new k8s.core.v1.ServiceAccount(`${name}-realm-sync-sa`, {
-        metadata: { name: REALM_SYNC_INSTANCE, namespace: args.namespace, labels: syncLabels },
-        automountServiceAccountToken: false,
-    }, { parent });
-    const realmSync = new k8s.batch.v1.Job(`${name}-realm-sync`, {
-        metadata: { name: REALM_SYNC_INSTANCE, namespace: args.namespace, labels: syncLabels },
-        spec: {
-            backoffLimit: 3,
-            activeDeadlineSeconds: REALM_SYNC_DEADLINE_SECONDS,
-            template: {
-                metadata: {
-                    labels: syncLabels,
-                    // The hash of the realm (which holds secrets) reveals nothing, and must not taint the annotation as secret.
-                    annotations: { [CHECKSUM_ANNOTATION]: pulumi.unsecret(args.realmJson).apply((r) => realmSyncChecksum(r, syncSettings, s.realmSyncImage)) },
+    const syncSa = new k8s.core.v1.ServiceAccount(
+        `${name}-realm-sync-sa`,
+        {
+            metadata: { name: REALM_SYNC_INSTANCE, namespace: args.namespace, labels: syncLabels },
+            automountServiceAccountToken: false,
+        },
+        { parent },
+    );
+    const realmSync = new k8s.batch.v1.Job(
+        `${name}-realm-sync`,
+        {
+            metadata: { name: REALM_SYNC_INSTANCE, namespace: args.namespace, labels: syncLabels },
+            spec: {
+                backoffLimit: 3,
+                activeDeadlineSeconds: REALM_SYNC_DEADLINE_SECONDS,
+                template: {
+                    metadata: {
+                        labels: syncLabels,
+                        // The hash of the realm (which holds secrets) reveals nothing, and must not taint the annotation as secret.
+                        annotations: {
+                            [CHECKSUM_ANNOTATION]: pulumi
+                                .unsecret(args.realmJson)
+                                .apply((r) => realmSyncChecksum(r, syncSettings, s.realmSyncImage)),
+                        },
+                    },
+                    spec: realmSyncPodSpec({
+                        image: s.realmSyncImage,
+                        settings: syncSettings,
+                        serviceAccountName: syncSa.metadata.name,
+                        admin,
+                        realmSecret: realm.metadata.name,
+                    }),
                 },
-                spec: realmSyncPodSpec({ image: s.realmSyncImage, settings: syncSettings, serviceAccountName: syncSa.metadata.name, admin, realmSecret: realm.metadata.name }),
             },
         },
-    }, { parent, dependsOn: [workload], deleteBeforeReplace: true });
+        { parent, dependsOn: [workload], deleteBeforeReplace: true },
+    );
 
-    const exposure = new Exposure(`${name}-exposure`, {
-        hostname: s.hostname,
-        namespace: args.namespace,
-        service: { name: instance, port: KEYCLOAK_HTTP_PORT },
-        settings: { ...args.exposure, corsOrigins: [] },
-        labels,
-    }, { parent });
+    const exposure = new Exposure(
+        `${name}-exposure`,
+        {
+            hostname: s.hostname,
+            namespace: args.namespace,
+            service: { name: instance, port: KEYCLOAK_HTTP_PORT },
+            settings: { ...args.exposure, corsOrigins: [] },
+            labels,
+        },
+        { parent },
+    );
     return { url: exposure.url, serviceName: workload.serviceName, realmSync };
 }
 

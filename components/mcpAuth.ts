@@ -11,7 +11,12 @@ import { keycloakIssuer, keycloakJwksUri, mcpInstance } from "./names";
 const HS256_ISSUER = "agentstack";
 
 /** Non-secret MCP_AUTH_JWT_* settings of one server (the HS256 key itself comes from a Secret). */
-export function mcpAuthSettings(alg: "HS256" | "RS256", server: string, ns: Namespaces, keycloakHostname: string): Record<string, string> {
+export function mcpAuthSettings(
+    alg: "HS256" | "RS256",
+    server: string,
+    ns: Namespaces,
+    keycloakHostname: string,
+): Record<string, string> {
     const audience = mcpInstance(server);
     if (alg === "HS256") {
         return { MCP_AUTH_JWT_ALG: "HS256", MCP_AUTH_JWT_ISSUER: HS256_ISSUER, MCP_AUTH_JWT_AUDIENCE: audience };

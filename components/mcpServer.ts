@@ -31,43 +31,65 @@ interface McpServerArgs {
 }
 
 /** Creates an MCP server's children below `parent`: its settings ConfigMap, its HS256 key and Secret (HS256 only) and its workload. */
-function createMcpServer(name: string, args: McpServerArgs, parent: pulumi.Resource): { serviceName: pulumi.Output<string>; hs256Key?: pulumi.Output<string> } {
+function createMcpServer(
+    name: string,
+    args: McpServerArgs,
+    parent: pulumi.Resource,
+): { serviceName: pulumi.Output<string>; hs256Key?: pulumi.Output<string> } {
     const s = args.spec;
     const instance = mcpInstance(s.name);
     const ns = args.namespace;
     const labels = recommendedLabels("mcp-server", instance);
-    const settings = { ...mcpAuthSettings(s.auth.alg, s.name, args.namespaces, args.keycloakHostname), LOG_LEVEL: args.logLevel ?? "info", MCP_PORT: String(s.port) };
-    const cm = new k8s.core.v1.ConfigMap(`${name}-config`, {
-        metadata: { name: `${instance}-config`, namespace: ns, labels },
-        data: settings,
-    }, { parent });
+    const settings = {
+        ...mcpAuthSettings(s.auth.alg, s.name, args.namespaces, args.keycloakHostname),
+        LOG_LEVEL: args.logLevel ?? "info",
+        MCP_PORT: String(s.port),
+    };
+    const cm = new k8s.core.v1.ConfigMap(
+        `${name}-config`,
+        {
+            metadata: { name: `${instance}-config`, namespace: ns, labels },
+            data: settings,
+        },
+        { parent },
+    );
     const env: k8s.types.input.core.v1.EnvVar[] = configMapEnv(cm.metadata.name, settings);
     let hs256Key: pulumi.Output<string> | undefined;
     if (s.auth.alg === "HS256") {
         const key = new random.RandomPassword(`${name}-hs256-key`, { length: 64, special: false }, { parent });
         hs256Key = pulumi.secret(key.result);
-        const secret = new k8s.core.v1.Secret(`${name}-jwt`, {
-            metadata: { name: `${instance}-jwt`, namespace: ns, labels },
-            type: "Opaque",
-            stringData: { [HS256_SECRET_KEY]: hs256Key },
-        }, { parent });
+        const secret = new k8s.core.v1.Secret(
+            `${name}-jwt`,
+            {
+                metadata: { name: `${instance}-jwt`, namespace: ns, labels },
+                type: "Opaque",
+                stringData: { [HS256_SECRET_KEY]: hs256Key },
+            },
+            { parent },
+        );
         env.push(secretEnv("MCP_AUTH_JWT_SECRET", secret.metadata.name, HS256_SECRET_KEY));
     }
-    const workload = new HardenedWorkload(`${name}-workload`, {
-        component: "mcp-server",
-        instance,
-        namespace: ns,
-        ...injectedScaling(s, args.dependsOn),
-        configChecksum: checksum(settings),
-        containers: [{
-            name: "mcp-server",
-            image: s.image,
-            ports: [{ name: "http", containerPort: s.port }],
-            env,
-            resources: s.resources,
-            probes: { liveness: "/healthz", readiness: "/healthz" },
-        }],
-    }, { parent });
+    const workload = new HardenedWorkload(
+        `${name}-workload`,
+        {
+            component: "mcp-server",
+            instance,
+            namespace: ns,
+            ...injectedScaling(s, args.dependsOn),
+            configChecksum: checksum(settings),
+            containers: [
+                {
+                    name: "mcp-server",
+                    image: s.image,
+                    ports: [{ name: "http", containerPort: s.port }],
+                    env,
+                    resources: s.resources,
+                    probes: { liveness: "/healthz", readiness: "/healthz" },
+                },
+            ],
+        },
+        { parent },
+    );
     return { serviceName: workload.serviceName, ...(hs256Key ? { hs256Key } : {}) };
 }
 

@@ -48,20 +48,28 @@ export const METRIC_SOURCES: Readonly<Record<string, string>> = {
     kube_deployment_status_replicas_available: "kube-state-metrics (docs/metrics/workload/deployment-metrics.md)",
     kube_statefulset_status_replicas_ready: "kube-state-metrics (docs/metrics/workload/statefulset-metrics.md)",
     kube_statefulset_replicas: "kube-state-metrics (docs/metrics/workload/statefulset-metrics.md)",
-    kube_horizontalpodautoscaler_status_current_replicas: "kube-state-metrics (docs/metrics/workload/horizontalpodautoscaler-metrics.md)",
-    kube_horizontalpodautoscaler_spec_max_replicas: "kube-state-metrics (docs/metrics/workload/horizontalpodautoscaler-metrics.md)",
-    kube_poddisruptionbudget_status_pod_disruptions_allowed: "kube-state-metrics (docs/metrics/policy/poddisruptionbudget-metrics.md)",
+    kube_horizontalpodautoscaler_status_current_replicas:
+        "kube-state-metrics (docs/metrics/workload/horizontalpodautoscaler-metrics.md)",
+    kube_horizontalpodautoscaler_spec_max_replicas:
+        "kube-state-metrics (docs/metrics/workload/horizontalpodautoscaler-metrics.md)",
+    kube_poddisruptionbudget_status_pod_disruptions_allowed:
+        "kube-state-metrics (docs/metrics/policy/poddisruptionbudget-metrics.md)",
     kubelet_volume_stats_available_bytes: "kubelet (kubernetes pkg/kubelet/metrics/collectors/volume_stats.go)",
     kubelet_volume_stats_capacity_bytes: "kubelet (kubernetes pkg/kubelet/metrics/collectors/volume_stats.go)",
-    apiserver_admission_webhook_rejection_count: "kube-apiserver (kubernetes staging/src/k8s.io/apiserver/pkg/admission/metrics/metrics.go)",
-    apiserver_admission_webhook_fail_open_count: "kube-apiserver (kubernetes staging/src/k8s.io/apiserver/pkg/admission/metrics/metrics.go)",
+    apiserver_admission_webhook_rejection_count:
+        "kube-apiserver (kubernetes staging/src/k8s.io/apiserver/pkg/admission/metrics/metrics.go)",
+    apiserver_admission_webhook_fail_open_count:
+        "kube-apiserver (kubernetes staging/src/k8s.io/apiserver/pkg/admission/metrics/metrics.go)",
     agentstack_injector_requests_total: "envoy-injector (injector/envoy-injector.mjs)",
     agentstack_injector_request_duration_seconds_bucket: "envoy-injector (injector/envoy-injector.mjs)",
     agentstack_injector_certificate_expiry_timestamp_seconds: "envoy-injector (injector/envoy-injector.mjs)",
-    grpc_request_duration_seconds_bucket: "OPA-Envoy plugin, enable-performance-metrics (opa-envoy-plugin internal/internal.go)",
-    grpc_request_duration_seconds_count: "OPA-Envoy plugin, enable-performance-metrics (opa-envoy-plugin internal/internal.go)",
+    grpc_request_duration_seconds_bucket:
+        "OPA-Envoy plugin, enable-performance-metrics (opa-envoy-plugin internal/internal.go)",
+    grpc_request_duration_seconds_count:
+        "OPA-Envoy plugin, enable-performance-metrics (opa-envoy-plugin internal/internal.go)",
     error_counter: "OPA-Envoy plugin, enable-performance-metrics (opa-envoy-plugin internal/internal.go)",
-    certmanager_certificate_expiration_timestamp_seconds: "cert-manager controller (cert-manager pkg/metrics/metrics.go)",
+    certmanager_certificate_expiration_timestamp_seconds:
+        "cert-manager controller (cert-manager pkg/metrics/metrics.go)",
     pg_up: "postgres_exporter (exporter/postgres_exporter.go)",
     mongodb_up: "mongodb_exporter (exporter/general_collector.go)",
 };
@@ -76,17 +84,38 @@ interface AlertRule {
     readonly description: string;
 }
 
-type Meta = { readonly name: string; readonly namespace: string; readonly labels: Record<string, string>; readonly zone: keyof Namespaces };
+type Meta = {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels: Record<string, string>;
+    readonly zone: keyof Namespaces;
+};
 /** A monitoring object as a plain object (typed by the prometheus-operator's CRD types; `zone` names the namespace's trust zone). */
 type MonitoringObject =
-    | { readonly apiVersion: typeof MONITORING_API_VERSION; readonly kind: "ServiceMonitor"; readonly metadata: Meta; readonly spec: IServiceMonitor["spec"] }
-    | { readonly apiVersion: typeof MONITORING_API_VERSION; readonly kind: "PodMonitor"; readonly metadata: Meta; readonly spec: IPodMonitor["spec"] }
-    | { readonly apiVersion: typeof MONITORING_API_VERSION; readonly kind: "PrometheusRule"; readonly metadata: Meta; readonly spec: IPrometheusRule["spec"] };
+    | {
+          readonly apiVersion: typeof MONITORING_API_VERSION;
+          readonly kind: "ServiceMonitor";
+          readonly metadata: Meta;
+          readonly spec: IServiceMonitor["spec"];
+      }
+    | {
+          readonly apiVersion: typeof MONITORING_API_VERSION;
+          readonly kind: "PodMonitor";
+          readonly metadata: Meta;
+          readonly spec: IPodMonitor["spec"];
+      }
+    | {
+          readonly apiVersion: typeof MONITORING_API_VERSION;
+          readonly kind: "PrometheusRule";
+          readonly metadata: Meta;
+          readonly spec: IPrometheusRule["spec"];
+      };
 type PodMetricsEndpoint = IPodMonitor["spec"]["podMetricsEndpoints"][number];
 
 const q = (s: string) => JSON.stringify(s);
 /** A PromQL regex that matches exactly these values. */
-const anyOf = (values: readonly string[]) => q([...new Set(values)].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"));
+const anyOf = (values: readonly string[]) =>
+    q([...new Set(values)].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"));
 
 /** The in-cluster data stores (external ones have no workload, so no exporter and no volume). */
 function inClusterStores(spec: PlatformSpec): DataStoreKind[] {
@@ -100,7 +129,8 @@ export function alertRules(spec: PlatformSpec): AlertRule[] {
     const admission = spec.profile.monitoring.admissionAlertSeverity;
     const failClosed = spec.zeroTrust.injector.failurePolicy === "Fail";
     const extauthSeverity = spec.zeroTrust.envoy.failOpen ? "warning" : "critical";
-    const available = (namespace: string, deployment: string) => `sum(kube_deployment_status_replicas_available{namespace=${q(namespace)},deployment=${q(deployment)}}) < 1`;
+    const available = (namespace: string, deployment: string) =>
+        `sum(kube_deployment_status_replicas_available{namespace=${q(namespace)},deployment=${q(deployment)}}) < 1`;
     const rules: AlertRule[] = [
         {
             alert: "EnvoyInjectorUnavailable",
@@ -118,16 +148,21 @@ export function alertRules(spec: PlatformSpec): AlertRule[] {
             for: "5m",
             severity: admission,
             summary: "The API server cannot call the envoy-injector webhook.",
-            description: "Pod creations in the injected namespaces are being rejected because the webhook call fails (timeout, TLS, no endpoint).",
+            description:
+                "Pod creations in the injected namespaces are being rejected because the webhook call fails (timeout, TLS, no endpoint).",
         },
-        ...(failClosed ? [] : [{
-            alert: "EnvoyInjectorFailingOpen",
-            expr: `sum(rate(apiserver_admission_webhook_fail_open_count{name=${q(WEBHOOK_NAME)}}[5m])) > 0`,
-            for: "5m",
-            severity: "warning" as const,
-            summary: "Pods are admitted without their Envoy sidecar.",
-            description: "The webhook failed and its failurePolicy Ignore let the pods through un-injected.",
-        }]),
+        ...(failClosed
+            ? []
+            : [
+                  {
+                      alert: "EnvoyInjectorFailingOpen",
+                      expr: `sum(rate(apiserver_admission_webhook_fail_open_count{name=${q(WEBHOOK_NAME)}}[5m])) > 0`,
+                      for: "5m",
+                      severity: "warning" as const,
+                      summary: "Pods are admitted without their Envoy sidecar.",
+                      description: "The webhook failed and its failurePolicy Ignore let the pods through un-injected.",
+                  },
+              ]),
         {
             alert: "EnvoyInjectorErrors",
             expr: `sum(rate(agentstack_injector_requests_total{namespace=${sys},outcome=~"error-5.."}[5m])) > 0`,
@@ -150,7 +185,8 @@ export function alertRules(spec: PlatformSpec): AlertRule[] {
             for: "1h",
             severity: admission,
             summary: `The webhook's serving certificate expires within ${CERT_EXPIRY_DAYS} days.`,
-            description: "Once it lapses the API server cannot call the webhook. A routine pulumi up (program-made TLS) or cert-manager renews it.",
+            description:
+                "Once it lapses the API server cannot call the webhook. A routine pulumi up (program-made TLS) or cert-manager renews it.",
         },
         {
             alert: "ExtAuthUnavailable",
@@ -229,7 +265,10 @@ export function alertRules(spec: PlatformSpec): AlertRule[] {
             for: "15m",
             severity: "warning",
             summary: `A ${store} data volume has less than ${VOLUME_FREE_RATIO * 100} % free space.`,
-            description: "Grow the volume (agentstack:" + store + ".storage.size, if the StorageClass allows expansion) before the store stops writing.",
+            description:
+                "Grow the volume (agentstack:" +
+                store +
+                ".storage.size, if the StorageClass allows expansion) before the store stops writing.",
         });
     }
     if (inClusterStores(spec).includes("postgresql")) {
@@ -260,7 +299,8 @@ export function alertRules(spec: PlatformSpec): AlertRule[] {
         for: "15m",
         severity: "warning",
         summary: "An autoscaled workload has run at its maximum replicas for 15 minutes.",
-        description: "It cannot scale further: raise its maxReplicas (agentstack:<component>.maxReplicas) or its resources.",
+        description:
+            "It cannot scale further: raise its maxReplicas (agentstack:<component>.maxReplicas) or its resources.",
     });
     rules.push({
         alert: "PodDisruptionBudgetBlocksDrain",
@@ -290,7 +330,12 @@ export function monitoringObjects(spec: PlatformSpec): MonitoringObject[] {
     const labels = { [PART_OF_LABEL]: PART_OF, [MANAGED_BY_LABEL]: "pulumi", ...m.resourceLabels };
     const meta = (name: string, zone: keyof Namespaces) => ({ name, namespace: ns[zone], labels: { ...labels }, zone });
     const interval = m.scrapeInterval;
-    const podMonitor = (name: string, zone: keyof Namespaces, selector: Record<string, string>, endpoint: PodMetricsEndpoint): MonitoringObject => ({
+    const podMonitor = (
+        name: string,
+        zone: keyof Namespaces,
+        selector: Record<string, string>,
+        endpoint: PodMetricsEndpoint,
+    ): MonitoringObject => ({
         apiVersion: MONITORING_API_VERSION,
         kind: "PodMonitor",
         metadata: meta(name, zone),
@@ -304,20 +349,36 @@ export function monitoringObjects(spec: PlatformSpec): MonitoringObject[] {
             metadata: meta(INSTANCES.envoyInjector, "system"),
             spec: {
                 selector: { matchLabels: selectorLabels("envoy-injector", INSTANCES.envoyInjector) },
-                endpoints: [{
-                    port: "https",
-                    scheme: "https",
-                    path: "/metrics",
-                    interval,
-                    // The webhook's own CA (program-made or cert-manager's chain) and its Service name.
-                    tlsConfig: { ca: { secret: { name: `${INSTANCES.envoyInjector}-tls`, key: "ca.crt" } }, serverName: `${INSTANCES.envoyInjector}.${ns.system}.svc` },
-                }],
+                endpoints: [
+                    {
+                        port: "https",
+                        scheme: "https",
+                        path: "/metrics",
+                        interval,
+                        // The webhook's own CA (program-made or cert-manager's chain) and its Service name.
+                        tlsConfig: {
+                            ca: { secret: { name: `${INSTANCES.envoyInjector}-tls`, key: "ca.crt" } },
+                            serverName: `${INSTANCES.envoyInjector}.${ns.system}.svc`,
+                        },
+                    },
+                ],
             },
         },
-        podMonitor(INSTANCES.extauth, "system", selectorLabels("extauth", INSTANCES.extauth), { port: "diag", path: "/metrics" }),
-        podMonitor(INSTANCES.keycloak, "identity", selectorLabels("keycloak", INSTANCES.keycloak), { port: "management", path: "/metrics" }),
-        podMonitor(INSTANCES.gateway, "gateway", selectorLabels("gateway", INSTANCES.gateway), { port: "metrics", path: ENVOY_STATS_PATH }),
-        ...(["gateway", "agents", "mcp"] as const).map((zone) => podMonitor("envoy-sidecars", zone, { ...SIDECAR_LABEL }, { port: "envoy-stats", path: ENVOY_STATS_PATH })),
+        podMonitor(INSTANCES.extauth, "system", selectorLabels("extauth", INSTANCES.extauth), {
+            port: "diag",
+            path: "/metrics",
+        }),
+        podMonitor(INSTANCES.keycloak, "identity", selectorLabels("keycloak", INSTANCES.keycloak), {
+            port: "management",
+            path: "/metrics",
+        }),
+        podMonitor(INSTANCES.gateway, "gateway", selectorLabels("gateway", INSTANCES.gateway), {
+            port: "metrics",
+            path: ENVOY_STATS_PATH,
+        }),
+        ...(["gateway", "agents", "mcp"] as const).map((zone) =>
+            podMonitor("envoy-sidecars", zone, { ...SIDECAR_LABEL }, { port: "envoy-stats", path: ENVOY_STATS_PATH }),
+        ),
     ];
     for (const store of inClusterStores(spec)) {
         const zone = DATA_STORE_ZONE[store];
@@ -325,10 +386,17 @@ export function monitoringObjects(spec: PlatformSpec): MonitoringObject[] {
         if (store === "qdrant") {
             const q = spec.dataStores.qdrant;
             // Qdrant's /metrics needs an API key; the read-only one suffices, sent as a Bearer token.
-            const key = q.mode === "in-cluster" && q.apiKeys.kind === "secretRef"
-                ? { name: q.apiKeys.name, key: q.apiKeys.readOnlyApiKeyKey }
-                : { name: QDRANT_KEYS_SECRET, key: QDRANT_KEYS.readOnlyApiKey };
-            out.push(podMonitor(INSTANCES.qdrant, zone, selector, { port: "http", path: "/metrics", authorization: { type: "Bearer", credentials: key } }));
+            const key =
+                q.mode === "in-cluster" && q.apiKeys.kind === "secretRef"
+                    ? { name: q.apiKeys.name, key: q.apiKeys.readOnlyApiKeyKey }
+                    : { name: QDRANT_KEYS_SECRET, key: QDRANT_KEYS.readOnlyApiKey };
+            out.push(
+                podMonitor(INSTANCES.qdrant, zone, selector, {
+                    port: "http",
+                    path: "/metrics",
+                    authorization: { type: "Bearer", credentials: key },
+                }),
+            );
         } else {
             out.push(podMonitor(INSTANCES[store], zone, selector, { port: "metrics", path: "/metrics" }));
         }
@@ -340,16 +408,22 @@ export function monitoringObjects(spec: PlatformSpec): MonitoringObject[] {
         kind: "PrometheusRule",
         metadata: meta(PROMETHEUS_RULE_NAME, "system"),
         spec: {
-            groups: [{
-                name: "agentstack",
-                rules: rules.map((r) => ({
-                    alert: r.alert,
-                    expr: r.expr,
-                    for: r.for,
-                    labels: { ...m.alertLabels, severity: r.severity },
-                    annotations: { summary: r.summary, description: r.description, runbook: runbookAnchor(r.alert) },
-                })),
-            }],
+            groups: [
+                {
+                    name: "agentstack",
+                    rules: rules.map((r) => ({
+                        alert: r.alert,
+                        expr: r.expr,
+                        for: r.for,
+                        labels: { ...m.alertLabels, severity: r.severity },
+                        annotations: {
+                            summary: r.summary,
+                            description: r.description,
+                            runbook: runbookAnchor(r.alert),
+                        },
+                    })),
+                },
+            ],
         },
     });
     return out;
@@ -372,12 +446,16 @@ export class Monitoring extends pulumi.ComponentResource {
         const objects = monitoringObjects(args.spec);
         for (const o of objects) {
             const { zone, ...metadata } = o.metadata;
-            new k8s.apiextensions.CustomResource(`${name}-${o.metadata.namespace}-${o.kind.toLowerCase()}-${o.metadata.name}`, {
-                apiVersion: o.apiVersion,
-                kind: o.kind,
-                metadata: { ...metadata, namespace: args.namespaces[zone] },
-                spec: o.spec,
-            }, { parent: this });
+            new k8s.apiextensions.CustomResource(
+                `${name}-${o.metadata.namespace}-${o.kind.toLowerCase()}-${o.metadata.name}`,
+                {
+                    apiVersion: o.apiVersion,
+                    kind: o.kind,
+                    metadata: { ...metadata, namespace: args.namespaces[zone] },
+                    spec: o.spec,
+                },
+                { parent: this },
+            );
         }
         this.count = objects.length;
         this.registerOutputs({ count: this.count });

@@ -35,10 +35,23 @@ function namespaceLabels(zone: keyof Namespaces, psa: PodSecurity): Record<strin
 const ACME_SOLVER_NODEPORTS = 2;
 
 /** ResourceQuota hard limits of a zone (data zones also bound PVCs and storage). */
-export function quotaHard(zone: keyof Namespaces, opts: { readonly acmeSolver?: boolean } = {}): Record<string, string> {
+export function quotaHard(
+    zone: keyof Namespaces,
+    opts: { readonly acmeSolver?: boolean } = {},
+): Record<string, string> {
     const nodePorts = opts.acmeSolver ? String(ACME_SOLVER_NODEPORTS) : "0";
-    const base = { pods: "60", "requests.cpu": "16", "requests.memory": "32Gi", "limits.cpu": "32", "limits.memory": "64Gi", "services.loadbalancers": "0", "services.nodeports": nodePorts };
-    return zone === "data" || zone === "identity" ? { ...base, persistentvolumeclaims: "20", "requests.storage": "500Gi" } : base;
+    const base = {
+        pods: "60",
+        "requests.cpu": "16",
+        "requests.memory": "32Gi",
+        "limits.cpu": "32",
+        "limits.memory": "64Gi",
+        "services.loadbalancers": "0",
+        "services.nodeports": nodePorts,
+    };
+    return zone === "data" || zone === "identity"
+        ? { ...base, persistentvolumeclaims: "20", "requests.storage": "500Gi" }
+        : base;
 }
 
 /** LimitRange of every zone: defaults for containers that forget, and a ceiling. */
@@ -70,14 +83,29 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
         const out = {} as Record<keyof Namespaces, k8s.core.v1.Namespace>;
         for (const zone of zones) {
             const nsName = args.names[zone];
-            const ns = new k8s.core.v1.Namespace(`${name}-${zone}`, {
-                metadata: { name: nsName, labels: namespaceLabels(zone, args.podSecurity) },
-            }, { parent: this });
+            const ns = new k8s.core.v1.Namespace(
+                `${name}-${zone}`,
+                {
+                    metadata: { name: nsName, labels: namespaceLabels(zone, args.podSecurity) },
+                },
+                { parent: this },
+            );
             out[zone] = ns;
             if (args.quotas) {
                 const meta = { name: "agentstack", namespace: nsName, labels: { [PART_OF_LABEL]: PART_OF } };
-                new k8s.core.v1.ResourceQuota(`${name}-${zone}-quota`, { metadata: meta, spec: { hard: quotaHard(zone, { acmeSolver: (args.acmeSolverZones ?? []).includes(zone) }) } }, { parent: ns });
-                new k8s.core.v1.LimitRange(`${name}-${zone}-limits`, { metadata: meta, spec: { limits: [LIMIT_RANGE] } }, { parent: ns });
+                new k8s.core.v1.ResourceQuota(
+                    `${name}-${zone}-quota`,
+                    {
+                        metadata: meta,
+                        spec: { hard: quotaHard(zone, { acmeSolver: (args.acmeSolverZones ?? []).includes(zone) }) },
+                    },
+                    { parent: ns },
+                );
+                new k8s.core.v1.LimitRange(
+                    `${name}-${zone}-limits`,
+                    { metadata: meta, spec: { limits: [LIMIT_RANGE] } },
+                    { parent: ns },
+                );
             }
         }
         this.namespaces = out;

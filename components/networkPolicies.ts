@@ -37,24 +37,51 @@ export function guardedExcept(cidr: string, listed: readonly string[]): string[]
     return GUARDED_CIDRS.filter((g) => {
         if (listed.includes(g)) return false;
         const inner = ipv4(g);
-        return inner.start >= outer.start && inner.end <= outer.end && (inner.start !== outer.start || inner.end !== outer.end);
+        return (
+            inner.start >= outer.start &&
+            inner.end <= outer.end &&
+            (inner.start !== outer.start || inner.end !== outer.end)
+        );
     });
 }
 
 /** The NetworkPolicy peer of an endpoint; undefined means "any source" (a rule without `from`). */
-export function peerOf(e: Endpoint, spec: PlatformSpec, listed: readonly string[]): k8s.types.input.networking.v1.NetworkPolicyPeer[] | undefined {
+export function peerOf(
+    e: Endpoint,
+    spec: PlatformSpec,
+    listed: readonly string[],
+): k8s.types.input.networking.v1.NetworkPolicyPeer[] | undefined {
     const nsSel = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
     switch (e.kind) {
         case "pods":
-            return [{ namespaceSelector: nsSel(spec.namespaces[e.zone]), podSelector: { matchLabels: { ...e.selector } } }];
+            return [
+                { namespaceSelector: nsSel(spec.namespaces[e.zone]), podSelector: { matchLabels: { ...e.selector } } },
+            ];
         case "ingress-controller":
-            return [{ namespaceSelector: nsSel(spec.cluster.ingressNamespace), podSelector: { matchLabels: { ...spec.cluster.ingressPodLabels } } }];
+            return [
+                {
+                    namespaceSelector: nsSel(spec.cluster.ingressNamespace),
+                    podSelector: { matchLabels: { ...spec.cluster.ingressPodLabels } },
+                },
+            ];
         case "kube-dns":
-            return [{ namespaceSelector: nsSel(spec.cluster.dnsNamespace), podSelector: { matchLabels: { ...spec.cluster.dnsPodLabels } } }];
+            return [
+                {
+                    namespaceSelector: nsSel(spec.cluster.dnsNamespace),
+                    podSelector: { matchLabels: { ...spec.cluster.dnsPodLabels } },
+                },
+            ];
         case "prometheus":
-            return [{ namespaceSelector: nsSel(spec.monitoring.prometheus.namespace), podSelector: { matchLabels: { ...spec.monitoring.prometheus.podLabels } } }];
+            return [
+                {
+                    namespaceSelector: nsSel(spec.monitoring.prometheus.namespace),
+                    podSelector: { matchLabels: { ...spec.monitoring.prometheus.podLabels } },
+                },
+            ];
         case "apiserver":
-            return spec.cluster.apiServerCidrs.length === 0 ? undefined : spec.cluster.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+            return spec.cluster.apiServerCidrs.length === 0
+                ? undefined
+                : spec.cluster.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }));
         case "cidrs":
             return e.cidrs.map((cidr) => {
                 const except = guardedExcept(cidr, listed);
@@ -65,7 +92,11 @@ export function peerOf(e: Endpoint, spec: PlatformSpec, listed: readonly string[
 
 /** Every CIDR the config lists itself (a listed guarded range stays reachable). */
 function listedCidrs(spec: PlatformSpec): string[] {
-    return [...spec.llm.egressCidrs, ...spec.mcpServers.flatMap((m) => m.egress.map((e) => e.cidr)), ...spec.cluster.apiServerCidrs];
+    return [
+        ...spec.llm.egressCidrs,
+        ...spec.mcpServers.flatMap((m) => m.egress.map((e) => e.cidr)),
+        ...spec.cluster.apiServerCidrs,
+    ];
 }
 
 /** The NetworkPolicies of one flow: ingress on its destination pods, egress on its source pods. */
@@ -78,14 +109,22 @@ export function flowPolicies(flow: Flow, spec: PlatformSpec): NetworkPolicyObjec
         const from = peerOf(flow.from, spec, listed);
         out.push({
             metadata: { name: `${flow.id}-ingress`, namespace: spec.namespaces[flow.to.zone], labels },
-            spec: { podSelector: { matchLabels: { ...flow.to.selector } }, policyTypes: ["Ingress"], ingress: [{ ...(from ? { from } : {}), ports }] },
+            spec: {
+                podSelector: { matchLabels: { ...flow.to.selector } },
+                policyTypes: ["Ingress"],
+                ingress: [{ ...(from ? { from } : {}), ports }],
+            },
         });
     }
     if (flow.from.kind === "pods") {
         const to = peerOf(flow.to, spec, listed);
         out.push({
             metadata: { name: `${flow.id}-egress`, namespace: spec.namespaces[flow.from.zone], labels },
-            spec: { podSelector: { matchLabels: { ...flow.from.selector } }, policyTypes: ["Egress"], egress: [{ ...(to ? { to } : {}), ports }] },
+            spec: {
+                podSelector: { matchLabels: { ...flow.from.selector } },
+                policyTypes: ["Egress"],
+                egress: [{ ...(to ? { to } : {}), ports }],
+            },
         });
     }
     return out;
@@ -105,17 +144,30 @@ export function enforcesFlowTable(spec: PlatformSpec): boolean {
 }
 
 /** Every NetworkPolicy of the platform, sorted by namespace and name (`flows`: the spec's flow table, computed once per run). */
-export function networkPolicyObjects(spec: PlatformSpec, flows: readonly Flow[] = flowTable(spec)): NetworkPolicyObject[] {
+export function networkPolicyObjects(
+    spec: PlatformSpec,
+    flows: readonly Flow[] = flowTable(spec),
+): NetworkPolicyObject[] {
     const policies = enforcesFlowTable(spec)
-        ? [...(Object.keys(spec.namespaces) as (keyof Namespaces)[]).map((z) => defaultDeny(spec.namespaces[z])), ...flows.flatMap((f) => flowPolicies(f, spec))]
-        : [defaultDeny(spec.namespaces.sandbox), ...sandboxFlows(spec).flatMap((f) => flowPolicies(f, spec)).filter((p) => p.metadata.namespace === spec.namespaces.sandbox)];
+        ? [
+              ...(Object.keys(spec.namespaces) as (keyof Namespaces)[]).map((z) => defaultDeny(spec.namespaces[z])),
+              ...flows.flatMap((f) => flowPolicies(f, spec)),
+          ]
+        : [
+              defaultDeny(spec.namespaces.sandbox),
+              ...sandboxFlows(spec)
+                  .flatMap((f) => flowPolicies(f, spec))
+                  .filter((p) => p.metadata.namespace === spec.namespaces.sandbox),
+          ];
     const names = new Set<string>();
     for (const p of policies) {
         const key = `${p.metadata.namespace}/${p.metadata.name}`;
         if (names.has(key)) throw new Error(`two NetworkPolicies named ${key}: flow ids must be unique`);
         names.add(key);
     }
-    return policies.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    return policies.sort((a, b) =>
+        `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`),
+    );
 }
 
 export interface NetworkPoliciesArgs {
@@ -140,16 +192,24 @@ export class NetworkPolicies extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:network:NetworkPolicies", name, {}, opts);
-        const zoneOf = new Map((Object.keys(args.spec.namespaces) as (keyof Namespaces)[]).map((z) => [args.spec.namespaces[z], z]));
+        const zoneOf = new Map(
+            (Object.keys(args.spec.namespaces) as (keyof Namespaces)[]).map((z) => [args.spec.namespaces[z], z]),
+        );
         const objects = networkPolicyObjects(args.spec, args.flows);
         const created: k8s.networking.v1.NetworkPolicy[] = [];
         for (const [i, p] of objects.entries()) {
             const zone = zoneOf.get(p.metadata.namespace)!;
             const last = i === objects.length - 1;
-            created.push(new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.namespace}-${p.metadata.name}`, {
-                metadata: { ...p.metadata, namespace: args.namespaces[zone] },
-                spec: p.spec,
-            }, { parent: this, ...(last && created.length > 0 ? { dependsOn: [...created] } : {}) }));
+            created.push(
+                new k8s.networking.v1.NetworkPolicy(
+                    `${name}-${p.metadata.namespace}-${p.metadata.name}`,
+                    {
+                        metadata: { ...p.metadata, namespace: args.namespaces[zone] },
+                        spec: p.spec,
+                    },
+                    { parent: this, ...(last && created.length > 0 ? { dependsOn: [...created] } : {}) },
+                ),
+            );
         }
         this.count = objects.length;
         this.ready = created[created.length - 1]!;

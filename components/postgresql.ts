@@ -18,7 +18,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { POSTGRESQL_PORT, PostgreSqlSpec } from "../stacks/dataStores";
-import { ClientObjects, DataStore, DataStoreArgs, DataStoreClient, DataStoreDefinition, clientPasswordEnv, createCredentials, scriptedServerContainer, storeProbes, supervisedStartScript } from "./dataStore";
+import {
+    ClientObjects,
+    DataStore,
+    DataStoreArgs,
+    DataStoreClient,
+    DataStoreDefinition,
+    clientPasswordEnv,
+    createCredentials,
+    scriptedServerContainer,
+    storeProbes,
+    supervisedStartScript,
+} from "./dataStore";
 import { configEnv, secretEnv } from "./env";
 import { postgresqlExporter } from "./exporters";
 
@@ -96,12 +107,24 @@ type InCluster = Extract<PostgreSqlSpec, { mode: "in-cluster" }>;
 type External = Extract<PostgreSqlSpec, { mode: "external" }>;
 
 /** A client's env: Keycloak's KC_DB_* or libpq's PG*, the user and password read from `secret`. */
-function clientEnv(c: PostgreSqlClient, objs: ClientObjects, secret: pulumi.Input<string>, userKey: string, passwordKey: string) {
+function clientEnv(
+    c: PostgreSqlClient,
+    objs: ClientObjects,
+    secret: pulumi.Input<string>,
+    userKey: string,
+    passwordKey: string,
+) {
     const cm = objs.configMapName;
     return c.envStyle === "keycloak"
-        ? [configEnv("KC_DB_URL", cm, "jdbc-url"), secretEnv("KC_DB_USERNAME", secret, userKey), secretEnv("KC_DB_PASSWORD", secret, passwordKey)]
+        ? [
+              configEnv("KC_DB_URL", cm, "jdbc-url"),
+              secretEnv("KC_DB_USERNAME", secret, userKey),
+              secretEnv("KC_DB_PASSWORD", secret, passwordKey),
+          ]
         : [
-              ...(["host", "port", "database", "sslmode"] as const).map((k) => configEnv(`PG${k.toUpperCase()}`, cm, k)),
+              ...(["host", "port", "database", "sslmode"] as const).map((k) =>
+                  configEnv(`PG${k.toUpperCase()}`, cm, k),
+              ),
               secretEnv("PGUSER", secret, userKey),
               secretEnv("PGPASSWORD", secret, passwordKey),
           ];
@@ -117,8 +140,10 @@ const POSTGRESQL: DataStoreDefinition<InCluster, External, PostgreSqlClient> = {
     store: "postgresql",
     checkClients: (clients) => {
         for (const c of clients) {
-            if (!PG_IDENT.test(c.user)) throw new Error(`postgresql: user "${c.user}" of client ${c.name} must match ${PG_IDENT}`);
-            if (!PG_IDENT.test(c.database)) throw new Error(`postgresql: database "${c.database}" of client ${c.name} must match ${PG_IDENT}`);
+            if (!PG_IDENT.test(c.user))
+                throw new Error(`postgresql: user "${c.user}" of client ${c.name} must match ${PG_IDENT}`);
+            if (!PG_IDENT.test(c.database))
+                throw new Error(`postgresql: database "${c.database}" of client ${c.name} must match ${PG_IDENT}`);
         }
     },
     external: (s, c) => ({
@@ -126,8 +151,18 @@ const POSTGRESQL: DataStoreDefinition<InCluster, External, PostgreSqlClient> = {
         env: (objs) => clientEnv(c, objs, s.credentials.name, s.credentials.usernameKey, s.credentials.passwordKey),
     }),
     server: ({ name, parent, spec: s, clients, namespace, host, labels }) => {
-        const { passwords, admin: superuser, env } = createCredentials({
-            store: "postgresql", name, secretName: POSTGRESQL_CREDENTIALS_SECRET, namespace, labels, clients, parent,
+        const {
+            passwords,
+            admin: superuser,
+            env,
+        } = createCredentials({
+            store: "postgresql",
+            name,
+            secretName: POSTGRESQL_CREDENTIALS_SECRET,
+            namespace,
+            labels,
+            clients,
+            parent,
             admin: { role: "superuser", username: "postgres", source: s.superuser },
         });
         const list = clientsList(clients);
@@ -135,9 +170,18 @@ const POSTGRESQL: DataStoreDefinition<InCluster, External, PostgreSqlClient> = {
         const ready = ["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(POSTGRESQL_PORT)];
         return {
             settings,
-            scripts: { "start.sh": POSTGRESQL_START_SCRIPT, "ensure-clients.sh": POSTGRESQL_ENSURE_CLIENTS_SCRIPT, clients: list },
+            scripts: {
+                "start.sh": POSTGRESQL_START_SCRIPT,
+                "ensure-clients.sh": POSTGRESQL_ENSURE_CLIENTS_SCRIPT,
+                clients: list,
+            },
             workload: (scripts) => ({
-                checksum: { settings, start: POSTGRESQL_START_SCRIPT, ensure: POSTGRESQL_ENSURE_CLIENTS_SCRIPT, clients: list },
+                checksum: {
+                    settings,
+                    start: POSTGRESQL_START_SCRIPT,
+                    ensure: POSTGRESQL_ENSURE_CLIENTS_SCRIPT,
+                    clients: list,
+                },
                 // A clean shutdown (no crash recovery at the next start) needs more than the default 30 s.
                 terminationGracePeriodSeconds: 120,
                 podManagementPolicy: "OrderedReady",
@@ -146,7 +190,12 @@ const POSTGRESQL: DataStoreDefinition<InCluster, External, PostgreSqlClient> = {
                     ...scriptedServerContainer("postgresql", s.image, POSTGRESQL_PORT),
                     env: env("POSTGRES_USER", "POSTGRES_PASSWORD"),
                     resources: s.resources,
-                    probes: storeProbes({ exec: { command: ready } }, 5, { exec: { command: ready }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 }),
+                    probes: storeProbes({ exec: { command: ready } }, 5, {
+                        exec: { command: ready },
+                        periodSeconds: 5,
+                        failureThreshold: 3,
+                        timeoutSeconds: 5,
+                    }),
                     writablePaths: [{ name: "run", path: "/var/run/postgresql", sizeLimit: "16Mi" }],
                     volumeMounts: [
                         { name: "data", mountPath: PG_MOUNT },

@@ -60,7 +60,8 @@ function qdrantSettings(clusterMode: boolean): Record<string, string> {
  * `--bootstrap`, so restarts and scale-ups are the same code path.
  */
 function qdrantStartScript(namespace: string): string {
-    const peer = (pod: string) => `http://${pod}.${INSTANCES.qdrant}-headless.${namespace}.svc.cluster.local:${QDRANT_PORTS.p2p}`;
+    const peer = (pod: string) =>
+        `http://${pod}.${INSTANCES.qdrant}-headless.${namespace}.svc.cluster.local:${QDRANT_PORTS.p2p}`;
     return [
         "set -euo pipefail",
         `if [ "$QDRANT__CLUSTER__ENABLED" != "true" ]; then exec ./entrypoint.sh; fi`,
@@ -75,34 +76,58 @@ type External = Extract<QdrantSpec, { mode: "external" }>;
 
 /** The in-cluster URL or the external one. */
 function qdrantUrl(s: QdrantSpec, namespaces: Namespaces): string {
-    return s.mode === "external" ? `${s.tls ? "https" : "http"}://${s.host}:${s.port}` : `http://${serviceHost(INSTANCES.qdrant, namespaces.data)}:${QDRANT_PORTS.http}`;
+    return s.mode === "external"
+        ? `${s.tls ? "https" : "http"}://${s.host}:${s.port}`
+        : `http://${serviceHost(INSTANCES.qdrant, namespaces.data)}:${QDRANT_PORTS.http}`;
 }
 
 /** A client's env: the URL and gRPC port from its ConfigMap, the API key from `secret`. */
 function clientEnv(objs: ClientObjects, secret: pulumi.Input<string>, key: string) {
-    return [configEnv("QDRANT_URL", objs.configMapName, "url"), configEnv("QDRANT_GRPC_PORT", objs.configMapName, "grpc-port"), secretEnv("QDRANT_API_KEY", secret, key)];
+    return [
+        configEnv("QDRANT_URL", objs.configMapName, "url"),
+        configEnv("QDRANT_GRPC_PORT", objs.configMapName, "grpc-port"),
+        secretEnv("QDRANT_API_KEY", secret, key),
+    ];
 }
 
 /** Qdrant's own part of the data-store skeleton. */
 const QDRANT: DataStoreDefinition<InCluster, External, QdrantClient> = {
     store: "qdrant",
     external: (s) => ({
-        settings: { url: `${s.tls ? "https" : "http"}://${s.host}:${s.port}`, host: s.host, "http-port": String(s.port), "grpc-port": String(QDRANT_PORTS.grpc) },
+        settings: {
+            url: `${s.tls ? "https" : "http"}://${s.host}:${s.port}`,
+            host: s.host,
+            "http-port": String(s.port),
+            "grpc-port": String(QDRANT_PORTS.grpc),
+        },
         env: (objs) => clientEnv(objs, s.credentials.name, s.credentials.apiKeyKey),
     }),
     server: ({ name, parent, spec: s, namespace, namespaceName, host, labels }) => {
         // API keys: generated (kept in a Secret the program owns) or the user's Secret by reference.
         let keysSecret: pulumi.Input<string> = s.apiKeys.kind === "secretRef" ? s.apiKeys.name : "";
-        const keyOf = s.apiKeys.kind === "secretRef" ? { full: s.apiKeys.apiKeyKey, readOnly: s.apiKeys.readOnlyApiKeyKey } : { full: QDRANT_KEYS.apiKey, readOnly: QDRANT_KEYS.readOnlyApiKey };
+        const keyOf =
+            s.apiKeys.kind === "secretRef"
+                ? { full: s.apiKeys.apiKeyKey, readOnly: s.apiKeys.readOnlyApiKeyKey }
+                : { full: QDRANT_KEYS.apiKey, readOnly: QDRANT_KEYS.readOnlyApiKey };
         let generated: { full: pulumi.Output<string>; readOnly: pulumi.Output<string> } | undefined;
         if (s.apiKeys.kind === "generated") {
-            const key = (suffix: string) => pulumi.secret(new random.RandomPassword(`${name}-${suffix}`, { length: 48, special: false }, { parent }).result);
+            const key = (suffix: string) =>
+                pulumi.secret(
+                    new random.RandomPassword(`${name}-${suffix}`, { length: 48, special: false }, { parent }).result,
+                );
             generated = { full: key("api-key"), readOnly: key("read-only-api-key") };
-            keysSecret = new k8s.core.v1.Secret(`${name}-api-keys`, {
-                metadata: { name: QDRANT_KEYS_SECRET, namespace, labels },
-                type: "Opaque",
-                stringData: { [QDRANT_KEYS.apiKey]: generated.full, [QDRANT_KEYS.readOnlyApiKey]: generated.readOnly },
-            }, { parent }).metadata.name;
+            keysSecret = new k8s.core.v1.Secret(
+                `${name}-api-keys`,
+                {
+                    metadata: { name: QDRANT_KEYS_SECRET, namespace, labels },
+                    type: "Opaque",
+                    stringData: {
+                        [QDRANT_KEYS.apiKey]: generated.full,
+                        [QDRANT_KEYS.readOnlyApiKey]: generated.readOnly,
+                    },
+                },
+                { parent },
+            ).metadata.name;
         }
         const settings = qdrantSettings(s.clusterMode);
         const script = qdrantStartScript(namespaceName);
@@ -115,7 +140,10 @@ const QDRANT: DataStoreDefinition<InCluster, External, QdrantClient> = {
                 // Parallel: peers find each other through the headless Service (which publishes not-ready
                 // addresses); ordered start could deadlock a whole-cluster restart on pod 0's readiness.
                 podManagementPolicy: "Parallel",
-                servicePorts: [{ name: "http", port: QDRANT_PORTS.http }, { name: "grpc", port: QDRANT_PORTS.grpc }],
+                servicePorts: [
+                    { name: "http", port: QDRANT_PORTS.http },
+                    { name: "grpc", port: QDRANT_PORTS.grpc },
+                ],
                 container: {
                     name: "qdrant",
                     image: s.image,
@@ -125,7 +153,10 @@ const QDRANT: DataStoreDefinition<InCluster, External, QdrantClient> = {
                         { name: "grpc", containerPort: QDRANT_PORTS.grpc },
                         ...(s.clusterMode ? [{ name: "p2p", containerPort: QDRANT_PORTS.p2p }] : []),
                     ],
-                    env: [secretEnv("QDRANT__SERVICE__API_KEY", keysSecret, keyOf.full), secretEnv("QDRANT__SERVICE__READ_ONLY_API_KEY", keysSecret, keyOf.readOnly)],
+                    env: [
+                        secretEnv("QDRANT__SERVICE__API_KEY", keysSecret, keyOf.full),
+                        secretEnv("QDRANT__SERVICE__READ_ONLY_API_KEY", keysSecret, keyOf.readOnly),
+                    ],
                     resources: s.resources,
                     // /healthz, /livez and /readyz answer without the API key. Loading large collections can take minutes.
                     probes: { liveness: "/livez", readiness: "/readyz", startupSeconds: 600 },
@@ -137,8 +168,13 @@ const QDRANT: DataStoreDefinition<InCluster, External, QdrantClient> = {
             // namespace (Kubernetes can't share a Secret across namespaces).
             client: (c) => ({
                 settings: { url, host, "http-port": String(QDRANT_PORTS.http), "grpc-port": String(QDRANT_PORTS.grpc) },
-                ...(generated ? { secretData: { [QDRANT_KEYS.apiKey]: c.readOnly ? generated.readOnly : generated.full } } : {}),
-                env: (objs) => (generated ? clientEnv(objs, objs.secretName!, QDRANT_KEYS.apiKey) : clientEnv(objs, keysSecret, c.readOnly ? keyOf.readOnly : keyOf.full)),
+                ...(generated
+                    ? { secretData: { [QDRANT_KEYS.apiKey]: c.readOnly ? generated.readOnly : generated.full } }
+                    : {}),
+                env: (objs) =>
+                    generated
+                        ? clientEnv(objs, objs.secretName!, QDRANT_KEYS.apiKey)
+                        : clientEnv(objs, keysSecret, c.readOnly ? keyOf.readOnly : keyOf.full),
             }),
         };
     },

@@ -20,7 +20,11 @@ interface RealmArgs {
     /** Gateway client secret. */
     readonly gatewayClientSecret: string;
     /** Agents: name, declared MCP servers, client secret. */
-    readonly agents: ReadonlyArray<{ readonly name: string; readonly mcpServers: readonly string[]; readonly clientSecret: string }>;
+    readonly agents: ReadonlyArray<{
+        readonly name: string;
+        readonly mcpServers: readonly string[];
+        readonly clientSecret: string;
+    }>;
     /** MCP servers that verify RS256 tokens (each gets an audience scope). */
     readonly mcpServers: readonly string[];
 }
@@ -70,13 +74,19 @@ export function realmRepresentation(a: RealmArgs): Record<string, unknown> {
             description: `Audience of the MCP server ${m}`,
             protocol: "openid-connect",
             attributes: { "include.in.token.scope": "true", "display.on.consent.screen": "false" },
-            protocolMappers: [{
-                name: `audience-${mcpInstance(m)}`,
-                protocol: "openid-connect",
-                protocolMapper: "oidc-audience-mapper",
-                consentRequired: false,
-                config: { "included.custom.audience": mcpInstance(m), "access.token.claim": "true", "id.token.claim": "false" },
-            }],
+            protocolMappers: [
+                {
+                    name: `audience-${mcpInstance(m)}`,
+                    protocol: "openid-connect",
+                    protocolMapper: "oidc-audience-mapper",
+                    consentRequired: false,
+                    config: {
+                        "included.custom.audience": mcpInstance(m),
+                        "access.token.claim": "true",
+                        "id.token.claim": "false",
+                    },
+                },
+            ],
         })),
         clients: [
             {
@@ -95,13 +105,19 @@ export function realmRepresentation(a: RealmArgs): Record<string, unknown> {
                 optionalClientScopes: [],
                 // The gateway's Envoy accepts only tokens whose `aud` names the gateway client: Keycloak
                 // puts a client into `aud` only through an audience mapper.
-                protocolMappers: [{
-                    name: "audience-gateway",
-                    protocol: "openid-connect",
-                    protocolMapper: "oidc-audience-mapper",
-                    consentRequired: false,
-                    config: { "included.client.audience": GATEWAY_CLIENT_ID, "access.token.claim": "true", "id.token.claim": "false" },
-                }],
+                protocolMappers: [
+                    {
+                        name: "audience-gateway",
+                        protocol: "openid-connect",
+                        protocolMapper: "oidc-audience-mapper",
+                        consentRequired: false,
+                        config: {
+                            "included.client.audience": GATEWAY_CLIENT_ID,
+                            "access.token.claim": "true",
+                            "id.token.claim": "false",
+                        },
+                    },
+                ],
             },
             ...a.agents.map((ag) => ({
                 clientId: agentInstance(ag.name),

@@ -33,14 +33,19 @@ export function sandboxWorkloadArgs(args: SandboxArgs): HardenedWorkloadArgs {
         tmpSizeLimit: s.tmpSizeLimit,
         terminationGracePeriodSeconds: 5,
         ...(args.dependsOn ? { childOptions: { dependsOn: args.dependsOn } } : {}),
-        containers: [{
-            name: "sandbox",
-            image: s.image,
-            ports: [{ name: "http", containerPort: s.port }],
-            env: [{ name: "PORT", value: String(s.port) }, { name: "SANDBOX_NETWORK", value: "none" }],
-            resources: s.resources,
-            probes: { liveness: "/healthz", readiness: "/healthz" },
-        }],
+        containers: [
+            {
+                name: "sandbox",
+                image: s.image,
+                ports: [{ name: "http", containerPort: s.port }],
+                env: [
+                    { name: "PORT", value: String(s.port) },
+                    { name: "SANDBOX_NETWORK", value: "none" },
+                ],
+                resources: s.resources,
+                probes: { liveness: "/healthz", readiness: "/healthz" },
+            },
+        ],
     };
 }
 
@@ -50,7 +55,9 @@ export class Sandbox extends pulumi.ComponentResource {
 
     constructor(name: string, args: SandboxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("agentstack:sandbox:Sandbox", name, {}, opts);
-        this.serviceName = new HardenedWorkload(`${name}-workload`, sandboxWorkloadArgs(args), { parent: this }).serviceName;
+        this.serviceName = new HardenedWorkload(`${name}-workload`, sandboxWorkloadArgs(args), {
+            parent: this,
+        }).serviceName;
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

@@ -42,13 +42,21 @@ export function containerSecurityContext(uid?: number): k8s.types.input.core.v1.
 }
 
 /** Pod anti-affinity for a selector; `none` gives undefined. Weight 100 unless said (MongoDB's soft rule uses 1). */
-function antiAffinity(mode: AntiAffinity, selector: Record<string, string>, weight = 100): k8s.types.input.core.v1.Affinity | undefined {
+function antiAffinity(
+    mode: AntiAffinity,
+    selector: Record<string, string>,
+    weight = 100,
+): k8s.types.input.core.v1.Affinity | undefined {
     const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
     switch (mode) {
         case "none":
             return undefined;
         case "preferred":
-            return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight, podAffinityTerm: term }] } };
+            return {
+                podAntiAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [{ weight, podAffinityTerm: term }],
+                },
+            };
         case "required":
             return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
     }
@@ -69,7 +77,8 @@ function minReplicas(r: Replicas): number {
 export function pdbFor(replicas: Replicas, minAvailable: number | undefined): { minAvailable: number } | undefined {
     if (minAvailable === undefined) return undefined;
     const min = minReplicas(replicas);
-    if (minAvailable >= min) throw new Error(`PDB minAvailable ${minAvailable} would block drains of a workload with ${min} replicas`);
+    if (minAvailable >= min)
+        throw new Error(`PDB minAvailable ${minAvailable} would block drains of a workload with ${min} replicas`);
     return { minAvailable };
 }
 
@@ -83,7 +92,10 @@ function stableStringify(v: unknown): string {
     if (Array.isArray(v)) return `[${v.map(stableStringify).join(",")}]`;
     if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;
-        return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(",")}}`;
+        return `{${Object.keys(o)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
+            .join(",")}}`;
     }
     return JSON.stringify(v);
 }
@@ -104,11 +116,26 @@ interface Probes {
 function probesFor(p: Probes): Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> {
     const port = p.port ?? "http";
     const out: Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> = {
-        livenessProbe: { httpGet: { path: p.liveness, port }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-        readinessProbe: { httpGet: { path: p.readiness ?? p.liveness, port }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+        livenessProbe: {
+            httpGet: { path: p.liveness, port },
+            periodSeconds: 10,
+            timeoutSeconds: 3,
+            failureThreshold: 3,
+        },
+        readinessProbe: {
+            httpGet: { path: p.readiness ?? p.liveness, port },
+            periodSeconds: 5,
+            timeoutSeconds: 3,
+            failureThreshold: 3,
+        },
     };
     if (p.startupSeconds !== undefined) {
-        out.startupProbe = { httpGet: { path: p.liveness, port }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: Math.ceil(p.startupSeconds / 5) };
+        out.startupProbe = {
+            httpGet: { path: p.liveness, port },
+            periodSeconds: 5,
+            timeoutSeconds: 3,
+            failureThreshold: Math.ceil(p.startupSeconds / 5),
+        };
     }
     return out;
 }
@@ -120,7 +147,11 @@ export interface ContainerArgs {
     /** Pinned image reference. */
     readonly image: string;
     /** Named container ports. */
-    readonly ports: ReadonlyArray<{ readonly name: string; readonly containerPort: number; readonly protocol?: "TCP" | "UDP" }>;
+    readonly ports: ReadonlyArray<{
+        readonly name: string;
+        readonly containerPort: number;
+        readonly protocol?: "TCP" | "UDP";
+    }>;
     /** Environment. */
     readonly env?: pulumi.Input<EnvVar>[];
     /** Requests and limits. */
@@ -128,7 +159,11 @@ export interface ContainerArgs {
     /** Probes; a container without probes is not accepted. */
     readonly probes: Probes | Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe">;
     /** Writable paths (emptyDir each; the root filesystem is read-only). Always includes /tmp. */
-    readonly writablePaths?: ReadonlyArray<{ readonly name: string; readonly path: string; readonly sizeLimit?: string }>;
+    readonly writablePaths?: ReadonlyArray<{
+        readonly name: string;
+        readonly path: string;
+        readonly sizeLimit?: string;
+    }>;
     /** Extra volume mounts (of volumes given to the workload). */
     readonly volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
     /** Command override. Default: the image's entrypoint. */
@@ -141,7 +176,10 @@ export interface ContainerArgs {
 
 /** A hardened container from its description. */
 function hardenedContainer(c: ContainerArgs, tmpSizeLimit = "64Mi"): Container {
-    const writable = [{ name: "tmp", path: "/tmp", sizeLimit: tmpSizeLimit }, ...(c.writablePaths ?? []).filter((w) => w.path !== "/tmp")];
+    const writable = [
+        { name: "tmp", path: "/tmp", sizeLimit: tmpSizeLimit },
+        ...(c.writablePaths ?? []).filter((w) => w.path !== "/tmp"),
+    ];
     const probes = "liveness" in c.probes ? probesFor(c.probes) : c.probes;
     return {
         name: c.name,
@@ -154,13 +192,19 @@ function hardenedContainer(c: ContainerArgs, tmpSizeLimit = "64Mi"): Container {
         resources: { requests: { ...c.resources.requests }, limits: { ...c.resources.limits } },
         ...probes,
         securityContext: containerSecurityContext(c.runAsUser),
-        volumeMounts: [...writable.map((w) => ({ name: `${c.name}-${w.name}`, mountPath: w.path })), ...(c.volumeMounts ?? [])],
+        volumeMounts: [
+            ...writable.map((w) => ({ name: `${c.name}-${w.name}`, mountPath: w.path })),
+            ...(c.volumeMounts ?? []),
+        ],
     };
 }
 
 /** The emptyDir volumes behind a container's writable paths. */
 function writableVolumes(c: ContainerArgs, tmpSizeLimit = "64Mi"): Volume[] {
-    const writable = [{ name: "tmp", path: "/tmp", sizeLimit: tmpSizeLimit }, ...(c.writablePaths ?? []).filter((w) => w.path !== "/tmp")];
+    const writable = [
+        { name: "tmp", path: "/tmp", sizeLimit: tmpSizeLimit },
+        ...(c.writablePaths ?? []).filter((w) => w.path !== "/tmp"),
+    ];
     return writable.map((w) => ({ name: `${c.name}-${w.name}`, emptyDir: { sizeLimit: w.sizeLimit ?? "64Mi" } }));
 }
 
@@ -198,10 +242,14 @@ export function hardenedPodSpec(p: PodArgs): PodSpec {
         securityContext: podSecurityContext(p.uid),
         ...(p.runtimeClassName ? { runtimeClassName: p.runtimeClassName } : {}),
         ...(p.affinity ? { affinity: p.affinity } : {}),
-        ...(p.initContainers && p.initContainers.length > 0 ? { initContainers: p.initContainers.map((c) => hardenedContainer(c, p.tmpSizeLimit)) } : {}),
+        ...(p.initContainers && p.initContainers.length > 0
+            ? { initContainers: p.initContainers.map((c) => hardenedContainer(c, p.tmpSizeLimit)) }
+            : {}),
         containers: p.containers.map((c) => hardenedContainer(c, p.tmpSizeLimit)),
         volumes: [...all.flatMap((c) => writableVolumes(c, p.tmpSizeLimit)), ...(p.volumes ?? [])],
-        ...(p.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: p.terminationGracePeriodSeconds } : {}),
+        ...(p.terminationGracePeriodSeconds !== undefined
+            ? { terminationGracePeriodSeconds: p.terminationGracePeriodSeconds }
+            : {}),
     };
 }
 
@@ -231,7 +279,12 @@ export interface HardenedWorkloadArgs {
     /** Init containers (hardened likewise). Default none. */
     readonly initContainers?: readonly ContainerArgs[];
     /** Service ports (name must match a container port name). Default: the first container's ports. */
-    readonly servicePorts?: ReadonlyArray<{ readonly name: string; readonly port: number; readonly targetPort?: string | number; readonly protocol?: "TCP" | "UDP" }>;
+    readonly servicePorts?: ReadonlyArray<{
+        readonly name: string;
+        readonly port: number;
+        readonly targetPort?: string | number;
+        readonly protocol?: "TCP" | "UDP";
+    }>;
     /** Extra pod labels (e.g. `sidecar: envoy`). Default none. */
     readonly podLabels?: Record<string, string>;
     /** Extra labels on every object and on the pod template (e.g. `agentstack.io/data-store`). Default none. */
@@ -277,7 +330,11 @@ export interface HardenedWorkloadArgs {
  * and what every child waits for (the injection webhook, the network policies).
  */
 export function injectedScaling(
-    spec: { readonly scale: { readonly min: number; readonly max: number }; readonly antiAffinity: AntiAffinity; readonly pdbMinAvailable?: number },
+    spec: {
+        readonly scale: { readonly min: number; readonly max: number };
+        readonly antiAffinity: AntiAffinity;
+        readonly pdbMinAvailable?: number;
+    },
     dependsOn?: pulumi.Resource[],
 ): Pick<HardenedWorkloadArgs, "replicas" | "antiAffinity" | "pdbMinAvailable" | "podLabels" | "childOptions"> {
     return {
@@ -290,8 +347,16 @@ export function injectedScaling(
 }
 
 /** The scaling of a fixed-size workload (Keycloak, ExtAuth, the injector, the sandbox, the data stores), read from its resolved spec: replicas, anti-affinity, PDB. */
-export function fixedScaling(spec: { readonly replicas: number; readonly antiAffinity: AntiAffinity; readonly pdbMinAvailable?: number }): Pick<HardenedWorkloadArgs, "replicas" | "antiAffinity" | "pdbMinAvailable"> {
-    return { replicas: { fixed: spec.replicas }, antiAffinity: spec.antiAffinity, ...(spec.pdbMinAvailable !== undefined ? { pdbMinAvailable: spec.pdbMinAvailable } : {}) };
+export function fixedScaling(spec: {
+    readonly replicas: number;
+    readonly antiAffinity: AntiAffinity;
+    readonly pdbMinAvailable?: number;
+}): Pick<HardenedWorkloadArgs, "replicas" | "antiAffinity" | "pdbMinAvailable"> {
+    return {
+        replicas: { fixed: spec.replicas },
+        antiAffinity: spec.antiAffinity,
+        ...(spec.pdbMinAvailable !== undefined ? { pdbMinAvailable: spec.pdbMinAvailable } : {}),
+    };
 }
 
 /** The objects of a hardened workload, as arguments (creates nothing). */
@@ -313,8 +378,14 @@ interface WorkloadObjects {
 }
 
 /** Metadata of a workload's objects: the instance name, the namespace, the recommended and extra labels. */
-export function workloadMeta(args: Pick<HardenedWorkloadArgs, "component" | "instance" | "namespace" | "extraLabels">): WorkloadObjects["meta"] {
-    return { name: args.instance, namespace: args.namespace, labels: { ...recommendedLabels(args.component, args.instance), ...(args.extraLabels ?? {}) } };
+export function workloadMeta(
+    args: Pick<HardenedWorkloadArgs, "component" | "instance" | "namespace" | "extraLabels">,
+): WorkloadObjects["meta"] {
+    return {
+        name: args.instance,
+        namespace: args.namespace,
+        labels: { ...recommendedLabels(args.component, args.instance), ...(args.extraLabels ?? {}) },
+    };
 }
 
 /** The objects of a hardened workload but its ServiceAccount (creates nothing); the pod runs as `serviceAccountName`. */
@@ -334,7 +405,9 @@ export function workloadObjects(args: HardenedWorkloadArgs, serviceAccountName: 
         ...(args.runtimeClassName ? { runtimeClassName: args.runtimeClassName } : {}),
         ...(args.volumes ? { volumes: args.volumes } : {}),
         ...(args.tmpSizeLimit ? { tmpSizeLimit: args.tmpSizeLimit } : {}),
-        ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
+        ...(args.terminationGracePeriodSeconds !== undefined
+            ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds }
+            : {}),
     });
     const template = {
         metadata: {
@@ -344,7 +417,10 @@ export function workloadObjects(args: HardenedWorkloadArgs, serviceAccountName: 
         spec: podSpec,
     };
     const replicas = "fixed" in args.replicas ? { replicas: args.replicas.fixed } : {};
-    const servicePorts = (args.servicePorts ?? args.containers[0]!.ports.map((p) => ({ name: p.name, port: p.containerPort, protocol: p.protocol }))).map((p) => ({
+    const servicePorts = (
+        args.servicePorts ??
+        args.containers[0]!.ports.map((p) => ({ name: p.name, port: p.containerPort, protocol: p.protocol }))
+    ).map((p) => ({
         name: p.name,
         port: p.port,
         targetPort: ("targetPort" in p && p.targetPort !== undefined ? p.targetPort : p.name) as string | number,
@@ -353,27 +429,31 @@ export function workloadObjects(args: HardenedWorkloadArgs, serviceAccountName: 
     const kind = args.statefulSet ? "StatefulSet" : "Deployment";
     const workload: k8s.apps.v1.DeploymentArgs | k8s.apps.v1.StatefulSetArgs = args.statefulSet
         ? {
-            metadata: ownMeta,
-            spec: {
-                ...replicas,
-                serviceName: `${args.instance}-headless`,
-                selector: { matchLabels: selector },
-                podManagementPolicy: args.statefulSet.podManagementPolicy ?? "OrderedReady",
-                updateStrategy: { type: "RollingUpdate" },
-                persistentVolumeClaimRetentionPolicy: { ...(args.statefulSet.pvcRetention ?? { whenDeleted: "Retain", whenScaled: "Retain" }) },
-                template,
-                ...(args.statefulSet.volumeClaimTemplates ? { volumeClaimTemplates: args.statefulSet.volumeClaimTemplates } : {}),
-            },
-        }
+              metadata: ownMeta,
+              spec: {
+                  ...replicas,
+                  serviceName: `${args.instance}-headless`,
+                  selector: { matchLabels: selector },
+                  podManagementPolicy: args.statefulSet.podManagementPolicy ?? "OrderedReady",
+                  updateStrategy: { type: "RollingUpdate" },
+                  persistentVolumeClaimRetentionPolicy: {
+                      ...(args.statefulSet.pvcRetention ?? { whenDeleted: "Retain", whenScaled: "Retain" }),
+                  },
+                  template,
+                  ...(args.statefulSet.volumeClaimTemplates
+                      ? { volumeClaimTemplates: args.statefulSet.volumeClaimTemplates }
+                      : {}),
+              },
+          }
         : {
-            metadata: ownMeta,
-            spec: {
-                ...replicas,
-                selector: { matchLabels: selector },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                template,
-            },
-        };
+              metadata: ownMeta,
+              spec: {
+                  ...replicas,
+                  selector: { matchLabels: selector },
+                  strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                  template,
+              },
+          };
     const pdb = pdbFor(args.replicas, args.pdbMinAvailable);
     const r = args.replicas;
     return {
@@ -383,11 +463,37 @@ export function workloadObjects(args: HardenedWorkloadArgs, serviceAccountName: 
         workload,
         service: { metadata: meta, spec: { type: "ClusterIP", selector, ports: servicePorts } },
         ...(args.statefulSet || args.headlessService
-            ? { headless: { metadata: { ...meta, name: `${args.instance}-headless` }, spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: servicePorts } } }
+            ? {
+                  headless: {
+                      metadata: { ...meta, name: `${args.instance}-headless` },
+                      spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: servicePorts },
+                  },
+              }
             : {}),
-        ...(pdb ? { pdb: { metadata: meta, spec: { minAvailable: pdb.minAvailable, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" } } } : {}),
+        ...(pdb
+            ? {
+                  pdb: {
+                      metadata: meta,
+                      spec: {
+                          minAvailable: pdb.minAvailable,
+                          selector: { matchLabels: selector },
+                          unhealthyPodEvictionPolicy: "AlwaysAllow",
+                      },
+                  },
+              }
+            : {}),
         ...(!("fixed" in r)
-            ? { hpa: { metadata: meta, spec: { scaleTargetRef: { apiVersion: "apps/v1", kind, name: args.instance }, minReplicas: r.min, maxReplicas: r.max, metrics: hpaMetrics(args.hpaMemory ?? false) } } }
+            ? {
+                  hpa: {
+                      metadata: meta,
+                      spec: {
+                          scaleTargetRef: { apiVersion: "apps/v1", kind, name: args.instance },
+                          minReplicas: r.min,
+                          maxReplicas: r.max,
+                          metrics: hpaMetrics(args.hpaMemory ?? false),
+                      },
+                  },
+              }
             : {}),
     };
 }
@@ -403,13 +509,22 @@ interface HardenedWorkloadOutputs {
 }
 
 /** Creates a hardened workload's objects below `parent`: ServiceAccount, Deployment or StatefulSet, Service(s), PDB, HPA. */
-function createHardenedWorkload(name: string, args: HardenedWorkloadArgs, parent: pulumi.Resource): HardenedWorkloadOutputs {
+function createHardenedWorkload(
+    name: string,
+    args: HardenedWorkloadArgs,
+    parent: pulumi.Resource,
+): HardenedWorkloadOutputs {
     const child: pulumi.CustomResourceOptions = { parent, ...args.childOptions };
-    const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: workloadMeta(args), automountServiceAccountToken: false }, child);
+    const sa = new k8s.core.v1.ServiceAccount(
+        `${name}-sa`,
+        { metadata: workloadMeta(args), automountServiceAccountToken: false },
+        child,
+    );
     const o = workloadObjects(args, sa.metadata.name);
-    const workload = o.kind === "StatefulSet"
-        ? new k8s.apps.v1.StatefulSet(`${name}-statefulset`, o.workload as k8s.apps.v1.StatefulSetArgs, child)
-        : new k8s.apps.v1.Deployment(`${name}-deployment`, o.workload as k8s.apps.v1.DeploymentArgs, child);
+    const workload =
+        o.kind === "StatefulSet"
+            ? new k8s.apps.v1.StatefulSet(`${name}-statefulset`, o.workload as k8s.apps.v1.StatefulSetArgs, child)
+            : new k8s.apps.v1.Deployment(`${name}-deployment`, o.workload as k8s.apps.v1.DeploymentArgs, child);
     const svc = new k8s.core.v1.Service(`${name}-service`, o.service, child);
     if (o.headless) new k8s.core.v1.Service(`${name}-headless`, o.headless, child);
     const pdb = o.pdb ? new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, o.pdb, child) : undefined;

@@ -47,7 +47,14 @@ const USAGE =
 export function parseArgs(argv) {
     /** @type {Record<string, string>} */
     const raw = {};
-    const known = new Set(["--port", "--tls-cert", "--tls-key", "--template-dir", "--cert-reload-ms", "--shutdown-delay-ms"]);
+    const known = new Set([
+        "--port",
+        "--tls-cert",
+        "--tls-key",
+        "--template-dir",
+        "--cert-reload-ms",
+        "--shutdown-delay-ms",
+    ]);
     for (let i = 0; i < argv.length; i += 2) {
         const flag = argv[i] ?? "";
         const value = argv[i + 1];
@@ -55,11 +62,18 @@ export function parseArgs(argv) {
         if (value === undefined || value.startsWith("--")) throw new Error(`${flag} needs a value`);
         raw[flag] = value;
     }
-    for (const f of ["--port", "--tls-cert", "--tls-key", "--template-dir"]) if (!(f in raw)) throw new Error(`${f} is required`);
-    const int = (/** @type {string} */ f, /** @type {number} */ dflt, /** @type {number} */ min, /** @type {number} */ max) => {
+    for (const f of ["--port", "--tls-cert", "--tls-key", "--template-dir"])
+        if (!(f in raw)) throw new Error(`${f} is required`);
+    const int = (
+        /** @type {string} */ f,
+        /** @type {number} */ dflt,
+        /** @type {number} */ min,
+        /** @type {number} */ max,
+    ) => {
         const v = raw[f];
         if (v === undefined) return dflt;
-        if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Error(`${f} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+        if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+            throw new Error(`${f} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
         return Number(v);
     };
     return {
@@ -129,13 +143,20 @@ const ptr = (s) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 export function review(review, template) {
     if (!isObject(review)) throw new HttpError(400, "the body must be a JSON object (an AdmissionReview)");
     if (review["apiVersion"] !== "admission.k8s.io/v1" || review["kind"] !== "AdmissionReview") {
-        throw new HttpError(400, `expected apiVersion admission.k8s.io/v1 and kind AdmissionReview, got ${JSON.stringify(review["apiVersion"])} ${JSON.stringify(review["kind"])}`);
+        throw new HttpError(
+            400,
+            `expected apiVersion admission.k8s.io/v1 and kind AdmissionReview, got ${JSON.stringify(review["apiVersion"])} ${JSON.stringify(review["kind"])}`,
+        );
     }
     const req = review["request"];
     if (!isObject(req)) throw new HttpError(400, "the AdmissionReview has no request");
     const uid = req["uid"];
     if (typeof uid !== "string" || uid === "") throw new HttpError(400, "the AdmissionReview request has no uid");
-    const allow = (/** @type {string} */ outcome, /** @type {Record<string, unknown>} */ extra = {}) => ({ response: { uid, allowed: true, ...extra }, outcome, uid });
+    const allow = (/** @type {string} */ outcome, /** @type {Record<string, unknown>} */ extra = {}) => ({
+        response: { uid, allowed: true, ...extra },
+        outcome,
+        uid,
+    });
 
     const kind = req["kind"];
     const isPod = isObject(kind) && kind["group"] === "" && kind["kind"] === "Pod";
@@ -146,22 +167,42 @@ export function review(review, template) {
     }
     const meta = isObject(pod["metadata"]) ? pod["metadata"] : {};
     const labels = isObject(meta["labels"]) ? meta["labels"] : {};
-    const namespace = typeof req["namespace"] === "string" ? req["namespace"] : typeof meta["namespace"] === "string" ? meta["namespace"] : "";
-    const podName = typeof meta["name"] === "string" && meta["name"] ? meta["name"] : typeof meta["generateName"] === "string" ? `${meta["generateName"]}*` : "";
+    const namespace =
+        typeof req["namespace"] === "string"
+            ? req["namespace"]
+            : typeof meta["namespace"] === "string"
+              ? meta["namespace"]
+              : "";
+    const podName =
+        typeof meta["name"] === "string" && meta["name"]
+            ? meta["name"]
+            : typeof meta["generateName"] === "string"
+              ? `${meta["generateName"]}*`
+              : "";
     const ctx = { namespace, pod: podName };
     if (labels[OPT_OUT_LABEL] === "false") return { ...allow("opted-out"), ...ctx };
 
     const spec = pod["spec"];
     const containers = /** @type {Record<string, any>[]} */ (spec["containers"]);
-    const inits = Array.isArray(spec["initContainers"]) ? /** @type {Record<string, any>[]} */ (spec["initContainers"]) : undefined;
+    const inits = Array.isArray(spec["initContainers"])
+        ? /** @type {Record<string, any>[]} */ (spec["initContainers"])
+        : undefined;
     const sidecarName = template.sidecar["name"];
-    if ([...containers, ...(inits ?? [])].some((c) => isObject(c) && c["name"] === sidecarName)) return { ...allow("already-injected"), ...ctx };
+    if ([...containers, ...(inits ?? [])].some((c) => isObject(c) && c["name"] === sidecarName))
+        return { ...allow("already-injected"), ...ctx };
 
     const volumes = Array.isArray(spec["volumes"]) ? /** @type {Record<string, any>[]} */ (spec["volumes"]) : undefined;
     const clash = template.volumes.find((v) => volumes?.some((x) => isObject(x) && x["name"] === v["name"]));
     if (clash) {
         return {
-            response: { uid, allowed: false, status: { code: 400, message: `envoy-injector: the pod already has a volume named ${clash["name"]}, which the Envoy sidecar needs; rename it or opt out with the label ${OPT_OUT_LABEL}: "false"` } },
+            response: {
+                uid,
+                allowed: false,
+                status: {
+                    code: 400,
+                    message: `envoy-injector: the pod already has a volume named ${clash["name"]}, which the Envoy sidecar needs; rename it or opt out with the label ${OPT_OUT_LABEL}: "false"`,
+                },
+            },
             outcome: "denied-volume-clash",
             uid,
             ...ctx,
@@ -175,24 +216,36 @@ export function review(review, template) {
 
     /** @type {{ op: string, path: string, value?: unknown }[]} */
     const patch = [];
-    patch.push(inits ? { op: "add", path: "/spec/initContainers/0", value: sidecar } : { op: "add", path: "/spec/initContainers", value: [sidecar] });
+    patch.push(
+        inits
+            ? { op: "add", path: "/spec/initContainers/0", value: sidecar }
+            : { op: "add", path: "/spec/initContainers", value: [sidecar] },
+    );
     if (volumes) for (const v of template.volumes) patch.push({ op: "add", path: "/spec/volumes/-", value: v });
     else patch.push({ op: "add", path: "/spec/volumes", value: template.volumes });
     containers.forEach((c, i) => {
-        const env = isObject(c) && Array.isArray(c["env"]) ? /** @type {Record<string, any>[]} */ (c["env"]) : undefined;
+        const env =
+            isObject(c) && Array.isArray(c["env"]) ? /** @type {Record<string, any>[]} */ (c["env"]) : undefined;
         if (!env) {
             patch.push({ op: "add", path: `/spec/containers/${i}/env`, value: template.appEnv });
             return;
         }
         for (const e of template.appEnv) {
             const at = env.findIndex((x) => isObject(x) && x["name"] === e["name"]);
-            patch.push(at >= 0 ? { op: "replace", path: `/spec/containers/${i}/env/${at}`, value: e } : { op: "add", path: `/spec/containers/${i}/env/-`, value: e });
+            patch.push(
+                at >= 0
+                    ? { op: "replace", path: `/spec/containers/${i}/env/${at}`, value: e }
+                    : { op: "add", path: `/spec/containers/${i}/env/-`, value: e },
+            );
         }
     });
     if (!isObject(meta["annotations"])) patch.push({ op: "add", path: "/metadata/annotations", value: {} });
     patch.push({ op: "add", path: `/metadata/annotations/${ptr("agentstack.io/envoy-source")}`, value: source });
     return {
-        ...allow(instance ? "patched" : "patched-without-instance", { patchType: "JSONPatch", patch: Buffer.from(JSON.stringify(patch)).toString("base64") }),
+        ...allow(instance ? "patched" : "patched-without-instance", {
+            patchType: "JSONPatch",
+            patch: Buffer.from(JSON.stringify(patch)).toString("base64"),
+        }),
         ...ctx,
     };
 }
@@ -226,7 +279,9 @@ class Metrics {
             ...[...this.requests].map(([k, v]) => `agentstack_injector_requests_total{${k}} ${v}`),
             "# HELP agentstack_injector_request_duration_seconds Time to answer an AdmissionReview.",
             "# TYPE agentstack_injector_request_duration_seconds histogram",
-            ...this.buckets.map((b, i) => `agentstack_injector_request_duration_seconds_bucket{le="${b}"} ${this.counts[i]}`),
+            ...this.buckets.map(
+                (b, i) => `agentstack_injector_request_duration_seconds_bucket{le="${b}"} ${this.counts[i]}`,
+            ),
             `agentstack_injector_request_duration_seconds_bucket{le="+Inf"} ${this.total}`,
             `agentstack_injector_request_duration_seconds_sum ${this.sum}`,
             `agentstack_injector_request_duration_seconds_count ${this.total}`,
@@ -292,81 +347,119 @@ export async function start(opts) {
     // Idle keep-alive connections are closed by the client, never by us: a server that closes an idle
     // connection just as the API server reuses it makes that admission fail (Go's transport keeps idle
     // connections 90 s; Node's default here would be 5 s).
-    const server = createServer({ ...tls, minVersion: "TLSv1.2", requestTimeout: 10000, headersTimeout: 5000, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
-        const started = process.hrtime.bigint();
-        /** @type {Record<string, unknown>} */
-        const entry = { method: req.method, path: (req.url ?? "").split("?")[0] };
-        const finish = (/** @type {number} */ status, /** @type {string} */ body, /** @type {string} */ type, /** @type {string} */ outcome, /** @type {Record<string, string>} */ headers = {}) => {
-            res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), ...headers });
-            res.end(body);
-            const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-            if (entry["path"] === "/mutate") metrics.observe(outcome, status, seconds);
-            log({ ...entry, status, outcome, ms: Math.round(seconds * 1e6) / 1e3 });
-        };
-        const fail = (/** @type {number} */ status, /** @type {string} */ reason, /** @type {Record<string, string>} */ headers = {}) =>
-            finish(status, `${reason.replace(/[\r\n]+/g, " ")}\n`, "text/plain; charset=utf-8", `error-${status}`, headers);
+    const server = createServer(
+        { ...tls, minVersion: "TLSv1.2", requestTimeout: 10000, headersTimeout: 5000, keepAliveTimeout: KEEP_ALIVE_MS },
+        (req, res) => {
+            const started = process.hrtime.bigint();
+            /** @type {Record<string, unknown>} */
+            const entry = { method: req.method, path: (req.url ?? "").split("?")[0] };
+            const finish = (
+                /** @type {number} */ status,
+                /** @type {string} */ body,
+                /** @type {string} */ type,
+                /** @type {string} */ outcome,
+                /** @type {Record<string, string>} */ headers = {},
+            ) => {
+                res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), ...headers });
+                res.end(body);
+                const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+                if (entry["path"] === "/mutate") metrics.observe(outcome, status, seconds);
+                log({ ...entry, status, outcome, ms: Math.round(seconds * 1e6) / 1e3 });
+            };
+            const fail = (
+                /** @type {number} */ status,
+                /** @type {string} */ reason,
+                /** @type {Record<string, string>} */ headers = {},
+            ) =>
+                finish(
+                    status,
+                    `${reason.replace(/[\r\n]+/g, " ")}\n`,
+                    "text/plain; charset=utf-8",
+                    `error-${status}`,
+                    headers,
+                );
 
-        const path = /** @type {string} */ (entry["path"]);
-        if (path === "/healthz" || path === "/readyz" || path === "/metrics") {
-            if (req.method !== "GET" && req.method !== "HEAD") return fail(405, "method not allowed: use GET", { allow: "GET, HEAD" });
-            if (path === "/metrics") return finish(200, metrics.text(), "text/plain; version=0.0.4; charset=utf-8", "metrics");
-            if (path === "/readyz" && !ready) return fail(503, "shutting down");
-            return finish(200, "ok\n", "text/plain; charset=utf-8", "health");
-        }
-        if (path !== "/mutate") return fail(404, `not found: ${path.slice(0, 100)}`);
-        if (req.method !== "POST") return fail(405, "method not allowed: use POST", { allow: "POST" });
-        const type = String(req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-        if (type !== "application/json") return fail(415, `unsupported content type ${JSON.stringify(type)}: send application/json`);
-        // Over the limit: stop keeping the body, read (and drop) the rest so the client gets its answer,
-        // then answer 413. A body far over the limit is cut off at once.
-        const declared = Number(req.headers["content-length"] ?? "0");
-        if (declared > DISCARD_LIMIT_BYTES) {
-            res.setHeader("connection", "close");
-            fail(413, `request body over ${MAX_BODY_BYTES} bytes`);
-            req.destroy();
-            return;
-        }
-        /** @type {Buffer[]} */
-        const chunks = [];
-        let size = 0;
-        req.on("data", (/** @type {Buffer} */ chunk) => {
-            size += chunk.length;
-            if (size > DISCARD_LIMIT_BYTES) {
-                if (!res.headersSent) {
-                    res.setHeader("connection", "close");
-                    fail(413, `request body over ${MAX_BODY_BYTES} bytes`);
-                }
+            const path = /** @type {string} */ (entry["path"]);
+            if (path === "/healthz" || path === "/readyz" || path === "/metrics") {
+                if (req.method !== "GET" && req.method !== "HEAD")
+                    return fail(405, "method not allowed: use GET", { allow: "GET, HEAD" });
+                if (path === "/metrics")
+                    return finish(200, metrics.text(), "text/plain; version=0.0.4; charset=utf-8", "metrics");
+                if (path === "/readyz" && !ready) return fail(503, "shutting down");
+                return finish(200, "ok\n", "text/plain; charset=utf-8", "health");
+            }
+            if (path !== "/mutate") return fail(404, `not found: ${path.slice(0, 100)}`);
+            if (req.method !== "POST") return fail(405, "method not allowed: use POST", { allow: "POST" });
+            const type = String(req.headers["content-type"] ?? "")
+                .split(";")[0]
+                ?.trim()
+                .toLowerCase();
+            if (type !== "application/json")
+                return fail(415, `unsupported content type ${JSON.stringify(type)}: send application/json`);
+            // Over the limit: stop keeping the body, read (and drop) the rest so the client gets its answer,
+            // then answer 413. A body far over the limit is cut off at once.
+            const declared = Number(req.headers["content-length"] ?? "0");
+            if (declared > DISCARD_LIMIT_BYTES) {
+                res.setHeader("connection", "close");
+                fail(413, `request body over ${MAX_BODY_BYTES} bytes`);
                 req.destroy();
                 return;
             }
-            if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-        });
-        req.on("error", () => {
-            if (!res.headersSent) fail(400, "the request body could not be read");
-        });
-        req.on("end", () => {
-            if (res.headersSent) return;
-            if (size > MAX_BODY_BYTES) {
-                res.setHeader("connection", "close");
-                return fail(413, `request body over ${MAX_BODY_BYTES} bytes`);
-            }
-            let body;
-            try {
-                body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-            } catch {
-                return fail(400, "the body is not valid JSON");
-            }
-            try {
-                const out = review(body, template);
-                Object.assign(entry, { uid: out.uid, namespace: out.namespace, pod: out.pod });
-                return finish(200, JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: out.response }), "application/json", out.outcome);
-            } catch (e) {
-                if (e instanceof HttpError) return fail(e.status, e.message);
-                log({ level: "error", msg: "unexpected error while reviewing", error: e instanceof Error ? e.message : String(e) });
-                return fail(500, "internal error");
-            }
-        });
-    });
+            /** @type {Buffer[]} */
+            const chunks = [];
+            let size = 0;
+            req.on("data", (/** @type {Buffer} */ chunk) => {
+                size += chunk.length;
+                if (size > DISCARD_LIMIT_BYTES) {
+                    if (!res.headersSent) {
+                        res.setHeader("connection", "close");
+                        fail(413, `request body over ${MAX_BODY_BYTES} bytes`);
+                    }
+                    req.destroy();
+                    return;
+                }
+                if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+            });
+            req.on("error", () => {
+                if (!res.headersSent) fail(400, "the request body could not be read");
+            });
+            req.on("end", () => {
+                if (res.headersSent) return;
+                if (size > MAX_BODY_BYTES) {
+                    res.setHeader("connection", "close");
+                    return fail(413, `request body over ${MAX_BODY_BYTES} bytes`);
+                }
+                let body;
+                try {
+                    body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+                } catch {
+                    return fail(400, "the body is not valid JSON");
+                }
+                try {
+                    const out = review(body, template);
+                    Object.assign(entry, { uid: out.uid, namespace: out.namespace, pod: out.pod });
+                    return finish(
+                        200,
+                        JSON.stringify({
+                            apiVersion: "admission.k8s.io/v1",
+                            kind: "AdmissionReview",
+                            response: out.response,
+                        }),
+                        "application/json",
+                        out.outcome,
+                    );
+                } catch (e) {
+                    if (e instanceof HttpError) return fail(e.status, e.message);
+                    log({
+                        level: "error",
+                        msg: "unexpected error while reviewing",
+                        error: e instanceof Error ? e.message : String(e),
+                    });
+                    return fail(500, "internal error");
+                }
+            });
+        },
+    );
     server.on("tlsClientError", () => {}); // a bad handshake is the client's problem; keep serving
     server.on("clientError", (_err, socket) => {
         if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
@@ -382,7 +475,11 @@ export async function start(opts) {
             metrics.certExpiry = certificateExpiry(tls.cert);
             log({ msg: "reloaded the serving certificate" });
         } catch (e) {
-            log({ level: "error", msg: "could not reload the serving certificate; keeping the current one", error: e instanceof Error ? e.message : String(e) });
+            log({
+                level: "error",
+                msg: "could not reload the serving certificate; keeping the current one",
+                error: e instanceof Error ? e.message : String(e),
+            });
         }
     }, opts.certReloadMs);
     reload.unref();
@@ -440,7 +537,10 @@ async function main() {
 /** True when this file is the program node was started with (a ConfigMap mounts it behind symlinks, so compare real paths). */
 function isMain() {
     try {
-        return Boolean(process.argv[1]) && realpathSync(/** @type {string} */ (process.argv[1])) === realpathSync(fileURLToPath(import.meta.url));
+        return (
+            Boolean(process.argv[1]) &&
+            realpathSync(/** @type {string} */ (process.argv[1])) === realpathSync(fileURLToPath(import.meta.url))
+        );
     } catch {
         return false;
     }

@@ -22,7 +22,9 @@ function listFiles(dir: string): string[] {
         const entries = fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => compareStrings(a.name, b.name));
         for (const e of entries) {
             const p = path.join(d, e.name);
-            const isDir = e.isDirectory() || (e.isSymbolicLink() && fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === true);
+            const isDir =
+                e.isDirectory() ||
+                (e.isSymbolicLink() && fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === true);
             if (isDir) walk(p);
             else if (EXTENSIONS.has(path.extname(e.name).toLowerCase())) out.push(p);
         }
@@ -106,15 +108,22 @@ export class NotKubernetesError extends ManifestError {
 export function manifestInput(pathOrDir: string): string {
     if (fs.statSync(pathOrDir, { throwIfNoEntry: false })?.isDirectory() !== true) return pathOrDir;
     const inner = path.join(pathOrDir, "manifests");
-    const isSynthOut = fs.statSync(inner, { throwIfNoEntry: false })?.isDirectory() === true
-        && ["resources.json", "connectivity.json"].some((f) => fs.existsSync(path.join(pathOrDir, f)));
+    const isSynthOut =
+        fs.statSync(inner, { throwIfNoEntry: false })?.isDirectory() === true &&
+        ["resources.json", "connectivity.json"].some((f) => fs.existsSync(path.join(pathOrDir, f)));
     return isSynthOut ? inner : pathOrDir;
 }
 
 /** Whether a document is a Kubernetes object: a mapping with a non-empty apiVersion and kind. */
 export function isKubernetesObject(o: unknown): boolean {
     const r = asObject(o);
-    return r !== undefined && typeof r.apiVersion === "string" && r.apiVersion !== "" && typeof r.kind === "string" && r.kind !== "";
+    return (
+        r !== undefined &&
+        typeof r.apiVersion === "string" &&
+        r.apiVersion !== "" &&
+        typeof r.kind === "string" &&
+        r.kind !== ""
+    );
 }
 
 /**
@@ -131,14 +140,22 @@ export function loadKubernetesObjects(pathOrDir: string): { object: Record<strin
     for (const file of files) {
         parseFile(file).forEach((object, i) => {
             if (!isKubernetesObject(object)) {
-                throw new NotKubernetesError(`${file}: document ${i + 1} is not a Kubernetes object (it has no apiVersion and kind): give Kubernetes manifests, or a synth output directory`);
+                throw new NotKubernetesError(
+                    `${file}: document ${i + 1} is not a Kubernetes object (it has no apiVersion and kind): give Kubernetes manifests, or a synth output directory`,
+                );
             }
             out.push({ object, file });
         });
     }
     if (out.length === 0) {
-        const what = st.isDirectory() ? (files.length === 0 ? "has no .yaml, .yml or .json file" : "has only empty files") : "is empty";
-        throw new NotKubernetesError(`${pathOrDir}: holds no Kubernetes object (it ${what}): give a manifest file or directory, or the output directory of npm run synth`);
+        const what = st.isDirectory()
+            ? files.length === 0
+                ? "has no .yaml, .yml or .json file"
+                : "has only empty files"
+            : "is empty";
+        throw new NotKubernetesError(
+            `${pathOrDir}: holds no Kubernetes object (it ${what}): give a manifest file or directory, or the output directory of npm run synth`,
+        );
     }
     return out;
 }

@@ -66,7 +66,13 @@ export function compareStrings(a: string, b: string): number {
  * and the pulumi-kubernetes provider (provider/pkg/provider/diff.go, the force-new table) also lists
  * `revisionHistoryLimit`. The diff tool and the data-store tests both read this list.
  */
-export const STATEFULSET_REPLACE_FIELDS = ["podManagementPolicy", "revisionHistoryLimit", "selector", "serviceName", "volumeClaimTemplates"] as const;
+export const STATEFULSET_REPLACE_FIELDS = [
+    "podManagementPolicy",
+    "revisionHistoryLimit",
+    "selector",
+    "serviceName",
+    "volumeClaimTemplates",
+] as const;
 
 /** The replace-forcing part of a rendered StatefulSet's spec (for comparing renders). */
 export function immutableFields(sts: unknown): Record<string, unknown> {

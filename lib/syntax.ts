@@ -28,19 +28,22 @@ function isIPv4(s: string): boolean {
  */
 export function hostnameProblem(s: string, opts: { readonly allowIp?: boolean } = {}): string | undefined {
     if (isIPv4(s)) return opts.allowIp ? undefined : "is an IP address: give a DNS name such as agents.example.com";
-    if (s.length > DNS_SUBDOMAIN_MAX) return `has ${s.length} characters; a DNS name has at most ${DNS_SUBDOMAIN_MAX}: shorten it`;
+    if (s.length > DNS_SUBDOMAIN_MAX)
+        return `has ${s.length} characters; a DNS name has at most ${DNS_SUBDOMAIN_MAX}: shorten it`;
     if (!DNS1123_SUBDOMAIN.test(s)) {
         return "must be a DNS name such as agents.example.com: lower-case letters, digits, '-' and '.', each part starting and ending with a letter or digit";
     }
     const long = s.split(".").find((l) => l.length > DNS_LABEL_MAX);
-    if (long) return `has the part "${long}" of ${long.length} characters; each dot-separated part of a DNS name has at most ${DNS_LABEL_MAX}: shorten it`;
+    if (long)
+        return `has the part "${long}" of ${long.length} characters; each dot-separated part of a DNS name has at most ${DNS_LABEL_MAX}: shorten it`;
     return undefined;
 }
 
 /** A label key (`[prefix/]name`), as IsQualifiedName checks it. */
 export function labelKeyProblem(k: string): string | undefined {
     const parts = k.split("/");
-    if (parts.length > 2) return `is not a label key: at most one '/' (an optional DNS prefix, '/', a name), e.g. app.kubernetes.io/name`;
+    if (parts.length > 2)
+        return `is not a label key: at most one '/' (an optional DNS prefix, '/', a name), e.g. app.kubernetes.io/name`;
     const name = parts[parts.length - 1]!;
     if (parts.length === 2) {
         const prefix = parts[0]!;
@@ -50,7 +53,8 @@ export function labelKeyProblem(k: string): string | undefined {
         }
     }
     if (name.length === 0) return "is not a label key: the name part is empty";
-    if (name.length > DNS_LABEL_MAX) return `is not a label key: its name part has ${name.length} characters, at most ${DNS_LABEL_MAX} are allowed`;
+    if (name.length > DNS_LABEL_MAX)
+        return `is not a label key: its name part has ${name.length} characters, at most ${DNS_LABEL_MAX} are allowed`;
     if (!QUALIFIED_NAME.test(name)) {
         return "is not a label key: the name part must be letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
     }
@@ -59,14 +63,33 @@ export function labelKeyProblem(k: string): string | undefined {
 
 /** A label value, as IsValidLabelValue checks it. */
 export function labelValueProblem(v: string): string | undefined {
-    if (v.length > DNS_LABEL_MAX) return `is not a label value: ${v.length} characters, at most ${DNS_LABEL_MAX} are allowed`;
+    if (v.length > DNS_LABEL_MAX)
+        return `is not a label value: ${v.length} characters, at most ${DNS_LABEL_MAX} are allowed`;
     if (!LABEL_VALUE.test(v)) {
         return "is not a label value: letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty)";
     }
     return undefined;
 }
-const BINARY_SUFFIX: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL_SUFFIX: Readonly<Record<string, number>> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+const BINARY_SUFFIX: Readonly<Record<string, number>> = {
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+};
+const DECIMAL_SUFFIX: Readonly<Record<string, number>> = {
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    "": 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+};
 
 /**
  * The value of a Kubernetes quantity (k8s.io/apimachinery pkg/api/resource: a signed decimal number,

@@ -33,7 +33,8 @@ export const POLICIES: readonly AgentstackPolicy[] = [
 
 /** The PolicyPack arguments. Every policy defaults to mandatory; the pack config sets the environment's levels. */
 export const PACK_ARGS: PolicyPackArgs = {
-    description: "agentstack production checklist: pod hardening, secrets, availability, zero trust, network, exposure, identity and stateful data, per security level.",
+    description:
+        "agentstack production checklist: pod hardening, secrets, availability, zero trust, network, exposure, identity and stateful data, per security level.",
     displayName: "agentstack security levels",
     enforcementLevel: "mandatory",
     policies: [...POLICIES],

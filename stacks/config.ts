@@ -10,7 +10,8 @@ import { RawConfig, ResolvedPlatform, resolvePlatform } from "./resolve";
 function isSecret(key: string): boolean {
     // `isConfigSecret` is exported by the runtime but not declared in its typings.
     const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
-    if (typeof runtime.isConfigSecret !== "function") throw new Error("this @pulumi/pulumi has no runtime.isConfigSecret");
+    if (typeof runtime.isConfigSecret !== "function")
+        throw new Error("this @pulumi/pulumi has no runtime.isConfigSecret");
     return runtime.isConfigSecret(key);
 }
 

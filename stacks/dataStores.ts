@@ -7,7 +7,18 @@
  * root schema.
  */
 import { z } from "zod";
-import { DNS_SUBDOMAIN, cidr, host, imageRef, port, replicas, resources, secretKeyName as secretKey, secretName, userPasswordSecretRef } from "./primitives";
+import {
+    DNS_SUBDOMAIN,
+    cidr,
+    host,
+    imageRef,
+    port,
+    replicas,
+    resources,
+    secretKeyName as secretKey,
+    secretName,
+    userPasswordSecretRef,
+} from "./primitives";
 import { AddIssue, pdbMinAvailableFor, replicasOverride, rowAntiAffinity } from "./fixed";
 import type { AntiAffinity, LevelProfile } from "./levels";
 
@@ -48,10 +59,18 @@ export const QDRANT_PORTS = { http: 6333, grpc: 6334, p2p: 6335 } as const;
 export const MONGODB_PORT = 27017;
 export const POSTGRESQL_PORT = 5432;
 /** The port clients connect to by default, per store (external mode may say otherwise). */
-const DEFAULT_PORTS: Readonly<Record<DataStoreKind, number>> = { qdrant: QDRANT_PORTS.http, mongodb: MONGODB_PORT, postgresql: POSTGRESQL_PORT };
+const DEFAULT_PORTS: Readonly<Record<DataStoreKind, number>> = {
+    qdrant: QDRANT_PORTS.http,
+    mongodb: MONGODB_PORT,
+    postgresql: POSTGRESQL_PORT,
+};
 
 /** Default volume size per store. */
-const DEFAULT_STORAGE: Readonly<Record<DataStoreKind, string>> = { qdrant: "10Gi", mongodb: "20Gi", postgresql: "10Gi" };
+const DEFAULT_STORAGE: Readonly<Record<DataStoreKind, string>> = {
+    qdrant: "10Gi",
+    mongodb: "20Gi",
+    postgresql: "10Gi",
+};
 
 /** Default requests/limits per store at levels 2 and 3 (within the namespaces' LimitRange ceiling of 4 CPU / 8Gi). */
 const DEFAULT_DATA_RESOURCES: Readonly<Record<DataStoreKind, z.infer<typeof resources>>> = {
@@ -99,7 +118,10 @@ const storageConfig = z.strictObject({
     minimumSize: storageQuantity.optional(),
     /** What happens to the PVCs when the StatefulSet is deleted or scaled down. Default Retain / Retain; Delete is refused at level 3. */
     retention: z
-        .strictObject({ whenDeleted: z.enum(["Retain", "Delete"]).default("Retain"), whenScaled: z.enum(["Retain", "Delete"]).default("Retain") })
+        .strictObject({
+            whenDeleted: z.enum(["Retain", "Delete"]).default("Retain"),
+            whenScaled: z.enum(["Retain", "Delete"]).default("Retain"),
+        })
         .optional(),
 });
 
@@ -173,7 +195,11 @@ export const postgresqlConfig = z
         sslMode: z.enum(["disable", "require", "verify-ca", "verify-full"]).optional(),
         /** External: the Secret (in each client namespace) holding the client's user name and password. */
         credentialsSecretRef: z
-            .strictObject({ name: secretName, usernameKey: secretKey.default("username"), passwordKey: secretKey.default("password") })
+            .strictObject({
+                name: secretName,
+                usernameKey: secretKey.default("username"),
+                passwordKey: secretKey.default("password"),
+            })
             .optional(),
     })
     .default({ mode: "in-cluster" });
@@ -235,9 +261,17 @@ export type QdrantSpec =
           readonly clusterMode: boolean;
           readonly apiKeys:
               | { readonly kind: "generated" }
-              | { readonly kind: "secretRef"; readonly name: string; readonly apiKeyKey: string; readonly readOnlyApiKeyKey: string };
+              | {
+                    readonly kind: "secretRef";
+                    readonly name: string;
+                    readonly apiKeyKey: string;
+                    readonly readOnlyApiKeyKey: string;
+                };
       })
-    | (ExternalSpec & { readonly tls: boolean; readonly credentials: { readonly name: string; readonly apiKeyKey: string } });
+    | (ExternalSpec & {
+          readonly tls: boolean;
+          readonly credentials: { readonly name: string; readonly apiKeyKey: string };
+      });
 
 type UserCredentials =
     | { readonly kind: "generated" }
@@ -266,14 +300,23 @@ interface ClusterFacts {
     readonly storageClassName?: string | undefined;
 }
 
-
 // ---------------------------------------------------------------------------------------------------
 // Storage sizes
 // ---------------------------------------------------------------------------------------------------
 
 const UNIT: Readonly<Record<string, number>> = {
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-    k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
 };
 
 /** Bytes of a storage quantity (`10Gi`, `500M`); throws on anything else. */
@@ -312,40 +355,76 @@ function checkModeKeys(store: DataStoreKind, c: AnyConfig, add: AddIssue): void 
     const wrong = c.mode === "external" ? IN_CLUSTER_ONLY : EXTERNAL_ONLY;
     for (const k of wrong) {
         if (own[k] !== undefined) {
-            add([store, k], c.mode === "external"
-                ? `applies only to mode in-cluster, but agentstack:${store}.mode is external: remove it`
-                : `applies only to mode external (agentstack:${store}.mode is in-cluster): remove it, or set mode: external`);
+            add(
+                [store, k],
+                c.mode === "external"
+                    ? `applies only to mode in-cluster, but agentstack:${store}.mode is external: remove it`
+                    : `applies only to mode external (agentstack:${store}.mode is in-cluster): remove it, or set mode: external`,
+            );
         }
     }
 }
 
 /** The external part of a spec; reports missing host, credentials and (from level 2) egress addresses. */
 function resolveExternal(store: DataStoreKind, c: AnyConfig, profile: LevelProfile, add: AddIssue): ExternalSpec {
-    if (!c.host) add([store, "host"], `is required when agentstack:${store}.mode is external: the managed service's host name or address`);
+    if (!c.host)
+        add(
+            [store, "host"],
+            `is required when agentstack:${store}.mode is external: the managed service's host name or address`,
+        );
     if (!c.credentialsSecretRef) {
-        add([store, "credentialsSecretRef"], `is required when agentstack:${store}.mode is external: name the Secret (created by you in each client namespace) that holds the credentials`);
+        add(
+            [store, "credentialsSecretRef"],
+            `is required when agentstack:${store}.mode is external: name the Secret (created by you in each client namespace) that holds the credentials`,
+        );
     }
     const egressCidrs = c.egressCidrs ?? [];
     if (profile.networkPolicies === "default-deny" && egressCidrs.length === 0) {
-        add([store, "egressCidrs"], `is empty: at level ${profile.level} the clients may reach the external ${store} only at listed addresses; give its CIDRs (e.g. ["198.51.100.10/32"])`);
+        add(
+            [store, "egressCidrs"],
+            `is empty: at level ${profile.level} the clients may reach the external ${store} only at listed addresses; give its CIDRs (e.g. ["198.51.100.10/32"])`,
+        );
     }
-    return { mode: "external", host: c.host ?? "", port: c.port ?? DEFAULT_PORTS[store], egressCidrs, protect: profile.protectData };
+    return {
+        mode: "external",
+        host: c.host ?? "",
+        port: c.port ?? DEFAULT_PORTS[store],
+        egressCidrs,
+        protect: profile.protectData,
+    };
 }
 
 /** The in-cluster part of a spec: replicas, anti-affinity, PDB, storage, service type. */
-function resolveInCluster(store: DataStoreKind, c: AnyConfig, profile: LevelProfile, cluster: ClusterFacts, add: AddIssue): InClusterSpec {
+function resolveInCluster(
+    store: DataStoreKind,
+    c: AnyConfig,
+    profile: LevelProfile,
+    cluster: ClusterFacts,
+    add: AddIssue,
+): InClusterSpec {
     const row = profile[store];
     const n = replicasOverride(row.replicas, c.replicas, [store, "replicas"], profile, add);
     // MongoDB's row applies at every replica count (soft/soft/hard); the others' only to several replicas.
     const antiAffinity = rowAntiAffinity(row, n, store === "mongodb");
-    if (antiAffinity === "required" && c.replicas !== undefined && c.replicas > row.replicas && cluster.schedulableNodes < c.replicas) {
-        add([store, "replicas"], `${c.replicas} replicas with required (hard) anti-affinity need as many schedulable nodes, but agentstack:cluster.schedulableNodes is ${cluster.schedulableNodes}: pods would stay Pending. Lower the override or raise schedulableNodes to the real node count`);
+    if (
+        antiAffinity === "required" &&
+        c.replicas !== undefined &&
+        c.replicas > row.replicas &&
+        cluster.schedulableNodes < c.replicas
+    ) {
+        add(
+            [store, "replicas"],
+            `${c.replicas} replicas with required (hard) anti-affinity need as many schedulable nodes, but agentstack:cluster.schedulableNodes is ${cluster.schedulableNodes}: pods would stay Pending. Lower the override or raise schedulableNodes to the real node count`,
+        );
     }
     const pdbMinAvailable = pdbMinAvailableFor(profile, n, row.pdbMinAvailable);
 
     const service = c.service?.type ?? "ClusterIP";
     if (service !== "ClusterIP") {
-        add([store, "service", "type"], `${service} is not allowed: a data store is reachable only inside the cluster, through a ClusterIP Service and the NetworkPolicy of its declared clients. Remove the setting (ClusterIP is the default); for access from outside use a managed service and mode: external`);
+        add(
+            [store, "service", "type"],
+            `${service} is not allowed: a data store is reachable only inside the cluster, through a ClusterIP Service and the NetworkPolicy of its declared clients. Remove the setting (ClusterIP is the default); for access from outside use a managed service and mode: external`,
+        );
     }
 
     const size = c.storage?.size ?? DEFAULT_STORAGE[store];
@@ -354,10 +433,17 @@ function resolveInCluster(store: DataStoreKind, c: AnyConfig, profile: LevelProf
         if (problem) add([store, "storage", "size"], `${problem} (agentstack:${store}.storage.minimumSize)`);
     }
     const storageClassName = c.storage?.storageClassName ?? cluster.storageClassName;
-    const retention = { whenDeleted: c.storage?.retention?.whenDeleted ?? "Retain", whenScaled: c.storage?.retention?.whenScaled ?? "Retain" } as const;
+    const retention = {
+        whenDeleted: c.storage?.retention?.whenDeleted ?? "Retain",
+        whenScaled: c.storage?.retention?.whenScaled ?? "Retain",
+    } as const;
     if (profile.protectData) {
         for (const when of ["whenDeleted", "whenScaled"] as const) {
-            if (retention[when] === "Delete") add([store, "storage", "retention", when], `Delete is not allowed at level ${profile.level}: production volumes outlive their StatefulSet. Remove the setting (Retain is the default)`);
+            if (retention[when] === "Delete")
+                add(
+                    [store, "storage", "retention", when],
+                    `Delete is not allowed at level ${profile.level}: production volumes outlive their StatefulSet. Remove the setting (Retain is the default)`,
+                );
         }
     }
     return {
@@ -378,13 +464,20 @@ function resolveQdrant(c: QdrantConfig, profile: LevelProfile, cluster: ClusterF
     checkModeKeys("qdrant", c, add);
     if (c.mode === "external") {
         const ext = resolveExternal("qdrant", c, profile, add);
-        return { ...ext, tls: c.tls ?? true, credentials: c.credentialsSecretRef ?? { name: "", apiKeyKey: "api-key" } };
+        return {
+            ...ext,
+            tls: c.tls ?? true,
+            credentials: c.credentialsSecretRef ?? { name: "", apiKeyKey: "api-key" },
+        };
     }
     const base = resolveInCluster("qdrant", c, profile, cluster, add);
     if (c.image !== undefined) {
         const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]*)(@sha256:[a-f0-9]{64})?$/.exec(c.image)?.[1];
         if (tag !== undefined && !tag.endsWith("-unprivileged")) {
-            add(["qdrant", "image"], `"${c.image}" is not an -unprivileged Qdrant image: the standard image runs as root and cannot start under runAsNonRoot. Use e.g. ${DATA_STORE_IMAGES.qdrant}`);
+            add(
+                ["qdrant", "image"],
+                `"${c.image}" is not an -unprivileged Qdrant image: the standard image runs as root and cannot start under runAsNonRoot. Use e.g. ${DATA_STORE_IMAGES.qdrant}`,
+            );
         }
     }
     return {
@@ -403,10 +496,16 @@ function resolveMongo(c: MongodbConfig, profile: LevelProfile, cluster: ClusterF
     }
     const base = resolveInCluster("mongodb", c, profile, cluster, add);
     if (c.replicas !== undefined && c.replicas > 1 && c.replicas % 2 === 0) {
-        add(["mongodb", "replicas"], `${c.replicas} is even: a replica set elects a primary by strict majority, so an even count adds no failover. Use an odd number (3, 5 or 7)`);
+        add(
+            ["mongodb", "replicas"],
+            `${c.replicas} is even: a replica set elects a primary by strict majority, so an even count adds no failover. Use an odd number (3, 5 or 7)`,
+        );
     }
     if (c.replicas !== undefined && c.replicas > MONGODB_MAX_VOTING) {
-        add(["mongodb", "replicas"], `${c.replicas} is above ${MONGODB_MAX_VOTING}, the most voting members a MongoDB replica set can have`);
+        add(
+            ["mongodb", "replicas"],
+            `${c.replicas} is above ${MONGODB_MAX_VOTING}, the most voting members a MongoDB replica set can have`,
+        );
     }
     return {
         ...base,
@@ -415,7 +514,12 @@ function resolveMongo(c: MongodbConfig, profile: LevelProfile, cluster: ClusterF
     };
 }
 
-function resolvePostgres(c: PostgresqlConfig, profile: LevelProfile, cluster: ClusterFacts, add: AddIssue): PostgreSqlSpec {
+function resolvePostgres(
+    c: PostgresqlConfig,
+    profile: LevelProfile,
+    cluster: ClusterFacts,
+    add: AddIssue,
+): PostgreSqlSpec {
     checkModeKeys("postgresql", c, add);
     if (c.mode === "external") {
         const ext = resolveExternal("postgresql", c, profile, add);
@@ -427,9 +531,16 @@ function resolvePostgres(c: PostgresqlConfig, profile: LevelProfile, cluster: Cl
     }
     const base = resolveInCluster("postgresql", c, profile, cluster, add);
     if (c.replicas !== undefined && c.replicas > 1) {
-        add(["postgresql", "replicas"], `${c.replicas}: the in-cluster PostgreSQL is a single primary (several replicas would be separate, diverging databases). Remove the override; for a replicated PostgreSQL use a managed service with mode: external`);
+        add(
+            ["postgresql", "replicas"],
+            `${c.replicas}: the in-cluster PostgreSQL is a single primary (several replicas would be separate, diverging databases). Remove the override; for a replicated PostgreSQL use a managed service with mode: external`,
+        );
     }
-    return { ...base, replicas: 1, superuser: c.existingSecret ? { kind: "secretRef", ...c.existingSecret } : { kind: "generated" } };
+    return {
+        ...base,
+        replicas: 1,
+        superuser: c.existingSecret ? { kind: "secretRef", ...c.existingSecret } : { kind: "generated" },
+    };
 }
 
 /**
@@ -439,7 +550,12 @@ function resolvePostgres(c: PostgresqlConfig, profile: LevelProfile, cluster: Cl
  */
 export type { AddIssue };
 
-export function resolveDataStores(cfg: DataStoresConfig, profile: LevelProfile, cluster: ClusterFacts, add: AddIssue): DataStoresSpec {
+export function resolveDataStores(
+    cfg: DataStoresConfig,
+    profile: LevelProfile,
+    cluster: ClusterFacts,
+    add: AddIssue,
+): DataStoresSpec {
     return {
         qdrant: resolveQdrant(cfg.qdrant, profile, cluster, add),
         mongodb: resolveMongo(cfg.mongodb, profile, cluster, add),
@@ -448,7 +564,11 @@ export function resolveDataStores(cfg: DataStoresConfig, profile: LevelProfile, 
 }
 
 /** The trust zone (namespace) each in-cluster store lives in. */
-export const DATA_STORE_ZONE: Readonly<Record<DataStoreKind, "data" | "identity">> = { qdrant: "data", mongodb: "data", postgresql: "identity" };
+export const DATA_STORE_ZONE: Readonly<Record<DataStoreKind, "data" | "identity">> = {
+    qdrant: "data",
+    mongodb: "data",
+    postgresql: "identity",
+};
 
 /**
  * The network facts of a store, straight from its resolved spec (for the flow table, which is built
@@ -458,11 +578,23 @@ export const DATA_STORE_ZONE: Readonly<Record<DataStoreKind, "data" | "identity"
 export function dataStoreNetwork(
     store: DataStoreKind,
     spec: QdrantSpec | MongoDbSpec | PostgreSqlSpec,
-): { readonly clientPorts: number[]; readonly peerPorts: number[]; readonly external?: { readonly host: string; readonly cidrs: readonly string[]; readonly port: number } } {
-    if (spec.mode === "external") return { clientPorts: [spec.port], peerPorts: [], external: { host: spec.host, cidrs: spec.egressCidrs, port: spec.port } };
+): {
+    readonly clientPorts: number[];
+    readonly peerPorts: number[];
+    readonly external?: { readonly host: string; readonly cidrs: readonly string[]; readonly port: number };
+} {
+    if (spec.mode === "external")
+        return {
+            clientPorts: [spec.port],
+            peerPorts: [],
+            external: { host: spec.host, cidrs: spec.egressCidrs, port: spec.port },
+        };
     switch (store) {
         case "qdrant":
-            return { clientPorts: [QDRANT_PORTS.http, QDRANT_PORTS.grpc], peerPorts: (spec as QdrantSpec & { clusterMode: boolean }).clusterMode ? [QDRANT_PORTS.p2p] : [] };
+            return {
+                clientPorts: [QDRANT_PORTS.http, QDRANT_PORTS.grpc],
+                peerPorts: (spec as QdrantSpec & { clusterMode: boolean }).clusterMode ? [QDRANT_PORTS.p2p] : [],
+            };
         case "mongodb":
             return { clientPorts: [MONGODB_PORT], peerPorts: spec.replicas > 1 ? [MONGODB_PORT] : [] };
         case "postgresql":

@@ -9,9 +9,18 @@ import { AntiAffinity, Availability, FixedProfile, LevelProfile } from "./levels
 export type AddIssue = (path: (string | number)[], message: string) => void;
 
 /** A replica override, checked against the level's minimum (an issue at `path` when below). */
-export function replicasOverride(base: number, override: number | undefined, path: (string | number)[], profile: LevelProfile, add: AddIssue): number {
+export function replicasOverride(
+    base: number,
+    override: number | undefined,
+    path: (string | number)[],
+    profile: LevelProfile,
+    add: AddIssue,
+): number {
     if (override !== undefined && override < base) {
-        add(path, `${override} is below the level ${profile.level} minimum of ${base}: remove the override or set it to at least ${base}`);
+        add(
+            path,
+            `${override} is below the level ${profile.level} minimum of ${base}: remove the override or set it to at least ${base}`,
+        );
     }
     return override ?? base;
 }
@@ -39,5 +48,8 @@ export function rowAntiAffinity(row: FixedProfile, replicas: number, everyCount 
  */
 export function levelAvailability(profile: LevelProfile, minReplicas: number): Availability {
     const pdb = pdbMinAvailableFor(profile, minReplicas, profile.pdbMinAvailable);
-    return { antiAffinity: minReplicas >= 2 ? profile.antiAffinity : "none", ...(pdb !== undefined ? { pdbMinAvailable: pdb } : {}) };
+    return {
+        antiAffinity: minReplicas >= 2 ? profile.antiAffinity : "none",
+        ...(pdb !== undefined ? { pdbMinAvailable: pdb } : {}),
+    };
 }

@@ -18,7 +18,13 @@ export interface FlowPort {
 /** One side of a flow. */
 export type Endpoint =
     /** Pods of the platform: a zone's namespace and a pod selector. `service` names the Service when the flow is addressed by it. */
-    | { readonly kind: "pods"; readonly zone: keyof Namespaces; readonly selector: Readonly<Record<string, string>>; readonly name: string; readonly service?: string }
+    | {
+          readonly kind: "pods";
+          readonly zone: keyof Namespaces;
+          readonly selector: Readonly<Record<string, string>>;
+          readonly name: string;
+          readonly service?: string;
+      }
     /** The ingress controller ("outside"): cluster.ingressNamespace + cluster.ingressPodLabels. */
     | { readonly kind: "ingress-controller" }
     /** The cluster DNS: cluster.dnsNamespace + cluster.dnsPodLabels. */
@@ -28,7 +34,12 @@ export type Endpoint =
     /** The Prometheus pods that scrape the platform: monitoring.prometheus.namespace + podLabels. */
     | { readonly kind: "prometheus" }
     /** Addresses outside the cluster. `hosts` names them for the ExtAuth data where known. */
-    | { readonly kind: "cidrs"; readonly cidrs: readonly string[]; readonly name: string; readonly hosts?: readonly string[] };
+    | {
+          readonly kind: "cidrs";
+          readonly cidrs: readonly string[];
+          readonly name: string;
+          readonly hosts?: readonly string[];
+      };
 
 /** One allowed flow. */
 export interface Flow {
@@ -147,8 +158,16 @@ export interface DataStoreClientRef {
 
 /** The declared clients of each data store: agents use Qdrant and MongoDB; Keycloak uses PostgreSQL. */
 export function dataStoreClients(spec: PlatformSpec): Readonly<Record<DataStoreKind, readonly DataStoreClientRef[]>> {
-    const agents = spec.agents.map((a) => ({ zone: "agents" as const, component: "agent", instance: agentInstance(a.name) }));
-    return { qdrant: agents, mongodb: agents, postgresql: [{ zone: "identity", component: "keycloak", instance: INSTANCES.keycloak }] };
+    const agents = spec.agents.map((a) => ({
+        zone: "agents" as const,
+        component: "agent",
+        instance: agentInstance(a.name),
+    }));
+    return {
+        qdrant: agents,
+        mongodb: agents,
+        postgresql: [{ zone: "identity", component: "keycloak", instance: INSTANCES.keycloak }],
+    };
 }
 
 /** The flows of the data stores: declared clients to the store (or its external address), peers among its pods. */
@@ -168,17 +187,35 @@ function dataStoreFlowsOf(spec: PlatformSpec): Flow[] {
                 flows.push({
                     id: flowId(`${c.instance}-to-${store}-external`),
                     from: client,
-                    to: { kind: "cidrs", cidrs: net.external.cidrs, name: `${store}-external`, hosts: [net.external.host] },
+                    to: {
+                        kind: "cidrs",
+                        cidrs: net.external.cidrs,
+                        name: `${store}-external`,
+                        hosts: [net.external.host],
+                    },
                     ports: tcp(net.external.port),
                     purpose: `${store}'s declared clients → its external address`,
                     keys,
                 });
             } else {
-                flows.push({ id: flowId(`${c.instance}-to-${store}`), from: client, to: server, ports: tcp(...net.clientPorts), purpose: `${store}'s declared clients → ${store}`, keys });
+                flows.push({
+                    id: flowId(`${c.instance}-to-${store}`),
+                    from: client,
+                    to: server,
+                    ports: tcp(...net.clientPorts),
+                    purpose: `${store}'s declared clients → ${store}`,
+                    keys,
+                });
             }
         }
         if (net.peerPorts.length > 0) {
-            flows.push({ id: `${store}-peers`, from: server, to: server, ports: tcp(...net.peerPorts), purpose: `${store} ↔ ${store} (replication / cluster)` });
+            flows.push({
+                id: `${store}-peers`,
+                from: server,
+                to: server,
+                ports: tcp(...net.peerPorts),
+                purpose: `${store} ↔ ${store} (replication / cluster)`,
+            });
         }
     }
     return flows;
@@ -194,26 +231,74 @@ export function flowTable(spec: PlatformSpec): Flow[] {
     const extauth = instancePods("system", "extauth", INSTANCES.extauth);
     const injector = instancePods("system", "envoy-injector", INSTANCES.envoyInjector);
     // A Job's pods: no Service addresses them.
-    const realmSync: Endpoint = { kind: "pods", zone: "identity", selector: selectorLabels(REALM_SYNC_INSTANCE, REALM_SYNC_INSTANCE), name: REALM_SYNC_INSTANCE };
+    const realmSync: Endpoint = {
+        kind: "pods",
+        zone: "identity",
+        selector: selectorLabels(REALM_SYNC_INSTANCE, REALM_SYNC_INSTANCE),
+        name: REALM_SYNC_INSTANCE,
+    };
 
-    add({ id: "outside-to-gateway", from: { kind: "ingress-controller" }, to: gateway, ports: tcp(spec.gateway.port), purpose: "outside → gateway" });
-    add({ id: "outside-to-keycloak", from: { kind: "ingress-controller" }, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "outside → keycloak (browser login)" });
-    add({ id: "gateway-to-keycloak", from: gateway, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "gateway → keycloak" });
+    add({
+        id: "outside-to-gateway",
+        from: { kind: "ingress-controller" },
+        to: gateway,
+        ports: tcp(spec.gateway.port),
+        purpose: "outside → gateway",
+    });
+    add({
+        id: "outside-to-keycloak",
+        from: { kind: "ingress-controller" },
+        to: keycloak,
+        ports: tcp(KEYCLOAK_HTTP_PORT),
+        purpose: "outside → keycloak (browser login)",
+    });
+    add({
+        id: "gateway-to-keycloak",
+        from: gateway,
+        to: keycloak,
+        ports: tcp(KEYCLOAK_HTTP_PORT),
+        purpose: "gateway → keycloak",
+    });
     if (spec.gateway.chatUi) {
-        add({ id: "gateway-to-chat-ui", from: gateway, to: instancePods("gateway", "gateway", CHAT_UI_INSTANCE), ports: tcp(spec.gateway.chatUi.port), purpose: "gateway → its chat UI" });
+        add({
+            id: "gateway-to-chat-ui",
+            from: gateway,
+            to: instancePods("gateway", "gateway", CHAT_UI_INSTANCE),
+            ports: tcp(spec.gateway.chatUi.port),
+            purpose: "gateway → its chat UI",
+        });
     }
     if (spec.gateway.tls.mode === "cert-manager") {
         // ACME HTTP-01: the ingress controller forwards the CA's challenge request to cert-manager's solver pod.
         for (const zone of ACME_SOLVER_ZONES) {
-            add({ id: `outside-to-acme-solver-${zone}`, from: { kind: "ingress-controller" }, to: acmeSolverPods(zone), ports: tcp(ACME_SOLVER_PORT), purpose: "outside → cert-manager's HTTP-01 solver (certificate issuance)" });
+            add({
+                id: `outside-to-acme-solver-${zone}`,
+                from: { kind: "ingress-controller" },
+                to: acmeSolverPods(zone),
+                ports: tcp(ACME_SOLVER_PORT),
+                purpose: "outside → cert-manager's HTTP-01 solver (certificate issuance)",
+            });
         }
     }
-    add({ id: `${REALM_SYNC_INSTANCE}-to-keycloak`, from: realmSync, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "realm sync Job → keycloak (admin API)" });
+    add({
+        id: `${REALM_SYNC_INSTANCE}-to-keycloak`,
+        from: realmSync,
+        to: keycloak,
+        ports: tcp(KEYCLOAK_HTTP_PORT),
+        purpose: "realm sync Job → keycloak (admin API)",
+    });
 
     spec.agents.forEach((a, i) => {
         const agent = instancePods("agents", "agent", agentInstance(a.name));
         const keys = [configKey(["agents", i, "name"])];
-        add({ id: flowId(`gateway-to-${agentInstance(a.name)}`), from: gateway, to: agent, ports: tcp(a.port), purpose: "gateway → agent", keys });
+        add({
+            id: flowId(`gateway-to-${agentInstance(a.name)}`),
+            from: gateway,
+            to: agent,
+            ports: tcp(a.port),
+            purpose: "gateway → agent",
+            keys,
+        });
         for (const m of a.mcpServers) {
             const j = spec.mcpServers.findIndex((s) => s.name === m);
             const server = spec.mcpServers[j]!;
@@ -226,14 +311,33 @@ export function flowTable(spec: PlatformSpec): Flow[] {
                 keys: [...keys, configKey(["mcpServers", j, "name"])],
             });
         }
-        add({ id: flowId(`${agentInstance(a.name)}-to-sandbox`), from: agent, to: sandbox, ports: tcp(spec.sandbox.port), purpose: "agent → sandbox", keys });
-        add({ id: flowId(`${agentInstance(a.name)}-to-keycloak`), from: agent, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "agent → keycloak", keys });
+        add({
+            id: flowId(`${agentInstance(a.name)}-to-sandbox`),
+            from: agent,
+            to: sandbox,
+            ports: tcp(spec.sandbox.port),
+            purpose: "agent → sandbox",
+            keys,
+        });
+        add({
+            id: flowId(`${agentInstance(a.name)}-to-keycloak`),
+            from: agent,
+            to: keycloak,
+            ports: tcp(KEYCLOAK_HTTP_PORT),
+            purpose: "agent → keycloak",
+            keys,
+        });
         if (spec.llm.egressCidrs.length > 0) {
             const port = llmEndpointPort(spec.llm.endpoint);
             add({
                 id: flowId(`${agentInstance(a.name)}-to-llm`),
                 from: agent,
-                to: { kind: "cidrs", cidrs: spec.llm.egressCidrs, name: "llm-endpoint", hosts: [new URL(spec.llm.endpoint).hostname] },
+                to: {
+                    kind: "cidrs",
+                    cidrs: spec.llm.egressCidrs,
+                    name: "llm-endpoint",
+                    hosts: [new URL(spec.llm.endpoint).hostname],
+                },
                 ports: tcp(port),
                 purpose: `agent → the LLM endpoint (${port}, the port of agentstack:llm.endpoint)`,
                 keys,
@@ -244,33 +348,69 @@ export function flowTable(spec: PlatformSpec): Flow[] {
     spec.mcpServers.forEach((m, j) => {
         const server = instancePods("mcp", "mcp-server", mcpInstance(m.name));
         const keys = [configKey(["mcpServers", j, "name"])];
-        add({ id: flowId(`${mcpInstance(m.name)}-to-keycloak`), from: server, to: keycloak, ports: tcp(KEYCLOAK_HTTP_PORT), purpose: "mcp-server → keycloak (JWKS)", keys });
-        m.egress.forEach((e, i) => add({
-            id: flowId(`${mcpInstance(m.name)}-to-external-${i}`),
+        add({
+            id: flowId(`${mcpInstance(m.name)}-to-keycloak`),
             from: server,
-            to: { kind: "cidrs", cidrs: [e.cidr], name: `${mcpInstance(m.name)}-external-${i}`, hosts: e.hosts },
-            ports: tcp(...e.ports),
-            purpose: "mcp-server → the external addresses its config lists",
+            to: keycloak,
+            ports: tcp(KEYCLOAK_HTTP_PORT),
+            purpose: "mcp-server → keycloak (JWKS)",
             keys,
-        }));
+        });
+        m.egress.forEach((e, i) =>
+            add({
+                id: flowId(`${mcpInstance(m.name)}-to-external-${i}`),
+                from: server,
+                to: { kind: "cidrs", cidrs: [e.cidr], name: `${mcpInstance(m.name)}-external-${i}`, hosts: e.hosts },
+                ports: tcp(...e.ports),
+                purpose: "mcp-server → the external addresses its config lists",
+                keys,
+            }),
+        );
     });
 
     flows.push(...dataStoreFlowsOf(spec));
 
     if (spec.keycloak.clustering) {
-        add({ id: "keycloak-peers", from: keycloak, to: keycloak, ports: tcp(...KEYCLOAK_JGROUPS_PORTS), purpose: "keycloak ↔ keycloak (JGroups)" });
+        add({
+            id: "keycloak-peers",
+            from: keycloak,
+            to: keycloak,
+            ports: tcp(...KEYCLOAK_JGROUPS_PORTS),
+            purpose: "keycloak ↔ keycloak (JGroups)",
+        });
     }
 
     for (const zone of INJECTED) {
-        add({ id: `${zone}-sidecars-to-extauth`, from: { kind: "pods", zone, selector: SIDECAR_LABEL, name: `${zone}-sidecars` }, to: extauth, ports: tcp(EXTAUTH_GRPC_PORT), purpose: "every pod with an Envoy sidecar → extauth" });
+        add({
+            id: `${zone}-sidecars-to-extauth`,
+            from: { kind: "pods", zone, selector: SIDECAR_LABEL, name: `${zone}-sidecars` },
+            to: extauth,
+            ports: tcp(EXTAUTH_GRPC_PORT),
+            purpose: "every pod with an Envoy sidecar → extauth",
+        });
     }
-    add({ id: "apiserver-to-envoy-injector", from: { kind: "apiserver" }, to: injector, ports: tcp(INJECTOR_WEBHOOK_PORT), purpose: "Kubernetes API server → envoy-injector (webhook)" });
+    add({
+        id: "apiserver-to-envoy-injector",
+        from: { kind: "apiserver" },
+        to: injector,
+        ports: tcp(INJECTOR_WEBHOOK_PORT),
+        purpose: "Kubernetes API server → envoy-injector (webhook)",
+    });
 
     flows.push(...monitoringFlows(spec));
 
     for (const zone of Object.keys(spec.namespaces) as (keyof Namespaces)[]) {
         if (zone === "sandbox") continue; // untrusted code: no egress at all, DNS included
-        add({ id: `${zone}-to-kube-dns`, from: { kind: "pods", zone, selector: {}, name: `${zone}-pods` }, to: { kind: "kube-dns" }, ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }], purpose: "every pod → kube-dns" });
+        add({
+            id: `${zone}-to-kube-dns`,
+            from: { kind: "pods", zone, selector: {}, name: `${zone}-pods` },
+            to: { kind: "kube-dns" },
+            ports: [
+                { port: 53, protocol: "UDP" },
+                { port: 53, protocol: "TCP" },
+            ],
+            purpose: "every pod → kube-dns",
+        });
     }
     return flows;
 }
@@ -284,10 +424,34 @@ export function monitoringFlows(spec: PlatformSpec): Flow[] {
     const prometheus: Endpoint = { kind: "prometheus" };
     const purpose = (what: string) => `Prometheus → ${what} (metrics)`;
     const flows: Flow[] = [
-        { id: "prometheus-to-envoy-injector", from: prometheus, to: instancePods("system", "envoy-injector", INSTANCES.envoyInjector), ports: tcp(INJECTOR_WEBHOOK_PORT), purpose: purpose("envoy-injector /metrics (HTTPS)") },
-        { id: "prometheus-to-extauth", from: prometheus, to: instancePods("system", "extauth", INSTANCES.extauth), ports: tcp(EXTAUTH_DIAGNOSTIC_PORT), purpose: purpose("extauth diagnostic port") },
-        { id: "prometheus-to-keycloak", from: prometheus, to: instancePods("identity", "keycloak", INSTANCES.keycloak), ports: tcp(KEYCLOAK_MANAGEMENT_PORT), purpose: purpose("keycloak management port") },
-        { id: "prometheus-to-gateway", from: prometheus, to: instancePods("gateway", "gateway", INSTANCES.gateway), ports: tcp(GATEWAY_STATS_PORT), purpose: purpose("the gateway Envoy's stats listener") },
+        {
+            id: "prometheus-to-envoy-injector",
+            from: prometheus,
+            to: instancePods("system", "envoy-injector", INSTANCES.envoyInjector),
+            ports: tcp(INJECTOR_WEBHOOK_PORT),
+            purpose: purpose("envoy-injector /metrics (HTTPS)"),
+        },
+        {
+            id: "prometheus-to-extauth",
+            from: prometheus,
+            to: instancePods("system", "extauth", INSTANCES.extauth),
+            ports: tcp(EXTAUTH_DIAGNOSTIC_PORT),
+            purpose: purpose("extauth diagnostic port"),
+        },
+        {
+            id: "prometheus-to-keycloak",
+            from: prometheus,
+            to: instancePods("identity", "keycloak", INSTANCES.keycloak),
+            ports: tcp(KEYCLOAK_MANAGEMENT_PORT),
+            purpose: purpose("keycloak management port"),
+        },
+        {
+            id: "prometheus-to-gateway",
+            from: prometheus,
+            to: instancePods("gateway", "gateway", INSTANCES.gateway),
+            ports: tcp(GATEWAY_STATS_PORT),
+            purpose: purpose("the gateway Envoy's stats listener"),
+        },
         ...INJECTED.map((zone): Flow => ({
             id: `prometheus-to-${zone}-sidecars`,
             from: prometheus,
@@ -298,21 +462,44 @@ export function monitoringFlows(spec: PlatformSpec): Flow[] {
     ];
     const inCluster = (store: DataStoreKind) => spec.dataStores[store].mode === "in-cluster";
     const store = (s: DataStoreKind) => instancePods(DATA_STORE_ZONE[s], s, INSTANCES[s]);
-    if (inCluster("qdrant")) flows.push({ id: "prometheus-to-qdrant", from: prometheus, to: store("qdrant"), ports: tcp(QDRANT_METRICS_PORT), purpose: purpose("qdrant /metrics") });
-    if (inCluster("mongodb")) flows.push({ id: "prometheus-to-mongodb", from: prometheus, to: store("mongodb"), ports: tcp(MONGODB_EXPORTER_PORT), purpose: purpose("the mongodb exporter sidecar") });
-    if (inCluster("postgresql")) flows.push({ id: "prometheus-to-postgresql", from: prometheus, to: store("postgresql"), ports: tcp(POSTGRESQL_EXPORTER_PORT), purpose: purpose("the postgresql exporter sidecar") });
+    if (inCluster("qdrant"))
+        flows.push({
+            id: "prometheus-to-qdrant",
+            from: prometheus,
+            to: store("qdrant"),
+            ports: tcp(QDRANT_METRICS_PORT),
+            purpose: purpose("qdrant /metrics"),
+        });
+    if (inCluster("mongodb"))
+        flows.push({
+            id: "prometheus-to-mongodb",
+            from: prometheus,
+            to: store("mongodb"),
+            ports: tcp(MONGODB_EXPORTER_PORT),
+            purpose: purpose("the mongodb exporter sidecar"),
+        });
+    if (inCluster("postgresql"))
+        flows.push({
+            id: "prometheus-to-postgresql",
+            from: prometheus,
+            to: store("postgresql"),
+            ports: tcp(POSTGRESQL_EXPORTER_PORT),
+            purpose: purpose("the postgresql exporter sidecar"),
+        });
     return flows;
 }
 
 /** The sandbox's own isolation, at every level: ingress only from agents, no egress at all. */
 export function sandboxFlows(spec: PlatformSpec): Flow[] {
-    return [{
-        id: "agents-to-sandbox",
-        from: componentPods("agents", "agent"),
-        to: instancePods("sandbox", "sandbox", INSTANCES.sandbox),
-        ports: tcp(spec.sandbox.port),
-        purpose: "agent → sandbox (the sandbox's own isolation, every level)",
-    }];
+    return [
+        {
+            id: "agents-to-sandbox",
+            from: componentPods("agents", "agent"),
+            to: instancePods("sandbox", "sandbox", INSTANCES.sandbox),
+            ports: tcp(spec.sandbox.port),
+            purpose: "agent → sandbox (the sandbox's own isolation, every level)",
+        },
+    ];
 }
 
 /** The identity ExtAuth decides on: `<namespace>/<app.kubernetes.io/instance>` of the pod (the injector fills it in). */
@@ -348,5 +535,9 @@ export function extAuthzAllowed(spec: PlatformSpec, flows: readonly Flow[]): Rec
             }
         }
     }
-    return Object.fromEntries(Object.keys(out).sort().map((k) => [k, [...out[k]!].sort()]));
+    return Object.fromEntries(
+        Object.keys(out)
+            .sort()
+            .map((k) => [k, [...out[k]!].sort()]),
+    );
 }

@@ -82,7 +82,11 @@ export interface LevelProfile {
     /** Pulumi `protect` on every data-store resource. */
     readonly protectData: boolean;
     /** Pod Security Admission labels on every namespace. */
-    readonly podSecurity: { readonly enforce: "baseline" | "restricted"; readonly warn: "restricted"; readonly audit: "restricted" };
+    readonly podSecurity: {
+        readonly enforce: "baseline" | "restricted";
+        readonly warn: "restricted";
+        readonly audit: "restricted";
+    };
     /** ResourceQuota and LimitRange in every namespace. */
     readonly quotas: boolean;
     /** Envoy ext_authz failure_mode_allow (true = fail open). */

@@ -41,7 +41,9 @@ export const imageRef = z
     .refine((s) => /:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(s.replace(/@sha256:[a-f0-9]{64}$/, "")) || /@sha256:/.test(s), {
         message: "must pin a tag or a digest (an untagged image means `latest`)",
     })
-    .refine((s) => !/:latest(@|$)/.test(s), { message: "must not use the tag `latest`: pin a version tag or a digest" });
+    .refine((s) => !/:latest(@|$)/.test(s), {
+        message: "must not use the tag `latest`: pin a version tag or a digest",
+    });
 
 const quantityCpu = z.string().regex(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, "must be a CPU quantity such as 250m or 1");
 export const quantityMem = z.string().regex(/^[0-9]+(Ki|Mi|Gi|Ti)$/, "must be a memory quantity such as 256Mi or 1Gi");
@@ -87,7 +89,11 @@ export const labelMap = z.record(z.string(), z.string()).superRefine((m, ctx) =>
 /** A host name or IPv4 address of an external service. */
 export const host = z.string().superRefine((s, ctx) => {
     const problem = hostnameProblem(s, { allowIp: true });
-    if (problem) ctx.addIssue({ code: "custom", message: `"${s}" ${problem.replace("such as agents.example.com", "such as db.example.com (or an IPv4 address)")}` });
+    if (problem)
+        ctx.addIssue({
+            code: "custom",
+            message: `"${s}" ${problem.replace("such as agents.example.com", "such as db.example.com (or an IPv4 address)")}`,
+        });
 });
 
 /** A public DNS host name (Ingress/HTTPRoute host, certificate name): never an IP address, DNS length limits. */

@@ -22,8 +22,7 @@ import {
 
 /** Where a secret comes from: a Pulumi secret config key, or a key of an existing Kubernetes Secret. */
 type SecretSource =
-    | { readonly kind: "config"; readonly key: string }
-    | { readonly kind: "secretRef"; readonly ref: SecretRef };
+    { readonly kind: "config"; readonly key: string } | { readonly kind: "secretRef"; readonly ref: SecretRef };
 
 /** HPA bounds of a workload, after overrides. */
 interface Scale {
@@ -50,9 +49,7 @@ export interface Namespaces {
 }
 
 /** MCP JWT authentication of one server. */
-type McpAuthSpec =
-    | { readonly alg: "HS256" }
-    | { readonly alg: "RS256" };
+type McpAuthSpec = { readonly alg: "HS256" } | { readonly alg: "RS256" };
 
 /** An agent; its availability (anti-affinity, PDB) follows from its HPA minimum and the level. */
 export interface AgentSpec extends Availability {
@@ -78,13 +75,17 @@ export interface McpServerSpec extends Availability {
     readonly auth: McpAuthSpec;
 }
 
-export interface GatewaySpec extends Omit<StackConfig["gateway"], "minReplicas" | "maxReplicas" | "image" | "resources" | "tls">, Availability {
+export interface GatewaySpec
+    extends Omit<StackConfig["gateway"], "minReplicas" | "maxReplicas" | "image" | "resources" | "tls">, Availability {
     readonly image: string;
     readonly scale: Scale;
     readonly resources: Resources;
     readonly tls:
         | { readonly mode: "self-signed" }
-        | { readonly mode: "cert-manager"; readonly issuer: { readonly name: string; readonly kind: "Issuer" | "ClusterIssuer" } }
+        | {
+              readonly mode: "cert-manager";
+              readonly issuer: { readonly name: string; readonly kind: "Issuer" | "ClusterIssuer" };
+          }
         | { readonly mode: "secret"; readonly secretName: string };
 }
 
@@ -170,7 +171,8 @@ function parseValue(raw: string): unknown {
  * non-text keys are parsed (`getNumber`/`getObject`: a number or JSON).
  */
 function isTextKey(key: string): boolean {
-    let s = (stackConfigSchema.shape as Record<string, unknown>)[key] as { def?: { type?: string; innerType?: unknown } } | undefined;
+    let s = (stackConfigSchema.shape as Record<string, unknown>)[key] as
+        { def?: { type?: string; innerType?: unknown } } | undefined;
     while (s?.def && (s.def.type === "default" || s.def.type === "optional")) s = s.def.innerType as typeof s;
     return s?.def?.type === "string" || s?.def?.type === "enum";
 }
@@ -209,7 +211,10 @@ export function resolvePlatform(raw: RawConfig): ResolvedPlatform {
         for (const issue of parsed.error.issues) {
             if (issue.code === "unrecognized_keys") {
                 for (const k of issue.keys) {
-                    issues.push({ key: configKey([...issue.path, k]), message: `is not a known setting: remove it or fix its spelling (see the config reference in README.md)` });
+                    issues.push({
+                        key: configKey([...issue.path, k]),
+                        message: `is not a known setting: remove it or fix its spelling (see the config reference in README.md)`,
+                    });
                 }
             } else {
                 const where = issue.path.length === 0 ? `${CONFIG_NAMESPACE}:<root>` : configKey(issue.path);
@@ -240,9 +245,18 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     const lvl = `level ${profile.level}`;
     const add = (path: (string | number)[], message: string) => issues.push({ key: configKey(path), message });
 
-    const scaleOf = (path: (string | number)[], base: { min: number; max: number }, min?: number, max?: number): Scale => {
-        const s = { min: replicasOverride(base.min, min, [...path, "minReplicas"], profile, add), max: max ?? Math.max(base.max, min ?? base.min) };
-        if (s.max < s.min) add([...path, "maxReplicas"], `${s.max} is below minReplicas (${s.min}): set maxReplicas >= minReplicas`);
+    const scaleOf = (
+        path: (string | number)[],
+        base: { min: number; max: number },
+        min?: number,
+        max?: number,
+    ): Scale => {
+        const s = {
+            min: replicasOverride(base.min, min, [...path, "minReplicas"], profile, add),
+            max: max ?? Math.max(base.max, min ?? base.min),
+        };
+        if (s.max < s.min)
+            add([...path, "maxReplicas"], `${s.max} is below minReplicas (${s.min}): set maxReplicas >= minReplicas`);
         return s;
     };
     /** An autoscaled workload's HPA bounds and the availability (anti-affinity, PDB) its minimum gets at this level. */
@@ -252,55 +266,102 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     };
 
     /** A user workload's image (agent, MCP server, sandbox): its own or the shared one; neither is an issue (and "" in the spec). */
-    const userImage = (path: (string | number)[], what: string, own: string | undefined, shared: "agent" | "mcpServer" | "sandbox"): string => {
+    const userImage = (
+        path: (string | number)[],
+        what: string,
+        own: string | undefined,
+        shared: "agent" | "mcpServer" | "sandbox",
+    ): string => {
         const image = own ?? cfg.images[shared];
-        if (!image) add([...path, "image"], imageRequired(what, configKey([...path, "image"]), configKey(["images", shared])));
+        if (!image)
+            add([...path, "image"], imageRequired(what, configKey([...path, "image"]), configKey(["images", shared])));
         return image ?? "";
     };
 
-    duplicates(cfg.agents.map((a) => a.name)).forEach((i) => add(["agents", i, "name"], `"${cfg.agents[i]!.name}" is used by more than one agent: agent names must be unique`));
+    duplicates(cfg.agents.map((a) => a.name)).forEach((i) =>
+        add(
+            ["agents", i, "name"],
+            `"${cfg.agents[i]!.name}" is used by more than one agent: agent names must be unique`,
+        ),
+    );
     duplicates(cfg.mcpServers.map((m) => m.name)).forEach((i) =>
-        add(["mcpServers", i, "name"], `"${cfg.mcpServers[i]!.name}" is used by more than one MCP server: MCP server names must be unique`),
+        add(
+            ["mcpServers", i, "name"],
+            `"${cfg.mcpServers[i]!.name}" is used by more than one MCP server: MCP server names must be unique`,
+        ),
     );
     const mcpNames = new Set(cfg.mcpServers.map((m) => m.name));
 
     // The LLM API key: fail closed without one.
-    const platformKey: SecretSource | undefined = cfg.llmApiKey !== undefined
-        ? { kind: "config", key: configKey(["llmApiKey"]) }
-        : cfg.llm.apiKeySecretRef ? { kind: "secretRef", ref: cfg.llm.apiKeySecretRef } : undefined;
+    const platformKey: SecretSource | undefined =
+        cfg.llmApiKey !== undefined
+            ? { kind: "config", key: configKey(["llmApiKey"]) }
+            : cfg.llm.apiKeySecretRef
+              ? { kind: "secretRef", ref: cfg.llm.apiKeySecretRef }
+              : undefined;
     if (cfg.llmApiKey !== undefined && cfg.llm.apiKeySecretRef) {
-        add(["llm", "apiKeySecretRef"], "and agentstack:llmApiKey are both set: keep exactly one source for the LLM API key");
+        add(
+            ["llm", "apiKeySecretRef"],
+            "and agentstack:llmApiKey are both set: keep exactly one source for the LLM API key",
+        );
     }
     if (cfg.securityLevel >= 2 && new URL(cfg.llm.endpoint).protocol !== "https:") {
-        add(["llm", "endpoint"], `is http: at ${lvl} the LLM endpoint must be https (the API key and prompts cross the network): use an https:// URL`);
+        add(
+            ["llm", "endpoint"],
+            `is http: at ${lvl} the LLM endpoint must be https (the API key and prompts cross the network): use an https:// URL`,
+        );
     }
     if (cfg.securityLevel >= 2 && cfg.llm.egressCidrs.length === 0) {
-        add(["llm", "egressCidrs"], `is empty: at ${lvl} agents may reach only the LLM endpoint's addresses; list its CIDRs (e.g. ["203.0.113.0/24"])`);
+        add(
+            ["llm", "egressCidrs"],
+            `is empty: at ${lvl} agents may reach only the LLM endpoint's addresses; list its CIDRs (e.g. ["203.0.113.0/24"])`,
+        );
     }
 
     // Injected pods share their network namespace with the Envoy sidecar: its ports are taken.
     const reservedPort = (path: (string | number)[], p: number, what: string) => {
-        if (ENVOY_RESERVED_PORTS.includes(p)) add(path, `${p} is taken by the Envoy sidecar injected into ${what}'s pods (it binds ${ENVOY_RESERVED_PORTS.join(" and ")}): choose another port`);
+        if (ENVOY_RESERVED_PORTS.includes(p))
+            add(
+                path,
+                `${p} is taken by the Envoy sidecar injected into ${what}'s pods (it binds ${ENVOY_RESERVED_PORTS.join(" and ")}): choose another port`,
+            );
     };
     cfg.agents.forEach((a, i) => reservedPort(["agents", i, "port"], a.port, `agent "${a.name}"`));
     cfg.mcpServers.forEach((m, i) => reservedPort(["mcpServers", i, "port"], m.port, `MCP server "${m.name}"`));
     reservedPort(["gateway", "port"], cfg.gateway.port, "the gateway");
     if (cfg.gateway.port === GATEWAY_STATS_PORT) {
-        add(["gateway", "port"], `${GATEWAY_STATS_PORT} is the gateway Envoy's metrics listener (agentstack:monitoring): choose another port`);
+        add(
+            ["gateway", "port"],
+            `${GATEWAY_STATS_PORT} is the gateway Envoy's metrics listener (agentstack:monitoring): choose another port`,
+        );
     }
 
     const agents: AgentSpec[] = cfg.agents.map((a, i) => {
         a.mcpServers.forEach((m, j) => {
-            if (!mcpNames.has(m)) add(["agents", i, "mcpServers", j], `names the MCP server "${m}", which is not in agentstack:mcpServers: add it there or remove it here`);
+            if (!mcpNames.has(m))
+                add(
+                    ["agents", i, "mcpServers", j],
+                    `names the MCP server "${m}", which is not in agentstack:mcpServers: add it there or remove it here`,
+                );
         });
-        duplicates(a.mcpServers).forEach((j) => add(["agents", i, "mcpServers", j], `lists "${a.mcpServers[j]}" twice`));
+        duplicates(a.mcpServers).forEach((j) =>
+            add(["agents", i, "mcpServers", j], `lists "${a.mcpServers[j]}" twice`),
+        );
         if (a.securityMode === "observe" && profile.agentSecurityMode === "enforce") {
-            add(["agents", i, "securityMode"], `"observe" is not allowed at ${lvl} (agents enforce from level 2): remove the override`);
+            add(
+                ["agents", i, "securityMode"],
+                `"observe" is not allowed at ${lvl} (agents enforce from level 2): remove the override`,
+            );
         }
         const image = userImage(["agents", i], `agent "${a.name}"`, a.image, "agent");
-        const apiKey: SecretSource | undefined = a.apiKeySecretRef ? { kind: "secretRef", ref: a.apiKeySecretRef } : platformKey;
+        const apiKey: SecretSource | undefined = a.apiKeySecretRef
+            ? { kind: "secretRef", ref: a.apiKeySecretRef }
+            : platformKey;
         if (!apiKey) {
-            add(["agents", i, "apiKeySecretRef"], `agent "${a.name}" has no LLM API key: set agentstack:llm.apiKeySecretRef (an existing Secret) or run pulumi config set --secret agentstack:llmApiKey <key>`);
+            add(
+                ["agents", i, "apiKeySecretRef"],
+                `agent "${a.name}" has no LLM API key: set agentstack:llm.apiKeySecretRef (an existing Secret) or run pulumi config set --secret agentstack:llmApiKey <key>`,
+            );
         }
         const scaled = scaling(["agents", i], profile.agent, a.minReplicas, a.maxReplicas);
         return {
@@ -320,7 +381,10 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     const mcpServers: McpServerSpec[] = cfg.mcpServers.map((m, i) => {
         const alg = m.auth.alg ?? profile.mcpJwt.alg;
         if (alg === "HS256" && !profile.mcpJwt.hs256Allowed) {
-            add(["mcpServers", i, "auth", "alg"], `HS256 is not allowed at ${lvl}: MCP servers verify RS256 tokens against Keycloak's JWKS from level 2; remove the override`);
+            add(
+                ["mcpServers", i, "auth", "alg"],
+                `HS256 is not allowed at ${lvl}: MCP servers verify RS256 tokens against Keycloak's JWKS from level 2; remove the override`,
+            );
         }
         const auth: McpAuthSpec = { alg };
         const image = userImage(["mcpServers", i], `MCP server "${m.name}"`, m.image, "mcpServer");
@@ -340,23 +404,42 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     const tlsMode = g.tls.mode ?? (profile.tls.selfSignedAllowed ? "self-signed" : undefined);
     let tls: GatewaySpec["tls"] = { mode: "self-signed" };
     if (tlsMode === undefined) {
-        add(["gateway", "tls", "mode"], `is required at ${lvl} (a CA-issued certificate): set it to cert-manager with gateway.tls.issuer, or to secret with gateway.tls.secretName`);
+        add(
+            ["gateway", "tls", "mode"],
+            `is required at ${lvl} (a CA-issued certificate): set it to cert-manager with gateway.tls.issuer, or to secret with gateway.tls.secretName`,
+        );
     } else if (tlsMode === "self-signed" && !profile.tls.selfSignedAllowed) {
-        add(["gateway", "tls", "mode"], `self-signed is allowed only at level 1: use cert-manager (with gateway.tls.issuer) or secret (with gateway.tls.secretName)`);
+        add(
+            ["gateway", "tls", "mode"],
+            `self-signed is allowed only at level 1: use cert-manager (with gateway.tls.issuer) or secret (with gateway.tls.secretName)`,
+        );
     } else if (tlsMode === "cert-manager") {
         if (!g.tls.issuer || g.tls.issuer.name.trim() === "") {
-            add(["gateway", "tls", "issuer"], "must name a cert-manager issuer when tls.mode is cert-manager, e.g. { name: letsencrypt-prod, kind: ClusterIssuer }");
+            add(
+                ["gateway", "tls", "issuer"],
+                "must name a cert-manager issuer when tls.mode is cert-manager, e.g. { name: letsencrypt-prod, kind: ClusterIssuer }",
+            );
         } else if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(g.tls.issuer.name)) {
-            add(["gateway", "tls", "issuer", "name"], "must be the Kubernetes name of a cert-manager Issuer or ClusterIssuer");
+            add(
+                ["gateway", "tls", "issuer", "name"],
+                "must be the Kubernetes name of a cert-manager Issuer or ClusterIssuer",
+            );
         } else {
             tls = { mode: "cert-manager", issuer: g.tls.issuer };
         }
     } else if (tlsMode === "secret") {
-        if (!g.tls.secretName) add(["gateway", "tls", "secretName"], "must name an existing kubernetes.io/tls Secret when tls.mode is secret");
+        if (!g.tls.secretName)
+            add(
+                ["gateway", "tls", "secretName"],
+                "must name an existing kubernetes.io/tls Secret when tls.mode is secret",
+            );
         else tls = { mode: "secret", secretName: g.tls.secretName };
     }
     if (g.exposure === "httproute" && !g.gatewayRef) {
-        add(["gateway", "gatewayRef"], "is required when gateway.exposure is httproute: name the Gateway (name, namespace) the route attaches to");
+        add(
+            ["gateway", "gatewayRef"],
+            "is required when gateway.exposure is httproute: name the Gateway (name, namespace) the route attaches to",
+        );
     }
     const { minReplicas, maxReplicas, image, resources, tls: _tls, ...gatewayRest } = g;
     void _tls;
@@ -371,7 +454,13 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
 
     const sb = cfg.sandbox;
     const sandboxImage = userImage(["sandbox"], "the code sandbox", sb.image, "sandbox");
-    const sandboxReplicas = replicasOverride(profile.sandbox.replicas, sb.replicas, ["sandbox", "replicas"], profile, add);
+    const sandboxReplicas = replicasOverride(
+        profile.sandbox.replicas,
+        sb.replicas,
+        ["sandbox", "replicas"],
+        profile,
+        add,
+    );
     const sandbox: SandboxSpec = {
         image: sandboxImage,
         ...(sb.runtimeClassName ? { runtimeClassName: sb.runtimeClassName } : {}),
@@ -385,18 +474,37 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
     const zeroTrust = resolveZeroTrust(cfg.zeroTrust, profile, add);
     const keycloak = resolveKeycloak(cfg.keycloak, profile, gateway.hostname, add);
     if (keycloak.hostname === gateway.hostname) {
-        add(["keycloak", "hostname"], `is the gateway's host name "${gateway.hostname}": the login and the gateway are exposed separately and need different host names. Set it to another name (e.g. auth.${gateway.hostname}) or remove it for that default`);
+        add(
+            ["keycloak", "hostname"],
+            `is the gateway's host name "${gateway.hostname}": the login and the gateway are exposed separately and need different host names. Set it to another name (e.g. auth.${gateway.hostname}) or remove it for that default`,
+        );
     } else if (cfg.keycloak.hostname === undefined) {
         const problem = hostnameProblem(keycloak.hostname);
-        if (problem) add(["gateway", "hostname"], `gives the default Keycloak host name "${keycloak.hostname}", which ${problem}. Shorten agentstack:gateway.hostname or set agentstack:keycloak.hostname`);
+        if (problem)
+            add(
+                ["gateway", "hostname"],
+                `gives the default Keycloak host name "${keycloak.hostname}", which ${problem}. Shorten agentstack:gateway.hostname or set agentstack:keycloak.hostname`,
+            );
     }
-    const dataStores = resolveDataStores({ qdrant: cfg.qdrant, mongodb: cfg.mongodb, postgresql: cfg.postgresql }, profile, cfg.cluster, add);
+    const dataStores = resolveDataStores(
+        { qdrant: cfg.qdrant, mongodb: cfg.mongodb, postgresql: cfg.postgresql },
+        profile,
+        cfg.cluster,
+        add,
+    );
     checkHardAntiAffinity(
         [
-            { key: ["zeroTrust", "injectorReplicas"], name: "envoy-injector", replicas: zeroTrust.injector.replicas, antiAffinity: zeroTrust.injector.antiAffinity },
+            {
+                key: ["zeroTrust", "injectorReplicas"],
+                name: "envoy-injector",
+                replicas: zeroTrust.injector.replicas,
+                antiAffinity: zeroTrust.injector.antiAffinity,
+            },
             ...(["qdrant", "mongodb", "postgresql"] as const).flatMap((k) => {
                 const d = dataStores[k];
-                return d.mode === "in-cluster" ? [{ key: [k, "replicas"], name: k, replicas: d.replicas, antiAffinity: d.antiAffinity }] : [];
+                return d.mode === "in-cluster"
+                    ? [{ key: [k, "replicas"], name: k, replicas: d.replicas, antiAffinity: d.antiAffinity }]
+                    : [];
             }),
         ],
         profile.level,
@@ -431,7 +539,10 @@ function resolveMonitoring(m: StackConfig["monitoring"], profile: LevelProfile):
         resourceLabels: { ...m.resourceLabels },
         alertLabels: { ...m.alertLabels },
         scrapeInterval: m.scrapeInterval,
-        retention: { metricsDays: m.retention.metricsDays ?? profile.monitoring.metricsRetentionDays, logsDays: m.retention.logsDays ?? profile.monitoring.logRetentionDays },
+        retention: {
+            metricsDays: m.retention.metricsDays ?? profile.monitoring.metricsRetentionDays,
+            logsDays: m.retention.logsDays ?? profile.monitoring.logRetentionDays,
+        },
     };
 }
 

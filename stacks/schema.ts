@@ -6,7 +6,21 @@
  */
 import { z } from "zod";
 import { mongodbConfig, postgresqlConfig, qdrantConfig } from "./dataStores";
-import { DNS_SUBDOMAIN, cidr, componentName, hostname, imageRef, labelMap, port, quantityMem, replicas, resources, secretName, secretRef, userPasswordSecretRef } from "./primitives";
+import {
+    DNS_SUBDOMAIN,
+    cidr,
+    componentName,
+    hostname,
+    imageRef,
+    labelMap,
+    port,
+    quantityMem,
+    replicas,
+    resources,
+    secretName,
+    secretRef,
+    userPasswordSecretRef,
+} from "./primitives";
 
 /**
  * A URL config value never carries a credential: no `user:password@`, no query string (`?api_key=`,
@@ -21,12 +35,19 @@ function credentialFreeUrl(s: string, ctx: z.RefinementCtx, what: string): void 
         return; // the URL rule itself reports it
     }
     if (u.username !== "" || u.password !== "") {
-        ctx.addIssue({ code: "custom", message: `must not carry credentials (user:password@ before the host): it would be written in plain text into ConfigMaps and resources.json. Remove them; ${what}` });
+        ctx.addIssue({
+            code: "custom",
+            message: `must not carry credentials (user:password@ before the host): it would be written in plain text into ConfigMaps and resources.json. Remove them; ${what}`,
+        });
     }
     if (u.search !== "" || s.includes("?")) {
-        ctx.addIssue({ code: "custom", message: `must not have a query string ("?..."): query parameters such as ?api_key= are credentials and would be written in plain text. Remove it; ${what}` });
+        ctx.addIssue({
+            code: "custom",
+            message: `must not have a query string ("?..."): query parameters such as ?api_key= are credentials and would be written in plain text. Remove it; ${what}`,
+        });
     }
-    if (u.hash !== "" || s.includes("#")) ctx.addIssue({ code: "custom", message: "must not have a fragment (\"#...\"): remove it" });
+    if (u.hash !== "" || s.includes("#"))
+        ctx.addIssue({ code: "custom", message: 'must not have a fragment ("#..."): remove it' });
 }
 
 /** A browser origin: `https://host[:port]` exactly as browsers send it (no path, no credentials, lower case). */
@@ -41,7 +62,10 @@ const httpsOrigin = z
             return;
         }
         if (u.username === "" && u.password === "" && u.search === "" && u.hash === "" && u.origin !== s) {
-            ctx.addIssue({ code: "custom", message: `must be an origin exactly as a browser sends it (scheme, host, optional port; no path, no trailing '/', lower case): use "${u.origin}"` });
+            ctx.addIssue({
+                code: "custom",
+                message: `must be an origin exactly as a browser sends it (scheme, host, optional port; no path, no trailing '/', lower case): use "${u.origin}"`,
+            });
         }
     });
 
@@ -114,7 +138,10 @@ const chatUiConfig = z.strictObject({
     /** Its HTTP port. */
     port: port.default(8080),
     /** Path of its liveness/readiness probe. */
-    healthPath: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, "must be an absolute path such as /healthz").default("/healthz"),
+    healthPath: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~/-]*$/, "must be an absolute path such as /healthz")
+        .default("/healthz"),
     resources: resources.optional(),
 });
 
@@ -127,7 +154,11 @@ const gatewayConfig = z.strictObject({
     /** How the gateway is exposed: a Gateway API HTTPRoute (default; needs gatewayRef), an Ingress, or an OpenShift Route. */
     exposure: z.enum(["ingress", "route", "httproute"]).default("httproute"),
     /** IngressClass for `exposure: ingress`. */
-    ingressClassName: z.string().max(253).regex(DNS_SUBDOMAIN, "must be an IngressClass name (DNS subdomain)").default("nginx"),
+    ingressClassName: z
+        .string()
+        .max(253)
+        .regex(DNS_SUBDOMAIN, "must be an IngressClass name (DNS subdomain)")
+        .default("nginx"),
     /** The Gateway API Gateway an HTTPRoute attaches to (required for `exposure: httproute`). */
     gatewayRef: z
         .strictObject({
@@ -153,9 +184,17 @@ const gatewayConfig = z.strictObject({
     /** Browser origins allowed by CORS (exact origins, https). */
     corsOrigins: z.array(httpsOrigin).default([]),
     /** Timeout of the LLM routes, in seconds (at least 120: model calls are slow). */
-    llmRouteTimeoutSeconds: z.number().int().min(120, "must be at least 120 (LLM calls take long)").max(3600).default(300),
+    llmRouteTimeoutSeconds: z
+        .number()
+        .int()
+        .min(120, "must be at least 120 (LLM calls take long)")
+        .max(3600)
+        .default(300),
     rateLimit: z
-        .strictObject({ requestsPerSecond: z.number().int().min(1).default(20), burst: z.number().int().min(1).default(40) })
+        .strictObject({
+            requestsPerSecond: z.number().int().min(1).default(20),
+            burst: z.number().int().min(1).default(40),
+        })
         .default({ requestsPerSecond: 20, burst: 40 }),
     /** Largest request body the gateway accepts, in bytes (larger requests get 413). */
     maxRequestBytes: z.number().int().min(1024).max(104857600).default(8388608),
@@ -173,7 +212,11 @@ const gatewayConfig = z.strictObject({
 const sandboxConfig = z.strictObject({
     image: imageRef.optional(),
     /** RuntimeClass (gVisor `gvisor`/`runsc`, Kata `kata`) — the strongest isolation available. */
-    runtimeClassName: z.string().max(253).regex(DNS_SUBDOMAIN, "must be a RuntimeClass name (DNS subdomain)").optional(),
+    runtimeClassName: z
+        .string()
+        .max(253)
+        .regex(DNS_SUBDOMAIN, "must be a RuntimeClass name (DNS subdomain)")
+        .optional(),
     port: port.default(8080),
     replicas: replicas.optional(),
     resources: resources.optional(),
@@ -186,7 +229,13 @@ const llmConfig = z.strictObject({
     /** OpenAI-compatible base URL (MODEL_ENDPOINT). */
     endpoint: z
         .url({ protocol: /^https?$/, message: "must be a URL such as https://api.openai.com/v1" })
-        .superRefine((s, ctx) => credentialFreeUrl(s, ctx, "give the API key with agentstack:llm.apiKeySecretRef (an existing Secret) or pulumi config set --secret agentstack:llmApiKey")),
+        .superRefine((s, ctx) =>
+            credentialFreeUrl(
+                s,
+                ctx,
+                "give the API key with agentstack:llm.apiKeySecretRef (an existing Secret) or pulumi config set --secret agentstack:llmApiKey",
+            ),
+        ),
     /** Default model name. */
     model: z.string().min(1).default("gpt-4o-mini"),
     /** Egress CIDRs of the endpoint (agents may reach these on 443 and nothing else outside). */
@@ -209,7 +258,11 @@ const clusterConfig = z.strictObject({
     /** CIDRs of the API server (webhook callers); empty = any source. */
     apiServerCidrs: z.array(cidr).default([]),
     /** StorageClass for persistent volumes; unset = the cluster default. */
-    storageClassName: z.string().max(253).regex(DNS_SUBDOMAIN, "must be a StorageClass name (DNS subdomain)").optional(),
+    storageClassName: z
+        .string()
+        .max(253)
+        .regex(DNS_SUBDOMAIN, "must be a StorageClass name (DNS subdomain)")
+        .optional(),
 });
 
 /** The official Envoy image the gateway runs (Docker Hub, envoyproxy/envoy; see docs/images.md). */
@@ -243,7 +296,12 @@ const zeroTrustConfig = z.strictObject({
     /** Webhook reinvocationPolicy. */
     reinvocationPolicy: z.enum(["Never", "IfNeeded"]).default("IfNeeded"),
     /** Webhook timeoutSeconds (at most 10). */
-    webhookTimeoutSeconds: z.number().int().min(1).max(10, "must be at most 10: a slow webhook stalls every pod creation").default(5),
+    webhookTimeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(10, "must be at most 10: a slow webhook stalls every pod creation")
+        .default(5),
     /** ext_authz timeout of the sidecar, in milliseconds. */
     extAuthzTimeoutMs: z.number().int().min(50).max(5000).default(500),
     /**
@@ -289,7 +347,11 @@ const keycloakConfig = z.strictObject({
      * KC_PROXY_TRUSTED_ADDRESSES); empty (the default) = it reads no forwarded header at all.
      */
     proxyTrustedAddresses: z
-        .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { message: "must be an IP address or CIDR such as 10.244.0.0/16" }))
+        .array(
+            z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+                message: "must be an IP address or CIDR such as 10.244.0.0/16",
+            }),
+        )
         .default([]),
 });
 
@@ -312,7 +374,10 @@ const monitoringConfig = z.strictObject({
         .strictObject({
             namespace: componentName.default("monitoring"),
             podLabels: labelMap
-                .refine((m) => Object.keys(m).length > 0, "must name at least one label: an empty selector would open the metrics ports to every pod of the namespace")
+                .refine(
+                    (m) => Object.keys(m).length > 0,
+                    "must name at least one label: an empty selector would open the metrics ports to every pod of the namespace",
+                )
                 .default({ "app.kubernetes.io/name": "prometheus" }),
         })
         .default({ namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } }),
@@ -323,10 +388,16 @@ const monitoringConfig = z.strictObject({
     resourceLabels: labelMap.default({ release: "kube-prometheus-stack" }),
     /** Extra labels on every alert (e.g. a routing key for Alertmanager); `severity` is the platform's own. */
     alertLabels: labelMap
-        .refine((m) => !("severity" in m) && !("alertname" in m), "must not set severity or alertname: each alert has its own severity (docs/observability.md)")
+        .refine(
+            (m) => !("severity" in m) && !("alertname" in m),
+            "must not set severity or alertname: each alert has its own severity (docs/observability.md)",
+        )
         .default({}),
     /** Scrape interval of every monitor, as a Prometheus duration. */
-    scrapeInterval: z.string().regex(/^[1-9][0-9]*(s|m)$/, "must be a duration in seconds or minutes such as 30s or 1m").default("30s"),
+    scrapeInterval: z
+        .string()
+        .regex(/^[1-9][0-9]*(s|m)$/, "must be a duration in seconds or minutes such as 30s or 1m")
+        .default("30s"),
     /** Retention the metrics and log stores must keep, in days. Default: the level's (docs/observability.md). */
     retention: z
         .strictObject({

@@ -12,7 +12,8 @@ import { PROJECT_DIR, loadEngineConfig } from "../tools/harness/stackConfig";
 
 describe("levelAvailability", () => {
     it("gives a single pod neither anti-affinity nor a PDB, at every level", () => {
-        for (const level of [1, 2, 3] as const) expect(levelAvailability(levelProfile(level), 1)).toEqual({ antiAffinity: "none" });
+        for (const level of [1, 2, 3] as const)
+            expect(levelAvailability(levelProfile(level), 1)).toEqual({ antiAffinity: "none" });
     });
 
     it("gives a multi-replica workload the level's anti-affinity, and a PDB from level 2 that never blocks a drain", () => {
@@ -31,14 +32,22 @@ describe("pdbFor (the builder's guard)", () => {
 });
 
 describe("the resolved spec decides availability for every workload", () => {
-    const spec = (level: 1 | 2 | 3) => resolvePlatformSpec(loadEngineConfig(PROJECT_DIR, ["dev", "staging", "prod"][level - 1]!));
+    const spec = (level: 1 | 2 | 3) =>
+        resolvePlatformSpec(loadEngineConfig(PROJECT_DIR, ["dev", "staging", "prod"][level - 1]!));
 
-    it.each([1, 2, 3] as const)("level %s: agents, MCP servers, the gateway and the sandbox carry anti-affinity and PDB", (level) => {
-        const s = spec(level);
-        const want = levelAvailability(s.profile, level === 1 ? 1 : 2);
-        expect(s.level).toBe(level);
-        for (const w of [s.agents[0]!, s.mcpServers[0]!, s.gateway]) expect({ antiAffinity: w.antiAffinity, pdbMinAvailable: w.pdbMinAvailable }).toEqual({ pdbMinAvailable: undefined, ...want });
-        expect(s.sandbox.antiAffinity).toBe(level === 1 ? "none" : "preferred");
-        expect(s.sandbox.pdbMinAvailable).toBe(level === 1 ? undefined : 1);
-    });
+    it.each([1, 2, 3] as const)(
+        "level %s: agents, MCP servers, the gateway and the sandbox carry anti-affinity and PDB",
+        (level) => {
+            const s = spec(level);
+            const want = levelAvailability(s.profile, level === 1 ? 1 : 2);
+            expect(s.level).toBe(level);
+            for (const w of [s.agents[0]!, s.mcpServers[0]!, s.gateway])
+                expect({ antiAffinity: w.antiAffinity, pdbMinAvailable: w.pdbMinAvailable }).toEqual({
+                    pdbMinAvailable: undefined,
+                    ...want,
+                });
+            expect(s.sandbox.antiAffinity).toBe(level === 1 ? "none" : "preferred");
+            expect(s.sandbox.pdbMinAvailable).toBe(level === 1 ? undefined : 1);
+        },
+    );
 });

@@ -25,7 +25,10 @@ interface Run {
 /** Runs a CLI of tools/ as `npm run <tool>` does. */
 function tool(script: string, args: string[]): Promise<Run> {
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, [LAUNCHER, script.replace(/\.ts$/, ""), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+        const p = spawn(process.execPath, [LAUNCHER, script.replace(/\.ts$/, ""), ...args], {
+            cwd: ROOT,
+            env: { ...process.env, NO_COLOR: "1" },
+        });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));
@@ -57,63 +60,260 @@ function stackFile(values: Record<string, unknown> | string): string {
 async function pool<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
     const out: R[] = new Array(items.length);
     let next = 0;
-    await Promise.all(Array.from({ length: n }, async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i]!);
-        }
-    }));
+    await Promise.all(
+        Array.from({ length: n }, async () => {
+            while (next < items.length) {
+                const i = next++;
+                out[i] = await fn(items[i]!);
+            }
+        }),
+    );
     return out;
 }
 
 const l1 = (extra: Record<string, unknown> = {}) => baseConfig(1, extra);
 const l2 = (extra: Record<string, unknown> = {}) => baseConfig(2, extra);
 const l3 = (extra: Record<string, unknown> = {}) => baseConfig(3, extra);
-const llm = (endpoint: string) => ({ endpoint, egressCidrs: ["203.0.113.0/24"], apiKeySecretRef: { name: "llm", key: "key" } });
-const gw = (extra: Record<string, unknown>) => ({ hostname: "a.example.com", gatewayRef: { name: "edge", namespace: "gateway-system" }, ...extra });
+const llm = (endpoint: string) => ({
+    endpoint,
+    egressCidrs: ["203.0.113.0/24"],
+    apiKeySecretRef: { name: "llm", key: "key" },
+});
+const gw = (extra: Record<string, unknown>) => ({
+    hostname: "a.example.com",
+    gatewayRef: { name: "edge", namespace: "gateway-system" },
+    ...extra,
+});
 const gw2 = (extra: Record<string, unknown>) => gw({ tls: { mode: "secret", secretName: "gw-tls" }, ...extra });
 const label63 = "a".repeat(63);
 
 /** [category, case, config, key the message must name, text the message must contain]. */
 const BAD: [string, string, Record<string, unknown>, string, string][] = [
     // Two valid names that combine into the same derived (flow) name.
-    ["collision", "agent x-to-mcp-y vs agent x calling MCP y-to-sandbox", l2({ mcpServers: [{ name: "y-to-sandbox" }], agents: [{ name: "x-to-mcp-y" }, { name: "x", mcpServers: ["y-to-sandbox"] }] }), "agentstack:agents[0].name", "agentstack:mcpServers[0].name"],
-    ["collision", "agent a-to-mcp-b vs agent a calling MCP b-to-keycloak", l1({ mcpServers: [{ name: "b-to-keycloak" }], agents: [{ name: "a", mcpServers: ["b-to-keycloak"] }, { name: "a-to-mcp-b" }] }), "agentstack:agents[0].name", "agent-a-to-mcp-b-to-keycloak"],
-    ["collision", "agent p-to-mcp-q vs agent p calling MCP q-to-qdrant", l3({ mcpServers: [{ name: "q-to-qdrant" }], agents: [{ name: "p-to-mcp-q" }, { name: "p", mcpServers: ["q-to-qdrant"] }], gateway: gw2({}) }), "agentstack:agents[1].name", "agent-p-to-mcp-q-to-qdrant"],
+    [
+        "collision",
+        "agent x-to-mcp-y vs agent x calling MCP y-to-sandbox",
+        l2({
+            mcpServers: [{ name: "y-to-sandbox" }],
+            agents: [{ name: "x-to-mcp-y" }, { name: "x", mcpServers: ["y-to-sandbox"] }],
+        }),
+        "agentstack:agents[0].name",
+        "agentstack:mcpServers[0].name",
+    ],
+    [
+        "collision",
+        "agent a-to-mcp-b vs agent a calling MCP b-to-keycloak",
+        l1({
+            mcpServers: [{ name: "b-to-keycloak" }],
+            agents: [{ name: "a", mcpServers: ["b-to-keycloak"] }, { name: "a-to-mcp-b" }],
+        }),
+        "agentstack:agents[0].name",
+        "agent-a-to-mcp-b-to-keycloak",
+    ],
+    [
+        "collision",
+        "agent p-to-mcp-q vs agent p calling MCP q-to-qdrant",
+        l3({
+            mcpServers: [{ name: "q-to-qdrant" }],
+            agents: [{ name: "p-to-mcp-q" }, { name: "p", mcpServers: ["q-to-qdrant"] }],
+            gateway: gw2({}),
+        }),
+        "agentstack:agents[1].name",
+        "agent-p-to-mcp-q-to-qdrant",
+    ],
     // Requests above limits, compared as quantities.
-    ["resources", "agent CPU request 1 above limit 500m", l1({ agents: [{ name: "alpha", resources: { requests: { cpu: "1", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } } }] }), "agentstack:agents[0].resources.requests.cpu", "above the cpu limit 500m"],
-    ["resources", "sandbox memory request 1Gi above limit 256Mi", l1({ sandbox: { resources: { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "1", memory: "256Mi" } } } }), "agentstack:sandbox.resources.requests.memory", "above the memory limit 256Mi"],
-    ["resources", "MCP server CPU request 1500m above limit 1.2", l2({ mcpServers: [{ name: "search", resources: { requests: { cpu: "1500m", memory: "64Mi" }, limits: { cpu: "1.2", memory: "64Mi" } } }], agents: [{ name: "alpha", mcpServers: ["search"] }], gateway: gw2({}) }), "agentstack:mcpServers[0].resources.requests.cpu", "above the cpu limit 1.2"],
+    [
+        "resources",
+        "agent CPU request 1 above limit 500m",
+        l1({
+            agents: [
+                {
+                    name: "alpha",
+                    resources: { requests: { cpu: "1", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                },
+            ],
+        }),
+        "agentstack:agents[0].resources.requests.cpu",
+        "above the cpu limit 500m",
+    ],
+    [
+        "resources",
+        "sandbox memory request 1Gi above limit 256Mi",
+        l1({
+            sandbox: { resources: { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "1", memory: "256Mi" } } },
+        }),
+        "agentstack:sandbox.resources.requests.memory",
+        "above the memory limit 256Mi",
+    ],
+    [
+        "resources",
+        "MCP server CPU request 1500m above limit 1.2",
+        l2({
+            mcpServers: [
+                {
+                    name: "search",
+                    resources: { requests: { cpu: "1500m", memory: "64Mi" }, limits: { cpu: "1.2", memory: "64Mi" } },
+                },
+            ],
+            agents: [{ name: "alpha", mcpServers: ["search"] }],
+            gateway: gw2({}),
+        }),
+        "agentstack:mcpServers[0].resources.requests.cpu",
+        "above the cpu limit 1.2",
+    ],
     // Label keys and values that break label syntax.
-    ["labels", "ingress pod label key with a space", l1({ cluster: { schedulableNodes: 3, ingressPodLabels: { "app name": "nginx" } } }), "agentstack:cluster.ingressPodLabels", "is not a label key"],
-    ["labels", "DNS pod label value of 64 characters", l1({ cluster: { schedulableNodes: 3, dnsPodLabels: { "k8s-app": `${label63}b` } } }), "agentstack:cluster.dnsPodLabels.k8s-app", "at most 63"],
-    ["labels", "label key prefix not a DNS subdomain", l1({ cluster: { schedulableNodes: 3, ingressPodLabels: { "Example.COM/app": "x" } } }), "agentstack:cluster.ingressPodLabels", "prefix"],
-    ["labels", "label value ending with '-'", l1({ cluster: { schedulableNodes: 3, ingressPodLabels: { app: "nginx-" } } }), "agentstack:cluster.ingressPodLabels.app", "is not a label value"],
+    [
+        "labels",
+        "ingress pod label key with a space",
+        l1({ cluster: { schedulableNodes: 3, ingressPodLabels: { "app name": "nginx" } } }),
+        "agentstack:cluster.ingressPodLabels",
+        "is not a label key",
+    ],
+    [
+        "labels",
+        "DNS pod label value of 64 characters",
+        l1({ cluster: { schedulableNodes: 3, dnsPodLabels: { "k8s-app": `${label63}b` } } }),
+        "agentstack:cluster.dnsPodLabels.k8s-app",
+        "at most 63",
+    ],
+    [
+        "labels",
+        "label key prefix not a DNS subdomain",
+        l1({ cluster: { schedulableNodes: 3, ingressPodLabels: { "Example.COM/app": "x" } } }),
+        "agentstack:cluster.ingressPodLabels",
+        "prefix",
+    ],
+    [
+        "labels",
+        "label value ending with '-'",
+        l1({ cluster: { schedulableNodes: 3, ingressPodLabels: { app: "nginx-" } } }),
+        "agentstack:cluster.ingressPodLabels.app",
+        "is not a label value",
+    ],
     // Host names that break DNS limits; the Keycloak host derived from the gateway's included.
-    ["hostnames", "gateway host with a 64-character part", l1({ gateway: gw({ hostname: `${label63}b.example.com` }) }), "agentstack:gateway.hostname", "at most 63"],
-    ["hostnames", "gateway host of 254 characters", l1({ gateway: gw({ hostname: `${[label63, label63, label63].join(".")}.${"b".repeat(62)}` }) }), "agentstack:gateway.hostname", "at most 253"],
-    ["hostnames", "gateway host of 250 characters: auth.<it> is too long", l1({ gateway: gw({ hostname: `${[label63, label63, label63].join(".")}.${"b".repeat(58)}` }) }), "agentstack:gateway.hostname", "agentstack:keycloak.hostname"],
-    ["hostnames", "gateway host an IP address", l1({ gateway: gw({ hostname: "203.0.113.10" }) }), "agentstack:gateway.hostname", "is an IP address"],
-    ["hostnames", "MCP egress host with a 64-character part", l1({ mcpServers: [{ name: "search", egress: [{ cidr: "198.51.100.0/24", hosts: [`${label63}b.example.net`] }] }], agents: [{ name: "alpha", mcpServers: ["search"] }] }), "agentstack:mcpServers[0].egress[0].hosts[0]", "at most 63"],
+    [
+        "hostnames",
+        "gateway host with a 64-character part",
+        l1({ gateway: gw({ hostname: `${label63}b.example.com` }) }),
+        "agentstack:gateway.hostname",
+        "at most 63",
+    ],
+    [
+        "hostnames",
+        "gateway host of 254 characters",
+        l1({ gateway: gw({ hostname: `${[label63, label63, label63].join(".")}.${"b".repeat(62)}` }) }),
+        "agentstack:gateway.hostname",
+        "at most 253",
+    ],
+    [
+        "hostnames",
+        "gateway host of 250 characters: auth.<it> is too long",
+        l1({ gateway: gw({ hostname: `${[label63, label63, label63].join(".")}.${"b".repeat(58)}` }) }),
+        "agentstack:gateway.hostname",
+        "agentstack:keycloak.hostname",
+    ],
+    [
+        "hostnames",
+        "gateway host an IP address",
+        l1({ gateway: gw({ hostname: "203.0.113.10" }) }),
+        "agentstack:gateway.hostname",
+        "is an IP address",
+    ],
+    [
+        "hostnames",
+        "MCP egress host with a 64-character part",
+        l1({
+            mcpServers: [{ name: "search", egress: [{ cidr: "198.51.100.0/24", hosts: [`${label63}b.example.net`] }] }],
+            agents: [{ name: "alpha", mcpServers: ["search"] }],
+        }),
+        "agentstack:mcpServers[0].egress[0].hosts[0]",
+        "at most 63",
+    ],
     // The Keycloak host name equal to the gateway's.
-    ["keycloak host", "explicitly equal at level 1", l1({ keycloak: { hostname: "a.example.com" } }), "agentstack:keycloak.hostname", "is the gateway's host name"],
-    ["keycloak host", "explicitly equal at level 3", l3({ gateway: gw2({ hostname: "agents.example.com" }), keycloak: { hostname: "agents.example.com" } }), "agentstack:keycloak.hostname", "is the gateway's host name"],
+    [
+        "keycloak host",
+        "explicitly equal at level 1",
+        l1({ keycloak: { hostname: "a.example.com" } }),
+        "agentstack:keycloak.hostname",
+        "is the gateway's host name",
+    ],
+    [
+        "keycloak host",
+        "explicitly equal at level 3",
+        l3({ gateway: gw2({ hostname: "agents.example.com" }), keycloak: { hostname: "agents.example.com" } }),
+        "agentstack:keycloak.hostname",
+        "is the gateway's host name",
+    ],
     // Ports the injected Envoy sidecar binds.
-    ["sidecar ports", "agent on 15001", l2({ agents: [{ name: "alpha", port: 15001 }], gateway: gw2({}) }), "agentstack:agents[0].port", "Envoy sidecar"],
-    ["sidecar ports", "MCP server on 15021", l1({ mcpServers: [{ name: "search", port: 15021 }], agents: [{ name: "alpha", mcpServers: ["search"] }] }), "agentstack:mcpServers[0].port", "Envoy sidecar"],
+    [
+        "sidecar ports",
+        "agent on 15001",
+        l2({ agents: [{ name: "alpha", port: 15001 }], gateway: gw2({}) }),
+        "agentstack:agents[0].port",
+        "Envoy sidecar",
+    ],
+    [
+        "sidecar ports",
+        "MCP server on 15021",
+        l1({ mcpServers: [{ name: "search", port: 15021 }], agents: [{ name: "alpha", mcpServers: ["search"] }] }),
+        "agentstack:mcpServers[0].port",
+        "Envoy sidecar",
+    ],
     // Credentials in URL config values; http from level 2.
-    ["url", "user:key@ in the LLM endpoint", l1({ llm: llm("https://svc:s3cr3t-k3y@llm.example.com/v1") }), "agentstack:llm.endpoint", "must not carry credentials"],
-    ["url", "?api_key= in the LLM endpoint", l1({ llm: llm("https://llm.example.com/v1?api_key=s3cr3t-k3y") }), "agentstack:llm.endpoint", "must not have a query string"],
-    ["url", "http LLM endpoint at level 2", l2({ llm: llm("http://llm.example.com/v1"), gateway: gw2({}) }), "agentstack:llm.endpoint", "must be https"],
-    ["url", "http LLM endpoint at level 3", l3({ llm: llm("http://llm.example.com:8080/v1"), gateway: gw2({}) }), "agentstack:llm.endpoint", "must be https"],
-    ["url", "CORS origin with user:password@", l1({ gateway: gw({ corsOrigins: ["https://u:s3cr3t-k3y@app.example.com"] }) }), "agentstack:gateway.corsOrigins[0]", "must not carry credentials"],
+    [
+        "url",
+        "user:key@ in the LLM endpoint",
+        l1({ llm: llm("https://svc:s3cr3t-k3y@llm.example.com/v1") }),
+        "agentstack:llm.endpoint",
+        "must not carry credentials",
+    ],
+    [
+        "url",
+        "?api_key= in the LLM endpoint",
+        l1({ llm: llm("https://llm.example.com/v1?api_key=s3cr3t-k3y") }),
+        "agentstack:llm.endpoint",
+        "must not have a query string",
+    ],
+    [
+        "url",
+        "http LLM endpoint at level 2",
+        l2({ llm: llm("http://llm.example.com/v1"), gateway: gw2({}) }),
+        "agentstack:llm.endpoint",
+        "must be https",
+    ],
+    [
+        "url",
+        "http LLM endpoint at level 3",
+        l3({ llm: llm("http://llm.example.com:8080/v1"), gateway: gw2({}) }),
+        "agentstack:llm.endpoint",
+        "must be https",
+    ],
+    [
+        "url",
+        "CORS origin with user:password@",
+        l1({ gateway: gw({ corsOrigins: ["https://u:s3cr3t-k3y@app.example.com"] }) }),
+        "agentstack:gateway.corsOrigins[0]",
+        "must not carry credentials",
+    ],
 ];
 
 /** YAML errors: [case, text, line:col the message must name]. */
 const BAD_YAML: [string, string, string][] = [
-    ["a key given twice", "config:\n  agentstack:securityLevel: 1\n  agentstack:securityLevel: 2\n", ":3:3: invalid YAML: Map keys must be unique"],
-    ["an unclosed flow sequence", "config:\n  agentstack:securityLevel: 1\n  agentstack:llm:\n    egressCidrs: [203.0.113.0/24\n  agentstack:logLevel: info\n", ":5:"],
-    ["a tab as indentation", "config:\n\tagentstack:securityLevel: 1\n", ":2:1: invalid YAML: Tabs are not allowed as indentation"],
+    [
+        "a key given twice",
+        "config:\n  agentstack:securityLevel: 1\n  agentstack:securityLevel: 2\n",
+        ":3:3: invalid YAML: Map keys must be unique",
+    ],
+    [
+        "an unclosed flow sequence",
+        "config:\n  agentstack:securityLevel: 1\n  agentstack:llm:\n    egressCidrs: [203.0.113.0/24\n  agentstack:logLevel: info\n",
+        ":5:",
+    ],
+    [
+        "a tab as indentation",
+        "config:\n\tagentstack:securityLevel: 1\n",
+        ":2:1: invalid YAML: Tabs are not allowed as indentation",
+    ],
 ];
 
 describe("npm run synth refuses bad input (exit 2, key and file:line named, no stack trace, nothing written)", () => {
@@ -132,7 +332,9 @@ describe("npm run synth refuses bad input (exit 2, key and file:line named, no s
             expect(r.stderr, r.label).toContain(r.key);
             expect(r.stderr, r.label).toContain(r.text);
             // The line of the stack file that sets the key.
-            expect(r.stderr, r.label).toMatch(new RegExp(`${r.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: agentstack:`));
+            expect(r.stderr, r.label).toMatch(
+                new RegExp(`${r.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: agentstack:`),
+            );
             expect(r.stderr, r.label).not.toMatch(STACK_TRACE);
             expect(r.stderr, r.label).not.toContain("s3cr3t-k3y");
             expect(fs.readdirSync(r.out), r.label).toEqual([]);
@@ -154,8 +356,30 @@ describe("valid names give valid objects; text values stay text", () => {
     // [case, config]: names far inside the 40-character limit whose flow name exceeded 63 characters,
     // and namespace prefixes that look like a number or a boolean (quoted strings in the stack file).
     const GOOD: [string, Record<string, unknown>, string, string, string][] = [
-        ["agent of 26 and MCP server of 25 characters, prefix \"123\"", l2({ namespacePrefix: "123", mcpServers: [{ name: "m".repeat(25) }], agents: [{ name: "a".repeat(26), mcpServers: ["m".repeat(25)] }], gateway: gw2({}) }), "123", "a".repeat(26), "m".repeat(25)],
-        ["agent and MCP server of 40 characters, prefix \"true\"", l3({ namespacePrefix: "true", mcpServers: [{ name: "m".repeat(40) }], agents: [{ name: "a".repeat(40), mcpServers: ["m".repeat(40)] }], gateway: gw2({}) }), "true", "a".repeat(40), "m".repeat(40)],
+        [
+            'agent of 26 and MCP server of 25 characters, prefix "123"',
+            l2({
+                namespacePrefix: "123",
+                mcpServers: [{ name: "m".repeat(25) }],
+                agents: [{ name: "a".repeat(26), mcpServers: ["m".repeat(25)] }],
+                gateway: gw2({}),
+            }),
+            "123",
+            "a".repeat(26),
+            "m".repeat(25),
+        ],
+        [
+            'agent and MCP server of 40 characters, prefix "true"',
+            l3({
+                namespacePrefix: "true",
+                mcpServers: [{ name: "m".repeat(40) }],
+                agents: [{ name: "a".repeat(40), mcpServers: ["m".repeat(40)] }],
+                gateway: gw2({}),
+            }),
+            "true",
+            "a".repeat(40),
+            "m".repeat(40),
+        ],
     ];
     const outs: Record<string, string> = {};
 
@@ -184,11 +408,20 @@ describe("valid names give valid objects; text values stay text", () => {
         const full = `agent-${agent}-to-mcp-${mcp}`;
         expect(full.length).toBeGreaterThan(63);
         // Found by what they select, not by name: ingress on the server from the agent, egress on the agent to it.
-        const instance = (sel: any): string | undefined => sel?.podSelector?.matchLabels?.["app.kubernetes.io/instance"];
-        const policies = objects.filter((o: any) => o["kind"] === "NetworkPolicy" && (
-            (o.spec.podSelector?.matchLabels?.["app.kubernetes.io/instance"] === `mcp-${mcp}` && instance(o.spec.ingress?.[0]?.from?.[0]) === `agent-${agent}`)
-            || (o.spec.podSelector?.matchLabels?.["app.kubernetes.io/instance"] === `agent-${agent}` && instance(o.spec.egress?.[0]?.to?.[0]) === `mcp-${mcp}`)));
-        expect(policies.map((o) => (o["metadata"] as { name: string; namespace: string }).namespace).sort()).toEqual([`${prefix}-agents`, `${prefix}-mcp`]);
+        const instance = (sel: any): string | undefined =>
+            sel?.podSelector?.matchLabels?.["app.kubernetes.io/instance"];
+        const policies = objects.filter(
+            (o: any) =>
+                o["kind"] === "NetworkPolicy" &&
+                ((o.spec.podSelector?.matchLabels?.["app.kubernetes.io/instance"] === `mcp-${mcp}` &&
+                    instance(o.spec.ingress?.[0]?.from?.[0]) === `agent-${agent}`) ||
+                    (o.spec.podSelector?.matchLabels?.["app.kubernetes.io/instance"] === `agent-${agent}` &&
+                        instance(o.spec.egress?.[0]?.to?.[0]) === `mcp-${mcp}`)),
+        );
+        expect(policies.map((o) => (o["metadata"] as { name: string; namespace: string }).namespace).sort()).toEqual([
+            `${prefix}-agents`,
+            `${prefix}-mcp`,
+        ]);
         for (const p of policies) {
             const label = (p["metadata"] as { labels: Record<string, string> }).labels["agentstack.io/flow"]!;
             expect(label).toHaveLength(63);
@@ -212,7 +445,13 @@ describe("valid names give valid objects; text values stay text", () => {
         expect(connDir.code, connDir.stderr).toBe(0);
         expect(connDir.stdout).toBe(connManifests.stdout);
         const entries = JSON.parse(connDir.stdout) as { src: string; dst: string }[];
-        expect(entries.some((e) => e.src === `123-agents/agent-${"a".repeat(26)}[Deployment]` && e.dst === `123-mcp/mcp-${"m".repeat(25)}[Deployment]`)).toBe(true);
+        expect(
+            entries.some(
+                (e) =>
+                    e.src === `123-agents/agent-${"a".repeat(26)}[Deployment]` &&
+                    e.dst === `123-mcp/mcp-${"m".repeat(25)}[Deployment]`,
+            ),
+        ).toBe(true);
     }, 120_000);
 });
 
@@ -231,8 +470,14 @@ describe("policy and connectivity refuse input that holds no Kubernetes object (
     fs.writeFileSync(path.join(cases[3]![1], "README.md"), "# not a manifest\n");
 
     it.each(cases)("%s", async (_name, input, text) => {
-        const [policy, conn] = await Promise.all([tool("policy.ts", ["--manifests", input, "--level", "1"]), tool("connectivity.ts", ["--manifests", input])]);
-        for (const [cli, r] of [["policy", policy], ["connectivity", conn]] as const) {
+        const [policy, conn] = await Promise.all([
+            tool("policy.ts", ["--manifests", input, "--level", "1"]),
+            tool("connectivity.ts", ["--manifests", input]),
+        ]);
+        for (const [cli, r] of [
+            ["policy", policy],
+            ["connectivity", conn],
+        ] as const) {
             expect(r.code, `${cli}: ${r.stderr}`).toBe(2);
             expect(r.stderr, cli).toContain(input);
             expect(r.stderr, cli).toContain(text);

@@ -27,14 +27,19 @@ function files(dir: string): Record<string, string> {
 
 describe("the CLIs run compiled", () => {
     it("every npm run tool goes through the launcher; the bundle is built by npm ci (prepare) and npm test", () => {
-        for (const tool of ["synth", "policy", "connectivity", "diff", "bench"]) expect(pkg.scripts[tool]).toBe(`node tools/launch.cjs ${tool}`);
+        for (const tool of ["synth", "policy", "connectivity", "diff", "bench"])
+            expect(pkg.scripts[tool]).toBe(`node tools/launch.cjs ${tool}`);
         expect(pkg.scripts["prepare"]).toBe("node tools/build.cjs");
         expect(pkg.scripts["test"]).toContain("node tools/build.cjs");
     });
 
     it("synth from the bundle writes exactly what the sources render", async () => {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cli-bundle-"));
-        const r = spawnSync(process.execPath, [LAUNCHER, "synth", "--stack", "dev", "--out", path.join(tmp, "bundle")], { cwd: ROOT, encoding: "utf8" });
+        const r = spawnSync(
+            process.execPath,
+            [LAUNCHER, "synth", "--stack", "dev", "--out", path.join(tmp, "bundle")],
+            { cwd: ROOT, encoding: "utf8" },
+        );
         expect(r.stderr).toBe("");
         expect(r.status).toBe(0);
         writeSynthOutput(await runStack("dev"), path.join(tmp, "sources"));
@@ -47,8 +52,14 @@ describe("the CLIs run compiled", () => {
         fs.writeFileSync(empty, "");
         const loaded = path.join(tmp, "modules.json");
         const preload = path.join(tmp, "modules.cjs");
-        fs.writeFileSync(preload, `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require.cache))));\n`);
-        const r = spawnSync(process.execPath, ["-r", preload, LAUNCHER, "connectivity", "--manifests", empty], { cwd: ROOT, encoding: "utf8" });
+        fs.writeFileSync(
+            preload,
+            `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require.cache))));\n`,
+        );
+        const r = spawnSync(process.execPath, ["-r", preload, LAUNCHER, "connectivity", "--manifests", empty], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         expect(r.status).toBe(2);
         expect(r.stderr).toMatch(/holds no Kubernetes object/);
         const modules = JSON.parse(fs.readFileSync(loaded, "utf8")) as string[];

@@ -125,7 +125,9 @@ describe("selectors", () => {
     });
 
     it("matchExpressions In", () => {
-        const e = run({ podSelector: { matchExpressions: [{ key: "role", operator: "In", values: ["client", "x"] }] } });
+        const e = run({
+            podSelector: { matchExpressions: [{ key: "role", operator: "In", values: ["client", "x"] }] },
+        });
         expect(connOf(e, D("app", "client"), server)).toBe("All Connections");
         expect(connOf(e, D("app", "other"), server)).toBeUndefined();
     });
@@ -153,11 +155,17 @@ describe("selectors", () => {
 
     it("matchLabels and matchExpressions are ANDed", () => {
         const e = run({
-            podSelector: { matchLabels: { role: "client" }, matchExpressions: [{ key: "tier", operator: "In", values: ["silver"] }] },
+            podSelector: {
+                matchLabels: { role: "client" },
+                matchExpressions: [{ key: "tier", operator: "In", values: ["silver"] }],
+            },
         });
         expect(connOf(e, D("app", "client"), server)).toBeUndefined();
         const e2 = run({
-            podSelector: { matchLabels: { role: "client" }, matchExpressions: [{ key: "tier", operator: "In", values: ["gold"] }] },
+            podSelector: {
+                matchLabels: { role: "client" },
+                matchExpressions: [{ key: "tier", operator: "In", values: ["gold"] }],
+            },
         });
         expect(connOf(e2, D("app", "client"), server)).toBe("All Connections");
     });
@@ -188,7 +196,11 @@ describe("selectors", () => {
     });
 
     it("empty policy podSelector {} selects (isolates) every pod of its namespace only", () => {
-        const objs = [...base, deployment("elsewhere", "client", { role: "client" }), netpol("app", "deny", { podSelector: {} })];
+        const objs = [
+            ...base,
+            deployment("elsewhere", "client", { role: "client" }),
+            netpol("app", "deny", { podSelector: {} }),
+        ];
         const e = podEntries(objs);
         expect(connOf(e, D("app", "client"), server)).toBeUndefined();
         expect(connOf(e, D("app", "server"), D("app", "client"))).toBeUndefined();
@@ -233,7 +245,10 @@ describe("peers", () => {
 
     it("namespaceSelector + podSelector select matching pods in matching namespaces", () => {
         const e = podEntries(
-            objs({ namespaceSelector: { matchLabels: { team: "friends" } }, podSelector: { matchLabels: { role: "client" } } }),
+            objs({
+                namespaceSelector: { matchLabels: { team: "friends" } },
+                podSelector: { matchLabels: { role: "client" } },
+            }),
         );
         expect(connOf(e, D("friends", "client"), server)).toBe("All Connections");
         expect(connOf(e, D("friends", "batch"), server)).toBeUndefined();
@@ -242,7 +257,10 @@ describe("peers", () => {
     });
 
     it("a namespace without a Namespace object has only kubernetes.io/metadata.name", () => {
-        const base = [deployment("ghost", "client", { role: "client" }), deployment("app", "server", { role: "server" })];
+        const base = [
+            deployment("ghost", "client", { role: "client" }),
+            deployment("app", "server", { role: "server" }),
+        ];
         const byName = podEntries([
             ...base,
             ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [
@@ -267,7 +285,11 @@ describe("peers", () => {
             deployment("real", "client", { role: "client" }),
             deployment("app", "server", { role: "server" }),
             ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [
-                { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "real", team: "t" } } }] },
+                {
+                    from: [
+                        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "real", team: "t" } } },
+                    ],
+                },
             ]),
         ]);
         expect(connOf(e, D("real", "client"), server)).toBe("All Connections");
@@ -337,7 +359,9 @@ describe("ipBlock", () => {
     it("supports IPv6 blocks", () => {
         const e = analyzeConnectivity([
             deployment("app", "web", { app: "web" }),
-            egressPolicy("app", "out", { matchLabels: { app: "web" } }, [{ to: [{ ipBlock: { cidr: "2001:db8::/32" } }] }]),
+            egressPolicy("app", "out", { matchLabels: { app: "web" } }, [
+                { to: [{ ipBlock: { cidr: "2001:db8::/32" } }] },
+            ]),
         ]);
         const out = e.filter((x) => x.src === D("app", "web")).map((x) => x.dst);
         expect(out).toEqual(["2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"]);
@@ -362,7 +386,10 @@ describe("ports", () => {
         const e = run([{ port: 80 }]);
         expect(connOf(e, c, s)).toBe("TCP 80");
         const set = connectionBetween(
-            buildModel([...base, ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [{ ports: [{ port: 80 }] }])]),
+            buildModel([
+                ...base,
+                ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [{ ports: [{ port: 80 }] }]),
+            ]),
             c,
             s,
         );
@@ -401,7 +428,9 @@ describe("ports", () => {
     it("endPort: an inclusive range", () => {
         const objs = [
             ...base,
-            ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [{ ports: [{ port: 8000, endPort: 8080 }] }]),
+            ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [
+                { ports: [{ port: 8000, endPort: 8080 }] },
+            ]),
         ];
         expect(connOf(podEntries(objs), c, s)).toBe("TCP 8000-8080");
         const set = connectionBetween(buildModel(objs), c, s);
@@ -414,7 +443,9 @@ describe("ports", () => {
         const warnings: string[] = [];
         const objs = [
             ...base,
-            ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [{ ports: [{ port: 9000, endPort: 8000 }] }]),
+            ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [
+                { ports: [{ port: 9000, endPort: 8000 }] },
+            ]),
         ];
         expect(connOf(podEntries(objs, { onWarning: (w) => warnings.push(w) }), c, s)).toBeUndefined();
         expect(warnings.length).toBeGreaterThan(0);
@@ -424,13 +455,19 @@ describe("ports", () => {
         expect(connOf(run([{ protocol: "UDP", port: 53 }]), c, s)).toBe("UDP 53");
         expect(connOf(run([{ protocol: "SCTP", port: 9000 }]), c, s)).toBe("SCTP 9000");
         expect(connOf(run([{ protocol: "TCP", port: 53 }]), c, s)).toBe("TCP 53");
-        expect(connOf(run([{ protocol: "SCTP", port: 9000 }, { protocol: "UDP", port: 53 }, { port: 6334 }, { port: 6333 }]), c, s)).toBe(
-            "TCP 6333,6334;UDP 53;SCTP 9000",
-        );
+        expect(
+            connOf(
+                run([{ protocol: "SCTP", port: 9000 }, { protocol: "UDP", port: 53 }, { port: 6334 }, { port: 6333 }]),
+                c,
+                s,
+            ),
+        ).toBe("TCP 6333,6334;UDP 53;SCTP 9000");
         const set = connectionBetween(
             buildModel([
                 ...base,
-                ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [{ ports: [{ protocol: "UDP", port: 53 }] }]),
+                ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [
+                    { ports: [{ protocol: "UDP", port: 53 }] },
+                ]),
             ]),
             c,
             s,
@@ -445,7 +482,10 @@ describe("ports", () => {
 
     it("an empty or absent ports list allows all ports and protocols", () => {
         expect(connOf(run([]), c, s)).toBe("All Connections");
-        const e = podEntries([...base, ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [{ from: [{ podSelector: {} }] }])]);
+        const e = podEntries([
+            ...base,
+            ingressPolicy("app", "p", { matchLabels: { role: "server" } }, [{ from: [{ podSelector: {} }] }]),
+        ]);
         expect(connOf(e, c, s)).toBe("All Connections");
     });
 });
@@ -456,7 +496,10 @@ describe("policy semantics", () => {
     const pods = [deployment("app", "a", { app: "a" }), deployment("app", "b", { app: "b" })];
 
     it("policyTypes absent and no egress section: Ingress only", () => {
-        const e = podEntries([...pods, netpol("app", "p", { podSelector: { matchLabels: { app: "a" } }, ingress: [] })]);
+        const e = podEntries([
+            ...pods,
+            netpol("app", "p", { podSelector: { matchLabels: { app: "a" } }, ingress: [] }),
+        ]);
         expect(connOf(e, b, a)).toBeUndefined(); // ingress of a isolated, no rules
         expect(connOf(e, a, b)).toBe("All Connections"); // egress of a not isolated
     });
@@ -464,7 +507,10 @@ describe("policy semantics", () => {
     it("policyTypes absent with an egress section: Ingress and Egress", () => {
         const e = podEntries([
             ...pods,
-            netpol("app", "p", { podSelector: { matchLabels: { app: "a" } }, egress: [{ ports: [{ port: 53, protocol: "UDP" }] }] }),
+            netpol("app", "p", {
+                podSelector: { matchLabels: { app: "a" } },
+                egress: [{ ports: [{ port: 53, protocol: "UDP" }] }],
+            }),
         ]);
         expect(connOf(e, a, b)).toBe("UDP 53");
         expect(connOf(e, b, a)).toBeUndefined();
@@ -520,9 +566,15 @@ describe("policy semantics", () => {
             { from: [{ podSelector: { matchLabels: { app: "a" } } }], ports: [{ port: 80 }, { port: 443 }] },
         ]);
         expect(connOf(podEntries([...pods, egress, ingress]), a, b)).toBe("TCP 80");
-        const denyIngress = netpol("app", "deny", { podSelector: { matchLabels: { app: "b" } }, policyTypes: ["Ingress"] });
+        const denyIngress = netpol("app", "deny", {
+            podSelector: { matchLabels: { app: "b" } },
+            policyTypes: ["Ingress"],
+        });
         expect(connOf(podEntries([...pods, egress, denyIngress]), a, b)).toBeUndefined();
-        const denyEgress = netpol("app", "deny", { podSelector: { matchLabels: { app: "a" } }, policyTypes: ["Egress"] });
+        const denyEgress = netpol("app", "deny", {
+            podSelector: { matchLabels: { app: "a" } },
+            policyTypes: ["Egress"],
+        });
         expect(connOf(podEntries([...pods, ingress, denyEgress]), a, b)).toBeUndefined();
     });
 
@@ -550,7 +602,12 @@ describe("policy semantics", () => {
 
 describe("workload kinds", () => {
     const kinds: Obj[] = [
-        { apiVersion: "v1", kind: "Pod", metadata: { name: "pod", namespace: "w", labels: { role: "client" } }, spec: podSpec() },
+        {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "pod", namespace: "w", labels: { role: "client" } },
+            spec: podSpec(),
+        },
         {
             apiVersion: "batch/v1",
             kind: "Job",
@@ -688,7 +745,9 @@ describe("virtual peers", () => {
     });
 
     it("match=all reports only what every address of the peer gets", () => {
-        const model = buildModel(objs, { ...virtualPeers({ kubeApiServer: "10.96.0.1/32", internet: true, match: "all" }) });
+        const model = buildModel(objs, {
+            ...virtualPeers({ kubeApiServer: "10.96.0.1/32", internet: true, match: "all" }),
+        });
         expect(connectionBetween(model, agent, "internet").toString()).toBe("TCP 443");
         expect(connectionBetween(model, agent, "kube-apiserver").isEmpty()).toBe(true);
         const any = buildModel(objs, { ipPeers: [{ name: "anywhere", cidrs: ["0.0.0.0/0"] }] });
@@ -801,10 +860,14 @@ describe("loadManifests", () => {
 describe("CLI", () => {
     it("prints the JSON report (spawned as npm run connectivity runs it)", () => {
         const dir = fixtureDir();
-        const r = spawnSync(process.execPath, ["tools/launch.cjs", "connectivity", "--manifests", dir, "--format", "json"], {
-            cwd: ROOT,
-            encoding: "utf8",
-        });
+        const r = spawnSync(
+            process.execPath,
+            ["tools/launch.cjs", "connectivity", "--manifests", dir, "--format", "json"],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+            },
+        );
         expect(r.stderr).toBe("");
         expect(r.status).toBe(0);
         expect(JSON.parse(r.stdout)).toEqual(EXPECTED_CLI);
@@ -857,7 +920,9 @@ describe("performance", () => {
                                 from: [
                                     {
                                         namespaceSelector: { matchLabels: { team: `t${i % 3}` } },
-                                        podSelector: { matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] },
+                                        podSelector: {
+                                            matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }],
+                                        },
                                     },
                                     { ipBlock: { cidr: `10.${i}.0.0/16`, except: [`10.${i}.1.0/24`] } },
                                 ],

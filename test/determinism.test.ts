@@ -13,7 +13,10 @@ const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
 
 function synth(out: string): Promise<{ code: number; stderr: string }> {
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, [LAUNCHER, "synth", "--stack", "prod", "--out", out], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+        const p = spawn(process.execPath, [LAUNCHER, "synth", "--stack", "prod", "--out", out], {
+            cwd: ROOT,
+            env: { ...process.env, NO_COLOR: "1" },
+        });
         let stderr = "";
         p.stderr.on("data", (d) => (stderr += d));
         p.on("close", (code) => resolve({ code: code ?? -1, stderr }));
@@ -21,10 +24,13 @@ function synth(out: string): Promise<{ code: number; stderr: string }> {
 }
 
 function files(dir: string, rel = ""): string[] {
-    return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => {
-        const p = path.join(rel, e.name);
-        return e.isDirectory() ? files(dir, p) : [p];
-    }).sort();
+    return fs
+        .readdirSync(path.join(dir, rel), { withFileTypes: true })
+        .flatMap((e) => {
+            const p = path.join(rel, e.name);
+            return e.isDirectory() ? files(dir, p) : [p];
+        })
+        .sort();
 }
 
 describe("synth determinism", () => {

@@ -14,7 +14,10 @@ const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
 
 function diff(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, [LAUNCHER, "diff", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+        const p = spawn(process.execPath, [LAUNCHER, "diff", ...args], {
+            cwd: ROOT,
+            env: { ...process.env, NO_COLOR: "1" },
+        });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));
@@ -41,13 +44,17 @@ describe("npm run diff", () => {
 
     // The literal acceptance check. On a tree with uncommitted changes the diff rightly shows them, so it
     // only runs on a clean checkout; the test above covers the same comparison everywhere.
-    it.skipIf(!clean)("on a clean checkout, `npm run diff -- --stack prod --base HEAD` reports no changes", async () => {
-        const r = await diff(["--stack", "prod", "--base", "HEAD"]);
-        expect(r.stderr).toBe("");
-        expect(r.code).toBe(0);
-        expect(r.stdout).toMatch(/^stack prod: no changes\n/);
-        expect(r.stdout).toContain("→ working tree");
-    }, 120_000);
+    it.skipIf(!clean)(
+        "on a clean checkout, `npm run diff -- --stack prod --base HEAD` reports no changes",
+        async () => {
+            const r = await diff(["--stack", "prod", "--base", "HEAD"]);
+            expect(r.stderr).toBe("");
+            expect(r.code).toBe(0);
+            expect(r.stdout).toMatch(/^stack prod: no changes\n/);
+            expect(r.stdout).toContain("→ working tree");
+        },
+        120_000,
+    );
 
     it("rejects usage errors with exit code 2 and a message, never a stack trace", async () => {
         const cases: [string[], string][] = [

@@ -18,44 +18,106 @@ function minimal(): Record<string, any> {
     return {
         admin: { address: { socket_address: { address: "127.0.0.1", port_value: 9901 } } },
         static_resources: {
-            listeners: [{
-                name: "in",
-                address: { socket_address: { address: "0.0.0.0", port_value: 8080 } },
-                filter_chains: [{
-                    filters: [{
-                        name: "envoy.filters.network.http_connection_manager",
-                        typed_config: {
-                            "@type": T(HCM),
-                            stat_prefix: "in",
-                            codec_type: "AUTO",
-                            route_config: {
-                                name: "local",
-                                virtual_hosts: [{ name: "all", domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: "app", timeout: "120s" } }] }],
-                            },
-                            http_filters: [
-                                { name: "envoy.filters.http.ext_authz", typed_config: { "@type": T(EXT_AUTHZ), transport_api_version: "V3", failure_mode_allow: false, grpc_service: { envoy_grpc: { cluster_name: "authz" }, timeout: "0.5s" } } },
-                                { name: "envoy.filters.http.router", typed_config: { "@type": T("envoy.extensions.filters.http.router.v3.Router") } },
+            listeners: [
+                {
+                    name: "in",
+                    address: { socket_address: { address: "0.0.0.0", port_value: 8080 } },
+                    filter_chains: [
+                        {
+                            filters: [
+                                {
+                                    name: "envoy.filters.network.http_connection_manager",
+                                    typed_config: {
+                                        "@type": T(HCM),
+                                        stat_prefix: "in",
+                                        codec_type: "AUTO",
+                                        route_config: {
+                                            name: "local",
+                                            virtual_hosts: [
+                                                {
+                                                    name: "all",
+                                                    domains: ["*"],
+                                                    routes: [
+                                                        {
+                                                            match: { prefix: "/" },
+                                                            route: { cluster: "app", timeout: "120s" },
+                                                        },
+                                                    ],
+                                                },
+                                            ],
+                                        },
+                                        http_filters: [
+                                            {
+                                                name: "envoy.filters.http.ext_authz",
+                                                typed_config: {
+                                                    "@type": T(EXT_AUTHZ),
+                                                    transport_api_version: "V3",
+                                                    failure_mode_allow: false,
+                                                    grpc_service: {
+                                                        envoy_grpc: { cluster_name: "authz" },
+                                                        timeout: "0.5s",
+                                                    },
+                                                },
+                                            },
+                                            {
+                                                name: "envoy.filters.http.router",
+                                                typed_config: {
+                                                    "@type": T("envoy.extensions.filters.http.router.v3.Router"),
+                                                },
+                                            },
+                                        ],
+                                    },
+                                },
                             ],
                         },
-                    }],
-                }],
-            }],
+                    ],
+                },
+            ],
             clusters: [
                 {
                     name: "app",
                     type: "STRICT_DNS",
                     connect_timeout: "1s",
                     lb_policy: "ROUND_ROBIN",
-                    load_assignment: { cluster_name: "app", endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "app.svc", port_value: 80 } } } }] }] },
+                    load_assignment: {
+                        cluster_name: "app",
+                        endpoints: [
+                            {
+                                lb_endpoints: [
+                                    {
+                                        endpoint: {
+                                            address: { socket_address: { address: "app.svc", port_value: 80 } },
+                                        },
+                                    },
+                                ],
+                            },
+                        ],
+                    },
                 },
                 {
                     name: "authz",
                     type: "STRICT_DNS",
                     connect_timeout: "1s",
                     typed_extension_protocol_options: {
-                        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": { "@type": T("envoy.extensions.upstreams.http.v3.HttpProtocolOptions"), explicit_http_config: { http2_protocol_options: {} } },
+                        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                            "@type": T("envoy.extensions.upstreams.http.v3.HttpProtocolOptions"),
+                            explicit_http_config: { http2_protocol_options: {} },
+                        },
                     },
-                    load_assignment: { cluster_name: "authz", endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "authz.svc", port_value: 9191 } } } }] }] },
+                    load_assignment: {
+                        cluster_name: "authz",
+                        endpoints: [
+                            {
+                                lb_endpoints: [
+                                    {
+                                        endpoint: {
+                                            address: { socket_address: { address: "authz.svc", port_value: 9191 } },
+                                        },
+                                    },
+                                ],
+                            },
+                        ],
+                    },
                 },
             ],
         },
@@ -85,15 +147,24 @@ describe("the Envoy API", () => {
             "envoy/service/metrics/v3/metrics_service.proto",
             "envoy/service/trace/v3/trace_service.proto",
         ]);
-        for (const name of [HCM, EXT_AUTHZ, "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication", "envoy.extensions.filters.http.cors.v3.CorsPolicy",
-            "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit", "envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig",
-            "envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig", "envoy.extensions.filters.http.health_check.v3.HealthCheck"]) {
+        for (const name of [
+            HCM,
+            EXT_AUTHZ,
+            "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
+            "envoy.extensions.filters.http.cors.v3.CorsPolicy",
+            "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+            "envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig",
+            "envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig",
+            "envoy.extensions.filters.http.health_check.v3.HealthCheck",
+        ]) {
             expect(api.root.lookupType(name).fullName).toBe(`.${name}`);
         }
     });
 
     it("refuses a root that is not a loaded message", () => {
-        expect(() => validateEnvoyConfig({}, "envoy.config.nope.v3.Nothing")).toThrow("envoy.config.nope.v3.Nothing is not a message of the loaded Envoy API");
+        expect(() => validateEnvoyConfig({}, "envoy.config.nope.v3.Nothing")).toThrow(
+            "envoy.config.nope.v3.Nothing is not a message of the loaded Envoy API",
+        );
     });
 });
 
@@ -111,68 +182,110 @@ describe("the program's Envoy configs", () => {
         expect(validateEnvoyConfig(bootstrap)).toEqual([]);
     });
 
-    it.each(["dev", "staging", "prod"])("%s: every Envoy config found in the manifests (ConfigMap values, --config-yaml args) is valid", (stack) => {
-        const found = envoyConfigsIn(runs[stack]!.manifests);
-        expect(found.map((f) => f.where)).toContain('ConfigMap agentstack-system/envoy-sidecar-template data["envoy.yaml"]');
-        for (const f of found) expect(validateEnvoyConfig(f.config), f.where).toEqual([]);
-    });
+    it.each(["dev", "staging", "prod"])(
+        "%s: every Envoy config found in the manifests (ConfigMap values, --config-yaml args) is valid",
+        (stack) => {
+            const found = envoyConfigsIn(runs[stack]!.manifests);
+            expect(found.map((f) => f.where)).toContain(
+                'ConfigMap agentstack-system/envoy-sidecar-template data["envoy.yaml"]',
+            );
+            for (const f of found) expect(validateEnvoyConfig(f.config), f.where).toEqual([]);
+        },
+    );
 });
 
 describe("validateEnvoyConfig", () => {
     it("accepts the minimal bootstrap, and lowerCamel JSON names as well as proto names", () => {
         expect(validateEnvoyConfig(minimal())).toEqual([]);
-        expect(errorsAfter((b) => {
-            const h = hcm(b);
-            h.statPrefix = h.stat_prefix;
-            delete h.stat_prefix;
-            h.codecType = "HTTP2";
-            delete h.codec_type;
-        })).toEqual([]);
+        expect(
+            errorsAfter((b) => {
+                const h = hcm(b);
+                h.statPrefix = h.stat_prefix;
+                delete h.stat_prefix;
+                h.codecType = "HTTP2";
+                delete h.codec_type;
+            }),
+        ).toEqual([]);
     });
 
     it("finds nothing to complain about in an empty bootstrap or null (unset) fields, and rejects a non-object", () => {
         expect(validateEnvoyConfig({})).toEqual([]);
         expect(validateEnvoyConfig({ admin: null, static_resources: { listeners: null, clusters: [] } })).toEqual([]);
-        expect(errorsAfter((b) => (b["static_resources"].clusters[0] = null))).toEqual(["static_resources.clusters[0]: null is not allowed here (expected envoy.config.cluster.v3.Cluster)"]);
-        expect(validateEnvoyConfig([])).toEqual(["(root): expected an object (envoy.config.bootstrap.v3.Bootstrap), got []"]);
+        expect(errorsAfter((b) => (b["static_resources"].clusters[0] = null))).toEqual([
+            "static_resources.clusters[0]: null is not allowed here (expected envoy.config.cluster.v3.Cluster)",
+        ]);
+        expect(validateEnvoyConfig([])).toEqual([
+            "(root): expected an object (envoy.config.bootstrap.v3.Bootstrap), got []",
+        ]);
     });
 
     it("a misspelled field at the top level", () => {
-        expect(errorsAfter((b) => {
-            b["static_resource"] = b["static_resources"];
-            delete b["static_resources"];
-        })).toEqual(["static_resource: unknown field of envoy.config.bootstrap.v3.Bootstrap (did you mean static_resources?)"]);
+        expect(
+            errorsAfter((b) => {
+                b["static_resource"] = b["static_resources"];
+                delete b["static_resources"];
+            }),
+        ).toEqual([
+            "static_resource: unknown field of envoy.config.bootstrap.v3.Bootstrap (did you mean static_resources?)",
+        ]);
     });
 
     it("a misspelled field inside a typed_config", () => {
-        expect(errorsAfter((b) => {
-            const ea = hcm(b).http_filters[0].typed_config;
-            ea.failure_mode_alow = ea.failure_mode_allow;
-            delete ea.failure_mode_allow;
-        })).toEqual([`${EXT_AUTHZ_PATH}.failure_mode_alow: unknown field of ${EXT_AUTHZ} (did you mean failure_mode_allow?)`]);
+        expect(
+            errorsAfter((b) => {
+                const ea = hcm(b).http_filters[0].typed_config;
+                ea.failure_mode_alow = ea.failure_mode_allow;
+                delete ea.failure_mode_allow;
+            }),
+        ).toEqual([
+            `${EXT_AUTHZ_PATH}.failure_mode_alow: unknown field of ${EXT_AUTHZ} (did you mean failure_mode_allow?)`,
+        ]);
     });
 
     it("a field given under both of its names", () => {
-        expect(errorsAfter((b) => (hcm(b).statPrefix = "x"))).toEqual([`${HCM_PATH}.statPrefix: field stat_prefix of ${HCM} is set twice (also as stat_prefix)`]);
+        expect(errorsAfter((b) => (hcm(b).statPrefix = "x"))).toEqual([
+            `${HCM_PATH}.statPrefix: field stat_prefix of ${HCM} is set twice (also as stat_prefix)`,
+        ]);
     });
 
     it("an @type that resolves to no message, and an Any without @type", () => {
-        expect(errorsAfter((b) => (hcm(b).http_filters[1].typed_config["@type"] = T("envoy.extensions.filters.http.router.v3.Ruoter")))).toEqual([
+        expect(
+            errorsAfter(
+                (b) =>
+                    (hcm(b).http_filters[1].typed_config["@type"] = T(
+                        "envoy.extensions.filters.http.router.v3.Ruoter",
+                    )),
+            ),
+        ).toEqual([
             `${HCM_PATH}.http_filters[1].typed_config.@type: "type.googleapis.com/envoy.extensions.filters.http.router.v3.Ruoter" does not resolve to a message of the Envoy API (expected type.googleapis.com/<full message name>)`,
         ]);
-        expect(errorsAfter((b) => delete hcm(b).http_filters[1].typed_config["@type"])).toEqual([`${HCM_PATH}.http_filters[1].typed_config: google.protobuf.Any without a string "@type"`]);
+        expect(errorsAfter((b) => delete hcm(b).http_filters[1].typed_config["@type"])).toEqual([
+            `${HCM_PATH}.http_filters[1].typed_config: google.protobuf.Any without a string "@type"`,
+        ]);
     });
 
     it("checks Any values in maps (typed_extension_protocol_options, typed_per_filter_config)", () => {
         const key = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
-        expect(errorsAfter((b) => (b["static_resources"].clusters[1].typed_extension_protocol_options[key].explicit_http_config.http2_protocol_option = {}))).toEqual([
+        expect(
+            errorsAfter(
+                (b) =>
+                    (b["static_resources"].clusters[1].typed_extension_protocol_options[
+                        key
+                    ].explicit_http_config.http2_protocol_option = {}),
+            ),
+        ).toEqual([
             `static_resources.clusters[1].typed_extension_protocol_options["${key}"].explicit_http_config.http2_protocol_option: unknown field of envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig (did you mean http2_protocol_options?)`,
         ]);
-        expect(errorsAfter((b) => {
-            hcm(b).route_config.virtual_hosts[0].routes[0].typed_per_filter_config = {
-                "envoy.filters.http.ext_authz": { "@type": T("envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute"), check_settings: { context_extension: { source: "x" } } },
-            };
-        })).toEqual([
+        expect(
+            errorsAfter((b) => {
+                hcm(b).route_config.virtual_hosts[0].routes[0].typed_per_filter_config = {
+                    "envoy.filters.http.ext_authz": {
+                        "@type": T("envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute"),
+                        check_settings: { context_extension: { source: "x" } },
+                    },
+                };
+            }),
+        ).toEqual([
             `${ROUTE_PATH}.typed_per_filter_config["envoy.filters.http.ext_authz"].check_settings.context_extension: unknown field of envoy.extensions.filters.http.ext_authz.v3.CheckSettings (did you mean context_extensions?)`,
         ]);
     });
@@ -206,10 +319,18 @@ describe("validateEnvoyConfig", () => {
     });
 
     it("missing required fields: string min_len, message.required, a required oneof, repeated min_items", () => {
-        expect(errorsAfter((b) => delete hcm(b).stat_prefix)).toEqual([`${HCM_PATH}.stat_prefix: missing; (validate.rules).string.min_len = 1`]);
-        expect(errorsAfter((b) => delete b["static_resources"].clusters[0].name)).toEqual(["static_resources.clusters[0].name: missing; (validate.rules).string.min_len = 1"]);
-        expect(errorsAfter((b) => (hcm(b).stat_prefix = ""))).toEqual([`${HCM_PATH}.stat_prefix: "" has length 0; (validate.rules).string.min_len = 1`]);
-        expect(errorsAfter((b) => delete hcm(b).route_config.virtual_hosts[0].routes[0].match)).toEqual([`${ROUTE_PATH}.match: missing; (validate.rules).message.required`]);
+        expect(errorsAfter((b) => delete hcm(b).stat_prefix)).toEqual([
+            `${HCM_PATH}.stat_prefix: missing; (validate.rules).string.min_len = 1`,
+        ]);
+        expect(errorsAfter((b) => delete b["static_resources"].clusters[0].name)).toEqual([
+            "static_resources.clusters[0].name: missing; (validate.rules).string.min_len = 1",
+        ]);
+        expect(errorsAfter((b) => (hcm(b).stat_prefix = ""))).toEqual([
+            `${HCM_PATH}.stat_prefix: "" has length 0; (validate.rules).string.min_len = 1`,
+        ]);
+        expect(errorsAfter((b) => delete hcm(b).route_config.virtual_hosts[0].routes[0].match)).toEqual([
+            `${ROUTE_PATH}.match: missing; (validate.rules).message.required`,
+        ]);
         expect(errorsAfter((b) => delete hcm(b).route_config)).toEqual([
             `${HCM_PATH}: oneof route_specifier of ${HCM} is required: set one of rds, route_config, scoped_routes`,
         ]);
@@ -226,16 +347,30 @@ describe("validateEnvoyConfig", () => {
 
     it("wrong scalar types and PGV numeric bounds", () => {
         const addr = "static_resources.listeners[0].address.socket_address.port_value";
-        expect(errorsAfter((b) => (b["static_resources"].listeners[0].address.socket_address.port_value = "http"))).toEqual([`${addr}: "http" is not an integer (uint32)`]);
-        expect(errorsAfter((b) => (b["static_resources"].listeners[0].address.socket_address.port_value = -1))).toEqual([`${addr}: -1 is not in the range of uint32`]);
-        expect(errorsAfter((b) => (b["static_resources"].listeners[0].address.socket_address.port_value = 70000))).toEqual([`${addr}: 70000 must be <= 65535; (validate.rules).uint32.lte`]);
-        expect(errorsAfter((b) => (hcm(b).http_filters[0].typed_config.failure_mode_allow = "false"))).toEqual([`${EXT_AUTHZ_PATH}.failure_mode_allow: "false" is not a bool (true or false)`]);
-        expect(errorsAfter((b) => (hcm(b).route_config.virtual_hosts[0].domains = "*"))).toEqual([`${HCM_PATH}.route_config.virtual_hosts[0].domains: expected an array (repeated string), got "*"`]);
+        expect(
+            errorsAfter((b) => (b["static_resources"].listeners[0].address.socket_address.port_value = "http")),
+        ).toEqual([`${addr}: "http" is not an integer (uint32)`]);
+        expect(errorsAfter((b) => (b["static_resources"].listeners[0].address.socket_address.port_value = -1))).toEqual(
+            [`${addr}: -1 is not in the range of uint32`],
+        );
+        expect(
+            errorsAfter((b) => (b["static_resources"].listeners[0].address.socket_address.port_value = 70000)),
+        ).toEqual([`${addr}: 70000 must be <= 65535; (validate.rules).uint32.lte`]);
+        expect(errorsAfter((b) => (hcm(b).http_filters[0].typed_config.failure_mode_allow = "false"))).toEqual([
+            `${EXT_AUTHZ_PATH}.failure_mode_allow: "false" is not a bool (true or false)`,
+        ]);
+        expect(errorsAfter((b) => (hcm(b).route_config.virtual_hosts[0].domains = "*"))).toEqual([
+            `${HCM_PATH}.route_config.virtual_hosts[0].domains: expected an array (repeated string), got "*"`,
+        ]);
         // wrappers are bare scalars: Cluster.per_connection_buffer_limit_bytes is a UInt32Value
-        expect(errorsAfter((b) => (b["static_resources"].clusters[0].per_connection_buffer_limit_bytes = { value: 1024 }))).toEqual([
+        expect(
+            errorsAfter((b) => (b["static_resources"].clusters[0].per_connection_buffer_limit_bytes = { value: 1024 })),
+        ).toEqual([
             'static_resources.clusters[0].per_connection_buffer_limit_bytes: {"value":1024} is not an integer (uint32)',
         ]);
-        expect(errorsAfter((b) => (b["static_resources"].clusters[0].per_connection_buffer_limit_bytes = 1024))).toEqual([]);
+        expect(
+            errorsAfter((b) => (b["static_resources"].clusters[0].per_connection_buffer_limit_bytes = 1024)),
+        ).toEqual([]);
     });
 
     it("deprecated fields are errors", () => {
@@ -245,7 +380,11 @@ describe("validateEnvoyConfig", () => {
     });
 
     it("a header name that PGV's HTTP_HEADER_NAME rule (loose, as Envoy sets it here) refuses", () => {
-        expect(errorsAfter((b) => (hcm(b).route_config.virtual_hosts[0].request_headers_to_remove = ["x-ok", "x-bad\r\nheader"]))).toEqual([
+        expect(
+            errorsAfter(
+                (b) => (hcm(b).route_config.virtual_hosts[0].request_headers_to_remove = ["x-ok", "x-bad\r\nheader"]),
+            ),
+        ).toEqual([
             `${HCM_PATH}.route_config.virtual_hosts[0].request_headers_to_remove[1]: "x-bad\\r\\nheader" is not a valid HTTP header name; (validate.rules).repeated.items.string.well_known_regex = HTTP_HEADER_NAME (strict: false)`,
         ]);
     });
@@ -255,9 +394,28 @@ describe("envoyConfigsIn", () => {
     it("finds bootstraps in ConfigMap values and --config-yaml args (of pod templates and of containers described as data)", () => {
         const b = JSON.stringify(minimal());
         const objs = [
-            { kind: "ConfigMap", metadata: { name: "gw", namespace: "n" }, data: { "envoy.yaml": b, "other.yaml": "a: 1" } },
-            { kind: "ConfigMap", metadata: { name: "tpl", namespace: "n" }, data: { "sidecar.yaml": JSON.stringify({ name: "envoy", args: ["--config-yaml", b] }) } },
-            { kind: "Deployment", metadata: { name: "d", namespace: "n" }, spec: { template: { spec: { initContainers: [{ name: "proxy", args: [`--config-yaml=${b}`] }], containers: [{ name: "app", args: ["--x"] }] } } } },
+            {
+                kind: "ConfigMap",
+                metadata: { name: "gw", namespace: "n" },
+                data: { "envoy.yaml": b, "other.yaml": "a: 1" },
+            },
+            {
+                kind: "ConfigMap",
+                metadata: { name: "tpl", namespace: "n" },
+                data: { "sidecar.yaml": JSON.stringify({ name: "envoy", args: ["--config-yaml", b] }) },
+            },
+            {
+                kind: "Deployment",
+                metadata: { name: "d", namespace: "n" },
+                spec: {
+                    template: {
+                        spec: {
+                            initContainers: [{ name: "proxy", args: [`--config-yaml=${b}`] }],
+                            containers: [{ name: "app", args: ["--x"] }],
+                        },
+                    },
+                },
+            },
         ];
         const found = envoyConfigsIn(objs);
         expect(found.map((f) => f.where)).toEqual([

@@ -13,14 +13,25 @@ import { PlatformSpec } from "../stacks/resolve";
 import { baseConfig, engineConfig, find, K8sObject, ofKind, runStack, StackRun, workloadsOf } from "./helpers";
 
 const INJECTED = ["agentstack-gateway", "agentstack-agents", "agentstack-mcp"];
-const cfg = (level: 2 | 3) => baseConfig(level, {
-    mcpServers: [{ name: "search", egress: [{ cidr: "198.51.100.0/24", ports: [443, 8443], hosts: ["search.example.net"] }] }, { name: "files", port: 9000 }],
-    agents: [{ name: "alpha", mcpServers: ["search", "files"], port: 8081 }, { name: "beta", mcpServers: ["files"] }],
-});
+const cfg = (level: 2 | 3) =>
+    baseConfig(level, {
+        mcpServers: [
+            {
+                name: "search",
+                egress: [{ cidr: "198.51.100.0/24", ports: [443, 8443], hosts: ["search.example.net"] }],
+            },
+            { name: "files", port: 9000 },
+        ],
+        agents: [
+            { name: "alpha", mcpServers: ["search", "files"], port: 8081 },
+            { name: "beta", mcpServers: ["files"] },
+        ],
+    });
 
 const runs: Record<number, StackRun & { spec: PlatformSpec }> = {};
 beforeAll(async () => {
-    for (const level of [2, 3] as const) runs[level] = await runStack(`extauth${level}`, { config: engineConfig(cfg(level)) });
+    for (const level of [2, 3] as const)
+        runs[level] = await runStack(`extauth${level}`, { config: engineConfig(cfg(level)) });
 });
 
 /** The authorities a workload may reach according to the NetworkPolicies, through the Services the program renders. */
@@ -33,12 +44,21 @@ function reachableAuthorities(run: StackRun & { spec: PlatformSpec }, src: K8sOb
         if (dstName === srcName || dst["metadata"]["name"] === "extauth") continue; // the sidecar's own check, not the application's
         const conn = connectionBetween(model, srcName, dstName).toString();
         const tcp = /TCP ([\d,-]+)/.exec(conn)?.[1]?.split(",").map(Number) ?? [];
-        const svc = ofKind(run.manifests, "Service").find((s) => s["metadata"]["namespace"] === dst["metadata"]["namespace"] && s["metadata"]["name"] === dst["metadata"]["name"]);
+        const svc = ofKind(run.manifests, "Service").find(
+            (s) =>
+                s["metadata"]["namespace"] === dst["metadata"]["namespace"] &&
+                s["metadata"]["name"] === dst["metadata"]["name"],
+        );
         if (!svc) continue;
         const ns = dst["metadata"]["namespace"];
         for (const p of svc["spec"]["ports"]) {
             if (!tcp.includes(p.port)) continue;
-            for (const host of [`${svc["metadata"]["name"]}.${ns}.svc.cluster.local`, `${svc["metadata"]["name"]}.${ns}.svc`, `${svc["metadata"]["name"]}.${ns}`]) out.add(`${host}:${p.port}`);
+            for (const host of [
+                `${svc["metadata"]["name"]}.${ns}.svc.cluster.local`,
+                `${svc["metadata"]["name"]}.${ns}.svc`,
+                `${svc["metadata"]["name"]}.${ns}`,
+            ])
+                out.add(`${host}:${p.port}`);
         }
     }
     return out;
@@ -47,14 +67,19 @@ function reachableAuthorities(run: StackRun & { spec: PlatformSpec }, src: K8sOb
 describe.each([2, 3])("ExtAuth data at level %i", (level) => {
     it("is a plain deny-by-default lookup by source and authority", () => {
         expect(EXTAUTH_POLICY).toContain("default allow := false");
-        expect(EXTAUTH_POLICY).toContain("allow if data.agentstack.allowed[input.attributes.contextExtensions.source][lower(input.attributes.request.http.host)]");
+        expect(EXTAUTH_POLICY).toContain(
+            "allow if data.agentstack.allowed[input.attributes.contextExtensions.source][lower(input.attributes.request.http.host)]",
+        );
         expect(EXTAUTH_POLICY.match(/^allow if/gm)).toHaveLength(1);
     });
 
     it("allows each sidecar workload exactly what its NetworkPolicies allow, by Service name and port, plus its named external hosts", () => {
         const run = runs[level]!;
-        const data = JSON.parse(find(run.manifests, "ConfigMap", "extauth-policy")["data"]["data.json"]).agentstack.allowed as Record<string, Record<string, true>>;
-        const sidecarWorkloads = workloadsOf(run.manifests).filter((w) => INJECTED.includes(w["metadata"]["namespace"]));
+        const data = JSON.parse(find(run.manifests, "ConfigMap", "extauth-policy")["data"]["data.json"]).agentstack
+            .allowed as Record<string, Record<string, true>>;
+        const sidecarWorkloads = workloadsOf(run.manifests).filter((w) =>
+            INJECTED.includes(w["metadata"]["namespace"]),
+        );
         expect(sidecarWorkloads.length).toBe(5); // gateway, 2 agents, 2 MCP servers
         const external: Record<string, string[]> = {
             "agentstack-agents/agent-alpha": ["llm.example.com:443"],
@@ -72,9 +97,17 @@ describe.each([2, 3])("ExtAuth data at level %i", (level) => {
         // Nothing for anyone else (the sandbox, the data stores, Keycloak have no sidecar).
         expect(Object.keys(data).sort()).toEqual(sources.sort());
         // Spot checks of the derivation itself.
-        expect(Object.keys(data["agentstack-agents/agent-beta"]!)).not.toContain("mcp-search.agentstack-mcp.svc.cluster.local:8000");
-        expect(Object.keys(data["agentstack-agents/agent-alpha"]!)).toContain("mcp-files.agentstack-mcp.svc.cluster.local:9000");
-        expect(Object.keys(data["agentstack-gateway/gateway"]!)).toContain("agent-alpha.agentstack-agents.svc.cluster.local:8081");
-        expect(Object.keys(data["agentstack-gateway/gateway"]!).some((a) => a.includes("qdrant") || a.includes("mongodb"))).toBe(false);
+        expect(Object.keys(data["agentstack-agents/agent-beta"]!)).not.toContain(
+            "mcp-search.agentstack-mcp.svc.cluster.local:8000",
+        );
+        expect(Object.keys(data["agentstack-agents/agent-alpha"]!)).toContain(
+            "mcp-files.agentstack-mcp.svc.cluster.local:9000",
+        );
+        expect(Object.keys(data["agentstack-gateway/gateway"]!)).toContain(
+            "agent-alpha.agentstack-agents.svc.cluster.local:8081",
+        );
+        expect(
+            Object.keys(data["agentstack-gateway/gateway"]!).some((a) => a.includes("qdrant") || a.includes("mongodb")),
+        ).toBe(false);
     });
 });

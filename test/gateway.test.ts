@@ -59,7 +59,8 @@ function envoyOf(spec: PlatformSpec): Obj {
     });
 }
 
-const hcmOf = (cfg: Obj): Obj => cfg["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"];
+const hcmOf = (cfg: Obj): Obj =>
+    cfg["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"];
 const filterOf = (cfg: Obj, name: string): Obj => {
     const f = hcmOf(cfg)["http_filters"].find((x: Obj) => x["name"] === name);
     if (!f) throw new Error(`no http filter ${name}`);
@@ -113,7 +114,9 @@ describe("the gateway's Envoy config", () => {
         expect(provider["audiences"]).toEqual(["gateway"]);
         expect(provider["forward"]).toBe(false);
         const uri = provider["remote_jwks"]["http_uri"];
-        expect(uri["uri"]).toBe("http://keycloak.agentstack-identity.svc.cluster.local:8080/realms/agentstack/protocol/openid-connect/certs");
+        expect(uri["uri"]).toBe(
+            "http://keycloak.agentstack-identity.svc.cluster.local:8080/realms/agentstack/protocol/openid-connect/certs",
+        );
         expect(uri["cluster"]).toBe(KEYCLOAK_CLUSTER);
         expect(addressOf(clusterOf(cfg, KEYCLOAK_CLUSTER))).toBe("keycloak.agentstack-identity.svc.cluster.local:8080");
         // Every agent route requires the provider; nothing else does.
@@ -141,7 +144,10 @@ describe("the gateway's Envoy config", () => {
 
     it("allows CORS for the configured origins only, and sets no CORS policy without origins", () => {
         const cors = vhostOf(cfg)["typed_per_filter_config"]["envoy.filters.http.cors"];
-        expect(cors["allow_origin_string_match"]).toEqual([{ exact: "https://app.corp.example" }, { exact: "https://admin.corp.example" }]);
+        expect(cors["allow_origin_string_match"]).toEqual([
+            { exact: "https://app.corp.example" },
+            { exact: "https://admin.corp.example" },
+        ]);
         const none = envoyOf(specOf(baseConfig(2)));
         expect(vhostOf(none)["typed_per_filter_config"]).toBeUndefined();
     });
@@ -164,20 +170,32 @@ describe("the gateway's Envoy config", () => {
     it("routes /agents/<name>/ to each agent (prefix rewritten) and / to the chat UI, on the public host only", () => {
         const vh = vhostOf(cfg);
         expect(vh["domains"]).toEqual(["agents.corp.example"]);
-        expect(vh["routes"].map((r: Obj) => [r["match"]["prefix"], r["route"]["cluster"], r["route"]["prefix_rewrite"]])).toEqual([
+        expect(
+            vh["routes"].map((r: Obj) => [r["match"]["prefix"], r["route"]["cluster"], r["route"]["prefix_rewrite"]]),
+        ).toEqual([
             ["/agents/alpha/", "agent-alpha", "/"],
             ["/agents/beta/", "agent-beta", "/"],
             ["/", CHAT_UI_CLUSTER, undefined],
         ]);
         expect(addressOf(clusterOf(cfg, "agent-alpha"))).toBe("agent-alpha.agentstack-agents.svc.cluster.local:8080");
-        expect(addressOf(clusterOf(cfg, CHAT_UI_CLUSTER))).toBe("gateway-chat-ui.agentstack-gateway.svc.cluster.local:3000");
+        expect(addressOf(clusterOf(cfg, CHAT_UI_CLUSTER))).toBe(
+            "gateway-chat-ui.agentstack-gateway.svc.cluster.local:3000",
+        );
         // Without a chat UI there is no route for `/` at all.
         const bare = envoyOf(specOf(baseConfig(2)));
-        expect(vhostOf(bare)["routes"].map((r: Obj) => r["match"]["prefix"])).toEqual(["/agents/alpha/", "/agents/beta/"]);
+        expect(vhostOf(bare)["routes"].map((r: Obj) => r["match"]["prefix"])).toEqual([
+            "/agents/alpha/",
+            "/agents/beta/",
+        ]);
     });
 
     it("adds the security headers to every response and a CSP to the API routes", () => {
-        const added = Object.fromEntries(vhostOf(cfg)["response_headers_to_add"].map((h: Obj) => [h["header"]["key"], [h["header"]["value"], h["append_action"]]]));
+        const added = Object.fromEntries(
+            vhostOf(cfg)["response_headers_to_add"].map((h: Obj) => [
+                h["header"]["key"],
+                [h["header"]["value"], h["append_action"]],
+            ]),
+        );
         expect(added).toEqual({
             "strict-transport-security": ["max-age=31536000; includeSubDomains", "OVERWRITE_IF_EXISTS_OR_ADD"],
             "x-content-type-options": ["nosniff", "OVERWRITE_IF_EXISTS_OR_ADD"],
@@ -186,14 +204,17 @@ describe("the gateway's Envoy config", () => {
         });
         expect(Object.keys(SECURITY_HEADERS)).toHaveLength(4);
         const alpha = vhostOf(cfg)["routes"][0];
-        expect(alpha["response_headers_to_add"]).toEqual([{ header: { key: "content-security-policy", value: API_CSP }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }]);
+        expect(alpha["response_headers_to_add"]).toEqual([
+            { header: { key: "content-security-policy", value: API_CSP }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" },
+        ]);
     });
 
     it("writes an access log that never contains Authorization, cookies or the query string", () => {
         const log = hcmOf(cfg)["access_log"][0]["typed_config"]["log_format"];
         expect(log["json_format"]).toEqual(ACCESS_LOG_FORMAT);
         const text = JSON.stringify(log["json_format"]).toLowerCase();
-        for (const banned of ["authorization", "cookie", "%req(:path)%", "x-jwt", "%dynamic_metadata"]) expect(text).not.toContain(banned);
+        for (const banned of ["authorization", "cookie", "%req(:path)%", "x-jwt", "%dynamic_metadata"])
+            expect(text).not.toContain(banned);
         expect(log["json_format"]["path"]).toBe("%REQ_WITHOUT_QUERY(:PATH)%");
         expect(log["formatters"].map((f: Obj) => f["name"])).toEqual(["envoy.formatter.req_without_query"]);
     });
@@ -214,8 +235,16 @@ describe("user workloads have no default image", () => {
     });
 
     it("takes a per-instance image over the shared one", () => {
-        const spec = specOf(baseConfig(1, { agents: [{ name: "alpha", image: "registry.example.com/acme/alpha:3.1.0" }, { name: "beta" }], mcpServers: [] }));
-        expect(spec.agents.map((a) => a.image)).toEqual(["registry.example.com/acme/alpha:3.1.0", "registry.example.com/acme/agent:1.0.0"]);
+        const spec = specOf(
+            baseConfig(1, {
+                agents: [{ name: "alpha", image: "registry.example.com/acme/alpha:3.1.0" }, { name: "beta" }],
+                mcpServers: [],
+            }),
+        );
+        expect(spec.agents.map((a) => a.image)).toEqual([
+            "registry.example.com/acme/alpha:3.1.0",
+            "registry.example.com/acme/agent:1.0.0",
+        ]);
         expect(spec.gateway.image).toBe(DEFAULT_GATEWAY_IMAGE);
     });
 });
@@ -242,26 +271,50 @@ describe.each(["dev", "staging", "prod"])("stack %s", (stack) => {
         const d = find(run.manifests, "Deployment", "gateway");
         const c = d["spec"]["template"]["spec"]["containers"].find((x: K8sObject) => x["name"] === "gateway");
         expect(c["image"]).toBe(DEFAULT_GATEWAY_IMAGE);
-        expect(c["args"]).toEqual(["-c", `${GATEWAY_CONFIG_DIR}/${GATEWAY_CONFIG_KEY}`, "--disable-hot-restart", "--concurrency", "2", "--log-level", "info"]);
+        expect(c["args"]).toEqual([
+            "-c",
+            `${GATEWAY_CONFIG_DIR}/${GATEWAY_CONFIG_KEY}`,
+            "--disable-hot-restart",
+            "--concurrency",
+            "2",
+            "--log-level",
+            "info",
+        ]);
         expect(c["env"]).toBeUndefined();
         expect(c["readinessProbe"]["httpGet"]).toEqual({ path: "/healthz", port: "http" });
-        expect(c["volumeMounts"]).toContainEqual({ name: "envoy-config", mountPath: GATEWAY_CONFIG_DIR, readOnly: true });
+        expect(c["volumeMounts"]).toContainEqual({
+            name: "envoy-config",
+            mountPath: GATEWAY_CONFIG_DIR,
+            readOnly: true,
+        });
         const cm = find(run.manifests, "ConfigMap", "gateway-envoy");
         const cfg = JSON.parse(cm["data"][GATEWAY_CONFIG_KEY]);
         expect(validateEnvoyConfig(cfg)).toEqual([]);
-        expect(d["spec"]["template"]["spec"]["volumes"]).toContainEqual({ name: "envoy-config", configMap: { name: "gateway-envoy" } });
+        expect(d["spec"]["template"]["spec"]["volumes"]).toContainEqual({
+            name: "envoy-config",
+            configMap: { name: "gateway-envoy" },
+        });
     });
 
     it("exposes the gateway through a Gateway API HTTPRoute by default", () => {
-        expect(ofKind(run.manifests, "HTTPRoute").map((r) => r["metadata"]["name"]).sort()).toEqual(["gateway", "gateway-https-redirect", "keycloak", "keycloak-https-redirect"]);
+        expect(
+            ofKind(run.manifests, "HTTPRoute")
+                .map((r) => r["metadata"]["name"])
+                .sort(),
+        ).toEqual(["gateway", "gateway-https-redirect", "keycloak", "keycloak-https-redirect"]);
         expect(ofKind(run.manifests, "Ingress")).toEqual([]);
     });
 });
 
 describe("TLS that issues at levels 2 and 3 (cert-manager HTTP-01)", () => {
-    const certManager = (level: 2 | 3) => baseConfig(level, {
-        gateway: { hostname: "a.example.com", gatewayRef: { name: "edge", namespace: "gateway-system" }, tls: { mode: "cert-manager", issuer: { name: "letsencrypt-prod" } } },
-    });
+    const certManager = (level: 2 | 3) =>
+        baseConfig(level, {
+            gateway: {
+                hostname: "a.example.com",
+                gatewayRef: { name: "edge", namespace: "gateway-system" },
+                tls: { mode: "cert-manager", issuer: { name: "letsencrypt-prod" } },
+            },
+        });
     const runs: Record<string, StackRun> = {};
     beforeAll(async () => {
         for (const level of [2, 3] as const) {
@@ -270,28 +323,38 @@ describe("TLS that issues at levels 2 and 3 (cert-manager HTTP-01)", () => {
         }
     });
 
-    it.each([2, 3] as const)("level %i: the connectivity report adds exactly the ingress controller → HTTP-01 solver on 8089 (and the solver's zone DNS)", (level) => {
-        const entries = (name: string) => {
-            const run = runs[name]!;
-            expect(run.spec).toEqual(specOf(name.startsWith("cm") ? certManager(level) : baseConfig(level)));
-            return new Set(connectivityReport(run.manifests, run).entries.map((e) => `${e.src} => ${e.dst} : ${e.conn}`));
-        };
-        const withSolver = entries(`cm${level}`);
-        const without = entries(`secret${level}`);
-        const added = [...withSolver].filter((e) => !without.has(e)).sort();
-        const removed = [...without].filter((e) => !withSolver.has(e));
-        expect(removed).toEqual([]);
-        expect(added).toEqual([
-            "agentstack-gateway/acme-http01-solver[Pod] => kube-dns : TCP 53;UDP 53",
-            "agentstack-identity/acme-http01-solver[Pod] => kube-dns : TCP 53;UDP 53",
-            "outside => agentstack-gateway/acme-http01-solver[Pod] : TCP 8089",
-            "outside => agentstack-identity/acme-http01-solver[Pod] : TCP 8089",
-        ]);
-    });
+    it.each([2, 3] as const)(
+        "level %i: the connectivity report adds exactly the ingress controller → HTTP-01 solver on 8089 (and the solver's zone DNS)",
+        (level) => {
+            const entries = (name: string) => {
+                const run = runs[name]!;
+                expect(run.spec).toEqual(specOf(name.startsWith("cm") ? certManager(level) : baseConfig(level)));
+                return new Set(
+                    connectivityReport(run.manifests, run).entries.map((e) => `${e.src} => ${e.dst} : ${e.conn}`),
+                );
+            };
+            const withSolver = entries(`cm${level}`);
+            const without = entries(`secret${level}`);
+            const added = [...withSolver].filter((e) => !without.has(e)).sort();
+            const removed = [...without].filter((e) => !withSolver.has(e));
+            expect(removed).toEqual([]);
+            expect(added).toEqual([
+                "agentstack-gateway/acme-http01-solver[Pod] => kube-dns : TCP 53;UDP 53",
+                "agentstack-identity/acme-http01-solver[Pod] => kube-dns : TCP 53;UDP 53",
+                "outside => agentstack-gateway/acme-http01-solver[Pod] : TCP 8089",
+                "outside => agentstack-identity/acme-http01-solver[Pod] : TCP 8089",
+            ]);
+        },
+    );
 
     it("lets the quota admit the solver's NodePort Service only where a Certificate is solved", () => {
         const m = runs["cm2"]!.manifests;
-        const nodePorts = Object.fromEntries(ofKind(m, "ResourceQuota").map((q) => [q["metadata"]["namespace"], q["spec"]["hard"]["services.nodeports"]]));
+        const nodePorts = Object.fromEntries(
+            ofKind(m, "ResourceQuota").map((q) => [
+                q["metadata"]["namespace"],
+                q["spec"]["hard"]["services.nodeports"],
+            ]),
+        );
         expect(nodePorts).toEqual({
             "agentstack-gateway": "2",
             "agentstack-identity": "2",
@@ -302,14 +365,30 @@ describe("TLS that issues at levels 2 and 3 (cert-manager HTTP-01)", () => {
             "agentstack-data": "0",
         });
         expect(quotaHard("gateway")["services.nodeports"]).toBe("0");
-        expect(Object.values(Object.fromEntries(ofKind(runs["secret2"]!.manifests, "ResourceQuota").map((q) => [q["metadata"]["namespace"], q["spec"]["hard"]["services.nodeports"]])))).toEqual(Array(7).fill("0"));
+        expect(
+            Object.values(
+                Object.fromEntries(
+                    ofKind(runs["secret2"]!.manifests, "ResourceQuota").map((q) => [
+                        q["metadata"]["namespace"],
+                        q["spec"]["hard"]["services.nodeports"],
+                    ]),
+                ),
+            ),
+        ).toEqual(Array(7).fill("0"));
     });
 
     it("makes `pulumi up` wait until each Certificate is Ready", () => {
         for (const name of ["gateway-tls", "keycloak-tls"]) {
             const cert = find(runs["cm3"]!.manifests, "Certificate", name);
-            expect(cert["metadata"]["annotations"]).toEqual({ "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "600" });
-            expect(cert["spec"]["issuerRef"]).toEqual({ name: "letsencrypt-prod", kind: "ClusterIssuer", group: "cert-manager.io" });
+            expect(cert["metadata"]["annotations"]).toEqual({
+                "pulumi.com/waitFor": "condition=Ready",
+                "pulumi.com/timeoutSeconds": "600",
+            });
+            expect(cert["spec"]["issuerRef"]).toEqual({
+                name: "letsencrypt-prod",
+                kind: "ClusterIssuer",
+                group: "cert-manager.io",
+            });
         }
     });
 });
@@ -317,22 +396,55 @@ describe("TLS that issues at levels 2 and 3 (cert-manager HTTP-01)", () => {
 describe("OpenShift Route exposure", () => {
     let run: StackRun;
     beforeAll(async () => {
-        run = await runStack("route", { config: engineConfig(baseConfig(2, { gateway: { hostname: "a.example.com", exposure: "route", tls: { mode: "secret", secretName: "gw-tls" } } })) });
+        run = await runStack("route", {
+            config: engineConfig(
+                baseConfig(2, {
+                    gateway: {
+                        hostname: "a.example.com",
+                        exposure: "route",
+                        tls: { mode: "secret", secretName: "gw-tls" },
+                    },
+                }),
+            ),
+        });
     });
 
     it("grants the router's ServiceAccount get/list/watch on exactly the certificate Secret, before the Route", () => {
         for (const svc of ["gateway", "keycloak"]) {
             const ns = svc === "gateway" ? "agentstack-gateway" : "agentstack-identity";
-            const role = run.manifests.find((o) => o["kind"] === "Role" && o["metadata"]["name"] === `${svc}-route-tls-reader`)!;
+            const role = run.manifests.find(
+                (o) => o["kind"] === "Role" && o["metadata"]["name"] === `${svc}-route-tls-reader`,
+            )!;
             expect(role["metadata"]["namespace"]).toBe(ns);
-            expect(role["rules"]).toEqual([{ apiGroups: [""], resources: ["secrets"], resourceNames: [svc === "gateway" ? "gw-tls" : "gw-tls"], verbs: ["get", "list", "watch"] }]);
-            const binding = run.manifests.find((o) => o["kind"] === "RoleBinding" && o["metadata"]["name"] === `${svc}-route-tls-reader`)!;
-            expect(binding["subjects"]).toEqual([{ kind: "ServiceAccount", name: "router", namespace: "openshift-ingress" }]);
-            expect(binding["roleRef"]).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `${svc}-route-tls-reader` });
+            expect(role["rules"]).toEqual([
+                {
+                    apiGroups: [""],
+                    resources: ["secrets"],
+                    resourceNames: [svc === "gateway" ? "gw-tls" : "gw-tls"],
+                    verbs: ["get", "list", "watch"],
+                },
+            ]);
+            const binding = run.manifests.find(
+                (o) => o["kind"] === "RoleBinding" && o["metadata"]["name"] === `${svc}-route-tls-reader`,
+            )!;
+            expect(binding["subjects"]).toEqual([
+                { kind: "ServiceAccount", name: "router", namespace: "openshift-ingress" },
+            ]);
+            expect(binding["roleRef"]).toEqual({
+                apiGroup: "rbac.authorization.k8s.io",
+                kind: "Role",
+                name: `${svc}-route-tls-reader`,
+            });
             const route = run.manifests.find((o) => o["kind"] === "Route" && o["metadata"]["name"] === svc)!;
             expect(route["spec"]["tls"]["externalCertificate"]).toEqual({ name: "gw-tls" });
-            const routeRes = run.resources.find((r) => r.type === "kubernetes:route.openshift.io/v1:Route" && r.urn.endsWith(`${svc}-exposure-route`))!;
-            const bindingRes = run.resources.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding" && r.urn.endsWith(`${svc}-exposure-route-tls-reader`))!;
+            const routeRes = run.resources.find(
+                (r) => r.type === "kubernetes:route.openshift.io/v1:Route" && r.urn.endsWith(`${svc}-exposure-route`),
+            )!;
+            const bindingRes = run.resources.find(
+                (r) =>
+                    r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding" &&
+                    r.urn.endsWith(`${svc}-exposure-route-tls-reader`),
+            )!;
             expect(routeRes.options.dependsOn).toContain(bindingRes.urn);
         }
     });

@@ -18,12 +18,17 @@ export interface StackRun extends RunResult {
 export function assertRegistered(result: Pick<RunResult, "resources">): void {
     const k8s = result.resources.filter((r) => r.type.startsWith("kubernetes:"));
     if (!result.resources.some((r) => r.type === "agentstack:platform:Platform") || k8s.length === 0) {
-        throw new Error(`the program registered nothing useful (${result.resources.length} resources, ${k8s.length} Kubernetes objects)`);
+        throw new Error(
+            `the program registered nothing useful (${result.resources.length} resources, ${k8s.length} Kubernetes objects)`,
+        );
     }
 }
 
 /** Runs a stack from its file, or from an explicit engine config. */
-export async function runStack(stack: string, opts: { config?: EngineConfig; preview?: boolean } = {}): Promise<StackRun> {
+export async function runStack(
+    stack: string,
+    opts: { config?: EngineConfig; preview?: boolean } = {},
+): Promise<StackRun> {
     const result = await runProgram({ stack, ...opts });
     assertRegistered(result);
     return { ...result, manifests: manifestsOf(result.resources) as K8sObject[] };
@@ -40,12 +45,23 @@ export function engineConfig(values: Record<string, unknown>, secretKeys: string
 export function baseConfig(level: 1 | 2 | 3, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
         securityLevel: level,
-        llm: { endpoint: "https://llm.example.com/v1", egressCidrs: ["203.0.113.0/24"], apiKeySecretRef: { name: "llm", key: "key" } },
+        llm: {
+            endpoint: "https://llm.example.com/v1",
+            egressCidrs: ["203.0.113.0/24"],
+            apiKeySecretRef: { name: "llm", key: "key" },
+        },
         cluster: { schedulableNodes: 3 },
         // The user's workloads have no default image (docs/images.md); these are placeholders.
-        images: { agent: "registry.example.com/acme/agent:1.0.0", mcpServer: "registry.example.com/acme/mcp:1.0.0", sandbox: "registry.example.com/acme/sandbox:1.0.0" },
+        images: {
+            agent: "registry.example.com/acme/agent:1.0.0",
+            mcpServer: "registry.example.com/acme/mcp:1.0.0",
+            sandbox: "registry.example.com/acme/sandbox:1.0.0",
+        },
         mcpServers: [{ name: "search" }, { name: "files" }],
-        agents: [{ name: "alpha", mcpServers: ["search"] }, { name: "beta", mcpServers: ["files"] }],
+        agents: [
+            { name: "alpha", mcpServers: ["search"] },
+            { name: "beta", mcpServers: ["files"] },
+        ],
         gateway: {
             hostname: "a.example.com",
             gatewayRef: { name: "edge", namespace: "gateway-system" },
@@ -73,7 +89,8 @@ export function containersOf(objs: readonly K8sObject[]): { owner: K8sObject; co
     for (const o of objs) {
         const spec = o["spec"]?.["template"]?.["spec"];
         if (!spec) continue;
-        for (const c of [...(spec["initContainers"] ?? []), ...(spec["containers"] ?? [])]) out.push({ owner: o, container: c });
+        for (const c of [...(spec["initContainers"] ?? []), ...(spec["containers"] ?? [])])
+            out.push({ owner: o, container: c });
     }
     return out;
 }
@@ -84,7 +101,12 @@ export function workloadsOf(objs: readonly K8sObject[]): K8sObject[] {
 }
 
 /** Asserts the restricted hardening of one container (pod-level settings may satisfy runAsNonRoot). */
-export function expectHardened(c: K8sObject, pod: K8sObject | undefined, where: string, opts: { probes: boolean }): void {
+export function expectHardened(
+    c: K8sObject,
+    pod: K8sObject | undefined,
+    where: string,
+    opts: { probes: boolean },
+): void {
     const sc = c["securityContext"] ?? {};
     const check = (ok: boolean, what: string) => {
         if (!ok) throw new Error(`${where}: ${what}`);
@@ -118,7 +140,12 @@ export function unwrapSecrets(v: any): any {
 
 /** Raw (unredacted) inputs of a recorded Kubernetes object. */
 export function rawInputs(run: StackRun, kind: string, name: string): K8sObject {
-    const r = run.resources.find((x) => x.type.startsWith("kubernetes:") && x.inputs["kind"] === kind && (x.inputs["metadata"] as any)?.name === name);
+    const r = run.resources.find(
+        (x) =>
+            x.type.startsWith("kubernetes:") &&
+            x.inputs["kind"] === kind &&
+            (x.inputs["metadata"] as any)?.name === name,
+    );
     if (!r) throw new Error(`no recorded ${kind} ${name}`);
     return unwrapSecrets(r.inputs);
 }

@@ -39,7 +39,12 @@ function sources(dir: string): string[] {
 function importsOf(file: string): string[] {
     const text = readFileSync(file, "utf8");
     const specs: string[] = [];
-    const patterns = [/\bfrom\s+["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g, /\brequire\s*\(\s*["']([^"']+)["']\s*\)/g, /^\s*import\s+["']([^"']+)["']/gm];
+    const patterns = [
+        /\bfrom\s+["']([^"']+)["']/g,
+        /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
+        /\brequire\s*\(\s*["']([^"']+)["']\s*\)/g,
+        /^\s*import\s+["']([^"']+)["']/gm,
+    ];
     for (const re of patterns) for (const m of text.matchAll(re)) specs.push(m[1]!);
     return specs.filter((s) => s.startsWith("."));
 }
@@ -54,7 +59,8 @@ describe("dependencies point one way", () => {
     const edges: { from: string; folder: Folder; to: string }[] = [];
     for (const folder of FOLDERS) {
         for (const file of sources(join(PROJECT_DIR, folder))) {
-            for (const spec of importsOf(file)) edges.push({ from: relative(PROJECT_DIR, file), folder, to: folderOf(resolve(dirname(file), spec)) });
+            for (const spec of importsOf(file))
+                edges.push({ from: relative(PROJECT_DIR, file), folder, to: folderOf(resolve(dirname(file), spec)) });
         }
     }
 
@@ -64,7 +70,9 @@ describe("dependencies point one way", () => {
     });
 
     it.each(FOLDERS)("%s/ imports only what the house allows", (folder) => {
-        const bad = edges.filter((e) => e.folder === folder && !ALLOWED[folder].includes(e.to)).map((e) => `${e.from} → ${e.to}/`);
+        const bad = edges
+            .filter((e) => e.folder === folder && !ALLOWED[folder].includes(e.to))
+            .map((e) => `${e.from} → ${e.to}/`);
         expect(bad).toEqual([]);
     });
 

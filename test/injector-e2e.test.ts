@@ -38,14 +38,22 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
         const r = await send(inj, { body: JSON.stringify(podReview(pod, u)), headers });
         expect(r.status).toBe(200);
         const body = JSON.parse(r.body);
-        expect(body).toMatchObject({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: { uid: u, allowed: true } });
+        expect(body).toMatchObject({
+            apiVersion: "admission.k8s.io/v1",
+            kind: "AdmissionReview",
+            response: { uid: u, allowed: true },
+        });
         return body.response as { patchType?: string; patch?: string };
     };
 
     beforeAll(async () => {
         manifests = (await runStack(stack)).manifests;
         inj = await startInjector(manifests, { extraArgs: ["--cert-reload-ms", "100", "--shutdown-delay-ms", "50"] });
-        const workloads = manifests.filter((o) => (o["kind"] === "Deployment" || o["kind"] === "StatefulSet") && INJECTED.includes(o["metadata"]["namespace"]));
+        const workloads = manifests.filter(
+            (o) =>
+                (o["kind"] === "Deployment" || o["kind"] === "StatefulSet") &&
+                INJECTED.includes(o["metadata"]["namespace"]),
+        );
         for (const w of workloads) {
             const before = podOf(w);
             const res = await review(before);
@@ -79,7 +87,9 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
     it("adds one Envoy as a native sidecar, probed on a non-loopback listener, with its own uid", () => {
         for (const m of mutated) {
             const spec = m.after["spec"];
-            const envoys = [...(spec["initContainers"] ?? []), ...spec["containers"]].filter((c: K8sObject) => c["name"] === "envoy");
+            const envoys = [...(spec["initContainers"] ?? []), ...spec["containers"]].filter(
+                (c: K8sObject) => c["name"] === "envoy",
+            );
             expect(envoys).toHaveLength(1);
             const envoy = spec["initContainers"][0];
             expect(envoy["name"]).toBe("envoy");
@@ -88,7 +98,9 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
                 expect(envoy[p]["httpGet"]).toEqual({ path: "/ready", port: ENVOY_HEALTH_PORT });
             }
             const bootstrap = JSON.parse(envoy["args"][envoy["args"].indexOf("--config-yaml") + 1]);
-            const health = bootstrap.static_resources.listeners.find((l: any) => l.address.socket_address.port_value === ENVOY_HEALTH_PORT);
+            const health = bootstrap.static_resources.listeners.find(
+                (l: any) => l.address.socket_address.port_value === ENVOY_HEALTH_PORT,
+            );
             expect(health.address.socket_address.address).toBe("0.0.0.0");
             const outbound = bootstrap.static_resources.listeners.find((l: any) => l.name === "outbound");
             expect(outbound.address.socket_address.address).toBe("127.0.0.1");
@@ -102,7 +114,10 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
                 const stats = bootstrap.static_resources.listeners.find((l: any) => l.name === "stats");
                 expect(stats.address.socket_address).toEqual({ address: "0.0.0.0", port_value: 15090 });
                 const routes = stats.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
-                expect(routes.map((r: any) => r.match)).toEqual([{ path: "/stats/prometheus", headers: [{ name: ":method", string_match: { exact: "GET" } }] }, { prefix: "/" }]);
+                expect(routes.map((r: any) => r.match)).toEqual([
+                    { path: "/stats/prometheus", headers: [{ name: ":method", string_match: { exact: "GET" } }] },
+                    { prefix: "/" },
+                ]);
                 expect(routes[1].direct_response).toEqual({ status: 404 });
                 expect(envoy["ports"].map((p: any) => p.containerPort)).toEqual([ENVOY_HEALTH_PORT, 15090]);
             }
@@ -110,7 +125,11 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
             const source = `${m.workload["metadata"]["namespace"]}/${m.workload["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/instance"]}`;
             expect(bootstrap.node.id).toBe(source);
             expect(JSON.stringify(bootstrap)).not.toContain("{{SOURCE}}");
-            expect(outbound.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].typed_per_filter_config["envoy.filters.http.ext_authz"].check_settings.context_extensions.source).toBe(source);
+            expect(
+                outbound.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].typed_per_filter_config[
+                    "envoy.filters.http.ext_authz"
+                ].check_settings.context_extensions.source,
+            ).toBe(source);
             expect(m.after["metadata"]["annotations"]["agentstack.io/envoy-source"]).toBe(source);
             expect(validateEnvoyConfig(bootstrap)).toEqual([]);
             // uid: Envoy's differs from every application container's effective uid.
@@ -127,9 +146,11 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
         for (const m of mutated) {
             for (const c of m.after["spec"]["containers"]) {
                 const env = Object.fromEntries((c["env"] ?? []).map((e: K8sObject) => [e["name"], e["value"]]));
-                for (const k of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]) expect(env[k]).toBe("http://127.0.0.1:15001");
+                for (const k of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"])
+                    expect(env[k]).toBe("http://127.0.0.1:15001");
                 // The application's own env is kept (the patch only adds).
-                for (const e of m.before["spec"]["containers"].find((x: K8sObject) => x["name"] === c["name"])["env"] ?? []) {
+                for (const e of m.before["spec"]["containers"].find((x: K8sObject) => x["name"] === c["name"])["env"] ??
+                    []) {
                     expect(c["env"]).toContainEqual(e);
                 }
             }
@@ -137,7 +158,10 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
     });
 
     it("leaves pods that pass the strict validator and the policy pack at level 3", async () => {
-        const pods = mutated.map((m, i) => ({ ...m.after, metadata: { ...m.after["metadata"], name: `${m.workload["metadata"]["name"]}-${i}` } }));
+        const pods = mutated.map((m, i) => ({
+            ...m.after,
+            metadata: { ...m.after["metadata"], name: `${m.workload["metadata"]["name"]}-${i}` },
+        }));
         const pathsOf = (o: K8sObject) => validateObjects([o]).map((x) => `${x.path}: ${x.message}`);
         for (const p of pods) expect(pathsOf(p)).toEqual([]);
         const violations = await evaluateManifests([...manifests, ...pods] as Record<string, unknown>[], { level: 3 });
@@ -145,7 +169,8 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
         // dev is a level-1 stack: judged at level 3 its agents' observe mode and single replicas fail the
         // identity and availability checklists, as they should. What the sidecar changes (pod hardening,
         // secrets, zero trust) must pass at every stack.
-        const sidecarRelevant = stack === "dev" ? onPods.filter((v) => /^(pod|secrets|zerotrust)-/.test(v.policy)) : onPods;
+        const sidecarRelevant =
+            stack === "dev" ? onPods.filter((v) => /^(pod|secrets|zerotrust)-/.test(v.policy)) : onPods;
         expect(sidecarRelevant).toEqual([]);
         expect(pods.length).toBeGreaterThanOrEqual(5);
     });
@@ -164,17 +189,38 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
         expect(JSON.parse(r.body).response).toEqual({ uid: "uid-update", allowed: true });
         const deployment = podReview(mutated[0]!.workload, "uid-deploy");
         deployment["request"]["kind"] = { group: "apps", version: "v1", kind: "Deployment" };
-        expect(JSON.parse((await send(inj, { body: JSON.stringify(deployment) })).body).response).toEqual({ uid: "uid-deploy", allowed: true });
+        expect(JSON.parse((await send(inj, { body: JSON.stringify(deployment) })).body).response).toEqual({
+            uid: "uid-deploy",
+            allowed: true,
+        });
     });
 
     it("answers bad requests with a clean 4xx and a one-line reason, and keeps serving", async () => {
         const good = JSON.stringify(podReview(mutated[0]!.before, "uid-good"));
         const cases: [string, Parameters<typeof send>[1], number][] = [
-            ["malformed JSON", { body: "{\"apiVersion\": " }, 400],
-            ["wrong apiVersion", { body: JSON.stringify({ ...JSON.parse(good), apiVersion: "admission.k8s.io/v1beta1" }) }, 400],
+            ["malformed JSON", { body: '{"apiVersion": ' }, 400],
+            [
+                "wrong apiVersion",
+                { body: JSON.stringify({ ...JSON.parse(good), apiVersion: "admission.k8s.io/v1beta1" }) },
+                400,
+            ],
             ["wrong kind", { body: JSON.stringify({ ...JSON.parse(good), kind: "Pod" }) }, 400],
-            ["missing request", { body: JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview" }) }, 400],
-            ["request without uid", { body: JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { kind: { group: "", kind: "Pod" } } }) }, 400],
+            [
+                "missing request",
+                { body: JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview" }) },
+                400,
+            ],
+            [
+                "request without uid",
+                {
+                    body: JSON.stringify({
+                        apiVersion: "admission.k8s.io/v1",
+                        kind: "AdmissionReview",
+                        request: { kind: { group: "", kind: "Pod" } },
+                    }),
+                },
+                400,
+            ],
             ["not an object", { body: "[1,2,3]" }, 400],
             ["body over the limit", { body: Buffer.alloc(3 * 1024 * 1024, 32) }, 413],
             ["wrong content type", { body: good, headers: { "content-type": "text/plain" } }, 415],
@@ -198,7 +244,10 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
         expect((await send(inj, { method: "GET", path: "/healthz" })).status).toBe(200);
         expect((await send(inj, { method: "GET", path: "/readyz" })).status).toBe(200);
         const u = `uid-${stack}-logged`;
-        const r = await send(inj, { body: JSON.stringify(podReview(mutated[0]!.before, u)), headers: { authorization: "Bearer sekrit-token-123", cookie: "session=sekrit-cookie" } });
+        const r = await send(inj, {
+            body: JSON.stringify(podReview(mutated[0]!.before, u)),
+            headers: { authorization: "Bearer sekrit-token-123", cookie: "session=sekrit-cookie" },
+        });
         expect(r.status).toBe(200);
         let logged: string[] = [];
         for (let i = 0; i < 100 && logged.length === 0; i++) {
@@ -228,11 +277,20 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
         let status = 0;
         for (let i = 0; i < 100 && status !== 200; i++) {
             await new Promise((r) => setTimeout(r, 50));
-            status = await send(rotated, { method: "GET", path: "/healthz", agent: new Agent({ keepAlive: false }) }).then((r) => r.status, () => 0);
+            status = await send(rotated, {
+                method: "GET",
+                path: "/healthz",
+                agent: new Agent({ keepAlive: false }),
+            }).then(
+                (r) => r.status,
+                () => 0,
+            );
         }
         expect(status).toBe(200);
         // The old CA no longer verifies it.
-        await expect(send(inj, { method: "GET", path: "/healthz", agent: new Agent({ keepAlive: false }) })).rejects.toThrow();
+        await expect(
+            send(inj, { method: "GET", path: "/healthz", agent: new Agent({ keepAlive: false }) }),
+        ).rejects.toThrow();
         inj = Object.assign(inj, { ca: fresh.ca });
     });
 
@@ -241,9 +299,14 @@ describe.each(["dev", "staging", "prod"])("the injector of %s, run as deployed",
         expect((await ready).status).toBe(200);
         inj.proc.kill("SIGTERM");
         await new Promise((r) => setTimeout(r, 10));
-        const during = await send(inj, { method: "GET", path: "/readyz", agent: new Agent({ keepAlive: false }) }).then((r) => r.status, () => 0);
+        const during = await send(inj, { method: "GET", path: "/readyz", agent: new Agent({ keepAlive: false }) }).then(
+            (r) => r.status,
+            () => 0,
+        );
         expect([503, 0]).toContain(during);
-        const code = await new Promise<number | null>((r) => (inj.proc.exitCode !== null ? r(inj.proc.exitCode) : inj.proc.once("exit", (c) => r(c))));
+        const code = await new Promise<number | null>((r) =>
+            inj.proc.exitCode !== null ? r(inj.proc.exitCode) : inj.proc.once("exit", (c) => r(c)),
+        );
         expect(code).toBe(0);
         expect(inj.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
     });

@@ -13,7 +13,12 @@ function podSpec(): Obj {
         automountServiceAccountToken: false,
         runtimeClassName: "gvisor",
         nodeSelector: { "kubernetes.io/os": "linux" },
-        securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            fsGroup: 10001,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
         containers: [
             {
                 name: "agent",
@@ -45,7 +50,11 @@ function validObjects(): Obj[] {
     const template = { metadata: { labels: { ...podLabels } }, spec: podSpec() };
     const selector = { matchLabels: { ...podLabels } };
     return [
-        { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } },
+        {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+        },
         {
             apiVersion: "v1",
             kind: "Service",
@@ -53,7 +62,12 @@ function validObjects(): Obj[] {
             spec: { selector: { ...podLabels }, ports: [{ name: "http", port: 80, targetPort: "http" }] },
         },
         { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("agent"), automountServiceAccountToken: false },
-        { apiVersion: "v1", kind: "ConfigMap", metadata: meta("agent-config"), data: { "config.yaml": "a: 1", MODE: "strict" } },
+        {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: meta("agent-config"),
+            data: { "config.yaml": "a: 1", MODE: "strict" },
+        },
         {
             apiVersion: "v1",
             kind: "Secret",
@@ -62,7 +76,12 @@ function validObjects(): Obj[] {
             data: { token: "c2VjcmV0" },
             stringData: { extra: "plain" },
         },
-        { apiVersion: "v1", kind: "ResourceQuota", metadata: meta("quota"), spec: { hard: { "requests.cpu": "4", pods: "20" } } },
+        {
+            apiVersion: "v1",
+            kind: "ResourceQuota",
+            metadata: meta("quota"),
+            spec: { hard: { "requests.cpu": "4", pods: "20" } },
+        },
         {
             apiVersion: "v1",
             kind: "LimitRange",
@@ -80,11 +99,26 @@ function validObjects(): Obj[] {
             apiVersion: "apps/v1",
             kind: "Deployment",
             metadata: { ...meta("agent"), annotations: { "agentstack.example.com/level": "high" } },
-            spec: { replicas: 2, selector, template, strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } } },
+            spec: {
+                replicas: 2,
+                selector,
+                template,
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+            },
         },
-        { apiVersion: "apps/v1", kind: "StatefulSet", metadata: meta("store"), spec: { serviceName: "agent", selector, template } },
+        {
+            apiVersion: "apps/v1",
+            kind: "StatefulSet",
+            metadata: meta("store"),
+            spec: { serviceName: "agent", selector, template },
+        },
         { apiVersion: "apps/v1", kind: "DaemonSet", metadata: meta("node-agent"), spec: { selector, template } },
-        { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: meta("agent-rs"), spec: { replicas: 1, selector, template } },
+        {
+            apiVersion: "apps/v1",
+            kind: "ReplicaSet",
+            metadata: meta("agent-rs"),
+            spec: { replicas: 1, selector, template },
+        },
         {
             apiVersion: "batch/v1",
             kind: "Job",
@@ -101,7 +135,12 @@ function validObjects(): Obj[] {
                 jobTemplate: { spec: { template: { spec: { ...podSpec(), restartPolicy: "OnFailure" } } } },
             },
         },
-        { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: meta("agent"), spec: { minAvailable: 1, selector } },
+        {
+            apiVersion: "policy/v1",
+            kind: "PodDisruptionBudget",
+            metadata: meta("agent"),
+            spec: { minAvailable: 1, selector },
+        },
         {
             apiVersion: "autoscaling/v2",
             kind: "HorizontalPodAutoscaler",
@@ -110,7 +149,12 @@ function validObjects(): Obj[] {
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "agent" },
                 minReplicas: 2,
                 maxReplicas: 10,
-                metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+                metrics: [
+                    {
+                        type: "Resource",
+                        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+                    },
+                ],
             },
         },
         {
@@ -126,7 +170,9 @@ function validObjects(): Obj[] {
                         ports: [{ protocol: "TCP", port: "http" }],
                     },
                 ],
-                egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }], ports: [{ port: 443 }] }],
+                egress: [
+                    { to: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }], ports: [{ port: 443 }] },
+                ],
             },
         },
         {
@@ -141,7 +187,11 @@ function validObjects(): Obj[] {
                         host: "agent.example.com",
                         http: {
                             paths: [
-                                { path: "/", pathType: "Prefix", backend: { service: { name: "agent", port: { name: "http" } } } },
+                                {
+                                    path: "/",
+                                    pathType: "Prefix",
+                                    backend: { service: { name: "agent", port: { name: "http" } } },
+                                },
                             ],
                         },
                     },
@@ -160,7 +210,9 @@ function validObjects(): Obj[] {
                     failurePolicy: "Fail",
                     clientConfig: { service: { name: "injector", namespace: NS, path: "/mutate", port: 443 } },
                     rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }],
-                    namespaceSelector: { matchExpressions: [{ key: "agentstack.example.com/inject", operator: "In", values: ["true"] }] },
+                    namespaceSelector: {
+                        matchExpressions: [{ key: "agentstack.example.com/inject", operator: "In", values: ["true"] }],
+                    },
                 },
             ],
         },
@@ -193,7 +245,12 @@ function validObjects(): Obj[] {
         },
         validCertificate(),
         { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: meta("selfsigned"), spec: { selfSigned: {} } },
-        { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "ca" }, spec: { ca: { secretName: "ca-key-pair" } } },
+        {
+            apiVersion: "cert-manager.io/v1",
+            kind: "ClusterIssuer",
+            metadata: { name: "ca" },
+            spec: { ca: { secretName: "ca-key-pair" } },
+        },
         validHttpRoute(),
         validRoute(),
     ];
@@ -222,7 +279,9 @@ function validHttpRoute(): Obj {
         spec: {
             parentRefs: [{ name: "public", namespace: "gateway" }],
             hostnames: ["agent.example.com"],
-            rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: "agent", port: 80 }] }],
+            rules: [
+                { matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: "agent", port: 80 }] },
+            ],
         },
     };
 }
@@ -330,7 +389,11 @@ describe("validateObjects: unknown fields (client-node field lists)", () => {
         dig(deployment, "spec", "template", "spec", "containers", 0).securityContxt = { runAsNonRoot: true };
         const issues = validateObjects([deployment]);
         expect(issues).toHaveLength(1);
-        const issue = expectIssue(issues, "spec.template.spec.containers[0].securityContxt", 'unknown field "securityContxt"');
+        const issue = expectIssue(
+            issues,
+            "spec.template.spec.containers[0].securityContxt",
+            'unknown field "securityContxt"',
+        );
         expect(issue.message).toContain('did you mean "securityContext"?');
     });
 
@@ -479,7 +542,11 @@ describe("validateObjects: names, labels, annotations, namespaces", () => {
     it("rejects a container port name longer than 15 characters", () => {
         const deployment = validDeployment();
         dig(deployment, "spec", "template", "spec", "containers", 0, "ports", 0).name = "metrics-endpoint-1";
-        const issue = expectIssue(validateObjects([deployment]), "spec.template.spec.containers[0].ports[0].name", "no more than 15");
+        const issue = expectIssue(
+            validateObjects([deployment]),
+            "spec.template.spec.containers[0].ports[0].name",
+            "no more than 15",
+        );
         expect(issue.kind).toBe("Deployment");
     });
 
@@ -498,14 +565,18 @@ describe("validateObjects: names, labels, annotations, namespaces", () => {
 
 describe("validateObjects: unknown kinds", () => {
     it("reports an apiVersion/kind it does not know", () => {
-        const issues = validateObjects([{ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: NS } }]);
+        const issues = validateObjects([
+            { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: NS } },
+        ]);
         expect(issues).toHaveLength(1);
         expect(issues[0]).toMatchObject({ kind: "Widget", name: "w", namespace: NS, path: "kind" });
         expect(issues[0]?.message).toContain('unknown apiVersion/kind "example.com/v1" "Widget"');
     });
 
     it("reports a kind under the wrong apiVersion", () => {
-        const issues = validateObjects([{ apiVersion: "v1", kind: "Deployment", metadata: { name: "a", namespace: NS } }]);
+        const issues = validateObjects([
+            { apiVersion: "v1", kind: "Deployment", metadata: { name: "a", namespace: NS } },
+        ]);
         expectIssue(issues, "kind", "unknown apiVersion/kind");
     });
 
@@ -566,7 +637,11 @@ describe("validateObjects: Gateway API HTTPRoute (@kubernetes-models/gateway-api
         const issues = validateObjects([route]);
         expectIssue(issues, "spec.hostnames[0]", "must match pattern");
         expectIssue(issues, "spec.rules[0].backendRefs[0].port", "must be integer");
-        expectIssue(issues, "spec.rules[0].matches[0].path.type", 'must be one of "Exact", "PathPrefix", "RegularExpression"');
+        expectIssue(
+            issues,
+            "spec.rules[0].matches[0].path.type",
+            'must be one of "Exact", "PathPrefix", "RegularExpression"',
+        );
         expect(issues).toHaveLength(3);
     });
 });

@@ -14,20 +14,44 @@ describe("strict offline validation", () => {
     });
 
     it("accepts the Gateway API exposure", async () => {
-        const cfg = baseConfig(2, { gateway: { hostname: "a.example.com", exposure: "httproute", gatewayRef: { name: "edge", namespace: "gateway-system" }, tls: { mode: "secret", secretName: "gw-tls" } } });
+        const cfg = baseConfig(2, {
+            gateway: {
+                hostname: "a.example.com",
+                exposure: "httproute",
+                gatewayRef: { name: "edge", namespace: "gateway-system" },
+                tls: { mode: "secret", secretName: "gw-tls" },
+            },
+        });
         const run = await runStack("case", { config: engineConfig(cfg) });
-        expect(run.manifests.filter((o) => o["kind"] === "HTTPRoute").map((o) => `${o["metadata"]["namespace"]}/${o["metadata"]["name"]}`).sort()).toEqual([
-            "agentstack-gateway/gateway", "agentstack-gateway/gateway-https-redirect", "agentstack-identity/keycloak", "agentstack-identity/keycloak-https-redirect",
+        expect(
+            run.manifests
+                .filter((o) => o["kind"] === "HTTPRoute")
+                .map((o) => `${o["metadata"]["namespace"]}/${o["metadata"]["name"]}`)
+                .sort(),
+        ).toEqual([
+            "agentstack-gateway/gateway",
+            "agentstack-gateway/gateway-https-redirect",
+            "agentstack-identity/keycloak",
+            "agentstack-identity/keycloak-https-redirect",
         ]);
         expect(validateObjects(run.manifests)).toEqual([]);
     });
 
     it("accepts the OpenShift Route exposure (but for externalCertificate, newer than the bundled Route schema)", async () => {
-        const run = await runStack("case", { config: engineConfig(baseConfig(1, { gateway: { hostname: "a.example.com", exposure: "route" } })) });
+        const run = await runStack("case", {
+            config: engineConfig(baseConfig(1, { gateway: { hostname: "a.example.com", exposure: "route" } })),
+        });
         const route = run.manifests.find((o) => o["kind"] === "Route" && o["metadata"]["name"] === "gateway")!;
-        expect(route["spec"]["tls"]).toEqual({ termination: "edge", insecureEdgeTerminationPolicy: "Redirect", externalCertificate: { name: "gateway-tls" } });
+        expect(route["spec"]["tls"]).toEqual({
+            termination: "edge",
+            insecureEdgeTerminationPolicy: "Redirect",
+            externalCertificate: { name: "gateway-tls" },
+        });
         const issues = validateObjects(run.manifests);
-        expect(issues.map((i) => `${i.kind}/${i.name}:${i.path}`)).toEqual(["Route/gateway:spec.tls.externalCertificate", "Route/keycloak:spec.tls.externalCertificate"]);
+        expect(issues.map((i) => `${i.kind}/${i.name}:${i.path}`)).toEqual([
+            "Route/gateway:spec.tls.externalCertificate",
+            "Route/keycloak:spec.tls.externalCertificate",
+        ]);
     });
 
     it("rejects what it should (the check can fail)", async () => {

@@ -33,17 +33,24 @@ import { UNKNOWN_SENTINEL, deserializeProperties, serializeProperties } from "..
 
 const POLICY_DIR = join(PROJECT_DIR, "node_modules", "@pulumi", "policy");
 const PULUMI_DIR = join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi");
-const versionOf = (dir: string) => (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
+const versionOf = (dir: string) =>
+    (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
 const source = (file: string) => readFileSync(join(POLICY_DIR, file), "utf8");
 
- 
 const installed = require("@pulumi/policy/deserialize") as {
-    deserializeProperties(struct: { toJavaScript(): Record<string, unknown> }, proxySecrets: boolean): Record<string, unknown>;
+    deserializeProperties(
+        struct: { toJavaScript(): Record<string, unknown> },
+        proxySecrets: boolean,
+    ): Record<string, unknown>;
     serializeProperties(obj: unknown): Promise<unknown>;
 };
-const proxy = require("@pulumi/policy/proxy") as { unknownStringValue: string; unknownCheckingProxy<T extends object>(o: T): T };
-const { secretsPreservingProxy } = require("@pulumi/policy/secret") as { secretsPreservingProxy<T extends object>(o: T): T };
- 
+const proxy = require("@pulumi/policy/proxy") as {
+    unknownStringValue: string;
+    unknownCheckingProxy<T extends object>(o: T): T;
+};
+const { secretsPreservingProxy } = require("@pulumi/policy/secret") as {
+    secretsPreservingProxy<T extends object>(o: T): T;
+};
 
 /** Our marker format (`$secret`, `$unknown`) as the engine puts it on the wire. */
 function toWire(v: unknown): unknown {
@@ -88,7 +95,9 @@ describe("constants taken from the SDK, and what the policy proxy recognises", (
         expect(UNKNOWN).toBe(rpc.unknownValue);
         expect(UNKNOWN_SENTINEL).toBe(rpc.unknownValue);
         expect(proxy.unknownStringValue).toBe(rpc.unknownValue);
-        expect(() => (proxy.unknownCheckingProxy({ a: UNKNOWN_SENTINEL }) as { a: string }).a).toThrow(/can't be known during preview/);
+        expect(() => (proxy.unknownCheckingProxy({ a: UNKNOWN_SENTINEL }) as { a: string }).a).toThrow(
+            /can't be known during preview/,
+        );
         expect(Result.SUCCESS).toBe(0);
     });
 });
@@ -96,7 +105,10 @@ describe("constants taken from the SDK, and what the policy proxy recognises", (
 describe("engine.ts deserialize/serialize behave as deserialize.js on the same inputs", () => {
     it("without secret proxies (validations): secrets unwrapped, unknowns as the sentinel, undefined top-level keys dropped", () => {
         const ours = deserializeProperties(PROPS, false);
-        const theirs = installed.deserializeProperties({ toJavaScript: () => toWire(PROPS) as Record<string, unknown> }, false);
+        const theirs = installed.deserializeProperties(
+            { toJavaScript: () => toWire(PROPS) as Record<string, unknown> },
+            false,
+        );
         expect(ours).toEqual(theirs);
         expect("dropped" in ours).toBe(false);
         expect((ours["stringData"] as Record<string, unknown>)["password"]).toBe("hunter2");
@@ -104,7 +116,10 @@ describe("engine.ts deserialize/serialize behave as deserialize.js on the same i
 
     it("with secret proxies (remediations): the same values, and the same round trip back to the wire", async () => {
         const ours = deserializeProperties(PROPS, true);
-        const theirs = installed.deserializeProperties({ toJavaScript: () => toWire(PROPS) as Record<string, unknown> }, true);
+        const theirs = installed.deserializeProperties(
+            { toJavaScript: () => toWire(PROPS) as Record<string, unknown> },
+            true,
+        );
         const { dropped: _dropped, ...sent } = PROPS;
         expect(serializeProperties(ours)).toEqual(sent);
         expect(fromWire(await installed.serializeProperties(theirs))).toEqual(sent);
@@ -112,7 +127,12 @@ describe("engine.ts deserialize/serialize behave as deserialize.js on the same i
     });
 
     it("serializes what a remediation returns (Secret objects, proxies, undefined in arrays) as serializeProperties does", async () => {
-        const remediated = { a: new Secret("s"), b: [undefined, 1, new Secret({ c: UNKNOWN_SENTINEL })], d: secretsPreservingProxy({ e: new Secret("f") }), g: undefined };
+        const remediated = {
+            a: new Secret("s"),
+            b: [undefined, 1, new Secret({ c: UNKNOWN_SENTINEL })],
+            d: secretsPreservingProxy({ e: new Secret("f") }),
+            g: undefined,
+        };
         expect(serializeProperties(remediated)).toEqual(fromWire(await installed.serializeProperties(remediated)));
     });
 });
@@ -129,13 +149,19 @@ describe("server.js: the code engine.ts mirrors is still there, as copied", () =
         ["no remediateResource", 'const reason = "Policy does not implement remediateResource";'],
         ["type-tagged validation", "const reason = `Policy only applies to resources of type '${pulumiType}'`;"],
         // runPolicies: an UnknownValueError becomes an advisory diagnostic
-        ["preview diagnostic", 'message: `can\'t run ${policyFrom} during preview: ${e.message}` }, diag), { enforcementLevel: "advisory" }));'],
+        [
+            "preview diagnostic",
+            'message: `can\'t run ${policyFrom} during preview: ${e.message}` }, diag), { enforcementLevel: "advisory" }));',
+        ],
         ["remediation preview diagnostic", "diagnostic = `can't run ${policyFrom} during preview: ${e.message}`;"],
         // reportFun: description + "\n" + message, the object form's fallbacks
         ["violation message", "violationMessage += `\\n${message}`;"],
         ["object violation", "message: policyInfo.message || policyInfo.description || description,"],
         // isTypeOf: the type token first, else isInstance on a stub
-        ["isTypeOf token", "const pulumiType = policy_1.getPulumiType(resourceClass);\n    if (pulumiType) {\n        return type === pulumiType;"],
+        [
+            "isTypeOf token",
+            "const pulumiType = policy_1.getPulumiType(resourceClass);\n    if (pulumiType) {\n        return type === pulumiType;",
+        ],
         ["isTypeOf isInstance", "isInstance({ __pulumiType: type }) === true;"],
     ])("%s", (_what, snippet) => {
         expect(server).toContain(snippet);

@@ -22,7 +22,11 @@ const ROOT = path.resolve(__dirname, "..");
 const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
 
 function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [LAUNCHER, "policy", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(process.execPath, [LAUNCHER, "policy", ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
+    });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -41,7 +45,9 @@ beforeAll(() => {
 
 /** The official SARIF 2.1.0 schema (draft-04 text of the SARIF SDK), read for a draft-07 validator. */
 function sarifValidator(): (doc: unknown) => string[] {
-    const schema = JSON.parse(fs.readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8")) as Record<string, unknown>;
+    const schema = JSON.parse(
+        fs.readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"),
+    ) as Record<string, unknown>;
     expect(schema["title"]).toMatch(/SARIF\) Version 2\.1\.0/);
     const { $schema: _draft, id, ...rest } = schema;
     void _draft;
@@ -65,10 +71,25 @@ describe("npm run policy -- --manifests", () => {
             expect([1, 2, 3]).toContain(v.level);
         }
         const has = (policy: string, kind: string, name: string, text: string) =>
-            expect(vs.some((v) => v.policy === policy && v.resource.kind === kind && v.resource.name === name && v.message.includes(text) && v.enforcement === "mandatory"), `${policy} on ${kind}/${name}`).toBe(true);
+            expect(
+                vs.some(
+                    (v) =>
+                        v.policy === policy &&
+                        v.resource.kind === kind &&
+                        v.resource.name === name &&
+                        v.message.includes(text) &&
+                        v.enforcement === "mandatory",
+                ),
+                `${policy} on ${kind}/${name}`,
+            ).toBe(true);
         has("pod-run-as-non-root", "Deployment", "web", "runs as root (runAsUser: 0)");
         has("pod-read-only-root-fs", "Deployment", "web", "writable root filesystem");
-        has("network-data-store-exposure", "Service", "vectors-public", "exposes the data store Deployment shop/vectors outside the cluster (spec.type: LoadBalancer)");
+        has(
+            "network-data-store-exposure",
+            "Service",
+            "vectors-public",
+            "exposes the data store Deployment shop/vectors outside the cluster (spec.type: LoadBalancer)",
+        );
         has("secrets-env-literal", "Deployment", "web", "env DB_PASSWORD looks secret but has a literal value");
         has("zerotrust-webhook-backend", "ValidatingWebhookConfiguration", "policy-hook", "runs 1 replica");
         expect(vs.find((v) => v.resource.name === "web")!.resource.namespace).toBe("shop");
@@ -107,7 +128,10 @@ describe("npm run policy -- --manifests", () => {
         [["--bogus"], "unknown flag --bogus"],
         [["--manifests", "x.yaml", "--config-file", "Pulumi.dev.yaml"], "--config-file applies to --stack only"],
     ])("usage error %j is classified as exit code 2", async (args, text) => {
-        const err = await main(args as string[]).then(() => undefined, (e: unknown) => e);
+        const err = await main(args as string[]).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
         expect(classifyError(err)).toEqual({ code: 2, message: expect.stringContaining(text) });
     });
 
@@ -129,7 +153,9 @@ describe("SARIF", () => {
         const run = sarif.runs[0];
         expect(run.tool.driver.rules.length).toBeGreaterThan(40);
         expect(run.results).toHaveLength(e.violations.length);
-        const root = run.results.find((r: any) => r.ruleId === "pod-run-as-non-root" && r.message.text.startsWith("Deployment shop/web"));
+        const root = run.results.find(
+            (r: any) => r.ruleId === "pod-run-as-non-root" && r.message.text.startsWith("Deployment shop/web"),
+        );
         expect(root.level).toBe("error");
         expect(run.tool.driver.rules[root.ruleIndex].id).toBe("pod-run-as-non-root");
         expect(root.locations[0].physicalLocation.artifactLocation.uri).toMatch(/bad\.yaml$/);

@@ -60,10 +60,26 @@ describe("dev evaluated at level 3 fails as expected", () => {
             expect(p, expected).toContain(expected);
         }
         const msgs = mandatory(e).map((v) => v.message);
-        expect(msgs).toContainEqual(expect.stringMatching(/Deployment agentstack-gateway\/gateway: its HPA gateway has minReplicas 1; level 3 requires at least 2 for gateway; fix: .*agentstack:gateway\.minReplicas/));
-        expect(msgs).toContainEqual(expect.stringMatching(/MutatingWebhookConfiguration envoy-injector: .*failurePolicy Ignore; level 3 requires Fail/));
-        expect(msgs).toContainEqual(expect.stringMatching(/Secret agentstack-gateway\/gateway-tls: is a self-signed certificate .* agentstack:gateway\.tls\.mode/));
-        expect(msgs).toContainEqual(expect.stringMatching(/SECURITY_MODE=observe; level 3 requires enforce; fix: remove agentstack:agents\[name=support\]\.securityMode/));
+        expect(msgs).toContainEqual(
+            expect.stringMatching(
+                /Deployment agentstack-gateway\/gateway: its HPA gateway has minReplicas 1; level 3 requires at least 2 for gateway; fix: .*agentstack:gateway\.minReplicas/,
+            ),
+        );
+        expect(msgs).toContainEqual(
+            expect.stringMatching(
+                /MutatingWebhookConfiguration envoy-injector: .*failurePolicy Ignore; level 3 requires Fail/,
+            ),
+        );
+        expect(msgs).toContainEqual(
+            expect.stringMatching(
+                /Secret agentstack-gateway\/gateway-tls: is a self-signed certificate .* agentstack:gateway\.tls\.mode/,
+            ),
+        );
+        expect(msgs).toContainEqual(
+            expect.stringMatching(
+                /SECURITY_MODE=observe; level 3 requires enforce; fix: remove agentstack:agents\[name=support\]\.securityMode/,
+            ),
+        );
         // Every message names its resource and a fix.
         for (const v of mandatory(e)) expect(v.message).toMatch(/fix: /);
         // Pod hardening holds at every level: nothing of it fails, even at level 3.

@@ -20,7 +20,12 @@ function dnsLabel(max: number): fc.Arbitrary<string> {
     const alnum = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789");
     return fc.oneof(
         { weight: 1, arbitrary: alnum },
-        { weight: 3, arbitrary: fc.tuple(alnum, fc.array(ch, { minLength: 0, maxLength: max - 2 }), alnum).map(([a, mid, b]) => `${a}${mid.join("")}${b}`) },
+        {
+            weight: 3,
+            arbitrary: fc
+                .tuple(alnum, fc.array(ch, { minLength: 0, maxLength: max - 2 }), alnum)
+                .map(([a, mid, b]) => `${a}${mid.join("")}${b}`),
+        },
         // Names with "-to-" can combine with another into the same flow name: the resolver must catch it.
         { weight: 1, arbitrary: fc.tuple(alnum, alnum).map(([a, b]) => `${a}-to-mcp-${b}`) },
     );
@@ -68,10 +73,34 @@ describe("property: valid names and levels render only valid objects", () => {
                 seed: 1307,
                 examples: [
                     // The longest names everywhere, at each level.
-                    [{ level: 1, prefix: "p".repeat(40), mcp: ["m".repeat(40)], agents: ["a".repeat(40)], defaultDenyAtLevel1: true }],
-                    [{ level: 3, prefix: "p".repeat(40), mcp: ["m".repeat(40), "n".repeat(39)], agents: ["a".repeat(40), "b".repeat(40)], defaultDenyAtLevel1: false }],
+                    [
+                        {
+                            level: 1,
+                            prefix: "p".repeat(40),
+                            mcp: ["m".repeat(40)],
+                            agents: ["a".repeat(40)],
+                            defaultDenyAtLevel1: true,
+                        },
+                    ],
+                    [
+                        {
+                            level: 3,
+                            prefix: "p".repeat(40),
+                            mcp: ["m".repeat(40), "n".repeat(39)],
+                            agents: ["a".repeat(40), "b".repeat(40)],
+                            defaultDenyAtLevel1: false,
+                        },
+                    ],
                     // Two names that combine into one flow name.
-                    [{ level: 2, prefix: "agentstack", mcp: ["y-to-sandbox"], agents: ["x-to-mcp-y", "x"], defaultDenyAtLevel1: false }],
+                    [
+                        {
+                            level: 2,
+                            prefix: "agentstack",
+                            mcp: ["y-to-sandbox"],
+                            agents: ["x-to-mcp-y", "x"],
+                            defaultDenyAtLevel1: false,
+                        },
+                    ],
                 ],
             },
         );
@@ -96,12 +125,14 @@ describe("lib: derived names and syntax rules", () => {
         // The cut never leaves '-' before the hash's own '-'.
         const dash = `${"a".repeat(51)}-bbbbbbbbbbbbbbbbbb`;
         expect(boundedName(dash)).toBe(`${"a".repeat(51)}-${nameHash(dash)}`);
-        fc.assert(fc.property(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,200}[a-z0-9])?$/), (n) => {
-            const out = boundedName(n);
-            expect(out.length).toBeLessThanOrEqual(63);
-            expect(out).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
-            if (n.length <= 63) expect(out).toBe(n);
-        }));
+        fc.assert(
+            fc.property(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,200}[a-z0-9])?$/), (n) => {
+                const out = boundedName(n);
+                expect(out.length).toBeLessThanOrEqual(63);
+                expect(out).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+                if (n.length <= 63) expect(out).toBe(n);
+            }),
+        );
     });
 
     it("quantities compare by value", () => {
@@ -119,15 +150,40 @@ describe("lib: derived names and syntax rules", () => {
     });
 
     it("label keys and values follow IsQualifiedName / IsValidLabelValue", () => {
-        for (const ok of ["app", "app.kubernetes.io/name", "k8s-app", "a_b.c", "x".repeat(63), `${"p".repeat(50)}.io/${"n".repeat(63)}`]) expect(labelKeyProblem(ok), ok).toBeUndefined();
-        for (const bad of ["", "/app", "a/b/c", "Example.com/app", "app name", "-app", "x".repeat(64), `${"p".repeat(254)}/n`]) expect(labelKeyProblem(bad), bad).toBeDefined();
-        for (const ok of ["", "nginx", "kube-dns", "A_b.c", "x".repeat(63)]) expect(labelValueProblem(ok), ok).toBeUndefined();
+        for (const ok of [
+            "app",
+            "app.kubernetes.io/name",
+            "k8s-app",
+            "a_b.c",
+            "x".repeat(63),
+            `${"p".repeat(50)}.io/${"n".repeat(63)}`,
+        ])
+            expect(labelKeyProblem(ok), ok).toBeUndefined();
+        for (const bad of [
+            "",
+            "/app",
+            "a/b/c",
+            "Example.com/app",
+            "app name",
+            "-app",
+            "x".repeat(64),
+            `${"p".repeat(254)}/n`,
+        ])
+            expect(labelKeyProblem(bad), bad).toBeDefined();
+        for (const ok of ["", "nginx", "kube-dns", "A_b.c", "x".repeat(63)])
+            expect(labelValueProblem(ok), ok).toBeUndefined();
         for (const bad of ["-a", "a-", "a b", "x".repeat(64), "a/b"]) expect(labelValueProblem(bad), bad).toBeDefined();
     });
 
     it("host names follow the DNS limits", () => {
         const l63 = "a".repeat(63);
-        for (const ok of ["agents.example.com", "localhost", `${l63}.example.com`, `${[l63, l63, l63].join(".")}.${"b".repeat(61)}`]) expect(hostnameProblem(ok), ok).toBeUndefined();
+        for (const ok of [
+            "agents.example.com",
+            "localhost",
+            `${l63}.example.com`,
+            `${[l63, l63, l63].join(".")}.${"b".repeat(61)}`,
+        ])
+            expect(hostnameProblem(ok), ok).toBeUndefined();
         expect(hostnameProblem(`${l63}b.example.com`)).toMatch(/at most 63/);
         expect(hostnameProblem(`${[l63, l63, l63].join(".")}.${"b".repeat(62)}`)).toMatch(/at most 253/);
         expect(hostnameProblem("Agents.example.com")).toMatch(/DNS name/);

@@ -24,13 +24,19 @@ async function requestsOf(stack: string): Promise<PlatformRequests> {
     const injector = (await import(path.join(__dirname, "..", "injector", "envoy-injector.mjs"))) as Injector;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sidecar-template-"));
     const template = find(manifests, "ConfigMap", "envoy-sidecar-template");
-    for (const [k, v] of Object.entries(template["data"] as Record<string, string>)) fs.writeFileSync(path.join(dir, k), v);
+    for (const [k, v] of Object.entries(template["data"] as Record<string, string>))
+        fs.writeFileSync(path.join(dir, k), v);
     const loaded = injector.loadTemplate(dir);
     let uid = 0;
     return platformRequests(manifests, (pod) => {
         const patch = injector.review(podReview(pod as K8sObject, `uid-${++uid}`), loaded).response.patch;
         if (!patch) return pod;
-        return applyPatch(structuredClone(pod), JSON.parse(Buffer.from(patch, "base64").toString("utf8")) as Operation[], true, false).newDocument;
+        return applyPatch(
+            structuredClone(pod),
+            JSON.parse(Buffer.from(patch, "base64").toString("utf8")) as Operation[],
+            true,
+            false,
+        ).newDocument;
     });
 }
 
@@ -42,13 +48,35 @@ const row = (r: PlatformRequests, ns: string, name: string) => {
 
 describe("effective pod requests (KEP-753 rules)", () => {
     it("app containers and sidecars add up; an init container counts with the sidecars started before it", () => {
-        const c = (cpu: string, memory: string, extra: K8sObject = {}) => ({ name: "x", resources: { requests: { cpu, memory } }, ...extra });
-        expect(podRequests({ containers: [c("100m", "256Mi"), c("50m", "64Mi")] })).toEqual({ cpuMillis: 150, memoryMiB: 320 });
-        expect(podRequests({ initContainers: [c("20m", "48Mi", { restartPolicy: "Always" })], containers: [c("100m", "256Mi")] })).toEqual({ cpuMillis: 120, memoryMiB: 304 });
+        const c = (cpu: string, memory: string, extra: K8sObject = {}) => ({
+            name: "x",
+            resources: { requests: { cpu, memory } },
+            ...extra,
+        });
+        expect(podRequests({ containers: [c("100m", "256Mi"), c("50m", "64Mi")] })).toEqual({
+            cpuMillis: 150,
+            memoryMiB: 320,
+        });
+        expect(
+            podRequests({
+                initContainers: [c("20m", "48Mi", { restartPolicy: "Always" })],
+                containers: [c("100m", "256Mi")],
+            }),
+        ).toEqual({ cpuMillis: 120, memoryMiB: 304 });
         // An init container larger than the steady state sets the pod's request (with the sidecar before it).
-        expect(podRequests({ initContainers: [c("20m", "48Mi", { restartPolicy: "Always" }), c("1", "1Gi")], containers: [c("100m", "256Mi")] })).toEqual({ cpuMillis: 1020, memoryMiB: 1072 });
+        expect(
+            podRequests({
+                initContainers: [c("20m", "48Mi", { restartPolicy: "Always" }), c("1", "1Gi")],
+                containers: [c("100m", "256Mi")],
+            }),
+        ).toEqual({ cpuMillis: 1020, memoryMiB: 1072 });
         // A sidecar started after an init container does not run beside it.
-        expect(podRequests({ initContainers: [c("1", "1Gi"), c("20m", "48Mi", { restartPolicy: "Always" })], containers: [c("100m", "256Mi")] })).toEqual({ cpuMillis: 1000, memoryMiB: 1024 });
+        expect(
+            podRequests({
+                initContainers: [c("1", "1Gi"), c("20m", "48Mi", { restartPolicy: "Always" })],
+                containers: [c("100m", "256Mi")],
+            }),
+        ).toEqual({ cpuMillis: 1000, memoryMiB: 1024 });
     });
 });
 
@@ -59,7 +87,10 @@ describe("level 1 (dev) fits a 4 vCPU / 8 GiB node", () => {
     }, 120_000);
 
     it("the injected pods carry the Envoy sidecar (20m / 48Mi each) — gateway, agents, MCP servers", () => {
-        const injected = dev.workloads.filter((w) => w.mutated).map((w) => `${w.namespace}/${w.name}`).sort();
+        const injected = dev.workloads
+            .filter((w) => w.mutated)
+            .map((w) => `${w.namespace}/${w.name}`)
+            .sort();
         expect(injected).toEqual([
             "agentstack-agents/agent-coder",
             "agentstack-agents/agent-support",

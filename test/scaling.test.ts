@@ -62,7 +62,9 @@ describe("dependencies stay linear in agents × MCP servers", () => {
             const waitsFor = closure(resources);
             const policies = resources.filter((r) => r.type === NETPOL).map((r) => r.urn);
             // ExtAuth and the injector (system zone) never waited for the policies: the injected workloads wait for them.
-            const workloads = resources.filter((r) => WORKLOADS.has(r.type) && !/:(ExtAuth|EnvoyInjector)\$/.test(r.urn));
+            const workloads = resources.filter(
+                (r) => WORKLOADS.has(r.type) && !/:(ExtAuth|EnvoyInjector)\$/.test(r.urn),
+            );
             expect(workloads.length).toBeGreaterThan(5);
             for (const w of workloads) {
                 const missing = policies.filter((p) => !waitsFor(w.urn).has(p));

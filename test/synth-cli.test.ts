@@ -16,7 +16,10 @@ const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
 /** Runs `node tools/launch.cjs synth` (what `npm run synth` runs: the compiled CLI) and collects its result. */
 export function synth(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, [LAUNCHER, "synth", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+        const p = spawn(process.execPath, [LAUNCHER, "synth", ...args], {
+            cwd: ROOT,
+            env: { ...process.env, NO_COLOR: "1" },
+        });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));
@@ -47,57 +50,208 @@ const BAD: [string, Record<string, unknown>, Record<string, unknown>, string][] 
     ["level as a word", l1({ securityLevel: "two" }), {}, "agentstack:securityLevel"],
     ["no level", noLevel, {}, "agentstack:securityLevel"],
     ["negative replicas", l1({ agents: [{ name: "alpha", minReplicas: -1 }] }), {}, "agentstack:agents[0].minReplicas"],
-    ["override below the level minimum", l2({ agents: [{ name: "alpha", minReplicas: 1 }] }), {}, "agentstack:agents[0].minReplicas"],
-    ["max below min", l1({ agents: [{ name: "alpha", minReplicas: 3, maxReplicas: 2 }] }), {}, "agentstack:agents[0].maxReplicas"],
+    [
+        "override below the level minimum",
+        l2({ agents: [{ name: "alpha", minReplicas: 1 }] }),
+        {},
+        "agentstack:agents[0].minReplicas",
+    ],
+    [
+        "max below min",
+        l1({ agents: [{ name: "alpha", minReplicas: 3, maxReplicas: 2 }] }),
+        {},
+        "agentstack:agents[0].maxReplicas",
+    ],
     ["sandbox below the level minimum", l2({ sandbox: { replicas: 1 } }), {}, "agentstack:sandbox.replicas"],
-    ["plain-text secret", l1({ llm: { endpoint: "https://llm.example.com/v1" }, llmApiKey: "sk-plain" }), {}, "agentstack:llmApiKey"],
-    ["no LLM key anywhere", l1({ llm: { endpoint: "https://llm.example.com/v1" } }), {}, "agentstack:agents[0].apiKeySecretRef"],
+    [
+        "plain-text secret",
+        l1({ llm: { endpoint: "https://llm.example.com/v1" }, llmApiKey: "sk-plain" }),
+        {},
+        "agentstack:llmApiKey",
+    ],
+    [
+        "no LLM key anywhere",
+        l1({ llm: { endpoint: "https://llm.example.com/v1" } }),
+        {},
+        "agentstack:agents[0].apiKeySecretRef",
+    ],
     ["unknown top-level key", l1(), { "agentstack:adminPassword": "hunter2" }, "agentstack:adminPassword"],
     ["unknown nested key", l1({ gateway: { hostnme: "x.example.com" } }), {}, "agentstack:gateway.hostnme"],
     ["image tagged latest", l1({ images: { agent: "ghcr.io/acme/agent:latest" } }), {}, "agentstack:images.agent"],
     ["untagged image", l1({ agents: [{ name: "alpha", image: "nginx" }] }), {}, "agentstack:agents[0].image"],
     ["malformed image", l1({ sandbox: { image: "UPPER/Case::1" } }), {}, "agentstack:sandbox.image"],
-    ["agent naming a missing MCP server", l1({ agents: [{ name: "alpha", mcpServers: ["nope"] }] }), {}, "agentstack:agents[0].mcpServers[0]"],
+    [
+        "agent naming a missing MCP server",
+        l1({ agents: [{ name: "alpha", mcpServers: ["nope"] }] }),
+        {},
+        "agentstack:agents[0].mcpServers[0]",
+    ],
     ["duplicate agent names", l1({ agents: [{ name: "alpha" }, { name: "alpha" }] }), {}, "agentstack:agents[1].name"],
-    ["duplicate MCP server names", l1({ mcpServers: [{ name: "search" }, { name: "search" }], agents: [{ name: "alpha" }] }), {}, "agentstack:mcpServers[1].name"],
+    [
+        "duplicate MCP server names",
+        l1({ mcpServers: [{ name: "search" }, { name: "search" }], agents: [{ name: "alpha" }] }),
+        {},
+        "agentstack:mcpServers[1].name",
+    ],
     ["agent name not a DNS label", l1({ agents: [{ name: "Bad_Name" }] }), {}, "agentstack:agents[0].name"],
-    ["MCP server name too long", l1({ mcpServers: [{ name: "x".repeat(41) }], agents: [{ name: "alpha" }] }), {}, "agentstack:mcpServers[0].name"],
-    ["observe mode at level 2", l2({ agents: [{ name: "alpha", securityMode: "observe" }] }), {}, "agentstack:agents[0].securityMode"],
-    ["HS256 at level 2", l2({ mcpServers: [{ name: "search", auth: { alg: "HS256" } }], agents: [{ name: "alpha" }] }), {}, "agentstack:mcpServers[0].auth.alg"],
-    ["self-signed TLS at level 2", l2({ gateway: { hostname: "a.example.com", tls: { mode: "self-signed" } } }), {}, "agentstack:gateway.tls.mode"],
+    [
+        "MCP server name too long",
+        l1({ mcpServers: [{ name: "x".repeat(41) }], agents: [{ name: "alpha" }] }),
+        {},
+        "agentstack:mcpServers[0].name",
+    ],
+    [
+        "observe mode at level 2",
+        l2({ agents: [{ name: "alpha", securityMode: "observe" }] }),
+        {},
+        "agentstack:agents[0].securityMode",
+    ],
+    [
+        "HS256 at level 2",
+        l2({ mcpServers: [{ name: "search", auth: { alg: "HS256" } }], agents: [{ name: "alpha" }] }),
+        {},
+        "agentstack:mcpServers[0].auth.alg",
+    ],
+    [
+        "self-signed TLS at level 2",
+        l2({ gateway: { hostname: "a.example.com", tls: { mode: "self-signed" } } }),
+        {},
+        "agentstack:gateway.tls.mode",
+    ],
     ["no TLS source at level 2", l2({ gateway: { hostname: "a.example.com" } }), {}, "agentstack:gateway.tls.mode"],
-    ["cert-manager issuer named but empty", l2({ gateway: { hostname: "a.example.com", tls: { mode: "cert-manager", issuer: { name: "" } } } }), {}, "agentstack:gateway.tls.issuer"],
-    ["LLM route timeout below 120 s", l1({ gateway: { hostname: "a.example.com", llmRouteTimeoutSeconds: 60 } }), {}, "agentstack:gateway.llmRouteTimeoutSeconds"],
-    ["HTTPRoute without a Gateway", l1({ gateway: { hostname: "a.example.com", exposure: "httproute" } }), {}, "agentstack:gateway.gatewayRef"],
-    ["hard anti-affinity on too few nodes", l3({ cluster: { schedulableNodes: 1 } }), {}, "agentstack:cluster.schedulableNodes"],
-    ["no LLM egress CIDRs at level 2", l2({ llm: { endpoint: "https://llm.example.com/v1", apiKeySecretRef: { name: "llm", key: "key" } } }), {}, "agentstack:llm.egressCidrs"],
-    ["bad CIDR", l1({ llm: { endpoint: "https://llm.example.com/v1", egressCidrs: ["10.0.0.0/33"], apiKeySecretRef: { name: "llm", key: "key" } } }), {}, "agentstack:llm.egressCidrs[0]"],
-    ["CORS origin over http", l1({ gateway: { hostname: "a.example.com", corsOrigins: ["http://app.example.com"] } }), {}, "agentstack:gateway.corsOrigins[0]"],
-    ["webhook Fail with one injector replica", l1({ zeroTrust: { failurePolicy: "Fail" } }), {}, "agentstack:zeroTrust.failurePolicy"],
-    ["webhook Ignore at level 2", l2({ zeroTrust: { failurePolicy: "Ignore" } }), {}, "agentstack:zeroTrust.failurePolicy"],
-    ["an outside cert-manager issuer for the webhook (it gives no CA bundle)", l2({ zeroTrust: { webhookTls: { certManagerIssuer: { name: "letsencrypt-prod" } } } }), {}, "agentstack:zeroTrust.webhookTls.certManagerIssuer"],
-    ["an agent on the Envoy sidecar's outbound port", l1({ agents: [{ name: "alpha", port: 15001 }] }), {}, "agentstack:agents[0].port"],
-    ["an MCP server on the Envoy sidecar's health port", l1({ mcpServers: [{ name: "search", port: 15021 }], agents: [{ name: "alpha", mcpServers: ["search"] }] }), {}, "agentstack:mcpServers[0].port"],
-    ["RS256 with a JWKS of its own (only Keycloak's is wired)", l2({ mcpServers: [{ name: "search", auth: { alg: "RS256", jwksUri: "" } }], agents: [{ name: "alpha" }] }), {}, "agentstack:mcpServers[0].auth.jwksUri"],
-    ["HS256 with a literal key instead of a Secret-backed one", l1({ mcpServers: [{ name: "search", auth: { alg: "HS256", secret: "not-in-a-secret" } }], agents: [{ name: "alpha" }] }), {}, "agentstack:mcpServers[0].auth.secret"],
+    [
+        "cert-manager issuer named but empty",
+        l2({ gateway: { hostname: "a.example.com", tls: { mode: "cert-manager", issuer: { name: "" } } } }),
+        {},
+        "agentstack:gateway.tls.issuer",
+    ],
+    [
+        "LLM route timeout below 120 s",
+        l1({ gateway: { hostname: "a.example.com", llmRouteTimeoutSeconds: 60 } }),
+        {},
+        "agentstack:gateway.llmRouteTimeoutSeconds",
+    ],
+    [
+        "HTTPRoute without a Gateway",
+        l1({ gateway: { hostname: "a.example.com", exposure: "httproute" } }),
+        {},
+        "agentstack:gateway.gatewayRef",
+    ],
+    [
+        "hard anti-affinity on too few nodes",
+        l3({ cluster: { schedulableNodes: 1 } }),
+        {},
+        "agentstack:cluster.schedulableNodes",
+    ],
+    [
+        "no LLM egress CIDRs at level 2",
+        l2({ llm: { endpoint: "https://llm.example.com/v1", apiKeySecretRef: { name: "llm", key: "key" } } }),
+        {},
+        "agentstack:llm.egressCidrs",
+    ],
+    [
+        "bad CIDR",
+        l1({
+            llm: {
+                endpoint: "https://llm.example.com/v1",
+                egressCidrs: ["10.0.0.0/33"],
+                apiKeySecretRef: { name: "llm", key: "key" },
+            },
+        }),
+        {},
+        "agentstack:llm.egressCidrs[0]",
+    ],
+    [
+        "CORS origin over http",
+        l1({ gateway: { hostname: "a.example.com", corsOrigins: ["http://app.example.com"] } }),
+        {},
+        "agentstack:gateway.corsOrigins[0]",
+    ],
+    [
+        "webhook Fail with one injector replica",
+        l1({ zeroTrust: { failurePolicy: "Fail" } }),
+        {},
+        "agentstack:zeroTrust.failurePolicy",
+    ],
+    [
+        "webhook Ignore at level 2",
+        l2({ zeroTrust: { failurePolicy: "Ignore" } }),
+        {},
+        "agentstack:zeroTrust.failurePolicy",
+    ],
+    [
+        "an outside cert-manager issuer for the webhook (it gives no CA bundle)",
+        l2({ zeroTrust: { webhookTls: { certManagerIssuer: { name: "letsencrypt-prod" } } } }),
+        {},
+        "agentstack:zeroTrust.webhookTls.certManagerIssuer",
+    ],
+    [
+        "an agent on the Envoy sidecar's outbound port",
+        l1({ agents: [{ name: "alpha", port: 15001 }] }),
+        {},
+        "agentstack:agents[0].port",
+    ],
+    [
+        "an MCP server on the Envoy sidecar's health port",
+        l1({ mcpServers: [{ name: "search", port: 15021 }], agents: [{ name: "alpha", mcpServers: ["search"] }] }),
+        {},
+        "agentstack:mcpServers[0].port",
+    ],
+    [
+        "RS256 with a JWKS of its own (only Keycloak's is wired)",
+        l2({ mcpServers: [{ name: "search", auth: { alg: "RS256", jwksUri: "" } }], agents: [{ name: "alpha" }] }),
+        {},
+        "agentstack:mcpServers[0].auth.jwksUri",
+    ],
+    [
+        "HS256 with a literal key instead of a Secret-backed one",
+        l1({
+            mcpServers: [{ name: "search", auth: { alg: "HS256", secret: "not-in-a-secret" } }],
+            agents: [{ name: "alpha" }],
+        }),
+        {},
+        "agentstack:mcpServers[0].auth.secret",
+    ],
     ["Keycloak below the level's replicas", l3({ keycloak: { replicas: 1 } }), {}, "agentstack:keycloak.replicas"],
-    ["Keycloak trusting a proxy that is not an address", l2({ keycloak: { proxyTrustedAddresses: ["ingress-nginx"] } }), {}, "agentstack:keycloak.proxyTrustedAddresses[0]"],
-    ["a data store behind a LoadBalancer", l1({ qdrant: { service: { type: "LoadBalancer" } } }), {}, "agentstack:qdrant.service.type"],
+    [
+        "Keycloak trusting a proxy that is not an address",
+        l2({ keycloak: { proxyTrustedAddresses: ["ingress-nginx"] } }),
+        {},
+        "agentstack:keycloak.proxyTrustedAddresses[0]",
+    ],
+    [
+        "a data store behind a LoadBalancer",
+        l1({ qdrant: { service: { type: "LoadBalancer" } } }),
+        {},
+        "agentstack:qdrant.service.type",
+    ],
     ["MongoDB below the level's replicas", l3({ mongodb: { replicas: 1 } }), {}, "agentstack:mongodb.replicas"],
-    ["PVCs deleted with the StatefulSet at level 3", l3({ qdrant: { storage: { retention: { whenDeleted: "Delete" } } } }), {}, "agentstack:qdrant.storage.retention.whenDeleted"],
-    ["an external store without its address", l1({ postgresql: { mode: "external", credentialsSecretRef: { name: "pg" } } }), {}, "agentstack:postgresql.host"],
+    [
+        "PVCs deleted with the StatefulSet at level 3",
+        l3({ qdrant: { storage: { retention: { whenDeleted: "Delete" } } } }),
+        {},
+        "agentstack:qdrant.storage.retention.whenDeleted",
+    ],
+    [
+        "an external store without its address",
+        l1({ postgresql: { mode: "external", credentialsSecretRef: { name: "pg" } } }),
+        {},
+        "agentstack:postgresql.host",
+    ],
 ];
 
 /** Runs `fn` over items with at most `n` at a time. */
 async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
     const out: R[] = new Array(items.length);
     let next = 0;
-    await Promise.all(Array.from({ length: n }, async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i]!);
-        }
-    }));
+    await Promise.all(
+        Array.from({ length: n }, async () => {
+            while (next < items.length) {
+                const i = next++;
+                out[i] = await fn(items[i]!);
+            }
+        }),
+    );
     return out;
 }
 
@@ -108,15 +262,37 @@ describe("synth", () => {
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         const dirs = fs.readdirSync(path.join(out, "manifests")).sort();
-        expect(dirs).toEqual(["_cluster", "agentstack-agents", "agentstack-data", "agentstack-gateway", "agentstack-identity", "agentstack-mcp", "agentstack-sandbox", "agentstack-system"]);
-        expect(fs.readdirSync(out).sort()).toEqual(["connectivity.json", "connectivity.md", "manifests", "resources.json"]);
+        expect(dirs).toEqual([
+            "_cluster",
+            "agentstack-agents",
+            "agentstack-data",
+            "agentstack-gateway",
+            "agentstack-identity",
+            "agentstack-mcp",
+            "agentstack-sandbox",
+            "agentstack-system",
+        ]);
+        expect(fs.readdirSync(out).sort()).toEqual([
+            "connectivity.json",
+            "connectivity.md",
+            "manifests",
+            "resources.json",
+        ]);
         const conn = JSON.parse(fs.readFileSync(path.join(out, "connectivity.json"), "utf8"));
-        expect(conn).toContainEqual({ src: "agentstack-agents/agent-support[Deployment]", dst: "agentstack-sandbox/sandbox[Deployment]", conn: "TCP 8080" });
+        expect(conn).toContainEqual({
+            src: "agentstack-agents/agent-support[Deployment]",
+            dst: "agentstack-sandbox/sandbox[Deployment]",
+            conn: "TCP 8080",
+        });
         expect(fs.readdirSync(path.join(out, "manifests", "_cluster"))).toContain("Namespace-agentstack-agents.yaml");
-        const dep = YAML.parse(fs.readFileSync(path.join(out, "manifests", "agentstack-agents", "Deployment-agent-coder.yaml"), "utf8"));
+        const dep = YAML.parse(
+            fs.readFileSync(path.join(out, "manifests", "agentstack-agents", "Deployment-agent-coder.yaml"), "utf8"),
+        );
         expect(Object.keys(dep).slice(0, 3)).toEqual(["apiVersion", "kind", "metadata"]);
         const inventory = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
-        expect(inventory.some((e: any) => e.type === "agentstack:platform:Platform" && e.options.protect === false)).toBe(true);
+        expect(
+            inventory.some((e: any) => e.type === "agentstack:platform:Platform" && e.options.protect === false),
+        ).toBe(true);
         expect(inventory.length).toBeGreaterThan(40);
         // The files synth wrote pass the strict offline check.
         const { loadManifests } = await import("../lib/manifests");
@@ -131,12 +307,16 @@ describe("synth", () => {
     });
 
     it("accepts a config file with an encrypted (secure) LLM key", async () => {
-        const file = stackFile(l1({ llm: { endpoint: "https://llm.example.com/v1" } }), { "agentstack:llmApiKey": { secure: "v1:AAAA" } });
+        const file = stackFile(l1({ llm: { endpoint: "https://llm.example.com/v1" } }), {
+            "agentstack:llmApiKey": { secure: "v1:AAAA" },
+        });
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "agentstack-out-"));
         const r = await synth(["--stack", "case", "--config-file", file, "--out", out]);
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
-        const secret = YAML.parse(fs.readFileSync(path.join(out, "manifests", "agentstack-agents", "Secret-llm-api-key.yaml"), "utf8"));
+        const secret = YAML.parse(
+            fs.readFileSync(path.join(out, "manifests", "agentstack-agents", "Secret-llm-api-key.yaml"), "utf8"),
+        );
         expect(secret["stringData"]).toEqual({ "api-key": "[secret]" });
     });
 

@@ -13,12 +13,24 @@ import { PROJECT_DIR } from "../tools/harness/stackConfig";
  * Exports read by a runtime, not by an import: Pulumi runs index.ts's default export; the policy
  * analyzer loads policies/index.ts; tools/launch.cjs requires the CLI bundle built from tools/main.ts.
  */
-const ENTRY_EXPORTS = new Set(["index.ts:default", "policies/index.ts:default", "vitest.config.ts:default", "tools/main.ts:run", "tools/main.ts:isTool", "tools/main.ts:TOOLS", "tools/main.ts:ToolName"]);
+const ENTRY_EXPORTS = new Set([
+    "index.ts:default",
+    "policies/index.ts:default",
+    "vitest.config.ts:default",
+    "tools/main.ts:run",
+    "tools/main.ts:isTool",
+    "tools/main.ts:TOOLS",
+    "tools/main.ts:ToolName",
+]);
 const OURS = /^(lib|stacks|components|policies|tools|injector)\/|^(index|program)\.ts$/;
 
 function program(): ts.Program {
     const configPath = path.join(PROJECT_DIR, "tsconfig.json");
-    const cfg = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+    const cfg = ts.getParsedCommandLineOfConfigFile(
+        configPath,
+        {},
+        { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+    )!;
     return ts.createProgram({ rootNames: cfg.fileNames, options: { ...cfg.options, noEmit: true } });
 }
 
@@ -34,17 +46,28 @@ describe("exports", () => {
         const used = new Set<ts.Symbol>();
         for (const f of files) {
             const visit = (n: ts.Node): void => {
-                if (ts.isImportSpecifier(n) || ts.isExportSpecifier(n) || ts.isImportClause(n) || ts.isNamespaceImport(n)) {
+                if (
+                    ts.isImportSpecifier(n) ||
+                    ts.isExportSpecifier(n) ||
+                    ts.isImportClause(n) ||
+                    ts.isNamespaceImport(n)
+                ) {
                     const sym = checker.getSymbolAtLocation(n.name ?? (n as any));
                     if (sym) {
                         const target = resolve(sym);
                         used.add(target);
                         // `import * as x` uses every export it touches: count the module's members read through it.
-                        if (ts.isNamespaceImport(n)) for (const e of checker.getExportsOfModule(target)) used.add(resolve(e));
+                        if (ts.isNamespaceImport(n))
+                            for (const e of checker.getExportsOfModule(target)) used.add(resolve(e));
                     }
                 }
                 // `await import("./x")` (modules loaded late, e.g. after the mocks are set): every export counts.
-                if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] && ts.isStringLiteral(n.arguments[0])) {
+                if (
+                    ts.isCallExpression(n) &&
+                    n.expression.kind === ts.SyntaxKind.ImportKeyword &&
+                    n.arguments[0] &&
+                    ts.isStringLiteral(n.arguments[0])
+                ) {
                     const mod = checker.getSymbolAtLocation(n.arguments[0]);
                     if (mod) for (const e of checker.getExportsOfModule(mod)) used.add(resolve(e));
                 }

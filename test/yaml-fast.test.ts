@@ -19,7 +19,12 @@ const library = (o: unknown) => YAML.stringify(o, { lineWidth: 0, sortMapEntries
 describe("the YAML fast path", () => {
     it("writes the library's text for every rendered object it takes, and takes most of them", async () => {
         const file = writeScaledStack(PROJECT_DIR, fs.mkdtempSync(path.join(os.tmpdir(), "yaml-fast-")), 10, 10);
-        const runs = [await runStack("dev"), await runStack("staging"), await runStack("prod"), await runStack("prod", { config: loadEngineConfig(PROJECT_DIR, "prod", file) })];
+        const runs = [
+            await runStack("dev"),
+            await runStack("staging"),
+            await runStack("prod"),
+            await runStack("prod", { config: loadEngineConfig(PROJECT_DIR, "prod", file) }),
+        ];
         let taken = 0;
         let total = 0;
         for (const run of runs) {
@@ -36,14 +41,45 @@ describe("the YAML fast path", () => {
 
     it("writes the library's text for random plain data, or declines", () => {
         const key = fc.stringMatching(/^[A-Za-z_/][A-Za-z0-9_./:@=+-]{0,12}$/);
-        const str = fc.oneof(key, fc.stringMatching(/^[0-9]{1,4}[A-Za-z]{1,3}$/), fc.constantFrom("true", "false", "null", "yes", "1e3", "0x10", "a: b", "x:", "-a", "", " a", "a#b", "8080", "0", "007", "a,b", ",a", "a, b"));
+        const str = fc.oneof(
+            key,
+            fc.stringMatching(/^[0-9]{1,4}[A-Za-z]{1,3}$/),
+            fc.constantFrom(
+                "true",
+                "false",
+                "null",
+                "yes",
+                "1e3",
+                "0x10",
+                "a: b",
+                "x:",
+                "-a",
+                "",
+                " a",
+                "a#b",
+                "8080",
+                "0",
+                "007",
+                "a,b",
+                ",a",
+                "a, b",
+            ),
+        );
         const scalar = fc.oneof(str, fc.integer(), fc.boolean(), fc.constant(null), fc.double());
         const value = fc.letrec((tie) => ({
-            v: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar, fc.array(tie("v"), { maxLength: 3 }), fc.dictionary(key, tie("v"), { maxKeys: 3 })),
+            v: fc.oneof(
+                { depthSize: "small", withCrossShrink: true },
+                scalar,
+                fc.array(tie("v"), { maxLength: 3 }),
+                fc.dictionary(key, tie("v"), { maxKeys: 3 }),
+            ),
         })).v;
-        fc.assert(fc.property(fc.dictionary(key, value, { minKeys: 1, maxKeys: 4 }), (o) => {
-            const fast = fastYaml(o);
-            if (fast !== undefined) expect(fast).toBe(library(o));
-        }), { numRuns: 2000 });
+        fc.assert(
+            fc.property(fc.dictionary(key, value, { minKeys: 1, maxKeys: 4 }), (o) => {
+                const fast = fastYaml(o);
+                if (fast !== undefined) expect(fast).toBe(library(o));
+            }),
+            { numRuns: 2000 },
+        );
     });
 });

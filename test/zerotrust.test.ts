@@ -6,25 +6,70 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { matchesSelector, parseLabelSelector } from "../lib/connectivity/index";
 import { ConfigError } from "../stacks/errors";
 import { resolvePlatformSpec } from "../stacks/resolve";
-import { baseConfig, engineConfig, expectHardened, find, K8sObject, ofKind, rawInputs, runStack, StackRun } from "./helpers";
+import {
+    baseConfig,
+    engineConfig,
+    expectHardened,
+    find,
+    K8sObject,
+    ofKind,
+    rawInputs,
+    runStack,
+    StackRun,
+} from "./helpers";
 
 const runs: Record<string, StackRun> = {};
 beforeAll(async () => {
     for (const stack of ["dev", "staging", "prod"]) runs[stack] = await runStack(stack);
 });
 
-const STACKS: [string, { failurePolicy: string; injector: number; extauth: number; keycloak: number; pdb: boolean; production: boolean; failOpen: boolean }][] = [
-    ["dev", { failurePolicy: "Ignore", injector: 1, extauth: 1, keycloak: 1, pdb: false, production: false, failOpen: true }],
-    ["staging", { failurePolicy: "Fail", injector: 2, extauth: 2, keycloak: 2, pdb: true, production: true, failOpen: false }],
-    ["prod", { failurePolicy: "Fail", injector: 2, extauth: 3, keycloak: 3, pdb: true, production: true, failOpen: false }],
+const STACKS: [
+    string,
+    {
+        failurePolicy: string;
+        injector: number;
+        extauth: number;
+        keycloak: number;
+        pdb: boolean;
+        production: boolean;
+        failOpen: boolean;
+    },
+][] = [
+    [
+        "dev",
+        {
+            failurePolicy: "Ignore",
+            injector: 1,
+            extauth: 1,
+            keycloak: 1,
+            pdb: false,
+            production: false,
+            failOpen: true,
+        },
+    ],
+    [
+        "staging",
+        { failurePolicy: "Fail", injector: 2, extauth: 2, keycloak: 2, pdb: true, production: true, failOpen: false },
+    ],
+    [
+        "prod",
+        { failurePolicy: "Fail", injector: 2, extauth: 3, keycloak: 3, pdb: true, production: true, failOpen: false },
+    ],
 ];
 
 /** Namespaces the selector picks among the program's Namespaces plus the cluster's own (labelled as if someone opted them in). */
 function selectedNamespaces(webhook: K8sObject, namespaces: K8sObject[]): string[] {
     const sel = parseLabelSelector(webhook["namespaceSelector"], "test", () => undefined)!;
-    const hostile = ["kube-system", "kube-public", "kube-node-lease"].map((n) => ({ metadata: { name: n, labels: { "agentstack.io/envoy-injection": "enabled" } } }));
+    const hostile = ["kube-system", "kube-public", "kube-node-lease"].map((n) => ({
+        metadata: { name: n, labels: { "agentstack.io/envoy-injection": "enabled" } },
+    }));
     return [...namespaces, ...hostile]
-        .filter((ns) => matchesSelector(sel, { ...(ns["metadata"]["labels"] ?? {}), "kubernetes.io/metadata.name": ns["metadata"]["name"] }))
+        .filter((ns) =>
+            matchesSelector(sel, {
+                ...(ns["metadata"]["labels"] ?? {}),
+                "kubernetes.io/metadata.name": ns["metadata"]["name"],
+            }),
+        )
         .map((ns) => ns["metadata"]["name"])
         .sort();
 }
@@ -39,15 +84,28 @@ describe.each(STACKS)("%s", (stack, want) => {
         expect(w["sideEffects"]).toBe("None");
         expect(w["admissionReviewVersions"]).toEqual(["v1"]);
         expect(w["timeoutSeconds"]).toBeLessThanOrEqual(10);
-        expect(w["clientConfig"]["service"]).toEqual({ name: "envoy-injector", namespace: "agentstack-system", path: "/mutate", port: 443 });
+        expect(w["clientConfig"]["service"]).toEqual({
+            name: "envoy-injector",
+            namespace: "agentstack-system",
+            path: "/mutate",
+            port: 443,
+        });
         expect(Buffer.from(w["clientConfig"]["caBundle"], "base64").toString()).toMatch(/^-----BEGIN CERTIFICATE-----/);
-        expect(w["objectSelector"]["matchExpressions"]).toContainEqual({ key: "agentstack.io/inject", operator: "NotIn", values: ["false"] });
+        expect(w["objectSelector"]["matchExpressions"]).toContainEqual({
+            key: "agentstack.io/inject",
+            operator: "NotIn",
+            values: ["false"],
+        });
     });
 
     it("selects exactly the workload namespaces — never its own, never kube-system", () => {
         const m = runs[stack]!.manifests;
         const w = ofKind(m, "MutatingWebhookConfiguration")[0]!["webhooks"][0];
-        expect(selectedNamespaces(w, ofKind(m, "Namespace"))).toEqual(["agentstack-agents", "agentstack-gateway", "agentstack-mcp"]);
+        expect(selectedNamespaces(w, ofKind(m, "Namespace"))).toEqual([
+            "agentstack-agents",
+            "agentstack-gateway",
+            "agentstack-mcp",
+        ]);
     });
 
     it("runs the injector and ExtAuth with the level's replicas and PDBs", () => {
@@ -74,7 +132,10 @@ describe.each(STACKS)("%s", (stack, want) => {
         expect(extAuthz.failure_mode_allow).toBe(want.failOpen);
         expect(extAuthz.grpc_service.timeout).toBe("0.5s");
         const ext = bootstrap.static_resources.clusters.find((c: any) => c.name === "extauth");
-        expect(ext.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({ address: "extauth.agentstack-system.svc.cluster.local", port_value: 9191 });
+        expect(ext.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({
+            address: "extauth.agentstack-system.svc.cluster.local",
+            port_value: 9191,
+        });
     });
 
     it("gives ExtAuth a deny-by-default lookup policy whose data follows the flow table, and masks its decision logs", () => {
@@ -84,10 +145,18 @@ describe.each(STACKS)("%s", (stack, want) => {
         const support = Object.keys(allowed["agentstack-agents/agent-support"]);
         expect(support).toContain("mcp-web-search.agentstack-mcp.svc.cluster.local:8000");
         expect(support.some((a) => a.startsWith("mcp-code-tools."))).toBe(false);
-        expect(Object.keys(allowed["agentstack-agents/agent-coder"])).toEqual(expect.arrayContaining(["mcp-code-tools.agentstack-mcp.svc.cluster.local:8000", "mcp-web-search.agentstack-mcp.svc.cluster.local:8000"]));
-        expect(Object.keys(allowed["agentstack-gateway/gateway"])).toContain("agent-coder.agentstack-agents.svc.cluster.local:8080");
+        expect(Object.keys(allowed["agentstack-agents/agent-coder"])).toEqual(
+            expect.arrayContaining([
+                "mcp-code-tools.agentstack-mcp.svc.cluster.local:8000",
+                "mcp-web-search.agentstack-mcp.svc.cluster.local:8000",
+            ]),
+        );
+        expect(Object.keys(allowed["agentstack-gateway/gateway"])).toContain(
+            "agent-coder.agentstack-agents.svc.cluster.local:8080",
+        );
         expect(Object.keys(allowed).some((k) => k.includes("sandbox"))).toBe(false);
-        for (const header of ["headers", "path", "query", "body"]) expect(cm["data"]["mask.rego"]).toContain(`mask contains "/input/attributes/request/http/${header}"`);
+        for (const header of ["headers", "path", "query", "body"])
+            expect(cm["data"]["mask.rego"]).toContain(`mask contains "/input/attributes/request/http/${header}"`);
         expect(cm["data"]["mask.rego"]).toMatch(/^package system\.log$/m);
     });
 
@@ -115,7 +184,10 @@ describe.each(STACKS)("%s", (stack, want) => {
             for (const p of svc["spec"]["ports"]) expect([p.port, p.targetPort]).not.toContain(9000);
         }
         const env = Object.fromEntries(c["env"].map((e: any) => [e.name, e]));
-        expect(env["KC_BOOTSTRAP_ADMIN_PASSWORD"].valueFrom.secretKeyRef).toEqual({ name: "keycloak-admin", key: "password" });
+        expect(env["KC_BOOTSTRAP_ADMIN_PASSWORD"].valueFrom.secretKeyRef).toEqual({
+            name: "keycloak-admin",
+            key: "password",
+        });
         expect(env["KC_DB_PASSWORD"].valueFrom.secretKeyRef.key).toBe("password");
     });
 });
@@ -134,7 +206,9 @@ describe.each(["staging", "prod"])("identity at %s", (stack) => {
             expect(service["spec"]["ports"].map((p: any) => p.port)).toContain(Number(url.port));
             expect(find(m, "Deployment", svc!)["metadata"]["labels"]["app.kubernetes.io/name"]).toBe("keycloak");
             expect(url.pathname).toBe("/realms/agentstack/protocol/openid-connect/certs");
-            expect(d["MCP_AUTH_JWT_ISSUER"]).toBe(`${find(m, "ConfigMap", "keycloak-config")["data"]["KC_HOSTNAME"]}/realms/agentstack`);
+            expect(d["MCP_AUTH_JWT_ISSUER"]).toBe(
+                `${find(m, "ConfigMap", "keycloak-config")["data"]["KC_HOSTNAME"]}/realms/agentstack`,
+            );
             audiences.add(d["MCP_AUTH_JWT_AUDIENCE"]);
         }
         expect([...audiences].sort()).toEqual(["mcp-code-tools", "mcp-web-search"]);
@@ -145,21 +219,28 @@ describe.each(["staging", "prod"])("identity at %s", (stack) => {
         const realm = JSON.parse(realmSecret["stringData"]["agentstack-realm.json"]);
         expect(realm.realm).toBe("agentstack");
         // Only the audience scopes: Keycloak's standard scopes are Keycloak's own, referenced as defaults.
-        expect(realm.clientScopes.map((s: any) => [s.name, s.protocolMappers[0].config["included.custom.audience"]])).toEqual([
-            ["mcp-web-search", "mcp-web-search"], ["mcp-code-tools", "mcp-code-tools"],
+        expect(
+            realm.clientScopes.map((s: any) => [s.name, s.protocolMappers[0].config["included.custom.audience"]]),
+        ).toEqual([
+            ["mcp-web-search", "mcp-web-search"],
+            ["mcp-code-tools", "mcp-code-tools"],
         ]);
         expect(realm.defaultDefaultClientScopes).toContain("basic");
         const clients = Object.fromEntries(realm.clients.map((c: any) => [c.clientId, c]));
         expect(clients["agent-support"].optionalClientScopes).toEqual(["mcp-web-search"]);
         expect(clients["agent-coder"].optionalClientScopes).toEqual(["mcp-code-tools", "mcp-web-search"]);
         expect(clients["agent-support"].serviceAccountsEnabled).toBe(true);
-        expect(clients["gateway"].redirectUris).toEqual([`https://${stack === "prod" ? "agents.example.com" : "agents.staging.example.com"}/*`]);
+        expect(clients["gateway"].redirectUris).toEqual([
+            `https://${stack === "prod" ? "agents.example.com" : "agents.staging.example.com"}/*`,
+        ]);
         // The agent's credential Secret holds the same client secret the realm registers.
         const creds = rawInputs(runs[stack]!, "Secret", "agent-support-mcp-credentials");
         expect(creds["stringData"]["client-secret"]).toBe(clients["agent-support"].secret);
         const cm = find(runs[stack]!.manifests, "ConfigMap", "agent-support-config")["data"];
         expect(cm["MCP_AUTH_CLIENT_ID"]).toBe("agent-support");
-        expect(cm["MCP_AUTH_TOKEN_URL"]).toBe("http://keycloak.agentstack-identity.svc.cluster.local:8080/realms/agentstack/protocol/openid-connect/token");
+        expect(cm["MCP_AUTH_TOKEN_URL"]).toBe(
+            "http://keycloak.agentstack-identity.svc.cluster.local:8080/realms/agentstack/protocol/openid-connect/token",
+        );
         expect(cm["MCP_WEB_SEARCH_AUTH_SCOPE"]).toBe("mcp-web-search");
     });
 });
@@ -179,46 +260,104 @@ describe("zero-trust config rules", () => {
         const issues = reject(baseConfig(1, { zeroTrust: { failurePolicy: "Fail" } }));
         expect(issues.map((i) => i.key)).toEqual(["agentstack:zeroTrust.failurePolicy"]);
         expect(issues[0]!.message).toMatch(/block every pod creation/);
-        expect(() => resolvePlatformSpec(engineConfig(baseConfig(1, { zeroTrust: { failurePolicy: "Fail", injectorReplicas: 2 } })))).not.toThrow();
+        expect(() =>
+            resolvePlatformSpec(
+                engineConfig(baseConfig(1, { zeroTrust: { failurePolicy: "Fail", injectorReplicas: 2 } })),
+            ),
+        ).not.toThrow();
     });
 
     it("rejects Ignore from level 2, an outside issuer for the webhook, slow webhooks, short renewals and the sidecar's ports", () => {
-        expect(reject(baseConfig(2, { zeroTrust: { failurePolicy: "Ignore" } })).map((i) => i.key)).toEqual(["agentstack:zeroTrust.failurePolicy"]);
-        const issuer = reject(baseConfig(1, { zeroTrust: { webhookTls: { certManagerIssuer: { name: "letsencrypt-prod" } } } }));
+        expect(reject(baseConfig(2, { zeroTrust: { failurePolicy: "Ignore" } })).map((i) => i.key)).toEqual([
+            "agentstack:zeroTrust.failurePolicy",
+        ]);
+        const issuer = reject(
+            baseConfig(1, { zeroTrust: { webhookTls: { certManagerIssuer: { name: "letsencrypt-prod" } } } }),
+        );
         expect(issuer.map((i) => i.key)).toEqual(["agentstack:zeroTrust.webhookTls.certManagerIssuer"]);
         expect(issuer[0]!.message).toContain("agentstack:zeroTrust.webhookTls.provider to cert-manager");
-        const ports = reject(baseConfig(1, { agents: [{ name: "alpha", mcpServers: ["search"], port: 15001 }, { name: "beta", mcpServers: ["files"] }], mcpServers: [{ name: "search", port: 15021 }, { name: "files" }] }));
+        const ports = reject(
+            baseConfig(1, {
+                agents: [
+                    { name: "alpha", mcpServers: ["search"], port: 15001 },
+                    { name: "beta", mcpServers: ["files"] },
+                ],
+                mcpServers: [{ name: "search", port: 15021 }, { name: "files" }],
+            }),
+        );
         expect(ports.map((i) => i.key)).toEqual(["agentstack:agents[0].port", "agentstack:mcpServers[0].port"]);
         expect(ports[0]!.message).toContain("taken by the Envoy sidecar");
-        expect(reject(baseConfig(1, { zeroTrust: { webhookTimeoutSeconds: 30 } })).map((i) => i.key)).toEqual(["agentstack:zeroTrust.webhookTimeoutSeconds"]);
-        expect(reject(baseConfig(1, { zeroTrust: { webhookTls: { validityHours: 100, earlyRenewalHours: 200 } } })).map((i) => i.key)).toEqual(["agentstack:zeroTrust.webhookTls.earlyRenewalHours"]);
-        expect(reject(baseConfig(3, { zeroTrust: { extauthReplicas: 2 } })).map((i) => i.key)).toEqual(["agentstack:zeroTrust.extauthReplicas"]);
-        expect(reject(baseConfig(3, { keycloak: { replicas: 2 } })).map((i) => i.key)).toEqual(["agentstack:keycloak.replicas"]);
+        expect(reject(baseConfig(1, { zeroTrust: { webhookTimeoutSeconds: 30 } })).map((i) => i.key)).toEqual([
+            "agentstack:zeroTrust.webhookTimeoutSeconds",
+        ]);
+        expect(
+            reject(baseConfig(1, { zeroTrust: { webhookTls: { validityHours: 100, earlyRenewalHours: 200 } } })).map(
+                (i) => i.key,
+            ),
+        ).toEqual(["agentstack:zeroTrust.webhookTls.earlyRenewalHours"]);
+        expect(reject(baseConfig(3, { zeroTrust: { extauthReplicas: 2 } })).map((i) => i.key)).toEqual([
+            "agentstack:zeroTrust.extauthReplicas",
+        ]);
+        expect(reject(baseConfig(3, { keycloak: { replicas: 2 } })).map((i) => i.key)).toEqual([
+            "agentstack:keycloak.replicas",
+        ]);
     });
 
     it("builds the webhook's own cert-manager chain (self-signed → CA → CA issuer → serving) when cert-manager is the provider", async () => {
-        const run = await runStack("case", { config: engineConfig(baseConfig(2, { zeroTrust: { webhookTls: { provider: "cert-manager", validityHours: 2000, earlyRenewalHours: 300 } } })) });
+        const run = await runStack("case", {
+            config: engineConfig(
+                baseConfig(2, {
+                    zeroTrust: {
+                        webhookTls: { provider: "cert-manager", validityHours: 2000, earlyRenewalHours: 300 },
+                    },
+                }),
+            ),
+        });
         const hook = ofKind(run.manifests, "MutatingWebhookConfiguration")[0]!;
-        expect(hook["metadata"]["annotations"]["cert-manager.io/inject-ca-from"]).toBe("agentstack-system/envoy-injector-tls");
+        expect(hook["metadata"]["annotations"]["cert-manager.io/inject-ca-from"]).toBe(
+            "agentstack-system/envoy-injector-tls",
+        );
         expect(hook["webhooks"][0]["clientConfig"]["caBundle"]).toBeUndefined();
         const issuer = (kind: string, name: string) => ({ name, kind, group: "cert-manager.io" });
         expect(find(run.manifests, "Issuer", "envoy-injector-selfsigned")["spec"]).toEqual({ selfSigned: {} });
         const ca = find(run.manifests, "Certificate", "envoy-injector-ca");
-        expect(ca["spec"]).toMatchObject({ isCA: true, secretName: "envoy-injector-ca", issuerRef: issuer("Issuer", "envoy-injector-selfsigned"), duration: "10000h" });
-        expect(find(run.manifests, "Issuer", "envoy-injector-ca")["spec"]).toEqual({ ca: { secretName: "envoy-injector-ca" } });
+        expect(ca["spec"]).toMatchObject({
+            isCA: true,
+            secretName: "envoy-injector-ca",
+            issuerRef: issuer("Issuer", "envoy-injector-selfsigned"),
+            duration: "10000h",
+        });
+        expect(find(run.manifests, "Issuer", "envoy-injector-ca")["spec"]).toEqual({
+            ca: { secretName: "envoy-injector-ca" },
+        });
         const cert = find(run.manifests, "Certificate", "envoy-injector-tls");
-        expect(cert["spec"]).toMatchObject({ secretName: "envoy-injector-tls", issuerRef: issuer("Issuer", "envoy-injector-ca"), duration: "2000h", renewBefore: "300h" });
+        expect(cert["spec"]).toMatchObject({
+            secretName: "envoy-injector-tls",
+            issuerRef: issuer("Issuer", "envoy-injector-ca"),
+            duration: "2000h",
+            renewBefore: "300h",
+        });
         expect(cert["spec"]["dnsNames"]).toContain("envoy-injector.agentstack-system.svc");
-        for (const o of [ca, cert, find(run.manifests, "Issuer", "envoy-injector-ca")]) expect(o["metadata"]["namespace"]).toBe("agentstack-system");
+        for (const o of [ca, cert, find(run.manifests, "Issuer", "envoy-injector-ca")])
+            expect(o["metadata"]["namespace"]).toBe("agentstack-system");
         expect(run.resources.some((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")).toBe(false);
     });
 
     it("makes the webhook certificate with the configured validity and early renewal", async () => {
-        const run = await runStack("case", { config: engineConfig(baseConfig(1, { zeroTrust: { webhookTls: { validityHours: 2000, earlyRenewalHours: 300 } } })) });
+        const run = await runStack("case", {
+            config: engineConfig(
+                baseConfig(1, { zeroTrust: { webhookTls: { validityHours: 2000, earlyRenewalHours: 300 } } }),
+            ),
+        });
         const cert = run.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")!;
         expect(cert.inputs["validityPeriodHours"]).toBe(2000);
         expect(cert.inputs["earlyRenewalHours"]).toBe(300);
         const csr = run.resources.find((r) => r.type === "tls:index/certRequest:CertRequest")!;
-        expect(csr.inputs["dnsNames"]).toEqual(["envoy-injector", "envoy-injector.agentstack-system", "envoy-injector.agentstack-system.svc", "envoy-injector.agentstack-system.svc.cluster.local"]);
+        expect(csr.inputs["dnsNames"]).toEqual([
+            "envoy-injector",
+            "envoy-injector.agentstack-system",
+            "envoy-injector.agentstack-system.svc",
+            "envoy-injector.agentstack-system.svc.cluster.local",
+        ]);
     });
 });

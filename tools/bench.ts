@@ -45,7 +45,8 @@ export const TARGETS = {
     injectorP99Ms: 10,
 } as const;
 
-const BARE_REQUIRE = 'require("@pulumi/pulumi");require("@pulumi/kubernetes");require("@pulumi/random");require("@pulumi/tls")';
+const BARE_REQUIRE =
+    'require("@pulumi/pulumi");require("@pulumi/kubernetes");require("@pulumi/random");require("@pulumi/tls")';
 const LAUNCHER = path.join("tools", "launch.cjs");
 /** The SDK's floor for N resources (tools/bench/sdk-floor.cjs): context for the ratios, not a target. */
 const SDK_FLOOR = path.join("tools", "bench", "sdk-floor.cjs");
@@ -59,11 +60,16 @@ interface Row {
 
 function checkRuns(what: string, runs: readonly ProcessRun[], expected = 0): void {
     const bad = runs.find((r) => r.code !== expected);
-    if (bad) throw new Error(`${what} exited with ${bad.code} (expected ${expected}): ${bad.stderr.trim().split("\n").slice(-3).join(" / ")}`);
+    if (bad)
+        throw new Error(
+            `${what} exited with ${bad.code} (expected ${expected}): ${bad.stderr.trim().split("\n").slice(-3).join(" / ")}`,
+        );
 }
 
 /** The pack over objects: median of 9 runs after 2 warm-up runs (the first one's time is shown too), per 100 objects. */
-async function policyPer100(objects: Record<string, unknown>[]): Promise<{ coldMs: number; medianMs: number; per100: number }> {
+async function policyPer100(
+    objects: Record<string, unknown>[],
+): Promise<{ coldMs: number; medianMs: number; per100: number }> {
     const times: number[] = [];
     for (let i = 0; i < 11; i++) {
         const start = performance.now();
@@ -77,24 +83,66 @@ async function policyPer100(objects: Record<string, unknown>[]): Promise<{ coldM
 export async function main(argv: string[]): Promise<number> {
     const flags = parseFlags(argv, ["rounds"]);
     const rounds = flags["rounds"] === undefined ? 5 : Number(flags["rounds"]);
-    if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds must be a positive integer (got "${flags["rounds"]}")`);
+    if (!Number.isInteger(rounds) || rounds < 1)
+        throw new UsageError(`--rounds must be a positive integer (got "${flags["rounds"]}")`);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "agentstack-bench-"));
     try {
         const scaledFile = writeScaledStack(PROJECT_DIR, tmp);
         const empty = path.join(tmp, "empty.yaml");
         fs.writeFileSync(empty, "");
         const rss = path.join(tmp, "rss");
-        const runs = { bare: [] as ProcessRun[], prod: [] as ProcessRun[], scaled: [] as ProcessRun[], floorProd: [] as ProcessRun[], floorScaled: [] as ProcessRun[], startup: [] as ProcessRun[], npm: [] as ProcessRun[] };
-        const resourceCount = (dir: string) => (JSON.parse(fs.readFileSync(path.join(tmp, dir, "resources.json"), "utf8")) as unknown[]).length;
-        process.stderr.write(`bench: ${rounds} rounds of whole-process runs (load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")})\n`);
+        const runs = {
+            bare: [] as ProcessRun[],
+            prod: [] as ProcessRun[],
+            scaled: [] as ProcessRun[],
+            floorProd: [] as ProcessRun[],
+            floorScaled: [] as ProcessRun[],
+            startup: [] as ProcessRun[],
+            npm: [] as ProcessRun[],
+        };
+        const resourceCount = (dir: string) =>
+            (JSON.parse(fs.readFileSync(path.join(tmp, dir, "resources.json"), "utf8")) as unknown[]).length;
+        process.stderr.write(
+            `bench: ${rounds} rounds of whole-process runs (load average ${os
+                .loadavg()
+                .map((l) => l.toFixed(2))
+                .join(" ")})\n`,
+        );
         for (let i = 0; i < rounds; i++) {
             runs.bare.push(await measure(PROJECT_DIR, ["-e", BARE_REQUIRE], { rssFile: rss }));
-            runs.prod.push(await measure(PROJECT_DIR, [LAUNCHER, "synth", "--stack", "prod", "--out", path.join(tmp, "prod")], { rssFile: rss }));
-            runs.scaled.push(await measure(PROJECT_DIR, [LAUNCHER, "synth", "--stack", "prod", "--config-file", scaledFile, "--out", path.join(tmp, "scaled")], { rssFile: rss }));
-            runs.floorProd.push(await measure(PROJECT_DIR, [SDK_FLOOR, String(resourceCount("prod"))], { rssFile: rss }));
-            runs.floorScaled.push(await measure(PROJECT_DIR, [SDK_FLOOR, String(resourceCount("scaled"))], { rssFile: rss }));
+            runs.prod.push(
+                await measure(PROJECT_DIR, [LAUNCHER, "synth", "--stack", "prod", "--out", path.join(tmp, "prod")], {
+                    rssFile: rss,
+                }),
+            );
+            runs.scaled.push(
+                await measure(
+                    PROJECT_DIR,
+                    [
+                        LAUNCHER,
+                        "synth",
+                        "--stack",
+                        "prod",
+                        "--config-file",
+                        scaledFile,
+                        "--out",
+                        path.join(tmp, "scaled"),
+                    ],
+                    { rssFile: rss },
+                ),
+            );
+            runs.floorProd.push(
+                await measure(PROJECT_DIR, [SDK_FLOOR, String(resourceCount("prod"))], { rssFile: rss }),
+            );
+            runs.floorScaled.push(
+                await measure(PROJECT_DIR, [SDK_FLOOR, String(resourceCount("scaled"))], { rssFile: rss }),
+            );
             runs.startup.push(await measure(PROJECT_DIR, [LAUNCHER, "connectivity", "--manifests", empty]));
-            runs.npm.push(await measure(PROJECT_DIR, ["run", "--silent", "connectivity", "--", "--manifests", empty], { command: "npm" }));
+            runs.npm.push(
+                await measure(PROJECT_DIR, ["run", "--silent", "connectivity", "--", "--manifests", empty], {
+                    command: "npm",
+                }),
+            );
         }
         checkRuns("bare require", runs.bare);
         checkRuns("synth --stack prod", runs.prod);
@@ -108,7 +156,10 @@ export async function main(argv: string[]): Promise<number> {
         const prod = ms(runs.prod);
         const scaled = ms(runs.scaled);
         const startup = ms(runs.startup) / 1000;
-        const objects = (dir: string) => fs.readdirSync(path.join(tmp, dir, "manifests"), { recursive: true }).filter((f) => String(f).endsWith(".yaml")).length;
+        const objects = (dir: string) =>
+            fs
+                .readdirSync(path.join(tmp, dir, "manifests"), { recursive: true })
+                .filter((f) => String(f).endsWith(".yaml")).length;
         const prodObjects = objects("prod");
         const scaledObjects = objects("scaled");
 
@@ -121,26 +172,86 @@ export async function main(argv: string[]): Promise<number> {
         const polScaled = await policyPer100(scaledManifests);
 
         const rows: Row[] = [
-            { what: `synth prod (${prodObjects} objects) ÷ bare SDK require, wall`, value: `${(prod / bare).toFixed(2)}× (${(prod / 1000).toFixed(2)} s vs ${(bare / 1000).toFixed(2)} s)`, target: `≤ ${TARGETS.synthRatio}×`, ok: prod / bare <= TARGETS.synthRatio },
-            { what: "  the same in CPU time (user + system)", value: `${(cpu(runs.prod) / cpu(runs.bare)).toFixed(2)}× (${(cpu(runs.prod) / 1000).toFixed(2)} s vs ${(cpu(runs.bare) / 1000).toFixed(2)} s)`, target: "—" },
-            { what: `  the SDK's floor: bare require + prod's ${resourceCount("prod")} resources as ConfigMaps under the SDK's mocks, ÷ bare require`, value: `${(ms(runs.floorProd) / bare).toFixed(2)}× wall, ${(cpu(runs.floorProd) / cpu(runs.bare)).toFixed(2)}× CPU`, target: "—" },
-            { what: `50/50 stack (${scaledObjects} objects) ÷ prod, wall`, value: `${(scaled / prod).toFixed(2)}× (${(scaled / 1000).toFixed(2)} s)`, target: `≤ ${TARGETS.scaledRatio}×`, ok: scaled / prod <= TARGETS.scaledRatio },
-            { what: "  the same in CPU time (user + system)", value: `${(cpu(runs.scaled) / cpu(runs.prod)).toFixed(2)}× (${(cpu(runs.scaled) / 1000).toFixed(2)} s)`, target: "—" },
-            { what: `  the SDK's floor: ${resourceCount("scaled")} resources ÷ ${resourceCount("prod")}`, value: `${(ms(runs.floorScaled) / ms(runs.floorProd)).toFixed(2)}× wall, ${(cpu(runs.floorScaled) / cpu(runs.floorProd)).toFixed(2)}× CPU, peak ${peak(runs.floorScaled).toFixed(0)} MiB`, target: "—" },
-            { what: "50/50 stack, peak RSS", value: `${peak(runs.scaled).toFixed(0)} MiB (prod ${peak(runs.prod).toFixed(0)} MiB, bare require ${peak(runs.bare).toFixed(0)} MiB)`, target: `≤ ${TARGETS.scaledPeakMiB} MiB`, ok: peak(runs.scaled) <= TARGETS.scaledPeakMiB },
-            { what: `policy pack in process, prod (${prodManifests.length} objects)`, value: `${polProd.per100.toFixed(1)} ms per 100 objects (${polProd.medianMs.toFixed(0)} ms; first run ${polProd.coldMs.toFixed(0)} ms)`, target: `≤ ${TARGETS.policyPer100Ms} ms`, ok: polProd.per100 <= TARGETS.policyPer100Ms },
-            { what: `policy pack in process, 50/50 (${scaledManifests.length} objects)`, value: `${polScaled.per100.toFixed(1)} ms per 100 objects (${polScaled.medianMs.toFixed(0)} ms; first run ${polScaled.coldMs.toFixed(0)} ms)`, target: `≤ ${TARGETS.policyPer100Ms} ms`, ok: polScaled.per100 <= TARGETS.policyPer100Ms },
-            { what: "CLI start-up (connectivity, empty input)", value: `${startup.toFixed(2)} s`, target: `≤ ${TARGETS.startupS} s`, ok: startup <= TARGETS.startupS },
-            { what: "  the same through `npm run` (npm's start-up not counted)", value: `${(ms(runs.npm) / 1000).toFixed(2)} s`, target: "—" },
-            { what: `envoy-injector, ${inj.requests} AdmissionReviews at concurrency ${inj.concurrency} (HTTPS)`, value: `p99 ${inj.p99Ms.toFixed(2)} ms (p50 ${inj.p50Ms.toFixed(2)}, max ${inj.maxMs.toFixed(2)})`, target: `≤ ${TARGETS.injectorP99Ms} ms`, ok: inj.p99Ms <= TARGETS.injectorP99Ms },
+            {
+                what: `synth prod (${prodObjects} objects) ÷ bare SDK require, wall`,
+                value: `${(prod / bare).toFixed(2)}× (${(prod / 1000).toFixed(2)} s vs ${(bare / 1000).toFixed(2)} s)`,
+                target: `≤ ${TARGETS.synthRatio}×`,
+                ok: prod / bare <= TARGETS.synthRatio,
+            },
+            {
+                what: "  the same in CPU time (user + system)",
+                value: `${(cpu(runs.prod) / cpu(runs.bare)).toFixed(2)}× (${(cpu(runs.prod) / 1000).toFixed(2)} s vs ${(cpu(runs.bare) / 1000).toFixed(2)} s)`,
+                target: "—",
+            },
+            {
+                what: `  the SDK's floor: bare require + prod's ${resourceCount("prod")} resources as ConfigMaps under the SDK's mocks, ÷ bare require`,
+                value: `${(ms(runs.floorProd) / bare).toFixed(2)}× wall, ${(cpu(runs.floorProd) / cpu(runs.bare)).toFixed(2)}× CPU`,
+                target: "—",
+            },
+            {
+                what: `50/50 stack (${scaledObjects} objects) ÷ prod, wall`,
+                value: `${(scaled / prod).toFixed(2)}× (${(scaled / 1000).toFixed(2)} s)`,
+                target: `≤ ${TARGETS.scaledRatio}×`,
+                ok: scaled / prod <= TARGETS.scaledRatio,
+            },
+            {
+                what: "  the same in CPU time (user + system)",
+                value: `${(cpu(runs.scaled) / cpu(runs.prod)).toFixed(2)}× (${(cpu(runs.scaled) / 1000).toFixed(2)} s)`,
+                target: "—",
+            },
+            {
+                what: `  the SDK's floor: ${resourceCount("scaled")} resources ÷ ${resourceCount("prod")}`,
+                value: `${(ms(runs.floorScaled) / ms(runs.floorProd)).toFixed(2)}× wall, ${(cpu(runs.floorScaled) / cpu(runs.floorProd)).toFixed(2)}× CPU, peak ${peak(runs.floorScaled).toFixed(0)} MiB`,
+                target: "—",
+            },
+            {
+                what: "50/50 stack, peak RSS",
+                value: `${peak(runs.scaled).toFixed(0)} MiB (prod ${peak(runs.prod).toFixed(0)} MiB, bare require ${peak(runs.bare).toFixed(0)} MiB)`,
+                target: `≤ ${TARGETS.scaledPeakMiB} MiB`,
+                ok: peak(runs.scaled) <= TARGETS.scaledPeakMiB,
+            },
+            {
+                what: `policy pack in process, prod (${prodManifests.length} objects)`,
+                value: `${polProd.per100.toFixed(1)} ms per 100 objects (${polProd.medianMs.toFixed(0)} ms; first run ${polProd.coldMs.toFixed(0)} ms)`,
+                target: `≤ ${TARGETS.policyPer100Ms} ms`,
+                ok: polProd.per100 <= TARGETS.policyPer100Ms,
+            },
+            {
+                what: `policy pack in process, 50/50 (${scaledManifests.length} objects)`,
+                value: `${polScaled.per100.toFixed(1)} ms per 100 objects (${polScaled.medianMs.toFixed(0)} ms; first run ${polScaled.coldMs.toFixed(0)} ms)`,
+                target: `≤ ${TARGETS.policyPer100Ms} ms`,
+                ok: polScaled.per100 <= TARGETS.policyPer100Ms,
+            },
+            {
+                what: "CLI start-up (connectivity, empty input)",
+                value: `${startup.toFixed(2)} s`,
+                target: `≤ ${TARGETS.startupS} s`,
+                ok: startup <= TARGETS.startupS,
+            },
+            {
+                what: "  the same through `npm run` (npm's start-up not counted)",
+                value: `${(ms(runs.npm) / 1000).toFixed(2)} s`,
+                target: "—",
+            },
+            {
+                what: `envoy-injector, ${inj.requests} AdmissionReviews at concurrency ${inj.concurrency} (HTTPS)`,
+                value: `p99 ${inj.p99Ms.toFixed(2)} ms (p50 ${inj.p50Ms.toFixed(2)}, max ${inj.maxMs.toFixed(2)})`,
+                target: `≤ ${TARGETS.injectorP99Ms} ms`,
+                ok: inj.p99Ms <= TARGETS.injectorP99Ms,
+            },
         ];
         const missed = rows.filter((r) => r.ok === false).length;
         const lines = [
-            `medians of ${rounds} rounds (whole processes run one after another in each round); load average now ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} on ${os.cpus().length} CPUs`,
+            `medians of ${rounds} rounds (whole processes run one after another in each round); load average now ${os
+                .loadavg()
+                .map((l) => l.toFixed(2))
+                .join(" ")} on ${os.cpus().length} CPUs`,
             "",
             "| what | measured | target | |",
             "|---|---|---|---|",
-            ...rows.map((r) => `| ${r.what} | ${r.value} | ${r.target} | ${r.ok === undefined ? "" : r.ok ? "ok" : "MISSED"} |`),
+            ...rows.map(
+                (r) => `| ${r.what} | ${r.value} | ${r.target} | ${r.ok === undefined ? "" : r.ok ? "ok" : "MISSED"} |`,
+            ),
             "",
             missed === 0 ? "every target met" : `${missed} target(s) missed`,
         ];
@@ -152,5 +263,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`); process.exitCode = 1; });
+    main(process.argv.slice(2)).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (e: unknown) => {
+            process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+            process.exitCode = 1;
+        },
+    );
 }

@@ -66,9 +66,14 @@ function build() {
         fs.rmSync(tmp, { force: true });
         throw new Error("esbuild failed (errors above)");
     }
-    const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.split("/").includes("node_modules")).sort();
+    const inputs = Object.keys(result.metafile.inputs)
+        .filter((f) => !f.split("/").includes("node_modules"))
+        .sort();
     fs.renameSync(tmp, BUNDLE);
-    fs.writeFileSync(INPUTS, `${JSON.stringify({ inputs: [...inputs, "tools/build.cjs", "package.json", "tsconfig.json"] }, null, 2)}\n`);
+    fs.writeFileSync(
+        INPUTS,
+        `${JSON.stringify({ inputs: [...inputs, "tools/build.cjs", "package.json", "tsconfig.json"] }, null, 2)}\n`,
+    );
     return inputs;
 }
 
@@ -97,5 +102,7 @@ if (require.main === module) {
         process.stderr.write(`build: ${e instanceof Error ? e.message : String(e)}\n`);
         process.exit(1);
     }
-    process.stdout.write(`build: ${path.relative(process.cwd(), BUNDLE) || BUNDLE} from ${inputs.length} source files\n`);
+    process.stdout.write(
+        `build: ${path.relative(process.cwd(), BUNDLE) || BUNDLE} from ${inputs.length} source files\n`,
+    );
 }

@@ -15,7 +15,8 @@ export function parseFlags(argv: readonly string[], known: readonly string[]): R
         const a = argv[i]!;
         if (!a.startsWith("--")) throw new UsageError(`unexpected argument '${a}'`);
         const [flag, inline] = a.slice(2).split("=", 2) as [string, string | undefined];
-        if (!known.includes(flag)) throw new UsageError(`unknown flag --${flag} (known: ${known.map((k) => `--${k}`).join(", ")})`);
+        if (!known.includes(flag))
+            throw new UsageError(`unknown flag --${flag} (known: ${known.map((k) => `--${k}`).join(", ")})`);
         const value = inline ?? argv[++i];
         if (value === undefined || value.startsWith("--")) throw new UsageError(`--${flag} needs a value`);
         out[flag] = value;
@@ -25,9 +26,11 @@ export function parseFlags(argv: readonly string[], known: readonly string[]): R
 
 /** Exit code and message for an error: 2 for usage/config problems, 1 otherwise. */
 export function classifyError(e: unknown): { code: number; message: string } {
-    if (e instanceof UsageError || e instanceof StackFileError || e instanceof ConfigError) return { code: 2, message: e.message };
+    if (e instanceof UsageError || e instanceof StackFileError || e instanceof ConfigError)
+        return { code: 2, message: e.message };
     // pulumi.RunError, recognised by its marker so this module does not load the Pulumi SDK.
-    if (e instanceof Error && (e as { __pulumiRunError?: boolean }).__pulumiRunError === true) return { code: 2, message: e.message };
+    if (e instanceof Error && (e as { __pulumiRunError?: boolean }).__pulumiRunError === true)
+        return { code: 2, message: e.message };
     const message = e instanceof Error ? e.message : String(e);
     return { code: 1, message };
 }
@@ -44,7 +47,9 @@ export function quietOnClosedPipe(): void {
 export function runCli(name: string, main: (argv: string[]) => Promise<number>): void {
     quietOnClosedPipe();
     main(process.argv.slice(2)).then(
-        (code) => { process.exitCode = code; },
+        (code) => {
+            process.exitCode = code;
+        },
         (e: unknown) => {
             const { code, message } = classifyError(e);
             process.stderr.write(`${name}: ${message}\n`);

@@ -99,7 +99,8 @@ function parseArgs(argv: readonly string[]): CliArgs | "help" {
                 break;
             case "--format": {
                 const f = value();
-                if (f !== "text" && f !== "json" && f !== "md") throw new UsageError(`--format must be text, json or md (got "${f}")`);
+                if (f !== "text" && f !== "json" && f !== "md")
+                    throw new UsageError(`--format must be text, json or md (got "${f}")`);
                 format = f;
                 break;
             }
@@ -190,7 +191,9 @@ export function main(argv: readonly string[], io: CliIo = defaultIo): number {
         else io.stdout(renderText(entries));
         return 0;
     } catch (e) {
-        const usage = e instanceof NotKubernetesError || (e instanceof ManifestError && e.message.endsWith("no such file or directory"));
+        const usage =
+            e instanceof NotKubernetesError ||
+            (e instanceof ManifestError && e.message.endsWith("no such file or directory"));
         io.stderr(`connectivity: ${e instanceof Error ? e.message : String(e)}\n`);
         return usage ? 2 : 1;
     }

@@ -14,7 +14,16 @@ import * as path from "path";
 import { parseFlags, runCli, UsageError } from "./cli";
 import { diffStack } from "./diff/compare";
 import { renderJson, renderMarkdown, renderText } from "./diff/format";
-import { addWorktree, defaultBase, existsAt, RefError, repoRelative, resolveCommit, runSynth, Worktree } from "./diff/git";
+import {
+    addWorktree,
+    defaultBase,
+    existsAt,
+    RefError,
+    repoRelative,
+    resolveCommit,
+    runSynth,
+    Worktree,
+} from "./diff/git";
 import { Evaluator, policyDiff, requiredLevel } from "./diff/policy";
 import { EMPTY_TREE, readSynthTree } from "./diff/tree";
 import { SideInfo, StackDiff, SynthTree } from "./diff/types";
@@ -70,10 +79,14 @@ function refSide(label: string, commit: string, cleanups: (() => void)[]): Side 
         projectDir: wt?.projectDir ?? PROJECT_DIR,
         async render(stack, tmp, digestKey) {
             if (!wt) return { tree: EMPTY_TREE, emptyBecause: "no tools/synth.ts at this ref" };
-            if (!fs.existsSync(path.join(wt.projectDir, `Pulumi.${stack}.yaml`))) return { tree: EMPTY_TREE, emptyBecause: `no Pulumi.${stack}.yaml at this ref` };
+            if (!fs.existsSync(path.join(wt.projectDir, `Pulumi.${stack}.yaml`)))
+                return { tree: EMPTY_TREE, emptyBecause: `no Pulumi.${stack}.yaml at this ref` };
             // A synth older than the Secret digests ignores the key: the report then says values were not compared.
             const r = await runSynth(wt.projectDir, TSX_CLI, stack, tmp, { [SECRET_DIGEST_KEY_ENV]: digestKey });
-            if (r.code !== 0) throw new Error(`rendering stack ${stack} at ${label} (${commit.slice(0, 12)}) failed (exit code ${r.code}):\n${r.stderr.trim()}`);
+            if (r.code !== 0)
+                throw new Error(
+                    `rendering stack ${stack} at ${label} (${commit.slice(0, 12)}) failed (exit code ${r.code}):\n${r.stderr.trim()}`,
+                );
             return { tree: readSynthTree(tmp) };
         },
     };
@@ -104,10 +117,13 @@ export async function computeDiffs(run: DiffRun): Promise<StackDiff[]> {
     try {
         if (!run.head) {
             for (const stack of run.stacks) {
-                if (!fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`))) throw new UsageError(`no stack file Pulumi.${stack}.yaml in ${PROJECT_DIR}`);
+                if (!fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`)))
+                    throw new UsageError(`no stack file Pulumi.${stack}.yaml in ${PROJECT_DIR}`);
             }
         }
-        const baseRef = run.base ? { label: run.base, commit: resolveCommit(PROJECT_DIR, run.base) } : defaultBase(PROJECT_DIR);
+        const baseRef = run.base
+            ? { label: run.base, commit: resolveCommit(PROJECT_DIR, run.base) }
+            : defaultBase(PROJECT_DIR);
         const headCommit = run.head ? resolveCommit(PROJECT_DIR, run.head) : undefined;
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "agentstack-diff-"));
         cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -125,14 +141,16 @@ export async function computeDiffs(run: DiffRun): Promise<StackDiff[]> {
             ]);
             const level = requiredLevel(head.projectDir, stack) ?? requiredLevel(base.projectDir, stack);
             const policy = await policyDiff(evaluate, b.tree, h.tree, level);
-            out.push(diffStack({
-                stack,
-                base: b.tree,
-                head: h.tree,
-                baseInfo: { ...base.info, ...(b.emptyBecause ? { emptyBecause: b.emptyBecause } : {}) },
-                headInfo: { ...head.info, ...(h.emptyBecause ? { emptyBecause: h.emptyBecause } : {}) },
-                policy,
-            }));
+            out.push(
+                diffStack({
+                    stack,
+                    base: b.tree,
+                    head: h.tree,
+                    baseInfo: { ...base.info, ...(b.emptyBecause ? { emptyBecause: b.emptyBecause } : {}) },
+                    headInfo: { ...head.info, ...(h.emptyBecause ? { emptyBecause: h.emptyBecause } : {}) },
+                    policy,
+                }),
+            );
         }
         return out;
     } finally {
@@ -153,14 +171,27 @@ export function render(diffs: readonly StackDiff[], format: Format): string {
 export async function main(argv: string[]): Promise<number> {
     const flags = parseFlags(argv, ["stack", "base", "head", "format"]);
     if (!flags["stack"]) throw new UsageError("--stack <name>[,<name>...] is required");
-    const stacks = [...new Set(flags["stack"].split(",").map((s) => s.trim()).filter((s) => s !== ""))];
-    for (const s of stacks) if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s)) throw new UsageError(`--stack: '${s}' is not a stack name`);
+    const stacks = [
+        ...new Set(
+            flags["stack"]
+                .split(",")
+                .map((s) => s.trim())
+                .filter((s) => s !== ""),
+        ),
+    ];
+    for (const s of stacks)
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s)) throw new UsageError(`--stack: '${s}' is not a stack name`);
     if (stacks.length === 0) throw new UsageError("--stack <name>[,<name>...] is required");
     const format = (flags["format"] ?? "text") as Format;
-    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")} (got '${flags["format"]}')`);
+    if (!FORMATS.includes(format))
+        throw new UsageError(`--format must be one of ${FORMATS.join(", ")} (got '${flags["format"]}')`);
     let diffs: StackDiff[];
     try {
-        diffs = await computeDiffs({ stacks, ...(flags["base"] ? { base: flags["base"] } : {}), ...(flags["head"] ? { head: flags["head"] } : {}) });
+        diffs = await computeDiffs({
+            stacks,
+            ...(flags["base"] ? { base: flags["base"] } : {}),
+            ...(flags["head"] ? { head: flags["head"] } : {}),
+        });
     } catch (e) {
         if (e instanceof RefError) throw new UsageError(e.message);
         throw e;

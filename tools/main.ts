@@ -35,7 +35,9 @@ export function run(name: ToolName, argv: string[]): void {
         case "connectivity":
             // Synchronous, and without the Pulumi SDK: the fastest start of all.
             quietOnClosedPipe();
-            void import("./connectivity").then((m) => { process.exitCode = m.main(argv); });
+            void import("./connectivity").then((m) => {
+                process.exitCode = m.main(argv);
+            });
             return;
     }
 }

@@ -67,13 +67,16 @@ export async function main(argv: string[]): Promise<number> {
         resolved = resolvePlatform(config);
     } catch (e) {
         // Each issue points at the line of the stack file (or of Pulumi.yaml) that sets the key.
-        if (e instanceof ConfigError) throw locateIssues(e, [displayPath(stackFile), displayPath(path.join(PROJECT_DIR, "Pulumi.yaml"))]);
+        if (e instanceof ConfigError)
+            throw locateIssues(e, [displayPath(stackFile), displayPath(path.join(PROJECT_DIR, "Pulumi.yaml"))]);
         throw e;
     }
     const { runProgram } = await import("./harness/run");
     const result = await runProgram({ stack: flags["stack"], config, resolved });
     const files = writeSynthOutput(result, flags["out"]);
-    process.stdout.write(`synth: stack ${result.stack}: ${files.length - 3} Kubernetes objects, ${result.resources.length} resources -> ${flags["out"]}\n`);
+    process.stdout.write(
+        `synth: stack ${result.stack}: ${files.length - 3} Kubernetes objects, ${result.resources.length} resources -> ${flags["out"]}\n`,
+    );
     return 0;
 }
 

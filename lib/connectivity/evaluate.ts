@@ -97,7 +97,11 @@ export interface SyntheticWorkload {
     /** Extra labels of the namespace, merged over those of its Namespace object (if any). */
     readonly namespaceLabels?: Readonly<Record<string, string>>;
     /** Container ports, for named-port resolution (protocol defaults to TCP). */
-    readonly ports?: ReadonlyArray<{ readonly name?: string; readonly containerPort: number; readonly protocol?: Protocol }>;
+    readonly ports?: ReadonlyArray<{
+        readonly name?: string;
+        readonly containerPort: number;
+        readonly protocol?: Protocol;
+    }>;
 }
 
 /** How a named IP peer's connectivity is aggregated over its addresses. */
@@ -163,7 +167,8 @@ export interface ConnectivityModel {
 
 /** The side of a connection the evaluator looks at: a pod, or one address. */
 type Endpoint =
-    { readonly kind: "pod"; readonly workload: Workload } | { readonly kind: "ip"; readonly family: IpFamily; readonly address: bigint };
+    | { readonly kind: "pod"; readonly workload: Workload }
+    | { readonly kind: "ip"; readonly family: IpFamily; readonly address: bigint };
 
 function namespaceLabels(model: Pick<ConnectivityModel, "namespaces">, ns: string): Labels {
     return model.namespaces.get(ns) ?? { [NAMESPACE_NAME_LABEL]: ns };
@@ -191,11 +196,13 @@ function peerMatches(model: ConnectivityModel, policy: NetworkPolicyModel, peer:
 /** The ports one entry grants towards `dst` (undefined = an IP destination). */
 function portEntryConns(entry: PolicyPort, dst: Workload | undefined): ConnectionSet {
     if (entry.port === undefined) return ConnectionSet.protocol(entry.protocol);
-    if (typeof entry.port === "number") return ConnectionSet.ports(entry.protocol, entry.port, entry.endPort ?? entry.port);
+    if (typeof entry.port === "number")
+        return ConnectionSet.ports(entry.protocol, entry.port, entry.endPort ?? entry.port);
     if (dst === undefined) return ConnectionSet.none();
     let acc = ConnectionSet.none();
     for (const cp of dst.ports) {
-        if (cp.name === entry.port && cp.protocol === entry.protocol) acc = acc.union(ConnectionSet.ports(cp.protocol, cp.port));
+        if (cp.name === entry.port && cp.protocol === entry.protocol)
+            acc = acc.union(ConnectionSet.ports(cp.protocol, cp.port));
     }
     return acc;
 }
@@ -207,7 +214,8 @@ function ruleConns(
     peer: Endpoint,
     dst: Workload | undefined,
 ): ConnectionSet {
-    if (rule.peers !== "any" && !rule.peers.some((p) => peerMatches(model, policy, p, peer))) return ConnectionSet.none();
+    if (rule.peers !== "any" && !rule.peers.some((p) => peerMatches(model, policy, p, peer)))
+        return ConnectionSet.none();
     if (rule.ports === "any") return ConnectionSet.all();
     return rule.ports.reduce((acc, e) => acc.union(portEntryConns(e, dst)), ConnectionSet.none());
 }
@@ -238,7 +246,13 @@ function isolationOf(model: ConnectivityModel, w: Workload): Isolation {
 
 /** What `src`'s egress allows towards `dst`. */
 function egressConns(model: ConnectivityModel, src: Workload, dst: Endpoint): ConnectionSet {
-    return directionConns(model, isolationOf(model, src).egress, (p) => p.egress ?? [], dst, dst.kind === "pod" ? dst.workload : undefined);
+    return directionConns(
+        model,
+        isolationOf(model, src).egress,
+        (p) => p.egress ?? [],
+        dst,
+        dst.kind === "pod" ? dst.workload : undefined,
+    );
 }
 
 /** What `dst`'s ingress allows from `src`. */
@@ -253,7 +267,13 @@ function rangeConns(model: ConnectivityModel, w: Workload, range: IpRange, workl
 }
 
 /** Connections between a workload and an address set, aggregated per `match` over the disjoint ranges it touches. */
-function setConns(model: ConnectivityModel, w: Workload, set: IpSet, match: IpMatch, workloadIsSource: boolean): ConnectionSet {
+function setConns(
+    model: ConnectivityModel,
+    w: Workload,
+    set: IpSet,
+    match: IpMatch,
+    workloadIsSource: boolean,
+): ConnectionSet {
     let acc: ConnectionSet | undefined;
     // IPv6 ranges exist only when mentioned; otherwise the whole IPv6 space is one uniform range.
     const ranges = model.ipRanges.some((r) => r.family === 6) ? model.ipRanges : [...model.ipRanges, universe(6)];
@@ -278,7 +298,10 @@ function parseAddressList(cidrs: readonly string[], what: string): IpRange[] {
  * than workloads, Namespaces and NetworkPolicies is ignored). Throws when a
  * synthetic peer or IP peer is malformed or its name clashes with another peer.
  */
-export function buildModel(objects: ReadonlyArray<Record<string, unknown>>, options: AnalyzeOptions = {}): ConnectivityModel {
+export function buildModel(
+    objects: ReadonlyArray<Record<string, unknown>>,
+    options: AnalyzeOptions = {},
+): ConnectivityModel {
     const warnings: string[] = [];
     const warn = (m: string): void => {
         warnings.push(m);
@@ -312,12 +335,26 @@ export function buildModel(objects: ReadonlyArray<Record<string, unknown>>, opti
         }
         const ports: ContainerPort[] = (s.ports ?? []).map((p) => {
             const protocol = p.protocol ?? "TCP";
-            if (!isProtocol(protocol) || !Number.isInteger(p.containerPort) || p.containerPort < MIN_PORT || p.containerPort > MAX_PORT) {
+            if (
+                !isProtocol(protocol) ||
+                !Number.isInteger(p.containerPort) ||
+                p.containerPort < MIN_PORT ||
+                p.containerPort > MAX_PORT
+            ) {
                 throw new Error(`extra workload ${s.name}: invalid port ${JSON.stringify(p)}`);
             }
-            return p.name === undefined ? { port: p.containerPort, protocol } : { name: p.name, port: p.containerPort, protocol };
+            return p.name === undefined
+                ? { port: p.containerPort, protocol }
+                : { name: p.name, port: p.containerPort, protocol };
         });
-        return { name: s.name, namespace: s.namespace, kind: "Synthetic", labels: { ...(s.labels ?? {}) }, ports, synthetic: true };
+        return {
+            name: s.name,
+            namespace: s.namespace,
+            kind: "Synthetic",
+            labels: { ...(s.labels ?? {}) },
+            ports,
+            synthetic: true,
+        };
     });
     const workloads = [...cluster.workloads, ...synthetic].sort((a, b) => compareStrings(a.name, b.name));
     for (const ns of [...workloads.map((w) => w.namespace), ...policies.map((p) => p.namespace)]) {
@@ -337,7 +374,8 @@ export function buildModel(objects: ReadonlyArray<Record<string, unknown>>, opti
     for (const p of policies) {
         for (const r of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
             if (r.peers === "any") continue;
-            for (const peer of r.peers) if (peer.type === "ipBlock") for (const m of peer.mentioned) mentioned.push([m]);
+            for (const peer of r.peers)
+                if (peer.type === "ipBlock") for (const m of peer.mentioned) mentioned.push([m]);
         }
     }
     const families: IpFamily[] = mentioned.some(hasIpv6) || ipPeers.some((p) => hasIpv6(p.addresses)) ? [4, 6] : [4];
@@ -357,19 +395,31 @@ export function buildModel(objects: ReadonlyArray<Record<string, unknown>>, opti
 
     const isolation = new Map<Workload, Isolation>();
     for (const w of workloads) {
-        const selecting = policies.filter((p) => p.namespace === w.namespace && matchesSelector(p.podSelector, w.labels));
+        const selecting = policies.filter(
+            (p) => p.namespace === w.namespace && matchesSelector(p.podSelector, w.labels),
+        );
         isolation.set(w, {
             ingress: selecting.filter((p) => p.ingress !== undefined),
             egress: selecting.filter((p) => p.egress !== undefined),
         });
     }
 
-    return { workloads, namespaces, policies, ipRanges, ipPeers, reportIpRanges: options.ipRanges ?? true, warnings, isolation };
+    return {
+        workloads,
+        namespaces,
+        policies,
+        ipRanges,
+        ipPeers,
+        reportIpRanges: options.ipRanges ?? true,
+        warnings,
+        isolation,
+    };
 }
 
 /** A peer as `connectionBetween` accepts it: a workload, a named IP peer, or an address set. */
 type ResolvedPeer =
-    { readonly kind: "pod"; readonly workload: Workload } | { readonly kind: "ips"; readonly set: IpSet; readonly match: IpMatch };
+    | { readonly kind: "pod"; readonly workload: Workload }
+    | { readonly kind: "ips"; readonly set: IpSet; readonly match: IpMatch };
 
 const workloadIndex = new WeakMap<ConnectivityModel, ReadonlyMap<string, Workload>>();
 
@@ -389,7 +439,9 @@ function resolvePeer(model: ConnectivityModel, name: string, match: IpMatch | un
     if (ip !== undefined) return { kind: "ips", set: ip.addresses, match: match ?? ip.match };
     const r = parseRange(name);
     if (r !== undefined) return { kind: "ips", set: [r], match: match ?? "any" };
-    throw new Error(`unknown peer "${name}" (expected a workload such as ns/name[Kind], a named peer, or an IP range/CIDR)`);
+    throw new Error(
+        `unknown peer "${name}" (expected a workload such as ns/name[Kind], a named peer, or an IP range/CIDR)`,
+    );
 }
 
 /**
@@ -401,7 +453,12 @@ function resolvePeer(model: ConnectivityModel, name: string, match: IpMatch | un
  * Throws when a name is unknown or when both sides are addresses (traffic
  * between two external addresses is not governed by NetworkPolicy).
  */
-export function connectionBetween(model: ConnectivityModel, src: string, dst: string, ipMatch?: IpMatch): ConnectionSet {
+export function connectionBetween(
+    model: ConnectivityModel,
+    src: string,
+    dst: string,
+    ipMatch?: IpMatch,
+): ConnectionSet {
     const s = resolvePeer(model, src, ipMatch);
     const d = resolvePeer(model, dst, ipMatch);
     if (s.kind === "pod" && d.kind === "pod") {
@@ -428,7 +485,9 @@ export function connectivityEntries(model: ConnectivityModel, ipRanges: boolean 
             push(
                 s.name,
                 d.name,
-                egressConns(model, s, { kind: "pod", workload: d }).intersect(ingressConns(model, d, { kind: "pod", workload: s })),
+                egressConns(model, s, { kind: "pod", workload: d }).intersect(
+                    ingressConns(model, d, { kind: "pod", workload: s }),
+                ),
             );
         }
         if (ipRanges) {
@@ -450,6 +509,9 @@ export function connectivityEntries(model: ConnectivityModel, ipRanges: boolean 
  * ignored) and returns every allowed connection as `{src, dst, conn}`
  * entries, sorted by src then dst. See the top of this module for semantics.
  */
-export function analyzeConnectivity(objects: ReadonlyArray<Record<string, unknown>>, options: AnalyzeOptions = {}): ConnEntry[] {
+export function analyzeConnectivity(
+    objects: ReadonlyArray<Record<string, unknown>>,
+    options: AnalyzeOptions = {},
+): ConnEntry[] {
     return connectivityEntries(buildModel(objects, options));
 }

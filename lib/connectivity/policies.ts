@@ -141,7 +141,9 @@ function parsePeers(raw: unknown, where: string, warn: WarnFn): readonly PolicyP
         const podSelector = parseLabelSelector(po.podSelector, `${at}.podSelector`, warn);
         const namespaceSelector = parseLabelSelector(po.namespaceSelector, `${at}.namespaceSelector`, warn);
         if (hasIp && (podSelector !== undefined || namespaceSelector !== undefined)) {
-            warn(`${at}: ipBlock cannot be combined with selectors (the API server rejects this); peer matches nothing`);
+            warn(
+                `${at}: ipBlock cannot be combined with selectors (the API server rejects this); peer matches nothing`,
+            );
             return { type: "none" };
         }
         if (hasIp) return parseIpBlock(po.ipBlock, at, warn);
@@ -196,7 +198,11 @@ export function parseNetworkPolicy(obj: Obj, defaultNamespace: string, warn: War
         id,
         namespace,
         podSelector,
-        ingress: types.includes("Ingress") ? parseRules(spec.ingress, "from", `NetworkPolicy ${id} ingress`, warn) : undefined,
-        egress: types.includes("Egress") ? parseRules(spec.egress, "to", `NetworkPolicy ${id} egress`, warn) : undefined,
+        ingress: types.includes("Ingress")
+            ? parseRules(spec.ingress, "from", `NetworkPolicy ${id} ingress`, warn)
+            : undefined,
+        egress: types.includes("Egress")
+            ? parseRules(spec.egress, "to", `NetworkPolicy ${id} egress`, warn)
+            : undefined,
     };
 }

@@ -11,7 +11,9 @@ export interface ConnEntry {
     conn: string;
 }
 
-type PeerKey = { readonly ip: false } | { readonly ip: true; readonly family: number; readonly start: bigint; readonly end: bigint };
+type PeerKey =
+    | { readonly ip: false }
+    | { readonly ip: true; readonly family: number; readonly start: bigint; readonly end: bigint };
 
 function peerKey(name: string): PeerKey {
     const r = parseRange(name);

@@ -38,7 +38,11 @@ export function virtualPeers(opts: VirtualPeerOptions): Pick<AnalyzeOptions, "ex
     const ipPeers: NamedIpPeer[] = [];
     const match = opts.match ?? "any";
     if (opts.outsideNamespace !== undefined) {
-        extraWorkloads.push({ name: "outside", namespace: opts.outsideNamespace, labels: { ...(opts.outsideLabels ?? {}) } });
+        extraWorkloads.push({
+            name: "outside",
+            namespace: opts.outsideNamespace,
+            labels: { ...(opts.outsideLabels ?? {}) },
+        });
     }
     if (opts.kubeDns !== undefined && opts.kubeDns !== false) {
         const o = opts.kubeDns === true ? {} : opts.kubeDns;

@@ -13,9 +13,29 @@ import { INSTANCE_LABEL, NAME_LABEL, PART_OF, PART_OF_LABEL } from "../../lib/la
 
 /** The component names of REQUIREMENTS.md (the `app.kubernetes.io/name` label). */
 export type ComponentName =
-    | "agent" | "mcp-server" | "gateway" | "sandbox" | "extauth" | "envoy-injector" | "keycloak" | "qdrant" | "mongodb" | "postgresql";
+    | "agent"
+    | "mcp-server"
+    | "gateway"
+    | "sandbox"
+    | "extauth"
+    | "envoy-injector"
+    | "keycloak"
+    | "qdrant"
+    | "mongodb"
+    | "postgresql";
 
-const COMPONENTS: ReadonlySet<string> = new Set(["agent", "mcp-server", "gateway", "sandbox", "extauth", "envoy-injector", "keycloak", "qdrant", "mongodb", "postgresql"]);
+const COMPONENTS: ReadonlySet<string> = new Set([
+    "agent",
+    "mcp-server",
+    "gateway",
+    "sandbox",
+    "extauth",
+    "envoy-injector",
+    "keycloak",
+    "qdrant",
+    "mongodb",
+    "postgresql",
+]);
 
 /** A component instance. */
 interface ComponentId {
@@ -34,7 +54,8 @@ export function componentOf(obj: K8sObject): ComponentId | undefined {
         }
     }
     // The contract names some singletons by object name.
-    if (obj.name === "envoy-injector" || obj.name === "keycloak" || obj.name === "extauth") return { component: obj.name as ComponentName, instance: obj.name };
+    if (obj.name === "envoy-injector" || obj.name === "keycloak" || obj.name === "extauth")
+        return { component: obj.name as ComponentName, instance: obj.name };
     return undefined;
 }
 
@@ -75,11 +96,26 @@ export function replicaRule(component: ComponentName, p: LevelProfile): ReplicaR
 }
 
 function fixed(f: { replicas: number; antiAffinity: AntiAffinity; pdbMinAvailable?: number }): ReplicaRule {
-    return { min: f.replicas, antiAffinity: f.antiAffinity, ...(f.pdbMinAvailable !== undefined ? { pdbMinAvailable: f.pdbMinAvailable } : {}) };
+    return {
+        min: f.replicas,
+        antiAffinity: f.antiAffinity,
+        ...(f.pdbMinAvailable !== undefined ? { pdbMinAvailable: f.pdbMinAvailable } : {}),
+    };
 }
 
 /** What a fix is about. */
-type Aspect = "image" | "resources" | "replicas" | "hardening" | "level" | "securityMode" | "mcpAuth" | "tls" | "timeout" | "network" | "probes";
+type Aspect =
+    | "image"
+    | "resources"
+    | "replicas"
+    | "hardening"
+    | "level"
+    | "securityMode"
+    | "mcpAuth"
+    | "tls"
+    | "timeout"
+    | "network"
+    | "probes";
 
 const LEVEL_KEY = "agentstack:securityLevel";
 
@@ -96,25 +132,53 @@ function keysOf(id: ComponentId): ComponentKeys {
     switch (id.component) {
         case "agent": {
             const k = `agentstack:agents[name=${id.instance.replace(/^agent-/, "")}]`;
-            return { prefix: k, image: [`${k}.image`, "agentstack:images.agent"], replicas: `${k}.minReplicas`, resources: `${k}.resources` };
+            return {
+                prefix: k,
+                image: [`${k}.image`, "agentstack:images.agent"],
+                replicas: `${k}.minReplicas`,
+                resources: `${k}.resources`,
+            };
         }
         case "mcp-server": {
             const k = `agentstack:mcpServers[name=${id.instance.replace(/^mcp-/, "")}]`;
-            return { prefix: k, image: [`${k}.image`, "agentstack:images.mcpServer"], replicas: `${k}.minReplicas`, resources: `${k}.resources` };
+            return {
+                prefix: k,
+                image: [`${k}.image`, "agentstack:images.mcpServer"],
+                replicas: `${k}.minReplicas`,
+                resources: `${k}.resources`,
+            };
         }
         case "gateway":
-            return { prefix: "agentstack:gateway", image: ["agentstack:gateway.image", "agentstack:images.gateway"], replicas: "agentstack:gateway.minReplicas", resources: "agentstack:gateway.resources" };
+            return {
+                prefix: "agentstack:gateway",
+                image: ["agentstack:gateway.image", "agentstack:images.gateway"],
+                replicas: "agentstack:gateway.minReplicas",
+                resources: "agentstack:gateway.resources",
+            };
         case "sandbox":
-            return { prefix: "agentstack:sandbox", image: ["agentstack:sandbox.image", "agentstack:images.sandbox"], replicas: "agentstack:sandbox.replicas", resources: "agentstack:sandbox.resources" };
+            return {
+                prefix: "agentstack:sandbox",
+                image: ["agentstack:sandbox.image", "agentstack:images.sandbox"],
+                replicas: "agentstack:sandbox.replicas",
+                resources: "agentstack:sandbox.resources",
+            };
         case "extauth":
             return { image: ["agentstack:zeroTrust.images.extauth"], replicas: "agentstack:zeroTrust.extauthReplicas" };
         case "envoy-injector":
-            return { image: ["agentstack:zeroTrust.images.envoyInjector"], replicas: "agentstack:zeroTrust.injectorReplicas" };
+            return {
+                image: ["agentstack:zeroTrust.images.envoyInjector"],
+                replicas: "agentstack:zeroTrust.injectorReplicas",
+            };
         case "keycloak":
         case "qdrant":
         case "mongodb":
         case "postgresql":
-            return { prefix: `agentstack:${id.component}`, image: [`agentstack:${id.component}.image`], replicas: `agentstack:${id.component}.replicas`, resources: `agentstack:${id.component}.resources` };
+            return {
+                prefix: `agentstack:${id.component}`,
+                image: [`agentstack:${id.component}.image`],
+                replicas: `agentstack:${id.component}.replicas`,
+                resources: `agentstack:${id.component}.resources`,
+            };
     }
 }
 
@@ -123,19 +187,26 @@ function keysOf(id: ComponentId): ComponentKeys {
  * objects that are not agentstack components, what to change in the manifest.
  */
 export function fixHint(obj: K8sObject | undefined, aspect: Aspect, manifestFix?: string, level?: number): string {
-    const id = obj ? componentOf(obj) ?? (obj.isSidecarTemplate && obj.labelsLoose[NAME_LABEL] === "envoy-injector" ? { component: "envoy-injector" as const, instance: "envoy-injector" } : undefined) : undefined;
+    const id = obj
+        ? (componentOf(obj) ??
+          (obj.isSidecarTemplate && obj.labelsLoose[NAME_LABEL] === "envoy-injector"
+              ? { component: "envoy-injector" as const, instance: "envoy-injector" }
+              : undefined))
+        : undefined;
     const keys = id ? keysOf(id) : {};
     const key = keys.prefix;
     const foreign = `fix: ${manifestFix ?? "change the manifest"} (not an agentstack component, so no agentstack:* config key applies)`;
     switch (aspect) {
         case "image": {
             if (!id) return foreign;
-            const image = obj?.isSidecarTemplate ? ["agentstack:zeroTrust.images.envoy"] : keys.image ?? [];
+            const image = obj?.isSidecarTemplate ? ["agentstack:zeroTrust.images.envoy"] : (keys.image ?? []);
             return `fix: set ${image.join(" or ") || `the ${id.component} image`} to a pinned reference`;
         }
         case "resources":
             if (!id) return foreign;
-            return keys.resources ? `fix: set ${keys.resources} (requests and limits)` : `fix: the ${id.component} component sets its resources; no agentstack:* key may remove them (config key: none)`;
+            return keys.resources
+                ? `fix: set ${keys.resources} (requests and limits)`
+                : `fix: the ${id.component} component sets its resources; no agentstack:* key may remove them (config key: none)`;
         case "replicas":
             if (!id) return foreign;
             return keys.replicas
@@ -148,13 +219,17 @@ export function fixHint(obj: K8sObject | undefined, aspect: Aspect, manifestFix?
         case "securityMode":
             return key ? `fix: remove ${key}.securityMode (agents enforce from level 2) or set ${LEVEL_KEY}` : foreign;
         case "mcpAuth":
-            return key ? `fix: remove ${key}.auth.alg (RS256 via Keycloak JWKS from level 2) or set ${LEVEL_KEY}` : foreign;
+            return key
+                ? `fix: remove ${key}.auth.alg (RS256 via Keycloak JWKS from level 2) or set ${LEVEL_KEY}`
+                : foreign;
         case "tls":
             return id || obj?.labelsLoose[PART_OF_LABEL] === PART_OF
                 ? "fix: set agentstack:gateway.tls.mode to cert-manager (with agentstack:gateway.tls.issuer) or secret (with agentstack:gateway.tls.secretName)"
                 : foreign;
         case "timeout":
-            return id || obj?.labelsLoose[PART_OF_LABEL] === PART_OF ? "fix: set agentstack:gateway.llmRouteTimeoutSeconds (at least 120)" : foreign;
+            return id || obj?.labelsLoose[PART_OF_LABEL] === PART_OF
+                ? "fix: set agentstack:gateway.llmRouteTimeoutSeconds (at least 120)"
+                : foreign;
         case "network":
         case "level":
             return id || obj?.labelsLoose[PART_OF_LABEL] === PART_OF

@@ -29,8 +29,10 @@ function runsContainers(obj: K8sObject): boolean {
 export function containerPolicy(rule: ContainerRule): AgentstackPolicy {
     return resourcePolicy({
         meta: rule.meta,
-        appliesTo: (o) => runsContainers(o) && (!rule.kinds || rule.kinds.has(o.isSidecarTemplate ? "ConfigMap" : o.kind)),
-        notApplicable: "applies to workloads (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob) and the sidecar-template ConfigMap",
+        appliesTo: (o) =>
+            runsContainers(o) && (!rule.kinds || rule.kinds.has(o.isSidecarTemplate ? "ConfigMap" : o.kind)),
+        notApplicable:
+            "applies to workloads (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob) and the sidecar-template ConfigMap",
         validate: (obj, ctx) => {
             let containers: ContainerRef[] = [];
             ctx.guard(obj, "its containers", () => {
@@ -54,7 +56,8 @@ export function podPolicy(rule: {
     return resourcePolicy({
         meta: rule.meta,
         appliesTo: (o) => o.isWorkload,
-        notApplicable: "applies to workloads (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob)",
+        notApplicable:
+            "applies to workloads (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob)",
         validate: (obj, ctx) => {
             ctx.guard(obj, "its pod spec", () => {
                 const spec = obj.podSpec();
@@ -69,7 +72,10 @@ export function podPolicy(rule: {
  * The pod spec of a workload, read through the engine's proxies for in-place remediation; undefined
  * when the path is absent.
  */
-export function proxiedPodSpec(args: ResourceValidationArgs, templatePath: readonly string[]): Record<string, any> | undefined {
+export function proxiedPodSpec(
+    args: ResourceValidationArgs,
+    templatePath: readonly string[],
+): Record<string, any> | undefined {
     let cur: any = args.props;
     for (const p of [...templatePath, "spec"]) {
         if (cur === undefined || cur === null || typeof cur !== "object") return undefined;
@@ -108,7 +114,8 @@ export function pssPolicy(rule: {
     return resourcePolicy({
         meta: rule.meta,
         appliesTo: runsContainers,
-        notApplicable: "applies to workloads (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob) and the sidecar-template ConfigMap",
+        notApplicable:
+            "applies to workloads (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob) and the sidecar-template ConfigMap",
         validate: (obj, ctx) => {
             let pod: PodView | undefined;
             ctx.guard(obj, "its pod spec", () => {
@@ -135,7 +142,8 @@ export function pssPolicy(rule: {
             if (!p) return;
             const spec = p.spec;
             if (rule.checkPod && spec) ctx.guard(obj, "the pod", () => rule.checkPod!({ ...p, spec }, obj, ctx));
-            if (rule.checkContainer) for (const c of p.containers) ctx.guard(obj, c.label, () => rule.checkContainer!(c, p, obj, ctx));
+            if (rule.checkContainer)
+                for (const c of p.containers) ctx.guard(obj, c.label, () => rule.checkContainer!(c, p, obj, ctx));
         },
         ...(rule.remediate ? { remediate: rule.remediate } : {}),
     });

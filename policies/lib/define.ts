@@ -33,7 +33,16 @@ import { StackView, Unresolvable } from "./stack";
 import { Unverifiable, formatPath } from "./values";
 
 /** The policy groups of REQUIREMENTS.md. */
-type Group = "pod" | "secrets" | "availability" | "zerotrust" | "network" | "exposure" | "identity" | "stateful" | "observability";
+type Group =
+    | "pod"
+    | "secrets"
+    | "availability"
+    | "zerotrust"
+    | "network"
+    | "exposure"
+    | "identity"
+    | "stateful"
+    | "observability";
 
 export const GROUP_TITLES: Readonly<Record<Group, string>> = {
     pod: "Pod hardening",
@@ -93,7 +102,8 @@ const CONFIG_SCHEMA: PolicyConfigSchema = {
             type: "integer",
             enum: [1, 2, 3],
             default: 3,
-            description: "The security level this environment requires (1 dev, 2 staging, 3 prod). The pack never trusts the program's own agentstack:securityLevel.",
+            description:
+                "The security level this environment requires (1 dev, 2 staging, 3 prod). The pack never trusts the program's own agentstack:securityLevel.",
         },
         forbidExemptions: {
             type: "boolean",
@@ -103,7 +113,8 @@ const CONFIG_SCHEMA: PolicyConfigSchema = {
         exemptions: {
             type: "array",
             default: [],
-            description: "Objects this policy does not apply to: { resource: 'Kind/namespace/name' or 'Kind/name', reason }.",
+            description:
+                "Objects this policy does not apply to: { resource: 'Kind/namespace/name' or 'Kind/name', reason }.",
             items: {
                 type: "object",
                 properties: {
@@ -124,7 +135,10 @@ function readSettings(config: Record<string, unknown>): Settings {
     const raw = Array.isArray(config["exemptions"]) ? (config["exemptions"] as unknown[]) : [];
     const exemptions: Exemption[] = raw.map((e) => {
         const o = (e && typeof e === "object" ? e : {}) as Record<string, unknown>;
-        return { resource: typeof o["resource"] === "string" ? o["resource"] : "", reason: typeof o["reason"] === "string" ? o["reason"] : "" };
+        return {
+            resource: typeof o["resource"] === "string" ? o["resource"] : "",
+            reason: typeof o["reason"] === "string" ? o["reason"] : "",
+        };
     });
     return { requiredLevel, exemptions, forbidExemptions: config["forbidExemptions"] === true };
 }
@@ -135,7 +149,10 @@ function checkLevelOf(meta: Pick<PolicyMeta, "level">, settings: Pick<Settings, 
 }
 
 /** The enforcement level a policy has at a required level. */
-export function enforcementAt(meta: Pick<PolicyMeta, "level" | "advisoryOnly">, requiredLevel: SecurityLevel): "mandatory" | "advisory" {
+export function enforcementAt(
+    meta: Pick<PolicyMeta, "level" | "advisoryOnly">,
+    requiredLevel: SecurityLevel,
+): "mandatory" | "advisory" {
     return !meta.advisoryOnly && meta.level <= requiredLevel ? "mandatory" : "advisory";
 }
 
@@ -153,11 +170,16 @@ function tagsOf(meta: PolicyMeta): string[] {
 
 /** The PSS controls named by a policy's tags (`pss:<baseline|restricted>:<check id>`). */
 function pssFromTags(tags: readonly string[] | undefined): PsaCheckId[] {
-    return (tags ?? []).filter((t) => t.startsWith("pss:")).map((t) => t.split(":")[2] as PsaCheckId).filter((id) => Object.prototype.hasOwnProperty.call(PSA_CHECKS, id));
+    return (tags ?? [])
+        .filter((t) => t.startsWith("pss:"))
+        .map((t) => t.split(":")[2] as PsaCheckId)
+        .filter((id) => Object.prototype.hasOwnProperty.call(PSA_CHECKS, id));
 }
 
 /** Reads level and group back from a policy's tags. */
-function metaFromTags(tags: readonly string[] | undefined): { level: SecurityLevel; group: Group; advisoryOnly: boolean } | undefined {
+function metaFromTags(
+    tags: readonly string[] | undefined,
+): { level: SecurityLevel; group: Group; advisoryOnly: boolean } | undefined {
     const level = Number(tags?.find((t) => t.startsWith("level:"))?.slice(6));
     const group = tags?.find((t) => t.startsWith("group:"))?.slice(6) as Group | undefined;
     if ((level !== 1 && level !== 2 && level !== 3) || !group) return undefined;
@@ -215,11 +237,17 @@ export class Ctx {
             fn();
         } catch (e) {
             if (e instanceof Unverifiable) {
-                this.report(obj, `could not verify ${what}: ${formatPath(e.path) || "a value it depends on"} is unknown during preview, so this policy cannot pass it; it is checked again on the update (pulumi up runs the pack with known values)`);
+                this.report(
+                    obj,
+                    `could not verify ${what}: ${formatPath(e.path) || "a value it depends on"} is unknown during preview, so this policy cannot pass it; it is checked again on the update (pulumi up runs the pack with known values)`,
+                );
             } else if (e instanceof Unresolvable) {
                 this.report(obj, `could not verify ${what}: ${e.message}`);
             } else if (e instanceof TemplateError) {
-                this.report(obj, `the sidecar template ${e.message}: the injected sidecar cannot be checked; fix the envoy-injector component (config key: none; it follows agentstack:securityLevel)`);
+                this.report(
+                    obj,
+                    `the sidecar template ${e.message}: the injected sidecar cannot be checked; fix the envoy-injector component (config key: none; it follows agentstack:securityLevel)`,
+                );
             } else {
                 throw e;
             }
@@ -232,9 +260,15 @@ export class Ctx {
             if (obj && e.resource !== obj.id) continue;
             const where = `pack config "${this.meta.name}".exemptions (${e.resource || "<no resource>"})`;
             if (!isValidExemption(e)) {
-                this.reportRaw(obj, `${where}: an exemption needs a resource ("Kind/namespace/name" or "Kind/name") and a reason of at least ${MIN_REASON} characters; it is ignored`);
+                this.reportRaw(
+                    obj,
+                    `${where}: an exemption needs a resource ("Kind/namespace/name" or "Kind/name") and a reason of at least ${MIN_REASON} characters; it is ignored`,
+                );
             } else if (this.settings.forbidExemptions) {
-                this.reportRaw(obj, `${where}: this environment forbids exemptions (forbidExemptions: true), so it is ignored and the object is checked; remove the exemption and fix the object (reason given: "${e.reason}")`);
+                this.reportRaw(
+                    obj,
+                    `${where}: this environment forbids exemptions (forbidExemptions: true), so it is ignored and the object is checked; remove the exemption and fix the object (reason given: "${e.reason}")`,
+                );
             }
         }
     }
@@ -250,7 +284,15 @@ function isValidExemption(e: Exemption): boolean {
     return new RegExp(EXEMPTION_RESOURCE_PATTERN).test(e.resource) && e.reason.trim().length >= MIN_REASON;
 }
 
-function basePolicy(meta: PolicyMeta): { name: string; description: string; enforcementLevel: EnforcementLevel; configSchema: PolicyConfigSchema; tags: string[]; remediationSteps: string; severity: "low" | "medium" | "high" } {
+function basePolicy(meta: PolicyMeta): {
+    name: string;
+    description: string;
+    enforcementLevel: EnforcementLevel;
+    configSchema: PolicyConfigSchema;
+    tags: string[];
+    remediationSteps: string;
+    severity: "low" | "medium" | "high";
+} {
     return {
         name: meta.name,
         description: meta.description,
@@ -258,7 +300,11 @@ function basePolicy(meta: PolicyMeta): { name: string; description: string; enfo
         configSchema: CONFIG_SCHEMA,
         tags: tagsOf(meta),
         remediationSteps: meta.fix,
-        severity: meta.advisoryOnly ? "low" : meta.group === "availability" || meta.group === "stateful" ? "medium" : "high",
+        severity: meta.advisoryOnly
+            ? "low"
+            : meta.group === "availability" || meta.group === "stateful"
+              ? "medium"
+              : "high",
     };
 }
 
@@ -286,7 +332,12 @@ export function resourcePolicy(rule: ResourceRule): AgentstackPolicy & ResourceV
         validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
             const obj = k8sObject(args.type, args.props, args.urn, args.opts?.protect === true);
             if (!obj || !rule.appliesTo(obj)) return args.notApplicable(rule.notApplicable);
-            const ctx = new Ctx(meta, readSettings(args.getConfig<Record<string, unknown>>()), reportViolation, "resource");
+            const ctx = new Ctx(
+                meta,
+                readSettings(args.getConfig<Record<string, unknown>>()),
+                reportViolation,
+                "resource",
+            );
             ctx.checkExemptionConfig(obj);
             rule.validate(obj, ctx);
         },
@@ -330,7 +381,14 @@ function stackViewOf(resources: readonly PolicyResource[]): StackView {
  * (`none` is the reason); otherwise `check` runs on each under `ctx.guard` (`what`: what is checked, for
  * its "could not verify" message).
  */
-export function checkEach(ctx: Ctx, args: Pick<StackValidationArgs, "notApplicable">, objs: readonly K8sObject[], none: string, what: string, check: (obj: K8sObject) => void): void {
+export function checkEach(
+    ctx: Ctx,
+    args: Pick<StackValidationArgs, "notApplicable">,
+    objs: readonly K8sObject[],
+    none: string,
+    what: string,
+    check: (obj: K8sObject) => void,
+): void {
     if (objs.length === 0) return args.notApplicable(none);
     for (const obj of objs) ctx.guard(obj, what, () => check(obj));
 }
@@ -342,7 +400,12 @@ export function stackPolicy(rule: StackRule): AgentstackPolicy & StackValidation
         ...basePolicy(meta),
         validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
             const stack = stackViewOf(args.resources as PolicyResource[]);
-            const ctx = new Ctx(meta, readSettings(args.getConfig<Record<string, unknown>>()), reportViolation, "stack");
+            const ctx = new Ctx(
+                meta,
+                readSettings(args.getConfig<Record<string, unknown>>()),
+                reportViolation,
+                "stack",
+            );
             ctx.checkExemptionConfig(undefined);
             rule.validate(stack, ctx, args);
         },

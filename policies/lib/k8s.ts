@@ -33,16 +33,30 @@ function parseType(type: string): K8sType | undefined {
 
 /** The Pulumi type token of a Kubernetes apiVersion and kind (`apps/v1` + `Deployment` -> `kubernetes:apps/v1:Deployment`). */
 export function typeToken(apiVersion: string, kind: string): string {
-    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/", 2) as [string, string] : ["core", apiVersion];
+    const [group, version] = apiVersion.includes("/")
+        ? (apiVersion.split("/", 2) as [string, string])
+        : ["core", apiVersion];
     return `kubernetes:${group}/${version}:${kind}`;
 }
 
 const WORKLOAD_GROUPS: ReadonlySet<string> = new Set(["", "apps", "extensions", "batch"]);
 
 /** Workload kinds whose pods are long-running servers (probes, replicas, PDBs apply). */
-export const SERVING_KINDS: ReadonlySet<string> = new Set(["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"]);
+export const SERVING_KINDS: ReadonlySet<string> = new Set([
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+]);
 /** Workload kinds whose replica count is a field (or an HPA target). */
-export const SCALABLE_KINDS: ReadonlySet<string> = new Set(["Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"]);
+export const SCALABLE_KINDS: ReadonlySet<string> = new Set([
+    "Deployment",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+]);
 
 /** A Kubernetes object (one Pulumi resource) as the policies read it. */
 export class K8sObject {
@@ -223,7 +237,8 @@ function parseTemplate(text: string): unknown {
 /** The container described by a sidecar-template ConfigMap. Throws TemplateError or Unverifiable. */
 export function sidecarContainer(obj: K8sObject): Record<string, unknown> {
     const text = at(obj.props, "data", SIDECAR_KEY);
-    if (typeof text !== "string") throw new TemplateError(`has no data key "${SIDECAR_KEY}" holding the sidecar container`);
+    if (typeof text !== "string")
+        throw new TemplateError(`has no data key "${SIDECAR_KEY}" holding the sidecar container`);
     let parsed: unknown;
     try {
         parsed = parseTemplate(text);
@@ -239,11 +254,14 @@ export function sidecarContainer(obj: K8sObject): Record<string, unknown> {
 /** The Envoy bootstrap of a sidecar-template ConfigMap, parsed. Throws TemplateError or Unverifiable. */
 export function envoyBootstrap(obj: K8sObject): unknown {
     const text = at(obj.props, "data", ENVOY_BOOTSTRAP_KEY);
-    if (typeof text !== "string") throw new TemplateError(`has no data key "${ENVOY_BOOTSTRAP_KEY}" holding the Envoy bootstrap`);
+    if (typeof text !== "string")
+        throw new TemplateError(`has no data key "${ENVOY_BOOTSTRAP_KEY}" holding the Envoy bootstrap`);
     try {
         return parseTemplate(text);
     } catch (e) {
-        throw new TemplateError(`data key "${ENVOY_BOOTSTRAP_KEY}" is not valid YAML (${(e as Error).message.split("\n")[0]})`);
+        throw new TemplateError(
+            `data key "${ENVOY_BOOTSTRAP_KEY}" is not valid YAML (${(e as Error).message.split("\n")[0]})`,
+        );
     }
 }
 
@@ -260,7 +278,15 @@ function nameOf(c: Record<string, unknown>): string {
 export function containersOf(obj: K8sObject): ContainerRef[] {
     if (obj.isSidecarTemplate) {
         const c = sidecarContainer(obj);
-        return [{ role: "sidecar-template", name: nameOf(c), container: c, ownerKind: "ConfigMap", label: `injected sidecar "${nameOf(c)}" (data key ${SIDECAR_KEY} of the sidecar template)` }];
+        return [
+            {
+                role: "sidecar-template",
+                name: nameOf(c),
+                container: c,
+                ownerKind: "ConfigMap",
+                label: `injected sidecar "${nameOf(c)}" (data key ${SIDECAR_KEY} of the sidecar template)`,
+            },
+        ];
     }
     const spec = obj.podSpec();
     if (!spec) return [];
@@ -271,7 +297,14 @@ export function containersOf(obj: K8sObject): ContainerRef[] {
             if (!c || typeof c !== "object") throw new Unverifiable([field, i]);
             const container = c as Record<string, unknown>;
             const sidecar = role === "init" && at(container, "restartPolicy") === "Always";
-            out.push({ role: sidecar ? "sidecar" : role, name: nameOf(container), container, podSpec: spec, ownerKind: obj.kind, label: `${sidecar ? "sidecar container" : what} "${nameOf(container)}"` });
+            out.push({
+                role: sidecar ? "sidecar" : role,
+                name: nameOf(container),
+                container,
+                podSpec: spec,
+                ownerKind: obj.kind,
+                label: `${sidecar ? "sidecar container" : what} "${nameOf(container)}"`,
+            });
         }
     };
     add("init", "initContainers", "init container");
@@ -284,12 +317,17 @@ export function containersOf(obj: K8sObject): ContainerRef[] {
  * connectivity evaluator (lib/connectivity/selectors.ts: a selector the API server would reject selects
  * nothing). Throws Unverifiable when a part of the selector is unknown during preview.
  */
-export function selectorMatches(selector: Record<string, unknown> | undefined, labels: Record<string, string>): boolean {
+export function selectorMatches(
+    selector: Record<string, unknown> | undefined,
+    labels: Record<string, string>,
+): boolean {
     if (!selector) return false;
     strMap(selector, "matchLabels");
     list(selector, "matchExpressions").forEach((_, i) => {
         for (const field of ["key", "operator", "values"]) at(selector, "matchExpressions", i, field);
-        list(selector, "matchExpressions", i, "values").forEach((_v, j) => at(selector, "matchExpressions", i, "values", j));
+        list(selector, "matchExpressions", i, "values").forEach((_v, j) =>
+            at(selector, "matchExpressions", i, "values", j),
+        );
     });
     const parsed = parseLabelSelector(selector, "selector", () => undefined);
     return parsed !== undefined && matchesSelector(parsed, labels);
@@ -311,7 +349,18 @@ export function durationSeconds(text: string, defaultUnit: "s" | "ms" = "s"): nu
     for (let m = re.exec(t); m; m = re.exec(t)) {
         const n = Number(m[1]);
         const unit = m[2]!;
-        total += unit === "us" ? n / 1e6 : unit === "ms" ? n / 1000 : unit === "s" ? n : unit === "m" ? n * 60 : unit === "h" ? n * 3600 : n * 86400;
+        total +=
+            unit === "us"
+                ? n / 1e6
+                : unit === "ms"
+                  ? n / 1000
+                  : unit === "s"
+                    ? n
+                    : unit === "m"
+                      ? n * 60
+                      : unit === "h"
+                        ? n * 3600
+                        : n * 86400;
         consumed += m[0].length;
     }
     return consumed === t.length && consumed > 0 ? total : undefined;

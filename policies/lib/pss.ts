@@ -93,7 +93,19 @@ export function checkApplies(id: PsaCheckId, v: KubeVersion = PSS_VERSION): bool
 
 /** Baseline: capabilities a container may add (check_capabilities_baseline.go, 1.0+). */
 export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
-    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
 ]);
 /** Restricted: drop must contain exactly this string (check_capabilities_restricted.go). */
 export const DROP_ALL = "ALL";
@@ -131,7 +143,15 @@ export function safeSysctls(v: KubeVersion = PSS_VERSION): ReadonlySet<string> {
 
 /** Restricted: the only inline volume sources allowed (check_restrictedVolumes.go). */
 export const RESTRICTED_VOLUME_SOURCES: ReadonlySet<string> = new Set([
-    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret",
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "image",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
 ]);
 
 /** Seccomp profile types allowed (check_seccompProfile_*.go). */

@@ -7,14 +7,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { ComponentName, componentOf } from "./components";
-import {
-    K8sObject,
-    SCALABLE_KINDS,
-    containersOf,
-    k8sObject,
-    selectorMatches,
-    serviceSelects,
-} from "./k8s";
+import { K8sObject, SCALABLE_KINDS, containersOf, k8sObject, selectorMatches, serviceSelects } from "./k8s";
 import { Unverifiable, at, list, num, rec, str, strMap } from "./values";
 import { CLIENTS_ANNOTATION, DATA_STORE_LABEL } from "../../lib/labels";
 
@@ -37,16 +30,75 @@ export interface DeclaredClient {
  * `app.kubernetes.io/name` label use, for manifests without the agentstack data-store label.
  */
 const DATA_STORE_NAMES: ReadonlySet<string> = new Set([
-    "qdrant", "mongo", "mongodb", "mongodb-community-server", "mongodb-sharded", "postgres", "postgresql", "postgresql-ha", "pgvector", "timescaledb",
-    "mysql", "mariadb", "percona-server", "redis", "redis-cluster", "redis-stack-server", "valkey", "keydb", "memcached", "elasticsearch", "opensearch",
-    "cassandra", "scylla", "minio", "weaviate", "milvus", "chroma", "chromadb", "neo4j", "clickhouse", "clickhouse-server", "couchdb", "influxdb",
-    "cockroach", "cockroachdb", "etcd", "meilisearch", "typesense", "solr", "arangodb", "rethinkdb",
+    "qdrant",
+    "mongo",
+    "mongodb",
+    "mongodb-community-server",
+    "mongodb-sharded",
+    "postgres",
+    "postgresql",
+    "postgresql-ha",
+    "pgvector",
+    "timescaledb",
+    "mysql",
+    "mariadb",
+    "percona-server",
+    "redis",
+    "redis-cluster",
+    "redis-stack-server",
+    "valkey",
+    "keydb",
+    "memcached",
+    "elasticsearch",
+    "opensearch",
+    "cassandra",
+    "scylla",
+    "minio",
+    "weaviate",
+    "milvus",
+    "chroma",
+    "chromadb",
+    "neo4j",
+    "clickhouse",
+    "clickhouse-server",
+    "couchdb",
+    "influxdb",
+    "cockroach",
+    "cockroachdb",
+    "etcd",
+    "meilisearch",
+    "typesense",
+    "solr",
+    "arangodb",
+    "rethinkdb",
 ]);
 /** `app.kubernetes.io/component` values that name a database. */
-const DATA_STORE_COMPONENT_VALUES: ReadonlySet<string> = new Set(["database", "db", "datastore", "data-store", "vector-database", "vectordb"]);
+const DATA_STORE_COMPONENT_VALUES: ReadonlySet<string> = new Set([
+    "database",
+    "db",
+    "datastore",
+    "data-store",
+    "vector-database",
+    "vectordb",
+]);
 /** Name tokens of tools that sit beside a data store but hold no data (`postgres-exporter`, `mongo-express`). */
 const NOT_A_STORE_TOKENS: ReadonlySet<string> = new Set([
-    "exporter", "express", "commander", "ui", "gui", "web", "admin", "dashboard", "console", "studio", "browser", "insight", "operator", "metrics", "monitor", "backup",
+    "exporter",
+    "express",
+    "commander",
+    "ui",
+    "gui",
+    "web",
+    "admin",
+    "dashboard",
+    "console",
+    "studio",
+    "browser",
+    "insight",
+    "operator",
+    "metrics",
+    "monitor",
+    "backup",
 ]);
 
 /** True when a name-label value names a data-store product: exactly, or as a token (`orders-postgres`) of a name that is not a tool's. */
@@ -107,7 +159,10 @@ export class StackView {
     /** The HPA whose scaleTargetRef names the workload. */
     hpaFor(w: K8sObject): K8sObject | undefined {
         return this.ofKind("HorizontalPodAutoscaler", "autoscaling").find(
-            (h) => h.ns === w.ns && str(h.props, "spec", "scaleTargetRef", "kind") === w.kind && str(h.props, "spec", "scaleTargetRef", "name") === w.name,
+            (h) =>
+                h.ns === w.ns &&
+                str(h.props, "spec", "scaleTargetRef", "kind") === w.kind &&
+                str(h.props, "spec", "scaleTargetRef", "name") === w.name,
         );
     }
 
@@ -126,13 +181,17 @@ export class StackView {
     /** The PDBs selecting a workload's pods. */
     pdbsFor(w: K8sObject): K8sObject[] {
         const labels = w.podLabels();
-        return this.ofKind("PodDisruptionBudget", "policy").filter((p) => p.ns === w.ns && selectorMatches(rec(p.props, "spec", "selector"), labels));
+        return this.ofKind("PodDisruptionBudget", "policy").filter(
+            (p) => p.ns === w.ns && selectorMatches(rec(p.props, "spec", "selector"), labels),
+        );
     }
 
     /** Services in the workload's namespace whose selector matches its pods. */
     servicesSelecting(w: K8sObject): K8sObject[] {
         const labels = w.podLabels();
-        return this.ofKind("Service", "").filter((s) => s.ns === w.ns && serviceSelects(strMap(s.props, "spec", "selector"), labels));
+        return this.ofKind("Service", "").filter(
+            (s) => s.ns === w.ns && serviceSelects(strMap(s.props, "spec", "selector"), labels),
+        );
     }
 
     /** Workloads in the Service's namespace whose pods it selects. */
@@ -160,7 +219,9 @@ export class StackView {
                     return this.configMapValue(w.ns, cmName, key);
                 }
                 if (rec(c.container, "env", i, "valueFrom", "secretKeyRef")) {
-                    throw new Unresolvable(`env ${name} of container "${c.name}" comes from a Secret, which policies cannot read`);
+                    throw new Unresolvable(
+                        `env ${name} of container "${c.name}" comes from a Secret, which policies cannot read`,
+                    );
                 }
                 return undefined;
             }
@@ -170,7 +231,10 @@ export class StackView {
                 const prefix = str(c.container, "envFrom", i, "prefix") ?? "";
                 if (!name.startsWith(prefix)) continue;
                 const cm = this.find("ConfigMap", w.ns, cmName, "");
-                if (!cm) throw new Unresolvable(`container "${c.name}" reads env from ConfigMap ${w.ns}/${cmName}, which is not among the evaluated objects`);
+                if (!cm)
+                    throw new Unresolvable(
+                        `container "${c.name}" reads env from ConfigMap ${w.ns}/${cmName}, which is not among the evaluated objects`,
+                    );
                 const v = at(cm.props, "data", name.slice(prefix.length));
                 if (typeof v === "string") return v;
             }
@@ -193,7 +257,9 @@ export class StackView {
 
     /** Data stores declared by the contract: workloads labelled `agentstack.io/data-store: "true"`. */
     declaredDataStores(): K8sObject[] {
-        return this.workloads().filter((w) => w.labelsLoose[DATA_STORE_LABEL] === "true" || w.podLabelsLoose()[DATA_STORE_LABEL] === "true");
+        return this.workloads().filter(
+            (w) => w.labelsLoose[DATA_STORE_LABEL] === "true" || w.podLabelsLoose()[DATA_STORE_LABEL] === "true",
+        );
     }
 
     /** Data stores, declared or recognised (an agentstack data-store component, or a well-known database image). */
@@ -204,7 +270,8 @@ export class StackView {
     /** The declared clients of a data store (throws Unresolvable when the annotation is missing or malformed). */
     declaredClients(store: K8sObject): DeclaredClient[] {
         const raw = store.annotations[CLIENTS_ANNOTATION];
-        if (raw === undefined) throw new Unresolvable(`it has no ${CLIENTS_ANNOTATION} annotation declaring its clients`);
+        if (raw === undefined)
+            throw new Unresolvable(`it has no ${CLIENTS_ANNOTATION} annotation declaring its clients`);
         let parsed: unknown;
         try {
             parsed = JSON.parse(raw);
@@ -214,9 +281,16 @@ export class StackView {
         if (!Array.isArray(parsed)) throw new Unresolvable(`its ${CLIENTS_ANNOTATION} annotation is not a JSON array`);
         return parsed.map((c, i) => {
             const o = (c && typeof c === "object" ? c : {}) as Record<string, unknown>;
-            if (typeof o["namespace"] !== "string") throw new Unresolvable(`${CLIENTS_ANNOTATION}[${i}] has no namespace`);
-            const labels = (o["podLabels"] && typeof o["podLabels"] === "object" ? o["podLabels"] : {}) as Record<string, unknown>;
-            return { namespace: o["namespace"], podLabels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])) };
+            if (typeof o["namespace"] !== "string")
+                throw new Unresolvable(`${CLIENTS_ANNOTATION}[${i}] has no namespace`);
+            const labels = (o["podLabels"] && typeof o["podLabels"] === "object" ? o["podLabels"] : {}) as Record<
+                string,
+                unknown
+            >;
+            return {
+                namespace: o["namespace"],
+                podLabels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])),
+            };
         });
     }
 
@@ -234,7 +308,12 @@ function isDataStore(w: K8sObject): boolean {
     try {
         return containersOf(w).some((c) => {
             const image = str(c.container, "image") ?? "";
-            const repo = image.replace(/@sha256:[a-f0-9]+$/, "").replace(/:[^/:]+$/, "").split("/").pop() ?? "";
+            const repo =
+                image
+                    .replace(/@sha256:[a-f0-9]+$/, "")
+                    .replace(/:[^/:]+$/, "")
+                    .split("/")
+                    .pop() ?? "";
             return DATA_STORE_NAMES.has(repo.toLowerCase());
         });
     } catch (e) {
@@ -254,7 +333,8 @@ export function pdbBlocksDrain(pdb: K8sObject, replicas: number): string | undef
     };
     if (minAvailable !== undefined && minAvailable !== null) {
         const n = scaled(minAvailable as number | string);
-        if (Number.isNaN(n) || n >= replicas) return `minAvailable ${String(minAvailable)} leaves no pod of ${replicas} evictable`;
+        if (Number.isNaN(n) || n >= replicas)
+            return `minAvailable ${String(minAvailable)} leaves no pod of ${replicas} evictable`;
     }
     if (maxUnavailable !== undefined && maxUnavailable !== null) {
         const n = scaled(maxUnavailable as number | string);
@@ -277,6 +357,7 @@ export function dataStoreSelectorReason(selector: Readonly<Record<string, string
         if (v !== undefined && (namesDataStore(v) || DATA_STORE_COMPONENTS.has(v as ComponentName))) return `${k}=${v}`;
     }
     const component = selector["app.kubernetes.io/component"];
-    if (component !== undefined && DATA_STORE_COMPONENT_VALUES.has(component.toLowerCase())) return `app.kubernetes.io/component=${component}`;
+    if (component !== undefined && DATA_STORE_COMPONENT_VALUES.has(component.toLowerCase()))
+        return `app.kubernetes.io/component=${component}`;
     return undefined;
 }

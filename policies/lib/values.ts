@@ -62,7 +62,10 @@ export function formatPath(path: readonly (string | number)[]): string {
 function isUnknownValueError(e: unknown): boolean {
     if (e instanceof UnknownValueError) return true;
     // A pack installed with its own node_modules may see a second copy of @pulumi/policy.
-    return e instanceof Error && (e.constructor?.name === "UnknownValueError" || /can't be known during preview/.test(e.message));
+    return (
+        e instanceof Error &&
+        (e.constructor?.name === "UnknownValueError" || /can't be known during preview/.test(e.message))
+    );
 }
 
 /**

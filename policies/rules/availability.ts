@@ -17,7 +17,8 @@ const minReplicas = stackPolicy({
         name: "availability-min-replicas",
         level: 2,
         group: "availability",
-        description: "Every agentstack component runs at least the replicas the level table sets (HPA minReplicas for autoscaled ones).",
+        description:
+            "Every agentstack component runs at least the replicas the level table sets (HPA minReplicas for autoscaled ones).",
         fix: "Raise agentstack:securityLevel to the required level (or remove a replica override below the table).",
     },
     validate: (stack, ctx) => {
@@ -29,8 +30,13 @@ const minReplicas = stackPolicy({
                 const have = stack.minReplicas(w) ?? 1;
                 if (have < need) {
                     const hpa = stack.hpaFor(w);
-                    const how = hpa ? `its HPA ${hpa.name} has minReplicas ${have}` : `it runs ${have} replica${have === 1 ? "" : "s"}`;
-                    ctx.report(w, `${how}; ${ctx.levelText} requires at least ${need} for ${id.component}; ${fixHint(w, "replicas")}`);
+                    const how = hpa
+                        ? `its HPA ${hpa.name} has minReplicas ${have}`
+                        : `it runs ${have} replica${have === 1 ? "" : "s"}`;
+                    ctx.report(
+                        w,
+                        `${how}; ${ctx.levelText} requires at least ${need} for ${id.component}; ${fixHint(w, "replicas")}`,
+                    );
                 }
             });
         }
@@ -38,7 +44,11 @@ const minReplicas = stackPolicy({
 });
 
 /** True when the workload needs a PDB: it runs, or at this level must run, two replicas or more. */
-function needsPdb(stack: StackView, w: K8sObject, profile: Parameters<typeof replicaRule>[1]): { need: boolean; replicas: number } {
+function needsPdb(
+    stack: StackView,
+    w: K8sObject,
+    profile: Parameters<typeof replicaRule>[1],
+): { need: boolean; replicas: number } {
     const replicas = stack.minReplicas(w) ?? 1;
     const id = componentOf(w);
     const tableMin = id ? replicaRule(id.component, profile).min : 0;
@@ -50,7 +60,8 @@ const pdb = stackPolicy({
         name: "availability-pdb",
         level: 2,
         group: "availability",
-        description: "Every multi-replica workload (or one the level table makes multi-replica) has a PodDisruptionBudget, and no PDB blocks node drains.",
+        description:
+            "Every multi-replica workload (or one the level table makes multi-replica) has a PodDisruptionBudget, and no PDB blocks node drains.",
         fix: "Raise agentstack:securityLevel (the program adds a PDB with minAvailable below the replica count); never set minAvailable >= replicas or maxUnavailable 0.",
     },
     validate: (stack, ctx) => {
@@ -60,11 +71,18 @@ const pdb = stackPolicy({
                 const { need, replicas } = needsPdb(stack, w, ctx.profile);
                 const pdbs = stack.pdbsFor(w);
                 if (need && pdbs.length === 0) {
-                    ctx.report(w, `runs ${replicas} replica${replicas === 1 ? "" : "s"} (${ctx.levelText} makes it multi-replica) but no PodDisruptionBudget selects its pods; ${fixHint(w, "replicas")}`);
+                    ctx.report(
+                        w,
+                        `runs ${replicas} replica${replicas === 1 ? "" : "s"} (${ctx.levelText} makes it multi-replica) but no PodDisruptionBudget selects its pods; ${fixHint(w, "replicas")}`,
+                    );
                 }
                 for (const p of pdbs) {
                     const why = pdbBlocksDrain(p, replicas);
-                    if (why) ctx.report(w, `PodDisruptionBudget ${p.name} blocks node drains: ${why}; ${fixHint(w, "replicas", "lower minAvailable below the replica count (or raise maxUnavailable)")}`);
+                    if (why)
+                        ctx.report(
+                            w,
+                            `PodDisruptionBudget ${p.name} blocks node drains: ${why}; ${fixHint(w, "replicas", "lower minAvailable below the replica count (or raise maxUnavailable)")}`,
+                        );
                 }
             });
         }
@@ -79,13 +97,15 @@ function antiAffinityStrength(spec: Record<string, unknown>, podLabels: Record<s
     const up = (a: AntiAffinity) => {
         if (RANK[a] > RANK[best]) best = a;
     };
-    const selects = (term: Record<string, unknown> | undefined) => !!term && (str(term, "topologyKey") ?? "") !== "" && selectorMatches(rec(term, "labelSelector"), podLabels);
+    const selects = (term: Record<string, unknown> | undefined) =>
+        !!term && (str(term, "topologyKey") ?? "") !== "" && selectorMatches(rec(term, "labelSelector"), podLabels);
     const anti = rec(spec, "affinity", "podAntiAffinity");
     list(anti, "requiredDuringSchedulingIgnoredDuringExecution").forEach((_, i) => {
         if (selects(rec(anti, "requiredDuringSchedulingIgnoredDuringExecution", i))) up("required");
     });
     list(anti, "preferredDuringSchedulingIgnoredDuringExecution").forEach((_, i) => {
-        if (selects(rec(anti, "preferredDuringSchedulingIgnoredDuringExecution", i, "podAffinityTerm"))) up("preferred");
+        if (selects(rec(anti, "preferredDuringSchedulingIgnoredDuringExecution", i, "podAffinityTerm")))
+            up("preferred");
     });
     list(spec, "topologySpreadConstraints").forEach((_, i) => {
         const t = rec(spec, "topologySpreadConstraints", i);
@@ -100,7 +120,8 @@ const antiAffinity = stackPolicy({
         name: "availability-anti-affinity",
         level: 2,
         group: "availability",
-        description: "Every multi-replica workload spreads its pods over nodes (pod anti-affinity or topology spread), hard where the level table says so.",
+        description:
+            "Every multi-replica workload spreads its pods over nodes (pod anti-affinity or topology spread), hard where the level table says so.",
         fix: "Raise agentstack:securityLevel (the program sets preferred anti-affinity, required for the envoy-injector and MongoDB at level 3); keep agentstack:cluster.schedulableNodes right.",
     },
     validate: (stack, ctx) => {
@@ -111,13 +132,18 @@ const antiAffinity = stackPolicy({
                 const rule = id ? replicaRule(id.component, ctx.profile) : undefined;
                 const replicas = stack.minReplicas(w) ?? 1;
                 if (Math.max(replicas, rule?.min ?? 0) < 2) return;
-                const need: AntiAffinity = rule && rule.antiAffinity !== "none" ? rule.antiAffinity : ctx.profile.antiAffinity;
+                const need: AntiAffinity =
+                    rule && rule.antiAffinity !== "none" ? rule.antiAffinity : ctx.profile.antiAffinity;
                 if (need === "none") return;
                 const spec = w.podSpec() ?? {};
                 const have = antiAffinityStrength(spec, w.podLabels());
                 if (RANK[have] < RANK[need]) {
-                    const what = have === "none" ? "does not spread its pods over nodes" : "spreads its pods only preferably";
-                    ctx.report(w, `${what}; ${ctx.levelText} requires ${need} pod anti-affinity (or a topology spread constraint) on its own pods; ${fixHint(w, "replicas", `add ${need} podAntiAffinity on kubernetes.io/hostname selecting its own labels`)}`);
+                    const what =
+                        have === "none" ? "does not spread its pods over nodes" : "spreads its pods only preferably";
+                    ctx.report(
+                        w,
+                        `${what}; ${ctx.levelText} requires ${need} pod anti-affinity (or a topology spread constraint) on its own pods; ${fixHint(w, "replicas", `add ${need} podAntiAffinity on kubernetes.io/hostname selecting its own labels`)}`,
+                    );
                 }
             });
         }

@@ -15,13 +15,18 @@ import { CERT_SOURCE_ANNOTATION, NAME_LABEL, PART_OF, PART_OF_LABEL } from "../.
 /** The smallest timeout an LLM route may have, in seconds (REQUIREMENTS: >= 120 s). */
 const LLM_TIMEOUT_SECONDS = 120;
 
-const isIngress = (o: K8sObject) => o.kind === "Ingress" && (o.group === "networking.k8s.io" || o.group === "extensions");
+const isIngress = (o: K8sObject) =>
+    o.kind === "Ingress" && (o.group === "networking.k8s.io" || o.group === "extensions");
 const isRoute = (o: K8sObject) => o.is("Route", "route.openshift.io");
 const isGateway = (o: K8sObject) => o.is("Gateway", "gateway.networking.k8s.io");
 const isHttpRoute = (o: K8sObject) => o.is("HTTPRoute", "gateway.networking.k8s.io");
 
 function hostCovered(host: string, tlsHosts: readonly string[]): boolean {
-    return tlsHosts.some((h) => h === host || (h.startsWith("*.") && host.endsWith(h.slice(1)) && !host.slice(0, -h.length + 1).includes(".")));
+    return tlsHosts.some(
+        (h) =>
+            h === host ||
+            (h.startsWith("*.") && host.endsWith(h.slice(1)) && !host.slice(0, -h.length + 1).includes(".")),
+    );
 }
 
 const tls = resourcePolicy({
@@ -29,7 +34,8 @@ const tls = resourcePolicy({
         name: "exposure-tls",
         level: 1,
         group: "exposure",
-        description: "Every Ingress serves all its hosts over TLS, every OpenShift Route terminates TLS, every Gateway has an HTTPS/TLS listener.",
+        description:
+            "Every Ingress serves all its hosts over TLS, every OpenShift Route terminates TLS, every Gateway has an HTTPS/TLS listener.",
         fix: "Add spec.tls for every host (the program always does; the certificate source is agentstack:gateway.tls.mode).",
     },
     appliesTo: (o) => isIngress(o) || isRoute(o) || isGateway(o),
@@ -39,20 +45,41 @@ const tls = resourcePolicy({
             if (isIngress(obj)) {
                 const entries = list(obj.props, "spec", "tls");
                 if (entries.length === 0) {
-                    ctx.report(obj, `serves plain HTTP only (no spec.tls); ${fixHint(obj, "tls", "add spec.tls with a certificate Secret for every host")}`);
+                    ctx.report(
+                        obj,
+                        `serves plain HTTP only (no spec.tls); ${fixHint(obj, "tls", "add spec.tls with a certificate Secret for every host")}`,
+                    );
                     return;
                 }
-                const tlsHosts = entries.flatMap((_, i) => list(obj.props, "spec", "tls", i, "hosts").map((__, j) => str(obj.props, "spec", "tls", i, "hosts", j) ?? ""));
+                const tlsHosts = entries.flatMap((_, i) =>
+                    list(obj.props, "spec", "tls", i, "hosts").map(
+                        (__, j) => str(obj.props, "spec", "tls", i, "hosts", j) ?? "",
+                    ),
+                );
                 const missing = list(obj.props, "spec", "rules")
                     .map((_, i) => str(obj.props, "spec", "rules", i, "host"))
                     .filter((h): h is string => h !== undefined && h !== "" && !hostCovered(h, tlsHosts));
-                if (missing.length > 0) ctx.report(obj, `host${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} no TLS entry; ${fixHint(obj, "tls", "list every rule host under spec.tls[].hosts")}`);
+                if (missing.length > 0)
+                    ctx.report(
+                        obj,
+                        `host${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} no TLS entry; ${fixHint(obj, "tls", "list every rule host under spec.tls[].hosts")}`,
+                    );
             } else if (isRoute(obj)) {
                 const termination = str(obj.props, "spec", "tls", "termination");
-                if (!termination) ctx.report(obj, `has no TLS termination (spec.tls); ${fixHint(obj, "tls", "set spec.tls.termination: edge (or reencrypt/passthrough)")}`);
+                if (!termination)
+                    ctx.report(
+                        obj,
+                        `has no TLS termination (spec.tls); ${fixHint(obj, "tls", "set spec.tls.termination: edge (or reencrypt/passthrough)")}`,
+                    );
             } else {
-                const listeners = list(obj.props, "spec", "listeners").map((_, i) => str(obj.props, "spec", "listeners", i, "protocol") ?? "");
-                if (!listeners.some((p) => p === "HTTPS" || p === "TLS")) ctx.report(obj, `has no HTTPS or TLS listener; ${fixHint(obj, "tls", "add an HTTPS listener with certificateRefs")}`);
+                const listeners = list(obj.props, "spec", "listeners").map(
+                    (_, i) => str(obj.props, "spec", "listeners", i, "protocol") ?? "",
+                );
+                if (!listeners.some((p) => p === "HTTPS" || p === "TLS"))
+                    ctx.report(
+                        obj,
+                        `has no HTTPS or TLS listener; ${fixHint(obj, "tls", "add an HTTPS listener with certificateRefs")}`,
+                    );
             }
         });
     },
@@ -64,7 +91,14 @@ const REDIRECT_ANNOTATIONS: ReadonlyArray<[string, (v: string) => boolean]> = [
     ["ingress.kubernetes.io/ssl-redirect", (v) => v === "true"],
     ["haproxy.org/ssl-redirect", (v) => v === "true"],
     ["alb.ingress.kubernetes.io/ssl-redirect", (v) => /^\d+$/.test(v)],
-    ["traefik.ingress.kubernetes.io/router.entrypoints", (v) => v.split(",").map((s) => s.trim()).every((s) => s === "websecure")],
+    [
+        "traefik.ingress.kubernetes.io/router.entrypoints",
+        (v) =>
+            v
+                .split(",")
+                .map((s) => s.trim())
+                .every((s) => s === "websecure"),
+    ],
     ["kubernetes.io/ingress.allow-http", (v) => v === "false"],
 ];
 
@@ -73,7 +107,11 @@ function ingressRedirects(o: K8sObject): boolean {
     if (REDIRECT_ANNOTATIONS.some(([k, ok]) => a[k] !== undefined && ok(a[k]!))) return true;
     // ingress-nginx redirects to HTTPS by default when the Ingress has TLS, unless told not to.
     const cls = str(o.props, "spec", "ingressClassName") ?? a["kubernetes.io/ingress.class"] ?? "";
-    return cls.includes("nginx") && list(o.props, "spec", "tls").length > 0 && a["nginx.ingress.kubernetes.io/ssl-redirect"] !== "false";
+    return (
+        cls.includes("nginx") &&
+        list(o.props, "spec", "tls").length > 0 &&
+        a["nginx.ingress.kubernetes.io/ssl-redirect"] !== "false"
+    );
 }
 
 /** Hostnames an HTTPRoute redirects to https. */
@@ -81,7 +119,11 @@ function httpsRedirectHosts(stack: StackView): Set<string> {
     const out = new Set<string>();
     for (const r of stack.objects.filter(isHttpRoute)) {
         const redirects = list(r.props, "spec", "rules").some((_, i) =>
-            list(r.props, "spec", "rules", i, "filters").some((__, j) => str(r.props, "spec", "rules", i, "filters", j, "type") === "RequestRedirect" && str(r.props, "spec", "rules", i, "filters", j, "requestRedirect", "scheme") === "https"),
+            list(r.props, "spec", "rules", i, "filters").some(
+                (__, j) =>
+                    str(r.props, "spec", "rules", i, "filters", j, "type") === "RequestRedirect" &&
+                    str(r.props, "spec", "rules", i, "filters", j, "requestRedirect", "scheme") === "https",
+            ),
         );
         if (!redirects) continue;
         const hosts = list(r.props, "spec", "hostnames").map((_, i) => str(r.props, "spec", "hostnames", i) ?? "");
@@ -99,7 +141,8 @@ const httpsRedirect = stackPolicy({
         name: "exposure-https-redirect",
         level: 1,
         group: "exposure",
-        description: "Plain HTTP is redirected to HTTPS: Ingress redirect annotations (or ingress-nginx's default with TLS), Route insecureEdgeTerminationPolicy Redirect/None, an https RequestRedirect HTTPRoute for every HTTPRoute host.",
+        description:
+            "Plain HTTP is redirected to HTTPS: Ingress redirect annotations (or ingress-nginx's default with TLS), Route insecureEdgeTerminationPolicy Redirect/None, an https RequestRedirect HTTPRoute for every HTTPRoute host.",
         fix: "Keep the program's redirect (ssl-redirect annotations, Route Redirect policy, the -https-redirect HTTPRoute); config key: agentstack:gateway.exposure selects which.",
     },
     validate: (stack, ctx) => {
@@ -108,15 +151,31 @@ const httpsRedirect = stackPolicy({
             if (!(isIngress(o) || isRoute(o) || isHttpRoute(o))) continue;
             ctx.guard(o, "its HTTPS redirect", () => {
                 if (isIngress(o)) {
-                    if (!ingressRedirects(o)) ctx.report(o, `does not redirect HTTP to HTTPS (no redirect annotation, or ssl-redirect: "false"); ${fixHint(o, "tls", 'set nginx.ingress.kubernetes.io/ssl-redirect: "true" (or your controller\'s equivalent)')}`);
+                    if (!ingressRedirects(o))
+                        ctx.report(
+                            o,
+                            `does not redirect HTTP to HTTPS (no redirect annotation, or ssl-redirect: "false"); ${fixHint(o, "tls", 'set nginx.ingress.kubernetes.io/ssl-redirect: "true" (or your controller\'s equivalent)')}`,
+                        );
                 } else if (isRoute(o)) {
                     const p = str(o.props, "spec", "tls", "insecureEdgeTerminationPolicy");
-                    if (p !== "Redirect" && p !== "None") ctx.report(o, `allows plain HTTP (insecureEdgeTerminationPolicy ${p ?? "unset"}); ${fixHint(o, "tls", "set spec.tls.insecureEdgeTerminationPolicy: Redirect")}`);
+                    if (p !== "Redirect" && p !== "None")
+                        ctx.report(
+                            o,
+                            `allows plain HTTP (insecureEdgeTerminationPolicy ${p ?? "unset"}); ${fixHint(o, "tls", "set spec.tls.insecureEdgeTerminationPolicy: Redirect")}`,
+                        );
                 } else if (servesBackends(o)) {
                     redirected ??= httpsRedirectHosts(stack);
-                    const hosts = list(o.props, "spec", "hostnames").map((_, i) => str(o.props, "spec", "hostnames", i) ?? "");
-                    const missing = (hosts.length > 0 ? hosts : ["*"]).filter((h) => !redirected!.has(h) && !redirected!.has("*"));
-                    if (missing.length > 0) ctx.report(o, `no HTTPRoute redirects HTTP to HTTPS for ${missing.join(", ")}; ${fixHint(o, "tls", "add an HTTPRoute on the HTTP listener with a RequestRedirect filter (scheme https)")}`);
+                    const hosts = list(o.props, "spec", "hostnames").map(
+                        (_, i) => str(o.props, "spec", "hostnames", i) ?? "",
+                    );
+                    const missing = (hosts.length > 0 ? hosts : ["*"]).filter(
+                        (h) => !redirected!.has(h) && !redirected!.has("*"),
+                    );
+                    if (missing.length > 0)
+                        ctx.report(
+                            o,
+                            `no HTTPRoute redirects HTTP to HTTPS for ${missing.join(", ")}; ${fixHint(o, "tls", "add an HTTPRoute on the HTTP listener with a RequestRedirect filter (scheme https)")}`,
+                        );
                 }
             });
         }
@@ -128,9 +187,21 @@ function isAgentstackExposure(o: K8sObject): boolean {
     const l = o.labelsLoose;
     if (l[PART_OF_LABEL] === PART_OF || l[NAME_LABEL] === "gateway") return true;
     try {
-        if (isIngress(o)) return list(o.props, "spec", "rules").some((_, i) => list(o.props, "spec", "rules", i, "http", "paths").some((__, j) => str(o.props, "spec", "rules", i, "http", "paths", j, "backend", "service", "name") === "gateway"));
+        if (isIngress(o))
+            return list(o.props, "spec", "rules").some((_, i) =>
+                list(o.props, "spec", "rules", i, "http", "paths").some(
+                    (__, j) =>
+                        str(o.props, "spec", "rules", i, "http", "paths", j, "backend", "service", "name") ===
+                        "gateway",
+                ),
+            );
         if (isRoute(o)) return str(o.props, "spec", "to", "name") === "gateway";
-        if (isHttpRoute(o)) return list(o.props, "spec", "rules").some((_, i) => list(o.props, "spec", "rules", i, "backendRefs").some((__, j) => str(o.props, "spec", "rules", i, "backendRefs", j, "name") === "gateway"));
+        if (isHttpRoute(o))
+            return list(o.props, "spec", "rules").some((_, i) =>
+                list(o.props, "spec", "rules", i, "backendRefs").some(
+                    (__, j) => str(o.props, "spec", "rules", i, "backendRefs", j, "name") === "gateway",
+                ),
+            );
     } catch {
         return false;
     }
@@ -151,23 +222,52 @@ const llmTimeout = resourcePolicy({
         const tooShort = (what: string, v: string | undefined, unit: "s" | "ms", dflt: string) => {
             const secs = v === undefined ? undefined : durationSeconds(v, unit);
             if (secs === undefined || secs < LLM_TIMEOUT_SECONDS) {
-                const now = v === undefined ? `unset (the default is ${dflt})` : secs === undefined ? `"${v}" (not a duration)` : `${v}`;
-                ctx.report(obj, `${what} is ${now}; LLM routes need at least ${LLM_TIMEOUT_SECONDS}s; ${fixHint(obj, "timeout", `set ${what} to at least ${LLM_TIMEOUT_SECONDS}s`)}`);
+                const now =
+                    v === undefined
+                        ? `unset (the default is ${dflt})`
+                        : secs === undefined
+                          ? `"${v}" (not a duration)`
+                          : `${v}`;
+                ctx.report(
+                    obj,
+                    `${what} is ${now}; LLM routes need at least ${LLM_TIMEOUT_SECONDS}s; ${fixHint(obj, "timeout", `set ${what} to at least ${LLM_TIMEOUT_SECONDS}s`)}`,
+                );
             }
         };
         ctx.guard(obj, "its timeouts", () => {
             if (isIngress(obj)) {
                 const a = obj.annotations;
-                tooShort("nginx.ingress.kubernetes.io/proxy-read-timeout", a["nginx.ingress.kubernetes.io/proxy-read-timeout"], "s", "60s");
-                tooShort("nginx.ingress.kubernetes.io/proxy-send-timeout", a["nginx.ingress.kubernetes.io/proxy-send-timeout"], "s", "60s");
+                tooShort(
+                    "nginx.ingress.kubernetes.io/proxy-read-timeout",
+                    a["nginx.ingress.kubernetes.io/proxy-read-timeout"],
+                    "s",
+                    "60s",
+                );
+                tooShort(
+                    "nginx.ingress.kubernetes.io/proxy-send-timeout",
+                    a["nginx.ingress.kubernetes.io/proxy-send-timeout"],
+                    "s",
+                    "60s",
+                );
             } else if (isRoute(obj)) {
-                tooShort("haproxy.router.openshift.io/timeout", obj.annotations["haproxy.router.openshift.io/timeout"], "ms", "30s");
+                tooShort(
+                    "haproxy.router.openshift.io/timeout",
+                    obj.annotations["haproxy.router.openshift.io/timeout"],
+                    "ms",
+                    "30s",
+                );
             } else {
                 list(obj.props, "spec", "rules").forEach((_, i) => {
                     if (list(obj.props, "spec", "rules", i, "backendRefs").length === 0) return;
-                    tooShort(`spec.rules[${i}].timeouts.request`, str(obj.props, "spec", "rules", i, "timeouts", "request"), "s", "the implementation's");
+                    tooShort(
+                        `spec.rules[${i}].timeouts.request`,
+                        str(obj.props, "spec", "rules", i, "timeouts", "request"),
+                        "s",
+                        "the implementation's",
+                    );
                     const backend = str(obj.props, "spec", "rules", i, "timeouts", "backendRequest");
-                    if (backend !== undefined) tooShort(`spec.rules[${i}].timeouts.backendRequest`, backend, "s", "request");
+                    if (backend !== undefined)
+                        tooShort(`spec.rules[${i}].timeouts.backendRequest`, backend, "s", "request");
                 });
             }
         });
@@ -183,17 +283,23 @@ function tlsSecretsInUse(stack: StackView): Map<string, K8sObject[]> {
         out.set(k, [...(out.get(k) ?? []), o]);
     };
     for (const o of stack.objects) {
-        if (isIngress(o)) list(o.props, "spec", "tls").forEach((_, i) => add(o.ns, str(o.props, "spec", "tls", i, "secretName"), o));
+        if (isIngress(o))
+            list(o.props, "spec", "tls").forEach((_, i) => add(o.ns, str(o.props, "spec", "tls", i, "secretName"), o));
         else if (isRoute(o)) add(o.ns, str(o.props, "spec", "tls", "externalCertificate", "name"), o);
         else if (isGateway(o)) {
             list(o.props, "spec", "listeners").forEach((_, i) =>
                 list(o.props, "spec", "listeners", i, "tls", "certificateRefs").forEach((__, j) =>
-                    add(str(o.props, "spec", "listeners", i, "tls", "certificateRefs", j, "namespace") ?? o.ns, str(o.props, "spec", "listeners", i, "tls", "certificateRefs", j, "name"), o),
+                    add(
+                        str(o.props, "spec", "listeners", i, "tls", "certificateRefs", j, "namespace") ?? o.ns,
+                        str(o.props, "spec", "listeners", i, "tls", "certificateRefs", j, "name"),
+                        o,
+                    ),
                 ),
             );
         } else if (o.is("ReferenceGrant", "gateway.networking.k8s.io")) {
             list(o.props, "spec", "to").forEach((_, i) => {
-                if (str(o.props, "spec", "to", i, "kind") === "Secret") add(o.ns, str(o.props, "spec", "to", i, "name"), o);
+                if (str(o.props, "spec", "to", i, "kind") === "Secret")
+                    add(o.ns, str(o.props, "spec", "to", i, "name"), o);
             });
         }
     }
@@ -205,7 +311,8 @@ const noSelfSigned = stackPolicy({
         name: "exposure-no-self-signed",
         level: 2,
         group: "exposure",
-        description: "From level 2 no exposure uses a self-signed certificate: no TLS Secret annotated agentstack.io/certificate-source: self-signed, no cert-manager Certificate from a selfSigned issuer.",
+        description:
+            "From level 2 no exposure uses a self-signed certificate: no TLS Secret annotated agentstack.io/certificate-source: self-signed, no cert-manager Certificate from a selfSigned issuer.",
         fix: "Set agentstack:gateway.tls.mode to cert-manager (agentstack:gateway.tls.issuer) or secret (agentstack:gateway.tls.secretName).",
     },
     validate: (stack, ctx) => {
@@ -218,7 +325,10 @@ const noSelfSigned = stackPolicy({
                 if (secret) {
                     ctx.guard(secret, "its certificate source", () => {
                         if (secret.annotations[CERT_SOURCE_ANNOTATION] === "self-signed") {
-                            ctx.report(secret, `is a self-signed certificate used by ${names}; ${ctx.levelText} requires a CA-issued certificate; ${fixHint(users[0], "tls", "use a CA-issued certificate")}`);
+                            ctx.report(
+                                secret,
+                                `is a self-signed certificate used by ${names}; ${ctx.levelText} requires a CA-issued certificate; ${fixHint(users[0], "tls", "use a CA-issued certificate")}`,
+                            );
                         }
                     });
                 }
@@ -227,9 +337,15 @@ const noSelfSigned = stackPolicy({
                         if (str(cert.props, "spec", "secretName") !== name) return;
                         const kind = str(cert.props, "spec", "issuerRef", "kind") ?? "Issuer";
                         const issuerName = str(cert.props, "spec", "issuerRef", "name") ?? "";
-                        const issuer = kind === "ClusterIssuer" ? stack.find("ClusterIssuer", undefined, issuerName, "cert-manager.io") : stack.find("Issuer", ns, issuerName, "cert-manager.io");
+                        const issuer =
+                            kind === "ClusterIssuer"
+                                ? stack.find("ClusterIssuer", undefined, issuerName, "cert-manager.io")
+                                : stack.find("Issuer", ns, issuerName, "cert-manager.io");
                         if (issuer && rec(issuer.props, "spec", "selfSigned") !== undefined) {
-                            ctx.report(cert, `is issued by the selfSigned ${kind} ${issuerName} and used by ${names}; ${ctx.levelText} requires a CA-issued certificate; ${fixHint(users[0], "tls", "use a CA issuer")}`);
+                            ctx.report(
+                                cert,
+                                `is issued by the selfSigned ${kind} ${issuerName} and used by ${names}; ${ctx.levelText} requires a CA-issued certificate; ${fixHint(users[0], "tls", "use a CA issuer")}`,
+                            );
                         }
                     });
                 }

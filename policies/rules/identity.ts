@@ -22,7 +22,13 @@ function mcpServers(stack: StackView): K8sObject[] {
 function envFromSecret(w: K8sObject, name: string): boolean {
     return containersOf(w)
         .filter((c) => c.role === "main")
-        .some((c) => list(c.container, "env").some((_, i) => str(c.container, "env", i, "name") === name && rec(c.container, "env", i, "valueFrom", "secretKeyRef") !== undefined));
+        .some((c) =>
+            list(c.container, "env").some(
+                (_, i) =>
+                    str(c.container, "env", i, "name") === name &&
+                    rec(c.container, "env", i, "valueFrom", "secretKeyRef") !== undefined,
+            ),
+        );
 }
 
 const mcpAuth = stackPolicy({
@@ -30,20 +36,35 @@ const mcpAuth = stackPolicy({
         name: "identity-mcp-auth",
         level: 1,
         group: "identity",
-        description: "Every MCP server verifies a JWT on each call: MCP_AUTH_JWT_ALG is HS256 (key from a Secret) or RS256 (with a JWKS URI).",
+        description:
+            "Every MCP server verifies a JWT on each call: MCP_AUTH_JWT_ALG is HS256 (key from a Secret) or RS256 (with a JWKS URI).",
         fix: "Keep the MCP server's auth settings (the program sets them from agentstack:mcpServers[name=...].auth.alg and the level).",
     },
     validate: (stack, ctx, args) =>
         checkEach(ctx, args, mcpServers(stack), "no MCP server workload", "its MCP authentication", (w) => {
             const alg = stack.envValue(w, "MCP_AUTH_JWT_ALG");
             if (alg === undefined || alg === "") {
-                ctx.report(w, `the MCP server does not authenticate callers (no MCP_AUTH_JWT_ALG); ${fixHint(w, "mcpAuth")}`);
+                ctx.report(
+                    w,
+                    `the MCP server does not authenticate callers (no MCP_AUTH_JWT_ALG); ${fixHint(w, "mcpAuth")}`,
+                );
             } else if (alg === "HS256") {
-                if (!envFromSecret(w, "MCP_AUTH_JWT_SECRET")) ctx.report(w, `uses HS256 but MCP_AUTH_JWT_SECRET does not come from a Secret; ${fixHint(w, "mcpAuth")}`);
+                if (!envFromSecret(w, "MCP_AUTH_JWT_SECRET"))
+                    ctx.report(
+                        w,
+                        `uses HS256 but MCP_AUTH_JWT_SECRET does not come from a Secret; ${fixHint(w, "mcpAuth")}`,
+                    );
             } else if (alg === "RS256") {
-                if (!stack.envValue(w, "MCP_AUTH_JWT_JWKS_URI")) ctx.report(w, `uses RS256 but has no MCP_AUTH_JWT_JWKS_URI to verify tokens against; ${fixHint(w, "mcpAuth")}`);
+                if (!stack.envValue(w, "MCP_AUTH_JWT_JWKS_URI"))
+                    ctx.report(
+                        w,
+                        `uses RS256 but has no MCP_AUTH_JWT_JWKS_URI to verify tokens against; ${fixHint(w, "mcpAuth")}`,
+                    );
             } else {
-                ctx.report(w, `MCP_AUTH_JWT_ALG is ${alg}; only HS256 and RS256 are supported; ${fixHint(w, "mcpAuth")}`);
+                ctx.report(
+                    w,
+                    `MCP_AUTH_JWT_ALG is ${alg}; only HS256 and RS256 are supported; ${fixHint(w, "mcpAuth")}`,
+                );
             }
         }),
 });
@@ -53,7 +74,8 @@ const mcpRs256 = stackPolicy({
         name: "identity-mcp-rs256",
         level: 2,
         group: "identity",
-        description: "From level 2 every MCP server verifies RS256 tokens against Keycloak's JWKS (no shared HS256 key).",
+        description:
+            "From level 2 every MCP server verifies RS256 tokens against Keycloak's JWKS (no shared HS256 key).",
         fix: "Remove agentstack:mcpServers[name=...].auth.alg HS256 and set agentstack:securityLevel to 2 or more.",
     },
     validate: (stack, ctx, args) =>
@@ -61,7 +83,10 @@ const mcpRs256 = stackPolicy({
             const alg = stack.envValue(w, "MCP_AUTH_JWT_ALG");
             const jwks = stack.envValue(w, "MCP_AUTH_JWT_JWKS_URI");
             if (alg !== ctx.profile.mcpJwt.alg || !jwks) {
-                ctx.report(w, `verifies ${alg ?? "no"} tokens${jwks ? "" : " without a JWKS URI"}; ${ctx.levelText} requires RS256 against Keycloak's JWKS (MCP_AUTH_JWT_JWKS_URI); ${fixHint(w, "mcpAuth")}`);
+                ctx.report(
+                    w,
+                    `verifies ${alg ?? "no"} tokens${jwks ? "" : " without a JWKS URI"}; ${ctx.levelText} requires RS256 against Keycloak's JWKS (MCP_AUTH_JWT_JWKS_URI); ${fixHint(w, "mcpAuth")}`,
+                );
             }
         }),
 });
@@ -71,7 +96,8 @@ const agentEnforce = stackPolicy({
         name: "identity-agent-enforce",
         level: 2,
         group: "identity",
-        description: "From level 2 every agent runs with SECURITY_MODE=enforce (tool calls are blocked, not just logged).",
+        description:
+            "From level 2 every agent runs with SECURITY_MODE=enforce (tool calls are blocked, not just logged).",
         fix: "Remove agentstack:agents[name=...].securityMode observe and set agentstack:securityLevel to 2 or more.",
     },
     validate: (stack, ctx, args) =>
@@ -79,7 +105,10 @@ const agentEnforce = stackPolicy({
             const mode = stack.envValue(w, "SECURITY_MODE");
             const want = ctx.profile.agentSecurityMode;
             if (mode !== want) {
-                ctx.report(w, `runs with SECURITY_MODE=${mode ?? "<unset>"}; ${ctx.levelText} requires ${want}; ${fixHint(w, "securityMode")}`);
+                ctx.report(
+                    w,
+                    `runs with SECURITY_MODE=${mode ?? "<unset>"}; ${ctx.levelText} requires ${want}; ${fixHint(w, "securityMode")}`,
+                );
             }
         }),
 });
@@ -90,7 +119,10 @@ function keycloaks(stack: StackView): K8sObject[] {
 
 /** The command line (command + args) of a container. */
 function commandLine(c: Record<string, unknown>): string[] {
-    return [...list(c, "command").map((_, i) => String(at(c, "command", i))), ...list(c, "args").map((_, i) => String(at(c, "args", i)))];
+    return [
+        ...list(c, "command").map((_, i) => String(at(c, "command", i))),
+        ...list(c, "args").map((_, i) => String(at(c, "args", i))),
+    ];
 }
 
 const keycloakProduction = resourcePolicy({
@@ -106,11 +138,20 @@ const keycloakProduction = resourcePolicy({
     validate: (obj, ctx) => {
         ctx.guard(obj, "its command line", () => {
             const main = containersOf(obj).filter((c) => c.role === "main");
-            const kc = main.find((c) => /keycloak/.test(str(c.container, "image") ?? "") || c.name === "keycloak") ?? main[0];
+            const kc =
+                main.find((c) => /keycloak/.test(str(c.container, "image") ?? "") || c.name === "keycloak") ?? main[0];
             if (!kc) return;
             const cmd = commandLine(kc.container);
-            if (cmd.includes("start-dev")) ctx.report(obj, `Keycloak runs in development mode (start-dev); ${ctx.levelText} requires production mode (start); fix: set agentstack:securityLevel to ${ctx.checkLevel} or more`);
-            else if (!cmd.includes("start")) ctx.report(obj, `Keycloak's command line (${cmd.join(" ") || "the image default"}) does not say start: production mode cannot be verified; fix: set agentstack:securityLevel to ${ctx.checkLevel} or more`);
+            if (cmd.includes("start-dev"))
+                ctx.report(
+                    obj,
+                    `Keycloak runs in development mode (start-dev); ${ctx.levelText} requires production mode (start); fix: set agentstack:securityLevel to ${ctx.checkLevel} or more`,
+                );
+            else if (!cmd.includes("start"))
+                ctx.report(
+                    obj,
+                    `Keycloak's command line (${cmd.join(" ") || "the image default"}) does not say start: production mode cannot be verified; fix: set agentstack:securityLevel to ${ctx.checkLevel} or more`,
+                );
         });
     },
 });
@@ -134,20 +175,34 @@ const keycloakClustering = stackPolicy({
         name: "identity-keycloak-clustering",
         level: 1,
         group: "identity",
-        description: "A replicated Keycloak (2+ replicas) clusters: KC_CACHE=ispn, KC_CACHE_STACK=jdbc-ping, and a headless Service for discovery.",
+        description:
+            "A replicated Keycloak (2+ replicas) clusters: KC_CACHE=ispn, KC_CACHE_STACK=jdbc-ping, and a headless Service for discovery.",
         fix: "Keep the keycloak component's clustering (switched on automatically with 2+ replicas by agentstack:securityLevel 2+).",
     },
     validate: (stack, ctx, args) =>
         checkEach(ctx, args, keycloaks(stack), "no Keycloak workload", "its clustering", (w) => {
             const replicas = stack.minReplicas(w) ?? 1;
             if (replicas < 2) return;
-            const hint = "fix: config key: none — the keycloak component switches clustering on with 2+ replicas (agentstack:securityLevel 2+); restore it";
+            const hint =
+                "fix: config key: none — the keycloak component switches clustering on with 2+ replicas (agentstack:securityLevel 2+); restore it";
             const cache = keycloakSetting(stack, w, "KC_CACHE", "cache");
             const cacheStack = keycloakSetting(stack, w, "KC_CACHE_STACK", "cache-stack");
-            if (cache !== "ispn") ctx.report(w, `runs ${replicas} replicas with KC_CACHE=${cache ?? "<unset>"}; a replicated Keycloak needs ispn (sessions are lost otherwise); ${hint}`);
-            if (cacheStack !== "jdbc-ping") ctx.report(w, `runs ${replicas} replicas with KC_CACHE_STACK=${cacheStack ?? "<unset>"}; the cluster discovers itself with jdbc-ping; ${hint}`);
+            if (cache !== "ispn")
+                ctx.report(
+                    w,
+                    `runs ${replicas} replicas with KC_CACHE=${cache ?? "<unset>"}; a replicated Keycloak needs ispn (sessions are lost otherwise); ${hint}`,
+                );
+            if (cacheStack !== "jdbc-ping")
+                ctx.report(
+                    w,
+                    `runs ${replicas} replicas with KC_CACHE_STACK=${cacheStack ?? "<unset>"}; the cluster discovers itself with jdbc-ping; ${hint}`,
+                );
             const headless = stack.servicesSelecting(w).some((s) => str(s.props, "spec", "clusterIP") === "None");
-            if (!headless) ctx.report(w, `runs ${replicas} replicas but no headless Service (clusterIP: None) selects its pods; ${hint}`);
+            if (!headless)
+                ctx.report(
+                    w,
+                    `runs ${replicas} replicas but no headless Service (clusterIP: None) selects its pods; ${hint}`,
+                );
         }),
 });
 
@@ -169,13 +224,19 @@ const keycloakManagementPort = stackPolicy({
                     if (n && p !== undefined) named.set(n, p);
                 });
             }
-            for (const svc of stack.ofKind("Service", "").filter((s) => s.ns === w.ns && serviceSelects(strMap(s.props, "spec", "selector"), w.podLabels()))) {
+            for (const svc of stack
+                .ofKind("Service", "")
+                .filter((s) => s.ns === w.ns && serviceSelects(strMap(s.props, "spec", "selector"), w.podLabels()))) {
                 list(svc.props, "spec", "ports").forEach((_, i) => {
                     const port = num(svc.props, "spec", "ports", i, "port");
                     const target = at(svc.props, "spec", "ports", i, "targetPort");
-                    const targetPort = typeof target === "string" ? named.get(target) : typeof target === "number" ? target : port;
+                    const targetPort =
+                        typeof target === "string" ? named.get(target) : typeof target === "number" ? target : port;
                     if (port === KEYCLOAK_MANAGEMENT_PORT || targetPort === KEYCLOAK_MANAGEMENT_PORT) {
-                        ctx.report(svc, `exposes Keycloak's management port ${KEYCLOAK_MANAGEMENT_PORT} (health, metrics); fix: config key: none — remove the port from the Service`);
+                        ctx.report(
+                            svc,
+                            `exposes Keycloak's management port ${KEYCLOAK_MANAGEMENT_PORT} (health, metrics); fix: config key: none — remove the port from the Service`,
+                        );
                     }
                 });
             }
@@ -183,4 +244,11 @@ const keycloakManagementPort = stackPolicy({
 });
 
 /** The identity policies. */
-export const IDENTITY_POLICIES: readonly AgentstackPolicy[] = [mcpAuth, mcpRs256, agentEnforce, keycloakProduction, keycloakClustering, keycloakManagementPort];
+export const IDENTITY_POLICIES: readonly AgentstackPolicy[] = [
+    mcpAuth,
+    mcpRs256,
+    agentEnforce,
+    keycloakProduction,
+    keycloakClustering,
+    keycloakManagementPort,
+];

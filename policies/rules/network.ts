@@ -30,7 +30,9 @@ function connectivityUnknown(o: K8sObject): boolean {
     if (isUnknown(spec)) return true;
     return ["containers", "initContainers"].some((f) => {
         const cs = peek(spec, f);
-        return isUnknown(cs) || (Array.isArray(cs) && cs.some((c) => isUnknown(c) || containsUnknown(peek(c, "ports"))));
+        return (
+            isUnknown(cs) || (Array.isArray(cs) && cs.some((c) => isUnknown(c) || containsUnknown(peek(c, "ports"))))
+        );
     });
 }
 
@@ -38,14 +40,20 @@ function connectivityUnknown(o: K8sObject): boolean {
 function modelOf(stack: StackView, ctx: Ctx): ConnectivityModel | undefined {
     const unknown = stack.objects.filter(connectivityUnknown);
     for (const o of unknown) {
-        ctx.report(o, "could not verify network reachability: its pod labels, ports or policy rules hold values unknown during preview; it is checked again on the update");
+        ctx.report(
+            o,
+            "could not verify network reachability: its pod labels, ports or policy rules hold values unknown during preview; it is checked again on the update",
+        );
     }
     if (unknown.length > 0) return undefined;
     let model = models.get(stack);
     if (!model) {
         const peers = virtualPeers({ kubeDns: true });
         model = buildModel(stack.manifests(), {
-            extraWorkloads: [...(peers.extraWorkloads ?? []), { name: FOREIGN_POD, namespace: "agentstack-policy-probe" }],
+            extraWorkloads: [
+                ...(peers.extraWorkloads ?? []),
+                { name: FOREIGN_POD, namespace: "agentstack-policy-probe" },
+            ],
             ipRanges: false,
         });
         models.set(stack, model);
@@ -67,29 +75,45 @@ interface Reach {
 }
 
 /** Every peer (workloads, synthetic peers, any address) that can connect to `dst`, except those `allowed` accepts. */
-function reachersOf(model: ConnectivityModel, dst: string, allowed: (peer: { name: string; namespace?: string; labels: Record<string, string> }) => boolean): Reach[] {
+function reachersOf(
+    model: ConnectivityModel,
+    dst: string,
+    allowed: (peer: { name: string; namespace?: string; labels: Record<string, string> }) => boolean,
+): Reach[] {
     const out: Reach[] = [];
     for (const w of model.workloads) {
         if (w.name === dst) continue;
         const c = connectionBetween(model, w.name, dst);
-        if (!c.isEmpty() && !allowed({ name: w.name, namespace: w.namespace, labels: { ...w.labels } })) out.push({ peer: w.name, conn: c.toString() });
+        if (!c.isEmpty() && !allowed({ name: w.name, namespace: w.namespace, labels: { ...w.labels } }))
+            out.push({ peer: w.name, conn: c.toString() });
     }
     const ip = connectionBetween(model, ANY_ADDRESS, dst);
-    if (!ip.isEmpty() && !allowed({ name: ANY_ADDRESS, labels: {} })) out.push({ peer: "addresses outside the cluster", conn: ip.toString() });
+    if (!ip.isEmpty() && !allowed({ name: ANY_ADDRESS, labels: {} }))
+        out.push({ peer: "addresses outside the cluster", conn: ip.toString() });
     return out;
 }
 
 function describe(reach: readonly Reach[], max = 6): string {
-    const shown = reach.slice(0, max).map((r) => `${r.peer} (${r.conn})`).join(", ");
+    const shown = reach
+        .slice(0, max)
+        .map((r) => `${r.peer} (${r.conn})`)
+        .join(", ");
     return reach.length > max ? `${shown} and ${reach.length - max} more` : shown;
 }
 
 /** True for a NetworkPolicy that denies all ingress and egress of every pod of its namespace. */
 function isDefaultDeny(np: K8sObject): boolean {
     const sel = rec(np.props, "spec", "podSelector") ?? {};
-    const emptySelector = Object.keys(strMap(sel, "matchLabels")).length === 0 && list(sel, "matchExpressions").length === 0;
+    const emptySelector =
+        Object.keys(strMap(sel, "matchLabels")).length === 0 && list(sel, "matchExpressions").length === 0;
     const types = list(np.props, "spec", "policyTypes").map((_, i) => str(np.props, "spec", "policyTypes", i));
-    return emptySelector && types.includes("Ingress") && types.includes("Egress") && list(np.props, "spec", "ingress").length === 0 && list(np.props, "spec", "egress").length === 0;
+    return (
+        emptySelector &&
+        types.includes("Ingress") &&
+        types.includes("Egress") &&
+        list(np.props, "spec", "ingress").length === 0 &&
+        list(np.props, "spec", "egress").length === 0
+    );
 }
 
 const defaultDeny = stackPolicy({
@@ -97,7 +121,8 @@ const defaultDeny = stackPolicy({
         name: "network-default-deny",
         level: 2,
         group: "network",
-        description: "Every namespace (each Namespace object, and each namespace a workload runs in) has a default-deny NetworkPolicy for ingress and egress.",
+        description:
+            "Every namespace (each Namespace object, and each namespace a workload runs in) has a default-deny NetworkPolicy for ingress and egress.",
         fix: "Raise agentstack:securityLevel to 2 or more (the program adds default-deny plus the flow table in every namespace).",
     },
     validate: (stack, ctx) => {
@@ -109,9 +134,17 @@ const defaultDeny = stackPolicy({
             const subject = obj ?? stack.workloads().find((w) => w.ns === ns);
             ctx.guard(subject, `default-deny in namespace ${ns}`, () => {
                 if (!policies.some((p) => p.ns === ns && isDefaultDeny(p))) {
-                    const hint = fixHint(obj ?? subject, "network", "add a NetworkPolicy with podSelector {} and policyTypes [Ingress, Egress] and no rules", ctx.checkLevel);
+                    const hint = fixHint(
+                        obj ?? subject,
+                        "network",
+                        "add a NetworkPolicy with podSelector {} and policyTypes [Ingress, Egress] and no rules",
+                        ctx.checkLevel,
+                    );
                     const what = obj ? "has" : `runs in namespace ${ns}, which has`;
-                    ctx.report(subject, `${what} no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules): every pod not selected by another policy is open; ${hint}`);
+                    ctx.report(
+                        subject,
+                        `${what} no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules): every pod not selected by another policy is open; ${hint}`,
+                    );
                 }
             });
         }
@@ -123,7 +156,8 @@ const sandboxIsolation = stackPolicy({
         name: "network-sandbox-isolation",
         level: 1,
         group: "network",
-        description: "The code sandbox (untrusted code) has no egress at all and accepts connections only from agents — at every level, level 1 included.",
+        description:
+            "The code sandbox (untrusted code) has no egress at all and accepts connections only from agents — at every level, level 1 included.",
         fix: "Restore the sandbox's NetworkPolicy (the program creates it at every agentstack:securityLevel; config key: none).",
     },
     validate: (stack, ctx, args) => {
@@ -131,7 +165,8 @@ const sandboxIsolation = stackPolicy({
         if (sandboxes.length === 0) return args.notApplicable("no sandbox workload");
         const model = modelOf(stack, ctx);
         if (!model) return;
-        const hint = "fix: config key: none — the sandbox's NetworkPolicy (deny all egress, ingress only from agents) exists at every agentstack:securityLevel; restore it";
+        const hint =
+            "fix: config key: none — the sandbox's NetworkPolicy (deny all egress, ingress only from agents) exists at every agentstack:securityLevel; restore it";
         const agents = new Set(stack.componentWorkloads("agent").map(peerName));
         for (const s of sandboxes) {
             const me = peerName(s);
@@ -143,15 +178,28 @@ const sandboxIsolation = stackPolicy({
             }
             const ip = connectionBetween(model, me, ANY_ADDRESS);
             if (!ip.isEmpty()) out.push({ peer: "addresses outside the cluster", conn: ip.toString() });
-            if (out.length > 0) ctx.report(s, `the sandbox can open connections to ${describe(out)}; it must have no egress at all; ${hint}`);
+            if (out.length > 0)
+                ctx.report(
+                    s,
+                    `the sandbox can open connections to ${describe(out)}; it must have no egress at all; ${hint}`,
+                );
             const inbound = reachersOf(model, me, (p) => agents.has(p.name));
-            if (inbound.length > 0) ctx.report(s, `the sandbox accepts connections from ${describe(inbound)}; only agents may call it; ${hint}`);
+            if (inbound.length > 0)
+                ctx.report(
+                    s,
+                    `the sandbox accepts connections from ${describe(inbound)}; only agents may call it; ${hint}`,
+                );
         }
     },
 });
 
-function isDeclared(clients: readonly DeclaredClient[], peer: { namespace?: string; labels: Record<string, string> }): boolean {
-    return clients.some((c) => c.namespace === peer.namespace && Object.entries(c.podLabels).every(([k, v]) => peer.labels[k] === v));
+function isDeclared(
+    clients: readonly DeclaredClient[],
+    peer: { namespace?: string; labels: Record<string, string> },
+): boolean {
+    return clients.some(
+        (c) => c.namespace === peer.namespace && Object.entries(c.podLabels).every(([k, v]) => peer.labels[k] === v),
+    );
 }
 
 const dataStoreClients = stackPolicy({
@@ -159,7 +207,8 @@ const dataStoreClients = stackPolicy({
         name: "network-data-store-clients",
         level: 2,
         group: "network",
-        description: "A data store (labelled agentstack.io/data-store) is reachable only from the clients its agentstack.io/clients annotation declares (and its own replicas).",
+        description:
+            "A data store (labelled agentstack.io/data-store) is reachable only from the clients its agentstack.io/clients annotation declares (and its own replicas).",
         fix: "Raise agentstack:securityLevel to 2 or more (default-deny plus the flow table); declare every client in the store's agentstack.io/clients annotation.",
     },
     validate: (stack, ctx, args) => {
@@ -172,7 +221,10 @@ const dataStoreClients = stackPolicy({
                 const clients = stack.declaredClients(d);
                 const reach = reachersOf(model, peerName(d), (p) => isDeclared(clients, p));
                 if (reach.length > 0) {
-                    ctx.report(d, `data store reachable from workloads that are not its declared clients: ${describe(reach)}; fix: set agentstack:securityLevel to ${ctx.checkLevel} or more (NetworkPolicies admit only the declared clients)`);
+                    ctx.report(
+                        d,
+                        `data store reachable from workloads that are not its declared clients: ${describe(reach)}; fix: set agentstack:securityLevel to ${ctx.checkLevel} or more (NetworkPolicies admit only the declared clients)`,
+                    );
                 }
             });
         }
@@ -193,9 +245,16 @@ const extauthFromSidecars = stackPolicy({
         const model = modelOf(stack, ctx);
         if (!model) return;
         for (const e of extauth) {
-            const reach = reachersOf(model, peerName(e), (p) => p.labels[SIDECAR_POD_LABEL.key] === SIDECAR_POD_LABEL.value);
+            const reach = reachersOf(
+                model,
+                peerName(e),
+                (p) => p.labels[SIDECAR_POD_LABEL.key] === SIDECAR_POD_LABEL.value,
+            );
             if (reach.length > 0) {
-                ctx.report(e, `extauth accepts connections from pods without an Envoy sidecar: ${describe(reach)}; fix: set agentstack:securityLevel to ${ctx.checkLevel} or more`);
+                ctx.report(
+                    e,
+                    `extauth accepts connections from pods without an Envoy sidecar: ${describe(reach)}; fix: set agentstack:securityLevel to ${ctx.checkLevel} or more`,
+                );
             }
         }
     },
@@ -217,14 +276,21 @@ function exposureBackends(o: K8sObject): string[] {
         if (def) out.push(def);
         list(o.props, "spec", "rules").forEach((_, i) => {
             list(o.props, "spec", "rules", i, "http", "paths").forEach((__, j) => {
-                const n = str(o.props, "spec", "rules", i, "http", "paths", j, "backend", "service", "name") ?? str(o.props, "spec", "rules", i, "http", "paths", j, "backend", "serviceName");
+                const n =
+                    str(o.props, "spec", "rules", i, "http", "paths", j, "backend", "service", "name") ??
+                    str(o.props, "spec", "rules", i, "http", "paths", j, "backend", "serviceName");
                 if (n) out.push(n);
             });
         });
     } else if (o.is("Route", "route.openshift.io")) {
         const n = str(o.props, "spec", "to", "name");
         if (n) out.push(n);
-    } else if (o.is("HTTPRoute", "gateway.networking.k8s.io") || o.is("GRPCRoute", "gateway.networking.k8s.io") || o.is("TLSRoute", "gateway.networking.k8s.io") || o.is("TCPRoute", "gateway.networking.k8s.io")) {
+    } else if (
+        o.is("HTTPRoute", "gateway.networking.k8s.io") ||
+        o.is("GRPCRoute", "gateway.networking.k8s.io") ||
+        o.is("TLSRoute", "gateway.networking.k8s.io") ||
+        o.is("TCPRoute", "gateway.networking.k8s.io")
+    ) {
         list(o.props, "spec", "rules").forEach((_, i) => {
             list(o.props, "spec", "rules", i, "backendRefs").forEach((__, j) => {
                 const kind = str(o.props, "spec", "rules", i, "backendRefs", j, "kind") ?? "Service";
@@ -255,12 +321,21 @@ const dataStoreExposure = stackPolicy({
                 const hit = stores.filter((d) => d.ns === svc.ns && serviceSelects(selector, d.podLabelsLoose()));
                 const byLabels = hit.length === 0 ? dataStoreSelectorReason(selector) : undefined;
                 if (hit.length === 0 && !byLabels) return;
-                const what = hit.length > 0 ? `the data store ${hit.map((d) => d.display).join(", ")}` : `a data store (spec.selector ${byLabels})`;
+                const what =
+                    hit.length > 0
+                        ? `the data store ${hit.map((d) => d.display).join(", ")}`
+                        : `a data store (spec.selector ${byLabels})`;
                 storeServices.set(`${svc.ns}/${svc.name}`, what);
                 const ext = externalServiceType(svc);
                 if (ext) {
                     const store = hit.length > 0 ? componentOf(hit[0]!) : undefined;
-                    const hint = store ? `fix: keep agentstack:${store.component}.service.type ClusterIP (no agentstack:* setting may expose a data store)` : fixHint(svc, "network", "make the Service type ClusterIP and remove spec.externalIPs (no NodePort, LoadBalancer or external IPs for a data store)");
+                    const hint = store
+                        ? `fix: keep agentstack:${store.component}.service.type ClusterIP (no agentstack:* setting may expose a data store)`
+                        : fixHint(
+                              svc,
+                              "network",
+                              "make the Service type ClusterIP and remove spec.externalIPs (no NodePort, LoadBalancer or external IPs for a data store)",
+                          );
                     ctx.report(svc, `exposes ${what} outside the cluster (${ext}); ${hint}`);
                 }
             });
@@ -269,7 +344,11 @@ const dataStoreExposure = stackPolicy({
             ctx.guard(o, "its backends", () => {
                 for (const name of exposureBackends(o)) {
                     const what = storeServices.get(`${o.ns}/${name}`);
-                    if (what) ctx.report(o, `routes external traffic to Service ${name} of ${what}; fix: remove that backend from the ${o.kind} (config key: none exposes a data store)`);
+                    if (what)
+                        ctx.report(
+                            o,
+                            `routes external traffic to Service ${name} of ${what}; fix: remove that backend from the ${o.kind} (config key: none exposes a data store)`,
+                        );
                 }
             });
         }
@@ -277,4 +356,10 @@ const dataStoreExposure = stackPolicy({
 });
 
 /** The network policies. */
-export const NETWORK_POLICIES: readonly AgentstackPolicy[] = [defaultDeny, sandboxIsolation, dataStoreClients, extauthFromSidecars, dataStoreExposure];
+export const NETWORK_POLICIES: readonly AgentstackPolicy[] = [
+    defaultDeny,
+    sandboxIsolation,
+    dataStoreClients,
+    extauthFromSidecars,
+    dataStoreExposure,
+];

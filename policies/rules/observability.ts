@@ -25,10 +25,22 @@ function injectorWorkloads(stack: StackView): K8sObject[] {
 /** True when a ServiceMonitor/PodMonitor in the workload's namespace selects its pods (via a Service for a ServiceMonitor). */
 function scraped(stack: StackView, w: K8sObject): boolean {
     const podMonitors = stack.inNamespace("PodMonitor", w.ns, MONITORING_GROUP);
-    if (podMonitors.some((m) => list(m.props, "spec", "podMetricsEndpoints").length > 0 && selectorMatches(rec(m.props, "spec", "selector"), w.podLabels()))) return true;
+    if (
+        podMonitors.some(
+            (m) =>
+                list(m.props, "spec", "podMetricsEndpoints").length > 0 &&
+                selectorMatches(rec(m.props, "spec", "selector"), w.podLabels()),
+        )
+    )
+        return true;
     const services = stack.servicesSelecting(w);
-    return stack.inNamespace("ServiceMonitor", w.ns, MONITORING_GROUP).some((m) =>
-        list(m.props, "spec", "endpoints").length > 0 && services.some((s) => selectorMatches(rec(m.props, "spec", "selector"), s.labels)));
+    return stack
+        .inNamespace("ServiceMonitor", w.ns, MONITORING_GROUP)
+        .some(
+            (m) =>
+                list(m.props, "spec", "endpoints").length > 0 &&
+                services.some((s) => selectorMatches(rec(m.props, "spec", "selector"), s.labels)),
+        );
 }
 
 const monitoringEnabled = stackPolicy({
@@ -36,7 +48,8 @@ const monitoringEnabled = stackPolicy({
         name: "observability-monitoring",
         level: 3,
         group: "observability",
-        description: "Where the Envoy injector runs, a ServiceMonitor or PodMonitor (monitoring.coreos.com/v1) in its namespace scrapes its pods: the platform is plugged into the cluster's Prometheus.",
+        description:
+            "Where the Envoy injector runs, a ServiceMonitor or PodMonitor (monitoring.coreos.com/v1) in its namespace scrapes its pods: the platform is plugged into the cluster's Prometheus.",
         fix: "Keep agentstack:monitoring.enabled on (the default from level 2) and install the Prometheus Operator (kube-prometheus-stack or OpenShift user-workload monitoring; docs/observability.md).",
     },
     validate: (stack, ctx, args) => {
@@ -46,7 +59,10 @@ const monitoringEnabled = stackPolicy({
         for (const w of injectors) {
             ctx.guard(w, "its monitors", () => {
                 if (!scraped(stack, w)) {
-                    ctx.report(w, `no ServiceMonitor or PodMonitor in ${w.ns} scrapes it: an injector outage would go unnoticed; fix: set agentstack:monitoring.enabled to true (the default at ${ctx.levelText})`);
+                    ctx.report(
+                        w,
+                        `no ServiceMonitor or PodMonitor in ${w.ns} scrapes it: an injector outage would go unnoticed; fix: set agentstack:monitoring.enabled to true (the default at ${ctx.levelText})`,
+                    );
                 }
             });
         }
@@ -65,16 +81,28 @@ const injectorAlert = stackPolicy({
         if (ctx.settings.requiredLevel === 1) return args.notApplicable("level 1 requires no alerts");
         const injectors = injectorWorkloads(stack);
         if (injectors.length === 0) return args.notApplicable("no envoy-injector workload");
-        const rules = stack.ofKind("PrometheusRule", MONITORING_GROUP).flatMap((r) =>
-            list(r.props, "spec", "groups").flatMap((_, g) => list(r.props, "spec", "groups", g, "rules").map((__, i) => rec(r.props, "spec", "groups", g, "rules", i) ?? {})));
+        const rules = stack
+            .ofKind("PrometheusRule", MONITORING_GROUP)
+            .flatMap((r) =>
+                list(r.props, "spec", "groups").flatMap((_, g) =>
+                    list(r.props, "spec", "groups", g, "rules").map(
+                        (__, i) => rec(r.props, "spec", "groups", g, "rules", i) ?? {},
+                    ),
+                ),
+            );
         for (const w of injectors) {
             ctx.guard(w, "its alert", () => {
-                const found = rules.some((r) =>
-                    str(r, "alert") === INJECTOR_UNAVAILABLE_ALERT &&
-                    (str(r, "expr") ?? "").includes(`deployment="${w.name}"`) &&
-                    typeof at(r, "labels", "severity") === "string");
+                const found = rules.some(
+                    (r) =>
+                        str(r, "alert") === INJECTOR_UNAVAILABLE_ALERT &&
+                        (str(r, "expr") ?? "").includes(`deployment="${w.name}"`) &&
+                        typeof at(r, "labels", "severity") === "string",
+                );
                 if (!found) {
-                    ctx.report(w, `no PrometheusRule alerts when it is unavailable (alert ${INJECTOR_UNAVAILABLE_ALERT} on deployment="${w.name}", with a severity): with failurePolicy Fail its outage stops every new pod unnoticed; fix: set agentstack:monitoring.enabled to true`);
+                    ctx.report(
+                        w,
+                        `no PrometheusRule alerts when it is unavailable (alert ${INJECTOR_UNAVAILABLE_ALERT} on deployment="${w.name}", with a severity): with failurePolicy Fail its outage stops every new pod unnoticed; fix: set agentstack:monitoring.enabled to true`,
+                    );
                 }
             });
         }

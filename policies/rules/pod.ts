@@ -33,13 +33,19 @@ import {
 } from "../lib/pss";
 import { at, bool, list, num, rec, str } from "../lib/values";
 
-const where = (c: ContainerRef): string => (c.podSpec ? "" : " (the injected sidecar must set it in its own securityContext: it runs in pods it does not control)");
+const where = (c: ContainerRef): string =>
+    c.podSpec
+        ? ""
+        : " (the injected sidecar must set it in its own securityContext: it runs in pods it does not control)";
 const q = (v: unknown): string => JSON.stringify(v);
 const hint = (obj: K8sObject, fix: string): string => fixHint(obj, "hardening", fix);
 
 /** Reports a pod-level value Pod Security Admission rejects even when every container overrides it. */
 function podForbids(obj: K8sObject, ctx: Ctx, field: string, value: unknown, why: string, fix: string): void {
-    ctx.report(obj, `the pod sets spec.securityContext.${field}: ${q(value)} (${why}; Pod Security Admission rejects it at pod level even when every container overrides it); ${hint(obj, fix)}`);
+    ctx.report(
+        obj,
+        `the pod sets spec.securityContext.${field}: ${q(value)} (${why}; Pod Security Admission rejects it at pod level even when every container overrides it); ${hint(obj, fix)}`,
+    );
 }
 
 /** PSS restricted "Running as Non-root" and "Running as Non-root user" (PSA check_runAsNonRoot.go, check_runAsUser.go). @severity high */
@@ -49,23 +55,49 @@ const runAsNonRoot = pssPolicy({
         level: 1,
         group: "pod",
         pss: ["runAsNonRoot", "runAsUser"],
-        description: "Every container runs as a non-root user: runAsNonRoot true (container, or pod when the container leaves it unset), never runAsNonRoot false or runAsUser 0 at pod or container level.",
+        description:
+            "Every container runs as a non-root user: runAsNonRoot true (container, or pod when the container leaves it unset), never runAsNonRoot false or runAsUser 0 at pod or container level.",
         fix: "Set securityContext.runAsNonRoot: true and a non-zero runAsUser on the pod or container; remove any runAsUser: 0 or runAsNonRoot: false, pod-level included.",
     },
     checkPod: (pod, obj, ctx) => {
-        if (bool(pod.spec, "securityContext", "runAsNonRoot") === false) podForbids(obj, ctx, "runAsNonRoot", false, "restricted: Running as Non-root", "set spec.securityContext.runAsNonRoot: true");
-        if (num(pod.spec, "securityContext", "runAsUser") === 0) podForbids(obj, ctx, "runAsUser", 0, "restricted: Running as Non-root user — the pod runs as root by default", "set spec.securityContext.runAsUser to a non-zero uid");
+        if (bool(pod.spec, "securityContext", "runAsNonRoot") === false)
+            podForbids(
+                obj,
+                ctx,
+                "runAsNonRoot",
+                false,
+                "restricted: Running as Non-root",
+                "set spec.securityContext.runAsNonRoot: true",
+            );
+        if (num(pod.spec, "securityContext", "runAsUser") === 0)
+            podForbids(
+                obj,
+                ctx,
+                "runAsUser",
+                0,
+                "restricted: Running as Non-root user — the pod runs as root by default",
+                "set spec.securityContext.runAsUser to a non-zero uid",
+            );
     },
     checkContainer: (c, pod, obj, ctx) => {
         const uid = num(c.container, "securityContext", "runAsUser");
         const own = bool(c.container, "securityContext", "runAsNonRoot");
         const podNonRoot = pod.spec ? bool(pod.spec, "securityContext", "runAsNonRoot") === true : false;
         if (uid === 0) {
-            ctx.report(obj, `${c.label} runs as root (runAsUser: 0)${where(c)}; ${hint(obj, "set securityContext.runAsUser to a non-zero uid and runAsNonRoot: true")}`);
+            ctx.report(
+                obj,
+                `${c.label} runs as root (runAsUser: 0)${where(c)}; ${hint(obj, "set securityContext.runAsUser to a non-zero uid and runAsNonRoot: true")}`,
+            );
         } else if (own === false) {
-            ctx.report(obj, `${c.label} sets securityContext.runAsNonRoot: false${where(c)}; ${hint(obj, "set securityContext.runAsNonRoot: true")}`);
+            ctx.report(
+                obj,
+                `${c.label} sets securityContext.runAsNonRoot: false${where(c)}; ${hint(obj, "set securityContext.runAsNonRoot: true")}`,
+            );
         } else if (own === undefined && !podNonRoot) {
-            ctx.report(obj, `${c.label} may run as root: runAsNonRoot is not true${where(c)}; ${hint(obj, "set securityContext.runAsNonRoot: true")}`);
+            ctx.report(
+                obj,
+                `${c.label} may run as root: runAsNonRoot is not true${where(c)}; ${hint(obj, "set securityContext.runAsNonRoot: true")}`,
+            );
         }
     },
 });
@@ -80,7 +112,10 @@ const readOnlyRootFs = containerPolicy({
     },
     check: (c, obj, ctx) => {
         if (bool(c.container, "securityContext", "readOnlyRootFilesystem") !== true) {
-            ctx.report(obj, `${c.label} has a writable root filesystem (readOnlyRootFilesystem is not true); ${hint(obj, "set securityContext.readOnlyRootFilesystem: true and mount an emptyDir for writable paths")}`);
+            ctx.report(
+                obj,
+                `${c.label} has a writable root filesystem (readOnlyRootFilesystem is not true); ${hint(obj, "set securityContext.readOnlyRootFilesystem: true and mount an emptyDir for writable paths")}`,
+            );
         }
     },
 });
@@ -92,13 +127,17 @@ const noPrivilegeEscalation = pssPolicy({
         level: 1,
         group: "pod",
         pss: ["allowPrivilegeEscalation"],
-        description: "Every container sets allowPrivilegeEscalation: false (Windows pods, spec.os.name windows, are exempt as in Pod Security Admission).",
+        description:
+            "Every container sets allowPrivilegeEscalation: false (Windows pods, spec.os.name windows, are exempt as in Pod Security Admission).",
         fix: "Set securityContext.allowPrivilegeEscalation: false on every container.",
     },
     checkContainer: (c, pod, obj, ctx) => {
         if (pod.windows) return;
         if (bool(c.container, "securityContext", "allowPrivilegeEscalation") !== false) {
-            ctx.report(obj, `${c.label} allows privilege escalation (allowPrivilegeEscalation is not false); ${hint(obj, "set securityContext.allowPrivilegeEscalation: false")}`);
+            ctx.report(
+                obj,
+                `${c.label} allows privilege escalation (allowPrivilegeEscalation is not false); ${hint(obj, "set securityContext.allowPrivilegeEscalation: false")}`,
+            );
         }
     },
 });
@@ -118,7 +157,8 @@ const dropAllCapabilities = pssPolicy({
         level: 1,
         group: "pod",
         pss: ["capabilities_baseline", "capabilities_restricted"],
-        description: 'Every container drops ALL Linux capabilities (the exact string "ALL") and adds none but NET_BIND_SERVICE (baseline: only the default set; restricted: only NET_BIND_SERVICE).',
+        description:
+            'Every container drops ALL Linux capabilities (the exact string "ALL") and adds none but NET_BIND_SERVICE (baseline: only the default set; restricted: only NET_BIND_SERVICE).',
         fix: "Set securityContext.capabilities.drop: [ALL] (in capitals); add back only NET_BIND_SERVICE if a low port is really needed.",
     },
     checkContainer: (c, pod, obj, ctx) => {
@@ -127,14 +167,26 @@ const dropAllCapabilities = pssPolicy({
         const add = strings(c.container, "securityContext", "capabilities", "add");
         if (!drop.includes(DROP_ALL)) {
             const near = drop.filter((d) => d.toUpperCase() === DROP_ALL);
-            const note = near.length > 0 ? ` (${near.map(q).join(", ")} is not "ALL": Kubernetes compares capability names exactly)` : "";
-            ctx.report(obj, `${c.label} does not drop ALL capabilities: securityContext.capabilities.drop is ${q(drop)}${note}; ${hint(obj, 'set securityContext.capabilities.drop: ["ALL"]')}`);
+            const note =
+                near.length > 0
+                    ? ` (${near.map(q).join(", ")} is not "ALL": Kubernetes compares capability names exactly)`
+                    : "";
+            ctx.report(
+                obj,
+                `${c.label} does not drop ALL capabilities: securityContext.capabilities.drop is ${q(drop)}${note}; ${hint(obj, 'set securityContext.capabilities.drop: ["ALL"]')}`,
+            );
         }
         const extra = add.filter((a) => a !== RESTRICTED_ADD);
         if (extra.length > 0) {
             const beyondBaseline = extra.filter((a) => !BASELINE_CAPABILITIES.has(a));
-            const note = beyondBaseline.length > 0 ? ` (${beyondBaseline.join(", ")} is beyond even the baseline's default set)` : "";
-            ctx.report(obj, `${c.label} adds capabilities ${extra.join(", ")} in securityContext.capabilities.add${note}; only "${RESTRICTED_ADD}" may be added; ${hint(obj, "remove them from securityContext.capabilities.add")}`);
+            const note =
+                beyondBaseline.length > 0
+                    ? ` (${beyondBaseline.join(", ")} is beyond even the baseline's default set)`
+                    : "";
+            ctx.report(
+                obj,
+                `${c.label} adds capabilities ${extra.join(", ")} in securityContext.capabilities.add${note}; only "${RESTRICTED_ADD}" may be added; ${hint(obj, "remove them from securityContext.capabilities.add")}`,
+            );
         }
     },
 });
@@ -158,22 +210,37 @@ const seccomp = pssPolicy({
         level: 1,
         group: "pod",
         pss: ["seccompProfile_baseline", "seccompProfile_restricted"],
-        description: "Every container runs with the RuntimeDefault (or a Localhost) seccomp profile, from its own securityContext or the pod's; no other profile is set anywhere, pod level included.",
+        description:
+            "Every container runs with the RuntimeDefault (or a Localhost) seccomp profile, from its own securityContext or the pod's; no other profile is set anywhere, pod level included.",
         fix: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod (remediable: enforcementLevel remediate sets it where it is missing); remove Unconfined profiles.",
     },
     checkPod: (pod, obj, ctx) => {
         if (pod.windows) return;
         const t = profileType(pod.spec, "securityContext", "seccompProfile");
-        if (t !== undefined && !SECCOMP_ALLOWED.has(t)) podForbids(obj, ctx, "seccompProfile.type", t, "Seccomp: only RuntimeDefault or Localhost", "set spec.securityContext.seccompProfile.type: RuntimeDefault");
+        if (t !== undefined && !SECCOMP_ALLOWED.has(t))
+            podForbids(
+                obj,
+                ctx,
+                "seccompProfile.type",
+                t,
+                "Seccomp: only RuntimeDefault or Localhost",
+                "set spec.securityContext.seccompProfile.type: RuntimeDefault",
+            );
     },
     checkContainer: (c, pod, obj, ctx) => {
         if (pod.windows) return;
         const own = profileType(c.container, "securityContext", "seccompProfile");
         const podType = pod.spec ? profileType(pod.spec, "securityContext", "seccompProfile") : undefined;
         if (own !== undefined && !SECCOMP_ALLOWED.has(own)) {
-            ctx.report(obj, `${c.label} uses the seccomp profile ${own || '""'} (securityContext.seccompProfile.type)${where(c)}; ${hint(obj, "set securityContext.seccompProfile.type: RuntimeDefault")}`);
+            ctx.report(
+                obj,
+                `${c.label} uses the seccomp profile ${own || '""'} (securityContext.seccompProfile.type)${where(c)}; ${hint(obj, "set securityContext.seccompProfile.type: RuntimeDefault")}`,
+            );
         } else if (own === undefined && !(podType !== undefined && SECCOMP_ALLOWED.has(podType))) {
-            ctx.report(obj, `${c.label} has no seccomp profile (securityContext.seccompProfile.type unset on the container and the pod)${where(c)}; ${hint(obj, "set securityContext.seccompProfile.type: RuntimeDefault")}`);
+            ctx.report(
+                obj,
+                `${c.label} has no seccomp profile (securityContext.seccompProfile.type unset on the container and the pod)${where(c)}; ${hint(obj, "set securityContext.seccompProfile.type: RuntimeDefault")}`,
+            );
         }
     },
     remediate: (args: ResourceValidationArgs) => {
@@ -200,7 +267,10 @@ const noPrivileged = pssPolicy({
     },
     checkContainer: (c, _pod, obj, ctx) => {
         if (bool(c.container, "securityContext", "privileged") === true) {
-            ctx.report(obj, `${c.label} runs privileged (securityContext.privileged: true); ${hint(obj, "set securityContext.privileged: false")}`);
+            ctx.report(
+                obj,
+                `${c.label} runs privileged (securityContext.privileged: true); ${hint(obj, "set securityContext.privileged: false")}`,
+            );
         }
     },
 });
@@ -219,7 +289,10 @@ const noHostPorts = pssPolicy({
         list(c.container, "ports").forEach((_, i) => {
             const hp = at(c.container, "ports", i, "hostPort");
             if (hp !== undefined && hp !== null && hp !== 0) {
-                ctx.report(obj, `${c.label} binds host port ${String(hp)} (ports[${i}].hostPort); ${hint(obj, "remove ports[].hostPort and use a Service")}`);
+                ctx.report(
+                    obj,
+                    `${c.label} binds host port ${String(hp)} (ports[${i}].hostPort); ${hint(obj, "remove ports[].hostPort and use a Service")}`,
+                );
             }
         });
     },
@@ -237,7 +310,8 @@ const noHostNamespaces = pssPolicy({
     },
     checkPod: (pod, obj, ctx) => {
         for (const f of ["hostNetwork", "hostPID", "hostIPC"]) {
-            if (bool(pod.spec, f) === true) ctx.report(obj, `the pod sets ${f}: true (spec.${f}); ${hint(obj, `remove spec.${f}`)}`);
+            if (bool(pod.spec, f) === true)
+                ctx.report(obj, `the pod sets ${f}: true (spec.${f}); ${hint(obj, `remove spec.${f}`)}`);
         }
     },
 });
@@ -255,7 +329,10 @@ const noHostPath = pssPolicy({
     checkPod: (pod, obj, ctx) => {
         list(pod.spec, "volumes").forEach((_, i) => {
             if (at(pod.spec, "volumes", i, "hostPath") !== undefined) {
-                ctx.report(obj, `volume "${str(pod.spec, "volumes", i, "name") ?? i}" is a hostPath (${str(pod.spec, "volumes", i, "hostPath", "path") ?? "?"}) (spec.volumes[${i}].hostPath); ${hint(obj, "use an emptyDir or a PersistentVolumeClaim instead")}`);
+                ctx.report(
+                    obj,
+                    `volume "${str(pod.spec, "volumes", i, "name") ?? i}" is a hostPath (${str(pod.spec, "volumes", i, "hostPath", "path") ?? "?"}) (spec.volumes[${i}].hostPath); ${hint(obj, "use an emptyDir or a PersistentVolumeClaim instead")}`,
+                );
             }
         });
     },
@@ -268,17 +345,28 @@ const noHostProcess = pssPolicy({
         level: 1,
         group: "pod",
         pss: ["windowsHostProcess"],
-        description: "No pod or container is a Windows HostProcess container (securityContext.windowsOptions.hostProcess true), at pod or container level.",
+        description:
+            "No pod or container is a Windows HostProcess container (securityContext.windowsOptions.hostProcess true), at pod or container level.",
         fix: "Remove securityContext.windowsOptions.hostProcess (or set it to false) on the pod and every container.",
     },
     checkPod: (pod, obj, ctx) => {
         if (bool(pod.spec, "securityContext", "windowsOptions", "hostProcess") === true) {
-            podForbids(obj, ctx, "windowsOptions.hostProcess", true, "baseline: HostProcess — privileged access to the Windows node", "remove spec.securityContext.windowsOptions.hostProcess");
+            podForbids(
+                obj,
+                ctx,
+                "windowsOptions.hostProcess",
+                true,
+                "baseline: HostProcess — privileged access to the Windows node",
+                "remove spec.securityContext.windowsOptions.hostProcess",
+            );
         }
     },
     checkContainer: (c, _pod, obj, ctx) => {
         if (bool(c.container, "securityContext", "windowsOptions", "hostProcess") === true) {
-            ctx.report(obj, `${c.label} sets securityContext.windowsOptions.hostProcess: true (privileged access to the Windows node); ${hint(obj, "remove securityContext.windowsOptions.hostProcess")}`);
+            ctx.report(
+                obj,
+                `${c.label} sets securityContext.windowsOptions.hostProcess: true (privileged access to the Windows node); ${hint(obj, "remove securityContext.windowsOptions.hostProcess")}`,
+            );
         }
     },
 });
@@ -290,7 +378,8 @@ const noProbeHost = pssPolicy({
         level: 1,
         group: "pod",
         pss: ["hostProbesAndHostLifecycle"],
-        description: "No probe (liveness, readiness, startup) or lifecycle handler (postStart, preStop) sets an httpGet/tcpSocket host: the kubelet would call another address (Kubernetes 1.34+).",
+        description:
+            "No probe (liveness, readiness, startup) or lifecycle handler (postStart, preStop) sets an httpGet/tcpSocket host: the kubelet would call another address (Kubernetes 1.34+).",
         fix: "Remove the host field from every probe and lifecycle handler (the kubelet then calls the pod's own IP).",
     },
     checkContainer: (c, _pod, obj, ctx) => {
@@ -304,7 +393,11 @@ const noProbeHost = pssPolicy({
         };
         for (const p of PROBE_FIELDS) look([p], p);
         for (const l of LIFECYCLE_FIELDS) look(["lifecycle", l], `lifecycle.${l}`);
-        if (bad.length > 0) ctx.report(obj, `${c.label} sets ${bad.join(", ")}; ${hint(obj, "remove the host field (probes and hooks must target the pod itself)")}`);
+        if (bad.length > 0)
+            ctx.report(
+                obj,
+                `${c.label} sets ${bad.join(", ")}; ${hint(obj, "remove the host field (probes and hooks must target the pod itself)")}`,
+            );
     },
 });
 
@@ -315,22 +408,37 @@ const appArmor = pssPolicy({
         level: 1,
         group: "pod",
         pss: ["appArmorProfile"],
-        description: "No pod or container sets an AppArmor profile other than RuntimeDefault or Localhost (securityContext.appArmorProfile.type), nor a legacy container.apparmor.security.beta.kubernetes.io/* annotation other than runtime/default or localhost/*.",
+        description:
+            "No pod or container sets an AppArmor profile other than RuntimeDefault or Localhost (securityContext.appArmorProfile.type), nor a legacy container.apparmor.security.beta.kubernetes.io/* annotation other than runtime/default or localhost/*.",
         fix: "Remove the Unconfined AppArmor profile: set securityContext.appArmorProfile.type to RuntimeDefault (or leave it unset) and drop unconfined AppArmor annotations.",
     },
     checkPod: (pod, obj, ctx) => {
         const t = profileType(pod.spec, "securityContext", "appArmorProfile");
-        if (t !== undefined && !APPARMOR_TYPES_ALLOWED.has(t)) podForbids(obj, ctx, "appArmorProfile.type", t, "baseline: AppArmor — only RuntimeDefault or Localhost", "set spec.securityContext.appArmorProfile.type: RuntimeDefault or remove it");
+        if (t !== undefined && !APPARMOR_TYPES_ALLOWED.has(t))
+            podForbids(
+                obj,
+                ctx,
+                "appArmorProfile.type",
+                t,
+                "baseline: AppArmor — only RuntimeDefault or Localhost",
+                "set spec.securityContext.appArmorProfile.type: RuntimeDefault or remove it",
+            );
         for (const [k, v] of pod.annotationsWithPrefix(APPARMOR_ANNOTATION_PREFIX)) {
             if (k.startsWith(APPARMOR_ANNOTATION_PREFIX) && !appArmorAnnotationAllowed(v)) {
-                ctx.report(obj, `the pod annotation ${k}: ${q(v)} sets a forbidden AppArmor profile (allowed: runtime/default, localhost/<profile>); ${hint(obj, `remove the annotation ${k} (or use securityContext.appArmorProfile.type: RuntimeDefault)`)}`);
+                ctx.report(
+                    obj,
+                    `the pod annotation ${k}: ${q(v)} sets a forbidden AppArmor profile (allowed: runtime/default, localhost/<profile>); ${hint(obj, `remove the annotation ${k} (or use securityContext.appArmorProfile.type: RuntimeDefault)`)}`,
+                );
             }
         }
     },
     checkContainer: (c, _pod, obj, ctx) => {
         const t = profileType(c.container, "securityContext", "appArmorProfile");
         if (t !== undefined && !APPARMOR_TYPES_ALLOWED.has(t)) {
-            ctx.report(obj, `${c.label} sets securityContext.appArmorProfile.type: ${q(t)} (only RuntimeDefault or Localhost); ${hint(obj, "set securityContext.appArmorProfile.type: RuntimeDefault or remove it")}`);
+            ctx.report(
+                obj,
+                `${c.label} sets securityContext.appArmorProfile.type: ${q(t)} (only RuntimeDefault or Localhost); ${hint(obj, "set securityContext.appArmorProfile.type: RuntimeDefault or remove it")}`,
+            );
         }
     },
 });
@@ -340,7 +448,10 @@ function seLinuxProblems(opts: Record<string, unknown> | undefined, path: string
     if (!opts) return [];
     const out: string[] = [];
     const type = typeof opts["type"] === "string" ? opts["type"] : "";
-    if (!allowedSeLinuxTypes(PSS_VERSION).has(type)) out.push(`${path}.type: ${q(type)} (allowed: ${[...allowedSeLinuxTypes(PSS_VERSION)].filter((t) => t).join(", ")} or unset)`);
+    if (!allowedSeLinuxTypes(PSS_VERSION).has(type))
+        out.push(
+            `${path}.type: ${q(type)} (allowed: ${[...allowedSeLinuxTypes(PSS_VERSION)].filter((t) => t).join(", ")} or unset)`,
+        );
     for (const f of ["user", "role"]) {
         const v = opts[f];
         if (typeof v === "string" && v !== "") out.push(`${path}.${f}: ${q(v)} (may not be set)`);
@@ -355,16 +466,31 @@ const seLinux = pssPolicy({
         level: 1,
         group: "pod",
         pss: ["seLinuxOptions"],
-        description: "No pod or container sets an SELinux type outside container_t, container_init_t, container_kvm_t, container_engine_t, nor any SELinux user or role.",
+        description:
+            "No pod or container sets an SELinux type outside container_t, container_init_t, container_kvm_t, container_engine_t, nor any SELinux user or role.",
         fix: "Remove securityContext.seLinuxOptions (or keep only an allowed type) on the pod and every container.",
     },
     checkPod: (pod, obj, ctx) => {
-        const bad = seLinuxProblems(rec(pod.spec, "securityContext", "seLinuxOptions"), "spec.securityContext.seLinuxOptions");
-        if (bad.length > 0) ctx.report(obj, `the pod sets ${bad.join("; ")} (Pod Security Admission rejects it at pod level even when every container overrides it); ${hint(obj, "remove spec.securityContext.seLinuxOptions or use an allowed type")}`);
+        const bad = seLinuxProblems(
+            rec(pod.spec, "securityContext", "seLinuxOptions"),
+            "spec.securityContext.seLinuxOptions",
+        );
+        if (bad.length > 0)
+            ctx.report(
+                obj,
+                `the pod sets ${bad.join("; ")} (Pod Security Admission rejects it at pod level even when every container overrides it); ${hint(obj, "remove spec.securityContext.seLinuxOptions or use an allowed type")}`,
+            );
     },
     checkContainer: (c, _pod, obj, ctx) => {
-        const bad = seLinuxProblems(rec(c.container, "securityContext", "seLinuxOptions"), "securityContext.seLinuxOptions");
-        if (bad.length > 0) ctx.report(obj, `${c.label} sets ${bad.join("; ")}; ${hint(obj, "remove securityContext.seLinuxOptions or use an allowed type")}`);
+        const bad = seLinuxProblems(
+            rec(c.container, "securityContext", "seLinuxOptions"),
+            "securityContext.seLinuxOptions",
+        );
+        if (bad.length > 0)
+            ctx.report(
+                obj,
+                `${c.label} sets ${bad.join("; ")}; ${hint(obj, "remove securityContext.seLinuxOptions or use an allowed type")}`,
+            );
     },
 });
 
@@ -375,13 +501,17 @@ const procMount = pssPolicy({
         level: 1,
         group: "pod",
         pss: ["procMount", "procMount_restricted"],
-        description: "No container unmasks /proc: securityContext.procMount is unset or Default (restricted reading: also in user-namespace pods).",
+        description:
+            "No container unmasks /proc: securityContext.procMount is unset or Default (restricted reading: also in user-namespace pods).",
         fix: "Remove securityContext.procMount (or set it to Default).",
     },
     checkContainer: (c, _pod, obj, ctx) => {
         const v = at(c.container, "securityContext", "procMount");
         if (v !== undefined && v !== null && v !== PROC_MOUNT_DEFAULT) {
-            ctx.report(obj, `${c.label} sets securityContext.procMount: ${q(v)} (only "Default": the /proc masks must stay); ${hint(obj, "remove securityContext.procMount")}`);
+            ctx.report(
+                obj,
+                `${c.label} sets securityContext.procMount: ${q(v)} (only "Default": the /proc masks must stay); ${hint(obj, "remove securityContext.procMount")}`,
+            );
         }
     },
 });
@@ -402,7 +532,10 @@ const safeSysctlsOnly = pssPolicy({
             .map((_, i) => at(pod.spec, "securityContext", "sysctls", i, "name"))
             .filter((n) => typeof n !== "string" || !allowed.has(n));
         if (bad.length > 0) {
-            ctx.report(obj, `the pod sets unsafe sysctls ${bad.map((n) => q(n)).join(", ")} in spec.securityContext.sysctls (not in the safe set of Kubernetes ${PSS_VERSION.join(".")}); ${hint(obj, "remove them from spec.securityContext.sysctls")}`);
+            ctx.report(
+                obj,
+                `the pod sets unsafe sysctls ${bad.map((n) => q(n)).join(", ")} in spec.securityContext.sysctls (not in the safe set of Kubernetes ${PSS_VERSION.join(".")}); ${hint(obj, "remove them from spec.securityContext.sysctls")}`,
+            );
         }
     },
 });
@@ -414,16 +547,27 @@ const volumeTypes = pssPolicy({
         level: 1,
         group: "pod",
         pss: ["restrictedVolumes"],
-        description: "Every volume is of a type the restricted standard allows: configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret (hostPath is reported by pod-no-host-path).",
+        description:
+            "Every volume is of a type the restricted standard allows: configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret (hostPath is reported by pod-no-host-path).",
         fix: "Replace other inline volumes (nfs, iscsi, gitRepo, cephfs, ...) with a PersistentVolumeClaim bound to a PersistentVolume of that type, or an emptyDir/ConfigMap/Secret.",
     },
     checkPod: (pod, obj, ctx) => {
         list(pod.spec, "volumes").forEach((_, i) => {
             const v = rec(pod.spec, "volumes", i) ?? {};
             // A volume with no source is defaulted to emptyDir by the API server (SetDefaults_Volume).
-            const types = Object.keys(v).filter((k) => k !== "name" && v[k] !== undefined && v[k] !== null && !RESTRICTED_VOLUME_SOURCES.has(k) && k !== "hostPath");
+            const types = Object.keys(v).filter(
+                (k) =>
+                    k !== "name" &&
+                    v[k] !== undefined &&
+                    v[k] !== null &&
+                    !RESTRICTED_VOLUME_SOURCES.has(k) &&
+                    k !== "hostPath",
+            );
             if (types.length > 0) {
-                ctx.report(obj, `volume "${str(pod.spec, "volumes", i, "name") ?? i}" is of type ${types.join(", ")} (spec.volumes[${i}].${types[0]}), outside the restricted allow-list (${[...RESTRICTED_VOLUME_SOURCES].join(", ")}); ${hint(obj, "use a PersistentVolumeClaim (the PersistentVolume may be of that type) or an emptyDir/ConfigMap/Secret volume")}`);
+                ctx.report(
+                    obj,
+                    `volume "${str(pod.spec, "volumes", i, "name") ?? i}" is of type ${types.join(", ")} (spec.volumes[${i}].${types[0]}), outside the restricted allow-list (${[...RESTRICTED_VOLUME_SOURCES].join(", ")}); ${hint(obj, "use a PersistentVolumeClaim (the PersistentVolume may be of that type) or an emptyDir/ConfigMap/Secret volume")}`,
+                );
             }
         });
     },
@@ -434,7 +578,8 @@ const resources = containerPolicy({
         name: "pod-resources",
         level: 1,
         group: "pod",
-        description: "Every container (init, native sidecar and main, and the injected sidecar) sets CPU and memory requests and limits.",
+        description:
+            "Every container (init, native sidecar and main, and the injected sidecar) sets CPU and memory requests and limits.",
         fix: "Set resources.requests and resources.limits (cpu and memory) on every container.",
     },
     roles: ["init", "sidecar", "main", "sidecar-template"],
@@ -447,7 +592,10 @@ const resources = containerPolicy({
             }
         }
         if (missing.length > 0) {
-            ctx.report(obj, `${c.label} has no ${missing.join(", ")}; ${fixHint(obj, "resources", "set resources.requests and resources.limits for cpu and memory")}`);
+            ctx.report(
+                obj,
+                `${c.label} has no ${missing.join(", ")}; ${fixHint(obj, "resources", "set resources.requests and resources.limits for cpu and memory")}`,
+            );
         }
     },
 });
@@ -461,7 +609,8 @@ const probes = containerPolicy({
         name: "pod-probes",
         level: 1,
         group: "pod",
-        description: "Every serving container (not Jobs, init or ephemeral containers) has a liveness and a readiness probe, native sidecars and the injected sidecar included.",
+        description:
+            "Every serving container (not Jobs, init or ephemeral containers) has a liveness and a readiness probe, native sidecars and the injected sidecar included.",
         fix: "Add livenessProbe and readinessProbe (httpGet, tcpSocket, grpc or exec).",
     },
     roles: ["main", "sidecar", "sidecar-template"],
@@ -469,7 +618,10 @@ const probes = containerPolicy({
     check: (c, obj, ctx) => {
         const missing = ["livenessProbe", "readinessProbe"].filter((p) => !hasHandler(rec(c.container, p)));
         if (missing.length > 0) {
-            ctx.report(obj, `${c.label} has no ${missing.join(" and ")}; ${fixHint(obj, "probes", `add ${missing.join(" and ")}`)}`);
+            ctx.report(
+                obj,
+                `${c.label} has no ${missing.join(" and ")}; ${fixHint(obj, "probes", `add ${missing.join(" and ")}`)}`,
+            );
         }
     },
 });
@@ -486,8 +638,14 @@ const serviceAccountToken = podPolicy({
     check: (spec, obj, ctx) => {
         const v = bool(spec, "automountServiceAccountToken");
         if (v !== false) {
-            const what = v === true ? "sets automountServiceAccountToken: true" : "does not set automountServiceAccountToken: false (Kubernetes mounts a token by default)";
-            ctx.report(obj, `the pod ${what}; ${fixHint(obj, "hardening", "set automountServiceAccountToken: false; mount a projected serviceAccountToken volume only if the workload calls the API")}`);
+            const what =
+                v === true
+                    ? "sets automountServiceAccountToken: true"
+                    : "does not set automountServiceAccountToken: false (Kubernetes mounts a token by default)";
+            ctx.report(
+                obj,
+                `the pod ${what}; ${fixHint(obj, "hardening", "set automountServiceAccountToken: false; mount a projected serviceAccountToken volume only if the workload calls the API")}`,
+            );
         }
     },
     remediate: (args: ResourceValidationArgs) => {
@@ -529,8 +687,16 @@ const imagePinned = containerPolicy({
         }
         const p = parseImage(image);
         if (p.digest) return;
-        if (!p.tag) ctx.report(obj, `${c.label} image ${image} has no tag (it means latest); ${fixHint(obj, "image", "pin a version tag or digest")}`);
-        else if (p.tag === "latest") ctx.report(obj, `${c.label} image ${image} uses the tag latest; ${fixHint(obj, "image", "pin a version tag or digest")}`);
+        if (!p.tag)
+            ctx.report(
+                obj,
+                `${c.label} image ${image} has no tag (it means latest); ${fixHint(obj, "image", "pin a version tag or digest")}`,
+            );
+        else if (p.tag === "latest")
+            ctx.report(
+                obj,
+                `${c.label} image ${image} uses the tag latest; ${fixHint(obj, "image", "pin a version tag or digest")}`,
+            );
     },
 });
 
@@ -540,13 +706,17 @@ const imageDigest = containerPolicy({
         level: 3,
         group: "pod",
         advisoryOnly: true,
-        description: "Every container image is referenced by digest (advised at level 3; advisory at every level: the user supplies the digests).",
+        description:
+            "Every container image is referenced by digest (advised at level 3; advisory at every level: the user supplies the digests).",
         fix: "Append the image digest (registry/app:1.2.3@sha256:...).",
     },
     check: (c, obj, ctx) => {
         const image = str(c.container, "image");
         if (image !== undefined && !parseImage(image).digest) {
-            ctx.report(obj, `${c.label} image ${image} is not pinned by digest; ${fixHint(obj, "image", "append @sha256:<digest> to the image")}`);
+            ctx.report(
+                obj,
+                `${c.label} image ${image} is not pinned by digest; ${fixHint(obj, "image", "append @sha256:<digest> to the image")}`,
+            );
         }
     },
 });
@@ -575,4 +745,3 @@ export const POD_POLICIES: readonly AgentstackPolicy[] = [
     imagePinned,
     imageDigest,
 ];
-

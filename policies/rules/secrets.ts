@@ -10,14 +10,83 @@ import { AgentstackPolicy, resourcePolicy } from "../lib/define";
 import { at, isUnknown, list, rec, str } from "../lib/values";
 
 /** Name parts that make a name secret-looking. */
-const SECRET_WORDS = new Set(["PASSWORD", "PASSWD", "PASS", "SECRET", "SECRETS", "TOKEN", "CREDENTIAL", "CREDENTIALS", "APIKEY", "PASSPHRASE", "PRIVATEKEY", "CERTKEY"]);
+const SECRET_WORDS = new Set([
+    "PASSWORD",
+    "PASSWD",
+    "PASS",
+    "SECRET",
+    "SECRETS",
+    "TOKEN",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "APIKEY",
+    "PASSPHRASE",
+    "PRIVATEKEY",
+    "CERTKEY",
+]);
 /** Words that make a following KEY secret (API_KEY, PRIVATE_KEY, ACCESS_KEY, ...). */
-const KEY_QUALIFIERS = new Set(["API", "PRIVATE", "SECRET", "SIGNING", "ENCRYPTION", "MASTER", "ACCESS", "AUTH", "LICENSE", "HMAC", "CLIENT", "SERVICE", "TLS", "SSH", "JWT", "HS256"]);
+const KEY_QUALIFIERS = new Set([
+    "API",
+    "PRIVATE",
+    "SECRET",
+    "SIGNING",
+    "ENCRYPTION",
+    "MASTER",
+    "ACCESS",
+    "AUTH",
+    "LICENSE",
+    "HMAC",
+    "CLIENT",
+    "SERVICE",
+    "TLS",
+    "SSH",
+    "JWT",
+    "HS256",
+]);
 /** Last parts that make a name a reference or a setting about a secret, not the secret itself. */
 const NON_SECRET_SUFFIXES = new Set([
-    "URL", "URLS", "URI", "ENDPOINT", "HOST", "PORT", "PATH", "FILE", "DIR", "NAME", "ALG", "ALGORITHM", "ISSUER", "AUDIENCE", "ID",
-    "TTL", "TIMEOUT", "EXPIRY", "EXPIRES", "ENABLED", "MODE", "HEADER", "TYPE", "LENGTH", "SIZE", "FORMAT", "REF", "KIND", "SCOPE",
-    "SCOPES", "USER", "USERNAME", "LIFETIME", "ROTATION", "VERSION", "PREFIX", "FIELD", "LIMIT", "COUNT", "BUDGET", "RATE", "MINUTE",
+    "URL",
+    "URLS",
+    "URI",
+    "ENDPOINT",
+    "HOST",
+    "PORT",
+    "PATH",
+    "FILE",
+    "DIR",
+    "NAME",
+    "ALG",
+    "ALGORITHM",
+    "ISSUER",
+    "AUDIENCE",
+    "ID",
+    "TTL",
+    "TIMEOUT",
+    "EXPIRY",
+    "EXPIRES",
+    "ENABLED",
+    "MODE",
+    "HEADER",
+    "TYPE",
+    "LENGTH",
+    "SIZE",
+    "FORMAT",
+    "REF",
+    "KIND",
+    "SCOPE",
+    "SCOPES",
+    "USER",
+    "USERNAME",
+    "LIFETIME",
+    "ROTATION",
+    "VERSION",
+    "PREFIX",
+    "FIELD",
+    "LIMIT",
+    "COUNT",
+    "BUDGET",
+    "RATE",
+    "MINUTE",
 ]);
 /** First parts that make a name a setting (MAX_TOKENS, MIN_PASSWORD_LENGTH). */
 const NON_SECRET_PREFIXES = new Set(["MAX", "MIN", "NUM"]);
@@ -82,7 +151,10 @@ const envLiteral = containerPolicy({
             const kind = secretValueKind(value);
             if (looksSecretName(name) || kind) {
                 const why = kind ? `holds ${kind} as a literal value` : "looks secret but has a literal value";
-                ctx.report(obj, `${c.label} env ${name} ${why}; ${fixHint(obj, "hardening", "move the value into a Secret and use valueFrom.secretKeyRef")}; secrets are set only as Secrets (e.g. pulumi config set --secret agentstack:llmApiKey, or agentstack:llm.apiKeySecretRef)`);
+                ctx.report(
+                    obj,
+                    `${c.label} env ${name} ${why}; ${fixHint(obj, "hardening", "move the value into a Secret and use valueFrom.secretKeyRef")}; secrets are set only as Secrets (e.g. pulumi config set --secret agentstack:llmApiKey, or agentstack:llm.apiKeySecretRef)`,
+                );
             }
         });
     },
@@ -112,7 +184,10 @@ const configMapLiteral = resourcePolicy({
                     const kind = field === "data" ? secretValueKind(v) : undefined;
                     if (looksSecretName(key) || kind) {
                         const why = kind ? `holds ${kind}` : "looks secret and holds a value";
-                        ctx.report(obj, `${field} key ${key} ${why}; ${fixHint(obj, "hardening", "move it into a Secret")}; secrets are set only as Secrets (agentstack:llmApiKey with --secret, or a *SecretRef key)`);
+                        ctx.report(
+                            obj,
+                            `${field} key ${key} ${why}; ${fixHint(obj, "hardening", "move it into a Secret")}; secrets are set only as Secrets (agentstack:llmApiKey with --secret, or a *SecretRef key)`,
+                        );
                     }
                 }
             });
@@ -125,7 +200,8 @@ const byReference = containerPolicy({
         name: "secrets-by-reference",
         level: 1,
         group: "secrets",
-        description: "A secret-looking env var takes its value from a Secret (secretKeyRef), never from a ConfigMap or a field.",
+        description:
+            "A secret-looking env var takes its value from a Secret (secretKeyRef), never from a ConfigMap or a field.",
         fix: "Read secret env vars with env[].valueFrom.secretKeyRef.",
     },
     check: (c, obj, ctx) => {
@@ -133,8 +209,15 @@ const byReference = containerPolicy({
             if (!looksSecretName(name)) return;
             const from = rec(c.container, "env", i, "valueFrom");
             if (!from || rec(from, "secretKeyRef")) return;
-            const source = rec(from, "configMapKeyRef") ? `ConfigMap ${str(from, "configMapKeyRef", "name") ?? "?"}` : rec(from, "fieldRef") ? "a field reference" : "a resource field";
-            ctx.report(obj, `${c.label} env ${name} looks secret but comes from ${source}, not a Secret; ${fixHint(obj, "hardening", "use valueFrom.secretKeyRef")}; secrets are set only as Secrets (agentstack:llm.apiKeySecretRef, agentstack:agents[name=...].apiKeySecretRef)`);
+            const source = rec(from, "configMapKeyRef")
+                ? `ConfigMap ${str(from, "configMapKeyRef", "name") ?? "?"}`
+                : rec(from, "fieldRef")
+                  ? "a field reference"
+                  : "a resource field";
+            ctx.report(
+                obj,
+                `${c.label} env ${name} looks secret but comes from ${source}, not a Secret; ${fixHint(obj, "hardening", "use valueFrom.secretKeyRef")}; secrets are set only as Secrets (agentstack:llm.apiKeySecretRef, agentstack:agents[name=...].apiKeySecretRef)`,
+            );
         });
     },
 });

@@ -14,16 +14,21 @@ const dataProtected = stackPolicy({
         name: "stateful-data-protected",
         level: 3,
         group: "stateful",
-        description: "At level 3 every data-store resource (labelled agentstack.io/data-store) has the Pulumi protect option, so a mistaken change cannot delete data.",
+        description:
+            "At level 3 every data-store resource (labelled agentstack.io/data-store) has the Pulumi protect option, so a mistaken change cannot delete data.",
         fix: "Set agentstack:securityLevel to 3 (the program sets protect on every data-store resource).",
     },
     validate: (stack, ctx, args) => {
         // protect is a Pulumi resource option: plain manifests cannot carry it.
-        if (!stack.isPulumi) return args.notApplicable("protect is a Pulumi resource option; these objects are not Pulumi resources");
+        if (!stack.isPulumi)
+            return args.notApplicable("protect is a Pulumi resource option; these objects are not Pulumi resources");
         const stores = stack.objects.filter((o) => o.labelsLoose[DATA_STORE_LABEL] === "true");
         for (const o of stores) {
             if (!o.protect) {
-                ctx.report(o, `data-store resource is not protected (Pulumi protect is off): a mistaken change could delete its data; fix: set agentstack:securityLevel to ${ctx.checkLevel}`);
+                ctx.report(
+                    o,
+                    `data-store resource is not protected (Pulumi protect is off): a mistaken change could delete its data; fix: set agentstack:securityLevel to ${ctx.checkLevel}`,
+                );
             }
         }
     },
@@ -36,7 +41,8 @@ const namespacePsa = resourcePolicy({
         name: "stateful-namespace-psa",
         level: 1,
         group: "stateful",
-        description: "Every Namespace has Pod Security Admission labels: enforce at the level's standard (baseline at level 1, restricted from level 2), warn and audit restricted.",
+        description:
+            "Every Namespace has Pod Security Admission labels: enforce at the level's standard (baseline at level 1, restricted from level 2), warn and audit restricted.",
         fix: "Set agentstack:securityLevel (components/namespaces.ts labels every zone from the level table).",
     },
     appliesTo: (o) => o.is("Namespace", ""),
@@ -50,7 +56,10 @@ const namespacePsa = resourcePolicy({
                 const have = labels[key];
                 const need = want[mode];
                 if (have === undefined || (PSA_RANK[have] ?? -1) < PSA_RANK[need]!) {
-                    ctx.report(obj, `${key} is ${have ?? "unset"}; ${ctx.levelText} requires ${need}; ${fixHint(obj, "level", `label the namespace ${key}: ${need}`, ctx.checkLevel)}`);
+                    ctx.report(
+                        obj,
+                        `${key} is ${have ?? "unset"}; ${ctx.levelText} requires ${need}; ${fixHint(obj, "level", `label the namespace ${key}: ${need}`, ctx.checkLevel)}`,
+                    );
                 }
             }
         });
@@ -69,9 +78,14 @@ const namespaceQuota = stackPolicy({
         const namespaces = stack.namespaceObjects();
         if (namespaces.length === 0) return args.notApplicable("no Namespace objects");
         for (const ns of namespaces) {
-            const missing = ["ResourceQuota", "LimitRange"].filter((k) => stack.inNamespace(k, ns.name, "").length === 0);
+            const missing = ["ResourceQuota", "LimitRange"].filter(
+                (k) => stack.inNamespace(k, ns.name, "").length === 0,
+            );
             if (missing.length > 0) {
-                ctx.report(ns, `has no ${missing.join(" and no ")}; ${ctx.levelText} bounds every namespace; ${fixHint(ns, "level", `add a ${missing.join(" and a ")} to the namespace`, ctx.checkLevel)}`);
+                ctx.report(
+                    ns,
+                    `has no ${missing.join(" and no ")}; ${ctx.levelText} bounds every namespace; ${fixHint(ns, "level", `add a ${missing.join(" and a ")} to the namespace`, ctx.checkLevel)}`,
+                );
             }
         }
     },

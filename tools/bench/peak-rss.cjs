@@ -5,6 +5,9 @@ const file = process.env.AGENTSTACK_BENCH_RSS_FILE;
 if (file) {
     process.on("exit", () => {
         const u = process.resourceUsage();
-        require("fs").writeFileSync(file, JSON.stringify({ maxRSS: u.maxRSS, cpuMicros: u.userCPUTime + u.systemCPUTime }));
+        require("fs").writeFileSync(
+            file,
+            JSON.stringify({ maxRSS: u.maxRSS, cpuMicros: u.userCPUTime + u.systemCPUTime }),
+        );
     });
 }

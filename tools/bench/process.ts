@@ -18,11 +18,17 @@ export interface ProcessRun {
 }
 
 /** Runs `node <args>` (peak RSS measured) or any command when `command` is given. */
-export function measure(projectDir: string, args: readonly string[], opts: { command?: string; rssFile?: string } = {}): Promise<ProcessRun> {
+export function measure(
+    projectDir: string,
+    args: readonly string[],
+    opts: { command?: string; rssFile?: string } = {},
+): Promise<ProcessRun> {
     const node = opts.command === undefined;
     const rssFile = opts.rssFile;
     if (rssFile) fs.rmSync(rssFile, { force: true });
-    const argv = node ? [...(rssFile ? ["-r", path.join(projectDir, "tools", "bench", "peak-rss.cjs")] : []), ...args] : [...args];
+    const argv = node
+        ? [...(rssFile ? ["-r", path.join(projectDir, "tools", "bench", "peak-rss.cjs")] : []), ...args]
+        : [...args];
     return new Promise((resolve, reject) => {
         const start = performance.now();
         const p = spawn(node ? process.execPath : opts.command!, argv, {
@@ -36,8 +42,14 @@ export function measure(projectDir: string, args: readonly string[], opts: { com
         p.on("close", (code) => {
             const ms = performance.now() - start;
             let usage: { maxRSS: number; cpuMicros: number } | undefined;
-            if (rssFile && fs.existsSync(rssFile)) usage = JSON.parse(fs.readFileSync(rssFile, "utf8")) as { maxRSS: number; cpuMicros: number };
-            resolve({ ms, code: code ?? -1, ...(usage ? { peakMiB: usage.maxRSS / 1024, cpuMs: usage.cpuMicros / 1000 } : {}), stderr });
+            if (rssFile && fs.existsSync(rssFile))
+                usage = JSON.parse(fs.readFileSync(rssFile, "utf8")) as { maxRSS: number; cpuMicros: number };
+            resolve({
+                ms,
+                code: code ?? -1,
+                ...(usage ? { peakMiB: usage.maxRSS / 1024, cpuMs: usage.cpuMicros / 1000 } : {}),
+                stderr,
+            });
         });
     });
 }

@@ -14,11 +14,20 @@ if (!Number.isInteger(n) || n < 1) {
     process.stderr.write("usage: node tools/bench/sdk-floor.cjs <number of resources>\n");
     process.exit(2);
 }
-pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: () => ({}) }, "floor", "floor", false);
+pulumi.runtime.setMocks(
+    { newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: () => ({}) },
+    "floor",
+    "floor",
+    false,
+);
 const data = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`key-${i}`, "v".repeat(100)]));
 pulumi.runtime
     .runInPulumiStack(async () => {
-        for (let i = 0; i < n - 1; i++) new k8s.core.v1.ConfigMap(`cm-${i}`, { metadata: { name: `cm-${i}`, namespace: "floor", labels: { app: "floor" } }, data });
+        for (let i = 0; i < n - 1; i++)
+            new k8s.core.v1.ConfigMap(`cm-${i}`, {
+                metadata: { name: `cm-${i}`, namespace: "floor", labels: { app: "floor" } },
+                data,
+            });
     })
     .then(() => pulumi.runtime.disconnect())
     .catch((e) => {

@@ -17,11 +17,16 @@ function scaledStack(stackFile: string, agents = 50, mcpServers = 50): string {
     const config = doc.config;
     const prodAgents = (config["agentstack:agents"] ?? []) as Entry[];
     const prodServers = (config["agentstack:mcpServers"] ?? []) as Entry[];
-    if (prodAgents.length === 0 || prodServers.length === 0) throw new Error(`${stackFile} has no agents or no MCP servers to multiply`);
+    if (prodAgents.length === 0 || prodServers.length === 0)
+        throw new Error(`${stackFile} has no agents or no MCP servers to multiply`);
     const serverName = (i: number) => `tools-${pad(i % mcpServers)}`;
     config["agentstack:mcpServers"] = Array.from({ length: mcpServers }, (_, i) => {
         const from = prodServers[i % prodServers.length]!;
-        return { ...from, name: serverName(i), ...(typeof from["image"] === "string" ? { image: from["image"].replace(/:[^:/]+$/, `-${pad(i)}$&`) } : {}) };
+        return {
+            ...from,
+            name: serverName(i),
+            ...(typeof from["image"] === "string" ? { image: from["image"].replace(/:[^:/]+$/, `-${pad(i)}$&`) } : {}),
+        };
     });
     config["agentstack:agents"] = Array.from({ length: agents }, (_, i) => {
         const from = prodAgents[i % prodAgents.length]!;

@@ -3,15 +3,38 @@
  * files, no Pulumi runtime (the policy verdicts are diffed in policy.ts and joined in by `diffStack`).
  */
 import { deepEqual, diffValues } from "./fields";
-import { decideUpdate, holdsData, isGenerated, providerConfigReplaces, providerOptionsOf, replaceUnready } from "./rules";
+import {
+    decideUpdate,
+    holdsData,
+    isGenerated,
+    providerConfigReplaces,
+    providerOptionsOf,
+    replaceUnready,
+} from "./rules";
 import { entriesByObject, isKubernetesEntry, objectId, objectRef, SECRET_TEXT } from "./tree";
 import {
-    DiffWarning, FieldChange, InventoryEntry, KubeObject, ObjectDiff, OptionChange, PolicyDiff, ResourceDiff, SideInfo,
-    StackDiff, StackDiffSummary, SynthTree,
+    DiffWarning,
+    FieldChange,
+    InventoryEntry,
+    KubeObject,
+    ObjectDiff,
+    OptionChange,
+    PolicyDiff,
+    ResourceDiff,
+    SideInfo,
+    StackDiff,
+    StackDiffSummary,
+    SynthTree,
 } from "./types";
 
 /** Resource options whose change is reported (dependsOn and additionalSecretOutputs are noise here). */
-const REPORTED_OPTIONS = ["protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges", "replaceOnChanges"] as const;
+const REPORTED_OPTIONS = [
+    "protect",
+    "retainOnDelete",
+    "deleteBeforeReplace",
+    "ignoreChanges",
+    "replaceOnChanges",
+] as const;
 
 const ORDER: Record<ObjectDiff["action"], number> = { replace: 0, remove: 1, add: 2, update: 3 };
 
@@ -28,23 +51,39 @@ const isProtected = (...entries: (InventoryEntry | undefined)[]) => entries.some
 function normalizeSecret(o: KubeObject): KubeObject {
     if (o["kind"] !== "Secret" || !o["stringData"] || typeof o["stringData"] !== "object") return o;
     const { stringData, ...rest } = o;
-    const data = { ...((o["data"] as Record<string, unknown> | undefined) ?? {}), ...(stringData as Record<string, unknown>) };
+    const data = {
+        ...((o["data"] as Record<string, unknown> | undefined) ?? {}),
+        ...(stringData as Record<string, unknown>),
+    };
     return { ...rest, data };
 }
 
 /** The Secret values whose keyed digests differ, as `data.<key>` changes that say only "value changed". */
-function secretValueChanges(before: KubeObject, after: KubeObject, eb?: InventoryEntry, eh?: InventoryEntry): FieldChange[] {
+function secretValueChanges(
+    before: KubeObject,
+    after: KubeObject,
+    eb?: InventoryEntry,
+    eh?: InventoryEntry,
+): FieldChange[] {
     const b = eb?.secretDigests;
     const a = eh?.secretDigests;
     if (!b || !a) return [];
     const bd = (before["data"] ?? {}) as Record<string, unknown>;
     const ad = (after["data"] ?? {}) as Record<string, unknown>;
     const out: FieldChange[] = [];
-    for (const k of Object.keys(ad).filter((x) => x in bd).sort()) {
+    for (const k of Object.keys(ad)
+        .filter((x) => x in bd)
+        .sort()) {
         const x = b[k] ?? b["*"];
         const y = a[k] ?? a["*"];
         if (x === undefined || y === undefined || (x === y && x !== "unknown")) continue;
-        out.push({ path: `data${/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`}`, segments: ["data", k], before: SECRET_TEXT, after: SECRET_TEXT, secret: "value changed" });
+        out.push({
+            path: `data${/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`}`,
+            segments: ["data", k],
+            before: SECRET_TEXT,
+            after: SECRET_TEXT,
+            secret: "value changed",
+        });
     }
     return out;
 }
@@ -55,24 +94,37 @@ function secretsNotCompared(base: SynthTree, head: SynthTree): boolean {
     const b = secrets(base);
     const h = secrets(head);
     if (b.length === 0 || h.length === 0) return false;
-    return b.every((r) => !r.secretDigests) !== h.every((r) => !r.secretDigests) || b.concat(h).every((r) => !r.secretDigests);
+    return (
+        b.every((r) => !r.secretDigests) !== h.every((r) => !r.secretDigests) ||
+        b.concat(h).every((r) => !r.secretDigests)
+    );
 }
 
 /** The inputs of the provider resource a Kubernetes resource names (undefined: the default provider). */
-function providerInputs(e: InventoryEntry | undefined, resources: readonly InventoryEntry[]): Record<string, unknown> | undefined {
+function providerInputs(
+    e: InventoryEntry | undefined,
+    resources: readonly InventoryEntry[],
+): Record<string, unknown> | undefined {
     const urn = e?.options["provider"];
     return typeof urn === "string" ? resources.find((r) => r.urn === urn)?.inputs : undefined;
 }
 
 /** Why a change of a resource's provider replaces it (empty: it does not). */
-function providerChangeReasons(eb: InventoryEntry | undefined, eh: InventoryEntry | undefined, base: SynthTree, head: SynthTree): string[] {
+function providerChangeReasons(
+    eb: InventoryEntry | undefined,
+    eh: InventoryEntry | undefined,
+    base: SynthTree,
+    head: SynthTree,
+): string[] {
     const pb = eb?.options["provider"];
     const ph = eh?.options["provider"];
     if (!eb || !eh || pb === ph) return [];
     const headProvider = typeof ph === "string" ? head.resources.find((r) => r.urn === ph) : undefined;
     const aliases = headProvider?.options["aliases"];
     if (typeof pb === "string" && Array.isArray(aliases) && aliases.includes(pb)) return [];
-    return providerConfigReplaces(providerInputs(eb, base.resources), providerInputs(eh, head.resources)).map((r) => `its provider changed: ${r}`);
+    return providerConfigReplaces(providerInputs(eb, base.resources), providerInputs(eh, head.resources)).map(
+        (r) => `its provider changed: ${r}`,
+    );
 }
 
 /** True when the head resource answers to the base resource's URN through an alias. */
@@ -96,7 +148,13 @@ export function diffObjects(base: SynthTree, head: SynthTree): ObjectDiff[] {
         const eb = be.get(id);
         const eh = he.get(id);
         const prot = isProtected(eb, eh);
-        const common = { id, kind: ref.kind, ...(ref.namespace ? { namespace: ref.namespace } : {}), name: ref.name, protected: prot };
+        const common = {
+            id,
+            kind: ref.kind,
+            ...(ref.namespace ? { namespace: ref.namespace } : {}),
+            name: ref.name,
+            protected: prot,
+        };
         if (!rawBefore) {
             out.push({ ...common, action: "add", changes: [], replaceReasons: [] });
             continue;
@@ -107,21 +165,39 @@ export function diffObjects(base: SynthTree, head: SynthTree): ObjectDiff[] {
                 continue;
             }
             const data = holdsData([rawBefore], [eb]);
-            out.push({ ...common, action: "remove", changes: [], replaceReasons: [], ...(data ? { dataLoss: `removing ${data} deletes its data` } : {}) });
+            out.push({
+                ...common,
+                action: "remove",
+                changes: [],
+                replaceReasons: [],
+                ...(data ? { dataLoss: `removing ${data} deletes its data` } : {}),
+            });
             continue;
         }
         const before = normalizeSecret(rawBefore);
         const after = normalizeSecret(rawAfter);
         const all = [...diffValues(before, after), ...secretValueChanges(before, after, eb, eh)];
-        const decision = decideUpdate({ before, after, changes: all, ...(eh ?? eb ? { entry: (eh ?? eb)! } : {}), providerOptions: providerOptionsOf(eh ?? eb, eh ? head.resources : base.resources) });
+        const decision = decideUpdate({
+            before,
+            after,
+            changes: all,
+            ...((eh ?? eb) ? { entry: (eh ?? eb)! } : {}),
+            providerOptions: providerOptionsOf(eh ?? eb, eh ? head.resources : base.resources),
+        });
         const reasons = [...decision.reasons, ...providerChangeReasons(eb, eh, base, head)];
         let renamedFrom: string | undefined;
         if (eb && eh && eb.urn !== eh.urn) {
             if (aliased(eb, eh)) renamedFrom = eb.urn;
-            else reasons.push(`its Pulumi URN changed (${shortUrn(eb.urn)} → ${shortUrn(eh.urn)}): without an alias Pulumi creates the new resource and deletes the old one, i.e. this same object`);
+            else
+                reasons.push(
+                    `its Pulumi URN changed (${shortUrn(eb.urn)} → ${shortUrn(eh.urn)}): without an alias Pulumi creates the new resource and deletes the old one, i.e. this same object`,
+                );
         }
         const changes = decision.changes;
-        const extra = { ...(decision.ignored ? { ignored: decision.ignored } : {}), ...(renamedFrom ? { renamedFrom } : {}) };
+        const extra = {
+            ...(decision.ignored ? { ignored: decision.ignored } : {}),
+            ...(renamedFrom ? { renamedFrom } : {}),
+        };
         if (changes.length === 0 && reasons.length === 0) {
             if (renamedFrom) out.push({ ...common, action: "update", changes: [], replaceReasons: [], ...extra });
             continue;
@@ -129,7 +205,11 @@ export function diffObjects(base: SynthTree, head: SynthTree): ObjectDiff[] {
         if (reasons.length > 0) {
             const data = holdsData([before, after], [eb, eh]);
             out.push({
-                ...common, action: "replace", changes, replaceReasons: reasons, ...extra,
+                ...common,
+                action: "replace",
+                changes,
+                replaceReasons: reasons,
+                ...extra,
                 // The provider deletes a named object before re-creating it (a URN change alone creates first).
                 ...(decision.deleteFirst ? { deleteFirst: true } : {}),
                 ...(data ? { dataLoss: `replacing ${data} deletes and re-creates it` } : {}),
@@ -164,15 +244,29 @@ function diffResources(base: SynthTree, head: SynthTree): ResourceDiff[] {
         if (!before || !after) {
             const action = before ? "remove" : "add";
             out.push({
-                ...common, action, changes: [], replaceReasons: [],
-                ...(generated && action === "remove" ? { regenerated: "its generated value is discarded; a resource of another name generates a new one" } : {}),
+                ...common,
+                action,
+                changes: [],
+                replaceReasons: [],
+                ...(generated && action === "remove"
+                    ? {
+                          regenerated:
+                              "its generated value is discarded; a resource of another name generates a new one",
+                      }
+                    : {}),
             });
             continue;
         }
         const changes = diffValues(before.inputs, after.inputs);
         if (changes.length === 0) continue;
         if (generated) {
-            out.push({ ...common, action: "replace", changes, replaceReasons: ["any input change of a random/tls resource makes the provider generate a new value"], regenerated: "a new value is generated; everything that uses it changes" });
+            out.push({
+                ...common,
+                action: "replace",
+                changes,
+                replaceReasons: ["any input change of a random/tls resource makes the provider generate a new value"],
+                regenerated: "a new value is generated; everything that uses it changes",
+            });
         } else {
             out.push({ ...common, action: "update", changes, replaceReasons: [] });
         }
@@ -201,7 +295,16 @@ function diffOptions(base: SynthTree, head: SynthTree): OptionChange[] {
         for (const option of REPORTED_OPTIONS) {
             const before = optionValue(eb, option);
             const after = optionValue(eh, option);
-            if (!deepEqual(before, after)) out.push({ urn: eh.urn, type: eh.type, name: eh.name, ...(object ? { object } : {}), option, before, after });
+            if (!deepEqual(before, after))
+                out.push({
+                    urn: eh.urn,
+                    type: eh.type,
+                    name: eh.name,
+                    ...(object ? { object } : {}),
+                    option,
+                    before,
+                    after,
+                });
         }
     }
     return out.sort((x, y) => (x.urn < y.urn ? -1 : x.urn > y.urn ? 1 : x.option < y.option ? -1 : 1));
@@ -215,18 +318,31 @@ function optionValue(e: InventoryEntry, option: (typeof REPORTED_OPTIONS)[number
 }
 
 /** The top-of-report warnings: data loss first, then replacements, protection removed, regenerated values. */
-function warningsOf(objects: readonly ObjectDiff[], resources: readonly ResourceDiff[], options: readonly OptionChange[], policy?: PolicyDiff): DiffWarning[] {
+function warningsOf(
+    objects: readonly ObjectDiff[],
+    resources: readonly ResourceDiff[],
+    options: readonly OptionChange[],
+    policy?: PolicyDiff,
+): DiffWarning[] {
     const out: DiffWarning[] = [];
     const subject = (o: ObjectDiff) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
     // Any replace or delete of a protected resource, whatever else the review knows about it.
     for (const o of objects) {
         if (!o.protected || (o.action !== "replace" && o.action !== "remove") || o.retained) continue;
         const what = o.action === "replace" ? `would be REPLACED (${o.replaceReasons.join("; ")})` : "would be DELETED";
-        out.push({ severity: "refuse", subject: subject(o), message: `is protected and ${what}: \`pulumi up\` will refuse (the whole update fails) until the change is undone or protect is lifted in a separate change` });
+        out.push({
+            severity: "refuse",
+            subject: subject(o),
+            message: `is protected and ${what}: \`pulumi up\` will refuse (the whole update fails) until the change is undone or protect is lifted in a separate change`,
+        });
     }
     for (const r of resources) {
         if (!r.protected || (r.action !== "replace" && r.action !== "remove")) continue;
-        out.push({ severity: "refuse", subject: `${r.type} ${r.name}`, message: `is protected and would be ${r.action === "replace" ? "REPLACED" : "DELETED"}: \`pulumi up\` will refuse until the change is undone or protect is lifted in a separate change` });
+        out.push({
+            severity: "refuse",
+            subject: `${r.type} ${r.name}`,
+            message: `is protected and would be ${r.action === "replace" ? "REPLACED" : "DELETED"}: \`pulumi up\` will refuse until the change is undone or protect is lifted in a separate change`,
+        });
     }
     for (const o of objects) {
         if (!o.dataLoss) continue;
@@ -234,17 +350,32 @@ function warningsOf(objects: readonly ObjectDiff[], resources: readonly Resource
         out.push({ severity: "data-loss", subject: subject(o), message: `${verb}: ${o.dataLoss}` });
     }
     for (const o of objects) {
-        if (o.action === "replace" && !o.dataLoss) out.push({ severity: "replace", subject: subject(o), message: `is REPLACED (deleted and created again): ${o.replaceReasons.join("; ")}` });
+        if (o.action === "replace" && !o.dataLoss)
+            out.push({
+                severity: "replace",
+                subject: subject(o),
+                message: `is REPLACED (deleted and created again): ${o.replaceReasons.join("; ")}`,
+            });
     }
     for (const c of options) {
         if (c.option === "protect" && c.before === true && c.after !== true) {
-            out.push({ severity: "protect", subject: c.object ?? `${c.type} ${c.name}`, message: "loses `protect`: Pulumi will no longer refuse to delete or replace it" });
+            out.push({
+                severity: "protect",
+                subject: c.object ?? `${c.type} ${c.name}`,
+                message: "loses `protect`: Pulumi will no longer refuse to delete or replace it",
+            });
         }
     }
     for (const r of resources) {
-        if (r.regenerated) out.push({ severity: "regenerate", subject: `${r.type} ${r.name}`, message: `${r.action === "remove" ? "is removed" : "is replaced"}: ${r.regenerated}` });
+        if (r.regenerated)
+            out.push({
+                severity: "regenerate",
+                subject: `${r.type} ${r.name}`,
+                message: `${r.action === "remove" ? "is removed" : "is replaced"}: ${r.regenerated}`,
+            });
     }
-    if (policy && !policy.evaluated && policy.note) out.push({ severity: "note", subject: "policy", message: policy.note });
+    if (policy && !policy.evaluated && policy.note)
+        out.push({ severity: "note", subject: "policy", message: policy.note });
     return out;
 }
 
@@ -252,19 +383,34 @@ function warningsOf(objects: readonly ObjectDiff[], resources: readonly Resource
 function treeNotes(base: SynthTree, head: SynthTree): DiffWarning[] {
     const out: DiffWarning[] = [];
     if (secretsNotCompared(base, head)) {
-        out.push({ severity: "note", subject: "Secrets", message: "values not compared: a side was rendered without value digests (a synth older than the digests, or not run by `npm run diff`); a change of a Secret's value alone does not show" });
+        out.push({
+            severity: "note",
+            subject: "Secrets",
+            message:
+                "values not compared: a side was rendered without value digests (a synth older than the digests, or not run by `npm run diff`); a change of a Secret's value alone does not show",
+        });
     }
     for (const o of head.objects) {
         if (replaceUnready(o)) {
             const r = objectRef(o);
-            out.push({ severity: "note", subject: `Job ${r.namespace ? `${r.namespace}/` : ""}${r.name}`, message: "has pulumi.com/replaceUnready: the provider replaces it at `pulumi up` whenever the Job is not Ready, which only the cluster knows" });
+            out.push({
+                severity: "note",
+                subject: `Job ${r.namespace ? `${r.namespace}/` : ""}${r.name}`,
+                message:
+                    "has pulumi.com/replaceUnready: the provider replaces it at `pulumi up` whenever the Job is not Ready, which only the cluster knows",
+            });
         }
     }
     return out;
 }
 
 /** Counts for the summary line and table. */
-function summarize(objects: readonly ObjectDiff[], resources: readonly ResourceDiff[], options: readonly OptionChange[], policy: PolicyDiff): StackDiffSummary {
+function summarize(
+    objects: readonly ObjectDiff[],
+    resources: readonly ResourceDiff[],
+    options: readonly OptionChange[],
+    policy: PolicyDiff,
+): StackDiffSummary {
     const count = (a: ObjectDiff["action"]) => objects.filter((o) => o.action === a).length;
     return {
         added: count("add"),
@@ -283,7 +429,14 @@ function summarize(objects: readonly ObjectDiff[], resources: readonly ResourceD
 const NOT_EVALUATED: PolicyDiff = { evaluated: false, introduced: [], resolved: [] };
 
 /** Joins everything for one stack. Pure: the policy verdicts are diffed beforehand (policy.ts). */
-export function diffStack(args: { stack: string; base: SynthTree; head: SynthTree; baseInfo: SideInfo; headInfo: SideInfo; policy?: PolicyDiff }): StackDiff {
+export function diffStack(args: {
+    stack: string;
+    base: SynthTree;
+    head: SynthTree;
+    baseInfo: SideInfo;
+    headInfo: SideInfo;
+    policy?: PolicyDiff;
+}): StackDiff {
     const objects = diffObjects(args.base, args.head);
     const resources = diffResources(args.base, args.head);
     const options = diffOptions(args.base, args.head);
@@ -299,11 +452,26 @@ export function diffStack(args: { stack: string; base: SynthTree; head: SynthTre
         policy,
         warnings: [...warningsOf(objects, resources, options, policy), ...treeNotes(args.base, args.head)],
         summary,
-        noChanges: objects.length === 0 && resources.length === 0 && options.length === 0 && policy.introduced.length === 0 && policy.resolved.length === 0,
+        noChanges:
+            objects.length === 0 &&
+            resources.length === 0 &&
+            options.length === 0 &&
+            policy.introduced.length === 0 &&
+            policy.resolved.length === 0,
     };
 }
 
 /** A change list without the internal segments (for JSON). */
-export function publicChanges(changes: readonly FieldChange[]): { path: string; before?: unknown; after?: unknown; secret?: string }[] {
-    return changes.map((c) => (c.secret ? { path: c.path, secret: c.secret } : { path: c.path, ...("before" in c ? { before: c.before } : {}), ...("after" in c ? { after: c.after } : {}) }));
+export function publicChanges(
+    changes: readonly FieldChange[],
+): { path: string; before?: unknown; after?: unknown; secret?: string }[] {
+    return changes.map((c) =>
+        c.secret
+            ? { path: c.path, secret: c.secret }
+            : {
+                  path: c.path,
+                  ...("before" in c ? { before: c.before } : {}),
+                  ...("after" in c ? { after: c.after } : {}),
+              },
+    );
 }

@@ -16,7 +16,11 @@ function isPlainObject(v: Json): v is Record<string, Json> {
 function canonical(v: Json): string {
     if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
     if (isPlainObject(v)) {
-        return `{${Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`;
+        return `{${Object.keys(v)
+            .sort()
+            .filter((k) => v[k] !== undefined)
+            .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+            .join(",")}}`;
     }
     return v === undefined ? "null" : JSON.stringify(v);
 }

@@ -48,18 +48,28 @@ function summaryLine(d: StackDiff): string {
     if (s.resources) parts.push(`${s.resources} other resource change${s.resources === 1 ? "" : "s"}`);
     if (s.options) parts.push(`${s.options} option change${s.options === 1 ? "" : "s"}`);
     if (s.policyIntroduced || s.policyResolved) {
-        parts.push(`policy: ${s.policyIntroduced} new violation${s.policyIntroduced === 1 ? "" : "s"}${s.policyIntroducedMandatory ? ` (${s.policyIntroducedMandatory} mandatory)` : ""}, ${s.policyResolved} resolved`);
+        parts.push(
+            `policy: ${s.policyIntroduced} new violation${s.policyIntroduced === 1 ? "" : "s"}${s.policyIntroducedMandatory ? ` (${s.policyIntroducedMandatory} mandatory)` : ""}, ${s.policyResolved} resolved`,
+        );
     }
     return parts.join(", ");
 }
 
 function sideText(d: StackDiff): string {
-    const side = (s: StackDiff["base"]) => `${s.label}${s.commit ? ` (${s.commit.slice(0, 12)})` : ""}${s.emptyBecause ? ` [empty: ${s.emptyBecause}]` : ""}`;
+    const side = (s: StackDiff["base"]) =>
+        `${s.label}${s.commit ? ` (${s.commit.slice(0, 12)})` : ""}${s.emptyBecause ? ` [empty: ${s.emptyBecause}]` : ""}`;
     return `${side(d.base)} → ${side(d.head)}`;
 }
 
 function warningText(w: DiffWarning): string {
-    const tag = { refuse: "PULUMI UP WILL REFUSE", "data-loss": "DATA LOSS", replace: "REPLACE", protect: "PROTECT", regenerate: "REGENERATED", note: "NOTE" }[w.severity];
+    const tag = {
+        refuse: "PULUMI UP WILL REFUSE",
+        "data-loss": "DATA LOSS",
+        replace: "REPLACE",
+        protect: "PROTECT",
+        regenerate: "REGENERATED",
+        note: "NOTE",
+    }[w.severity];
     return `!! ${tag}: ${w.subject} ${w.message}`;
 }
 
@@ -70,14 +80,21 @@ function bodyLines(d: StackDiff): string[] {
         out.push("Kubernetes objects:");
         for (const o of d.objects) {
             const tags = [
-                o.action === "replace" ? "REPLACE" : "", o.deleteFirst ? "deleted first" : "", o.dataLoss ? "DATA LOSS" : "",
-                o.protected && o.action !== "update" && o.action !== "add" ? "protected: pulumi up will refuse" : "", o.retained ? "retained in the cluster (retainOnDelete)" : "",
+                o.action === "replace" ? "REPLACE" : "",
+                o.deleteFirst ? "deleted first" : "",
+                o.dataLoss ? "DATA LOSS" : "",
+                o.protected && o.action !== "update" && o.action !== "add" ? "protected: pulumi up will refuse" : "",
+                o.retained ? "retained in the cluster (retainOnDelete)" : "",
             ].filter(Boolean);
             out.push(`${SIGN[o.action]} ${objectTitle(o)}${tags.length ? `  [${tags.join(", ")}]` : ""}`);
-            if (o.renamedFrom) out.push(`    renamed in Pulumi with an alias (was ${shortUrn(o.renamedFrom)}): the same object, not replaced`);
+            if (o.renamedFrom)
+                out.push(
+                    `    renamed in Pulumi with an alias (was ${shortUrn(o.renamedFrom)}): the same object, not replaced`,
+                );
             for (const r of o.replaceReasons) out.push(`    because ${r}`);
             for (const c of o.changes) out.push(`    ${changeLine(c)}`);
-            if (o.ignored) out.push(`    (${o.ignored} change${o.ignored === 1 ? "" : "s"} not applied: ignoreChanges)`);
+            if (o.ignored)
+                out.push(`    (${o.ignored} change${o.ignored === 1 ? "" : "s"} not applied: ignoreChanges)`);
         }
     }
     if (d.resources.length > 0) {
@@ -86,11 +103,16 @@ function bodyLines(d: StackDiff): string[] {
     }
     if (d.options.length > 0) {
         out.push("Resource options:");
-        for (const c of d.options) out.push(`~ ${c.object ?? `${c.type} ${c.name}`}: ${c.option} ${showValue(c.before)} → ${showValue(c.after)}`);
+        for (const c of d.options)
+            out.push(
+                `~ ${c.object ?? `${c.type} ${c.name}`}: ${c.option} ${showValue(c.before)} → ${showValue(c.after)}`,
+            );
     }
     const p = d.policy;
     if (p.evaluated) {
-        out.push(`Policy verdicts (level ${p.level}, from ${p.levelSource}): ${p.introduced.length} new, ${p.resolved.length} resolved`);
+        out.push(
+            `Policy verdicts (level ${p.level}, from ${p.levelSource}): ${p.introduced.length} new, ${p.resolved.length} resolved`,
+        );
         for (const v of p.introduced) out.push(`+ ${violationLine(v)}`);
         for (const v of p.resolved) out.push(`- ${violationLine(v)}`);
     } else if (p.note) {
@@ -150,26 +172,65 @@ export function renderMarkdown(diffs: readonly StackDiff[], opts: { title?: stri
     const block = (kind: string, heading: string, items: typeof all) => {
         if (items.length === 0) return;
         out.push(`> [!${kind}]`, `> ${heading}`);
-        for (const { stack, w } of items) out.push(`> - **${mdEscape(stack)}**: ${code(w.subject)} ${mdEscape(w.message)}`);
+        for (const { stack, w } of items)
+            out.push(`> - **${mdEscape(stack)}**: ${code(w.subject)} ${mdEscape(w.message)}`);
         out.push("");
     };
-    block("CAUTION", "**`pulumi up` will refuse**: these changes replace or delete protected resources.", all.filter((x) => x.w.severity === "refuse"));
-    block("CAUTION", "**Data loss**: these changes delete objects that hold data.", all.filter((x) => x.w.severity === "data-loss"));
-    block("WARNING", "**Replacements**: Kubernetes cannot apply these changes in place; the objects are deleted and created again.", all.filter((x) => x.w.severity === "replace"));
-    block("WARNING", "**Protection and generated values**", all.filter((x) => x.w.severity === "protect" || x.w.severity === "regenerate"));
-    block("NOTE", "**Notes**", all.filter((x) => x.w.severity === "note"));
+    block(
+        "CAUTION",
+        "**`pulumi up` will refuse**: these changes replace or delete protected resources.",
+        all.filter((x) => x.w.severity === "refuse"),
+    );
+    block(
+        "CAUTION",
+        "**Data loss**: these changes delete objects that hold data.",
+        all.filter((x) => x.w.severity === "data-loss"),
+    );
+    block(
+        "WARNING",
+        "**Replacements**: Kubernetes cannot apply these changes in place; the objects are deleted and created again.",
+        all.filter((x) => x.w.severity === "replace"),
+    );
+    block(
+        "WARNING",
+        "**Protection and generated values**",
+        all.filter((x) => x.w.severity === "protect" || x.w.severity === "regenerate"),
+    );
+    block(
+        "NOTE",
+        "**Notes**",
+        all.filter((x) => x.w.severity === "note"),
+    );
 
     if (diffs.every((d) => d.noChanges)) {
-        out.push(`**No changes** in ${diffs.map((d) => code(d.stack)).join(", ")}: the rendered Kubernetes objects, Pulumi resources and policy verdicts are identical.`, "");
+        out.push(
+            `**No changes** in ${diffs.map((d) => code(d.stack)).join(", ")}: the rendered Kubernetes objects, Pulumi resources and policy verdicts are identical.`,
+            "",
+        );
     }
-    out.push("| stack | added | updated | replaced | removed | other | policy: new / resolved | |", "|---|---:|---:|---:|---:|---:|---|---|");
+    out.push(
+        "| stack | added | updated | replaced | removed | other | policy: new / resolved | |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    );
     for (const d of diffs) {
         const s = d.summary;
         const replaced = s.replaced ? `**${s.replaced}**${s.dataLoss ? " ⚠️" : ""}` : "0";
-        const policy = d.policy.evaluated ? `${s.policyIntroduced}${s.policyIntroducedMandatory ? ` (**${s.policyIntroducedMandatory} mandatory**)` : ""} / ${s.policyResolved}` : "not evaluated";
+        const policy = d.policy.evaluated
+            ? `${s.policyIntroduced}${s.policyIntroducedMandatory ? ` (**${s.policyIntroducedMandatory} mandatory**)` : ""} / ${s.policyResolved}`
+            : "not evaluated";
         const refused = d.warnings.some((w) => w.severity === "refuse");
-        const status = d.noChanges ? "no changes" : refused ? "**pulumi up will refuse**" : s.dataLoss ? "**data loss**" : s.replaced ? "**replace**" : "";
-        out.push(`| ${code(d.stack)} | ${s.added} | ${s.updated} | ${replaced} | ${s.removed} | ${s.resources + s.options} | ${policy} | ${status} |`);
+        const status = d.noChanges
+            ? "no changes"
+            : refused
+              ? "**pulumi up will refuse**"
+              : s.dataLoss
+                ? "**data loss**"
+                : s.replaced
+                  ? "**replace**"
+                  : "";
+        out.push(
+            `| ${code(d.stack)} | ${s.added} | ${s.updated} | ${replaced} | ${s.removed} | ${s.resources + s.options} | ${policy} | ${status} |`,
+        );
     }
     out.push("");
     const fixed = out.join("\n");
@@ -194,7 +255,9 @@ export function renderMarkdown(diffs: readonly StackDiff[], opts: { title?: stri
             "",
         );
     }
-    const sides = diffs[0] ? `Base ${code(diffs[0].base.label)}${diffs[0].base.commit ? ` (${code(diffs[0].base.commit.slice(0, 12))})` : ""} → head ${code(diffs[0].head.label)}${diffs[0].head.commit ? ` (${code(diffs[0].head.commit.slice(0, 12))})` : ""}. ` : "";
+    const sides = diffs[0]
+        ? `Base ${code(diffs[0].base.label)}${diffs[0].base.commit ? ` (${code(diffs[0].base.commit.slice(0, 12))})` : ""} → head ${code(diffs[0].head.label)}${diffs[0].head.commit ? ` (${code(diffs[0].head.commit.slice(0, 12))})` : ""}. `
+        : "";
     const foot = `<sub>${sides}Rendered offline by \`npm run diff\` with the synth harness (no cluster, no Pulumi CLI); secret values are never shown. \`!\` = replace, \`~\` = in-place update.</sub>`;
     return `${fixed}\n${details.join("\n")}${foot}\n`;
 }

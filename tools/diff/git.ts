@@ -96,7 +96,13 @@ export function addWorktree(projectDir: string, commit: string, nodeModules: str
 }
 
 /** Runs `tools/synth.ts` of a checked-out project; resolves with stderr on failure. */
-export function runSynth(projectDir: string, tsxCli: string, stack: string, out: string, env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
+export function runSynth(
+    projectDir: string,
+    tsxCli: string,
+    stack: string,
+    out: string,
+    env: Record<string, string> = {},
+): Promise<{ code: number; stderr: string }> {
     return new Promise((resolve) => {
         const p = spawn(process.execPath, [tsxCli, path.join("tools", "synth.ts"), "--stack", stack, "--out", out], {
             cwd: projectDir,

@@ -10,7 +10,10 @@ import { loadEngineConfig } from "../harness/stackConfig";
 import { KubeObject, PolicyDiff, PolicyViolation, SynthTree } from "./types";
 
 /** The signature of `evaluateManifests` in tools/policy/run.ts. */
-export type Evaluator = (objects: Record<string, unknown>[], opts: { level: 1 | 2 | 3 }) => Promise<readonly PolicyViolation[]>;
+export type Evaluator = (
+    objects: Record<string, unknown>[],
+    opts: { level: 1 | 2 | 3 },
+) => Promise<readonly PolicyViolation[]>;
 
 /** Identity of a verdict: policy, resource and message (enforcement follows from the level, the same on both sides). */
 function violationKey(v: PolicyViolation): string {
@@ -23,7 +26,10 @@ function sortViolations(list: PolicyViolation[]): PolicyViolation[] {
 }
 
 /** The verdicts in `head` but not in `base` (introduced) and the reverse (resolved). */
-function diffViolations(base: readonly PolicyViolation[], head: readonly PolicyViolation[]): { introduced: PolicyViolation[]; resolved: PolicyViolation[] } {
+function diffViolations(
+    base: readonly PolicyViolation[],
+    head: readonly PolicyViolation[],
+): { introduced: PolicyViolation[]; resolved: PolicyViolation[] } {
     const bk = new Set(base.map(violationKey));
     const hk = new Set(head.map(violationKey));
     const uniq = (l: readonly PolicyViolation[]) => [...new Map(l.map((v) => [violationKey(v), v])).values()];
@@ -34,16 +40,40 @@ function diffViolations(base: readonly PolicyViolation[], head: readonly PolicyV
 }
 
 /** Evaluates both trees at `level` and diffs the verdicts; an evaluator error becomes a note, not a failure. */
-export async function policyDiff(evaluate: Evaluator | undefined, base: SynthTree, head: SynthTree, level: { level: 1 | 2 | 3; source: string } | undefined): Promise<PolicyDiff> {
-    if (!evaluate) return { evaluated: false, note: "policy verdicts not evaluated: no policy evaluator (tools/policy/run.ts) is available", introduced: [], resolved: [] };
-    if (!level) return { evaluated: false, note: "policy verdicts not evaluated: the stack's required level is unknown", introduced: [], resolved: [] };
+export async function policyDiff(
+    evaluate: Evaluator | undefined,
+    base: SynthTree,
+    head: SynthTree,
+    level: { level: 1 | 2 | 3; source: string } | undefined,
+): Promise<PolicyDiff> {
+    if (!evaluate)
+        return {
+            evaluated: false,
+            note: "policy verdicts not evaluated: no policy evaluator (tools/policy/run.ts) is available",
+            introduced: [],
+            resolved: [],
+        };
+    if (!level)
+        return {
+            evaluated: false,
+            note: "policy verdicts not evaluated: the stack's required level is unknown",
+            introduced: [],
+            resolved: [],
+        };
     try {
         const copy = (objs: readonly KubeObject[]) => objs.map((o) => structuredClone(o) as Record<string, unknown>);
         const b = base.objects.length > 0 ? await evaluate(copy(base.objects), { level: level.level }) : [];
         const h = head.objects.length > 0 ? await evaluate(copy(head.objects), { level: level.level }) : [];
         return { evaluated: true, level: level.level, levelSource: level.source, ...diffViolations(b, h) };
     } catch (e) {
-        return { evaluated: false, level: level.level, levelSource: level.source, note: `policy verdicts not evaluated: the policy pack failed: ${e instanceof Error ? e.message : String(e)}`, introduced: [], resolved: [] };
+        return {
+            evaluated: false,
+            level: level.level,
+            levelSource: level.source,
+            note: `policy verdicts not evaluated: the policy pack failed: ${e instanceof Error ? e.message : String(e)}`,
+            introduced: [],
+            resolved: [],
+        };
     }
 }
 

@@ -40,30 +40,113 @@ export const PROVIDER_SOURCE = {
 
 type Kinds = Readonly<Record<string, readonly string[]>>;
 
-const labelSelector = (prefix: string) => [`${prefix}.matchExpressions`, `${prefix}.matchExpressions.key`, `${prefix}.matchExpressions.operator`, `${prefix}.matchExpressions.values`, `${prefix}.matchLabels`];
-const containerFields = (...prefixes: string[]) => prefixes.flatMap((p) => [
-    "args", "command", "env", "env.value", "image", "imagePullPolicy", "lifecycle", "livenessProbe", "ports", "readinessProbe", "resources",
-    "securityContext", "stdin", "stdinOnce", "terminationMessagePath", "terminationMessagePolicy", "tty", "volumeDevices", "volumeMounts", "workingDir",
-].map((f) => `${p}.${f}`));
+const labelSelector = (prefix: string) => [
+    `${prefix}.matchExpressions`,
+    `${prefix}.matchExpressions.key`,
+    `${prefix}.matchExpressions.operator`,
+    `${prefix}.matchExpressions.values`,
+    `${prefix}.matchLabels`,
+];
+const containerFields = (...prefixes: string[]) =>
+    prefixes.flatMap((p) =>
+        [
+            "args",
+            "command",
+            "env",
+            "env.value",
+            "image",
+            "imagePullPolicy",
+            "lifecycle",
+            "livenessProbe",
+            "ports",
+            "readinessProbe",
+            "resources",
+            "securityContext",
+            "stdin",
+            "stdinOnce",
+            "terminationMessagePath",
+            "terminationMessagePolicy",
+            "tty",
+            "volumeDevices",
+            "volumeMounts",
+            "workingDir",
+        ].map((f) => `${p}.${f}`),
+    );
 
 const STATEFUL_SET = [...STATEFULSET_REPLACE_FIELDS.map((f) => `.spec.${f}`), ...labelSelector(".spec.selector")];
 const DEPLOYMENT = [".spec.selector", ...labelSelector(".spec.selector")];
-const JOB = [".spec.completions", ".spec.parallelism", ".spec.selector", ".spec.template", ...labelSelector(".spec.selector")];
+const JOB = [
+    ".spec.completions",
+    ".spec.parallelism",
+    ".spec.selector",
+    ".spec.template",
+    ...labelSelector(".spec.selector"),
+];
 const ROLE_BINDING = [".roleRef"];
 
 const CORE: Readonly<Record<string, Kinds>> = {
     v1: {
         PersistentVolume: [
-            "awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "csi", "fc", "flexVolume", "flocker", "gcePersistentDisk", "glusterfs",
-            "hostPath", "iscsi", "local", "nfs", "photonPersistentDisk", "portworxVolume", "quobyte", "rbd", "scaleIO", "storageos", "vsphereVolume",
+            "awsElasticBlockStore",
+            "azureDisk",
+            "azureFile",
+            "cephfs",
+            "cinder",
+            "csi",
+            "fc",
+            "flexVolume",
+            "flocker",
+            "gcePersistentDisk",
+            "glusterfs",
+            "hostPath",
+            "iscsi",
+            "local",
+            "nfs",
+            "photonPersistentDisk",
+            "portworxVolume",
+            "quobyte",
+            "rbd",
+            "scaleIO",
+            "storageos",
+            "vsphereVolume",
         ].map((f) => `.spec.${f}`),
-        PersistentVolumeClaim: [".spec.accessModes", ".spec.selector", ".spec.storageClassName", ".spec.volumeName", ...labelSelector(".spec.selector")],
+        PersistentVolumeClaim: [
+            ".spec.accessModes",
+            ".spec.selector",
+            ".spec.storageClassName",
+            ".spec.volumeName",
+            ...labelSelector(".spec.selector"),
+        ],
         Pod: [
             ...[
-                "affinity", "automountServiceAccountToken", "dnsConfig", "dnsPolicy", "enableServiceLinks", "hostAliases", "hostIPC", "hostNetwork", "hostPID",
-                "hostname", "imagePullSecrets", "nodeName", "nodeSelector", "overhead", "preemptionPolicy", "priority", "priorityClassName", "readinessGates",
-                "restartPolicy", "runtimeClassName", "schedulerName", "securityContext", "serviceAccount", "serviceAccountName", "shareProcessNamespace",
-                "subdomain", "terminationGracePeriodSeconds", "volumes",
+                "affinity",
+                "automountServiceAccountToken",
+                "dnsConfig",
+                "dnsPolicy",
+                "enableServiceLinks",
+                "hostAliases",
+                "hostIPC",
+                "hostNetwork",
+                "hostPID",
+                "hostname",
+                "imagePullSecrets",
+                "nodeName",
+                "nodeSelector",
+                "overhead",
+                "preemptionPolicy",
+                "priority",
+                "priorityClassName",
+                "readinessGates",
+                "restartPolicy",
+                "runtimeClassName",
+                "schedulerName",
+                "securityContext",
+                "serviceAccount",
+                "serviceAccountName",
+                "shareProcessNamespace",
+                "subdomain",
+                "terminationGracePeriodSeconds",
+                "volumes",
             ].map((f) => `.spec.${f}`),
             ...containerFields(".spec.containers[*]", ".spec.initContainers[*]"),
         ],
@@ -109,12 +192,18 @@ const truthy = (v: unknown) => v === true || v === "true";
  * `kubernetes:` stack config and PULUMI_K8S_* variables — taken as unset (no stack file sets them;
  * test/diff-rules.test.ts checks that).
  */
-export function providerOptionsOf(entry: InventoryEntry | undefined, resources: readonly InventoryEntry[]): ProviderOptions {
+export function providerOptionsOf(
+    entry: InventoryEntry | undefined,
+    resources: readonly InventoryEntry[],
+): ProviderOptions {
     const urn = entry?.options["provider"];
     if (typeof urn !== "string") return DEFAULT_PROVIDER_OPTIONS;
     const p = resources.find((r) => r.urn === urn);
     if (!p) return DEFAULT_PROVIDER_OPTIONS;
-    return { enableConfigMapMutable: truthy(p.inputs["enableConfigMapMutable"]), enableSecretMutable: truthy(p.inputs["enableSecretMutable"]) };
+    return {
+        enableConfigMapMutable: truthy(p.inputs["enableConfigMapMutable"]),
+        enableSecretMutable: truthy(p.inputs["enableSecretMutable"]),
+    };
 }
 
 function groupVersion(obj: KubeObject): { group: string; version: string } {
@@ -139,15 +228,20 @@ function forceNewPaths(after: KubeObject, opts: ProviderOptions, resourceType?: 
     if (!kinds) return props;
     const immutable = after["immutable"] === true;
     const isCore = group === "" || group === "core";
-    if (isCore && kind === "Secret" && (!opts.enableSecretMutable || immutable)) return [...props, ".type", ".stringData", ".data"];
+    if (isCore && kind === "Secret" && (!opts.enableSecretMutable || immutable))
+        return [...props, ".type", ".stringData", ".data"];
     if (kinds[kind]) return [...props, ...kinds[kind]!];
-    if (isCore && kind === "ConfigMap" && (!opts.enableConfigMapMutable || immutable)) return [...props, ".binaryData", ".data"];
+    if (isCore && kind === "ConfigMap" && (!opts.enableConfigMapMutable || immutable))
+        return [...props, ".binaryData", ".data"];
     return props;
 }
 
 /** `.spec.containers[*].image` → ["spec", "containers", "*", "image"]. */
 function parseForceNewPath(p: string): string[] {
-    return p.replace(/\[\*\]/g, ".*").split(".").filter((s) => s !== "");
+    return p
+        .replace(/\[\*\]/g, ".*")
+        .split(".")
+        .filter((s) => s !== "");
 }
 
 /** A change's path with list elements as indexes, as the provider's patch sees it. */
@@ -264,7 +358,8 @@ interface ReplaceDecision {
 function describe(p: string, kind: string, opts: ProviderOptions, after: KubeObject): string {
     const field = p.replace(/^\./, "");
     if ((kind === "ConfigMap" || kind === "Secret") && /^(data|binaryData|stringData)$/.test(field)) {
-        if (after["immutable"] === true) return `${field} of an immutable (immutable: true) ${kind} cannot change in place`;
+        if (after["immutable"] === true)
+            return `${field} of an immutable (immutable: true) ${kind} cannot change in place`;
         return `the provider replaces a ${kind} whose ${field} changes (its option enable${kind === "Secret" ? "Secret" : "ConfigMap"}Mutable is off)`;
     }
     if (field === "metadata.name" || field === "metadata.namespace") return `${field} is the object's identity`;
@@ -277,12 +372,22 @@ function describe(p: string, kind: string, opts: ProviderOptions, after: KubeObj
  * them hits a force-new path or a `replaceOnChanges` path, and whether the replace deletes first.
  */
 export function decideUpdate(args: {
-    before: KubeObject; after: KubeObject; changes: readonly FieldChange[]; entry?: InventoryEntry; providerOptions: ProviderOptions;
+    before: KubeObject;
+    after: KubeObject;
+    changes: readonly FieldChange[];
+    entry?: InventoryEntry;
+    providerOptions: ProviderOptions;
 }): ReplaceDecision {
     const { before, after, entry, providerOptions } = args;
     const kind = String(after["kind"]);
-    const ignore = (Array.isArray(entry?.options["ignoreChanges"]) ? (entry!.options["ignoreChanges"] as unknown[]) : []).filter((x): x is string => typeof x === "string").map(parsePropertyPath);
-    const roc = (Array.isArray(entry?.options["replaceOnChanges"]) ? (entry!.options["replaceOnChanges"] as unknown[]) : []).filter((x): x is string => typeof x === "string");
+    const ignore = (
+        Array.isArray(entry?.options["ignoreChanges"]) ? (entry!.options["ignoreChanges"] as unknown[]) : []
+    )
+        .filter((x): x is string => typeof x === "string")
+        .map(parsePropertyPath);
+    const roc = (
+        Array.isArray(entry?.options["replaceOnChanges"]) ? (entry!.options["replaceOnChanges"] as unknown[]) : []
+    ).filter((x): x is string => typeof x === "string");
     const forceNew = forceNewPaths(after, providerOptions, entry?.type).map((p) => ({ p, segs: parseForceNewPath(p) }));
     const kept: FieldChange[] = [];
     const reasons = new Set<string>();
@@ -292,10 +397,12 @@ export function decideUpdate(args: {
         kept.push(c);
         // An `(order)` change carries the names; the provider's patch carries the new list.
         const value = c.path.endsWith(" (order)") ? valueAt(after, ip) : c.after;
-        for (const f of forceNew) if (forceNewMatches(f.segs, ip, value)) reasons.add(describe(f.p, kind, providerOptions, after));
+        for (const f of forceNew)
+            if (forceNewMatches(f.segs, ip, value)) reasons.add(describe(f.p, kind, providerOptions, after));
         for (const r of roc) {
             const rp = r === "*" ? ["*"] : parsePropertyPath(r);
-            if (rp.length === 1 && rp[0] === "*" ? true : pathContains(rp, ip)) reasons.add(`${c.path} is listed in the resource's replaceOnChanges option`);
+            if (rp.length === 1 && rp[0] === "*" ? true : pathContains(rp, ip))
+                reasons.add(`${c.path} is listed in the resource's replaceOnChanges option`);
         }
     }
     const list = [...reasons];
@@ -313,7 +420,10 @@ export function decideUpdate(args: {
  * active clusters, which cannot be read offline: reported as a replacement). An ambient kubeconfig
  * (none given) never causes one. Empty: no replacement.
  */
-export function providerConfigReplaces(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string[] {
+export function providerConfigReplaces(
+    before: Record<string, unknown> | undefined,
+    after: Record<string, unknown> | undefined,
+): string[] {
     const b = before ?? {};
     const a = after ?? {};
     const same = (k: string) => JSON.stringify(b[k] ?? null) === JSON.stringify(a[k] ?? null);
@@ -333,12 +443,16 @@ export function providerConfigReplaces(before: Record<string, unknown> | undefin
  * Why deleting this object loses data, or undefined when it holds none: a StatefulSet with
  * volumeClaimTemplates, a PersistentVolumeClaim or PersistentVolume, or anything marked `protect`.
  */
-export function holdsData(objects: readonly (KubeObject | undefined)[], entries: readonly (InventoryEntry | undefined)[]): string | undefined {
+export function holdsData(
+    objects: readonly (KubeObject | undefined)[],
+    entries: readonly (InventoryEntry | undefined)[],
+): string | undefined {
     for (const o of objects) {
         if (!o) continue;
         const kind = o["kind"];
         const vct = getPath(o, "spec", "volumeClaimTemplates");
-        if (kind === "StatefulSet" && Array.isArray(vct) && vct.length > 0) return "a StatefulSet with volumeClaimTemplates (its pods' volumes)";
+        if (kind === "StatefulSet" && Array.isArray(vct) && vct.length > 0)
+            return "a StatefulSet with volumeClaimTemplates (its pods' volumes)";
         if (kind === "PersistentVolumeClaim") return "a PersistentVolumeClaim (its volume)";
         if (kind === "PersistentVolume") return "a PersistentVolume";
     }

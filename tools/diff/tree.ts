@@ -31,7 +31,8 @@ const PEM_SECRET = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 function scrubValue(v: unknown): unknown {
     if (typeof v === "string") return PEM_SECRET.test(v) ? SECRET_TEXT : v;
     if (Array.isArray(v)) return v.map(scrubValue);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, scrubValue(x)]));
+    if (v && typeof v === "object")
+        return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, scrubValue(x)]));
     return v;
 }
 
@@ -41,7 +42,8 @@ function scrub(obj: KubeObject): KubeObject {
     if (out["kind"] === "Secret") {
         for (const field of ["data", "stringData"]) {
             const d = out[field];
-            if (d && typeof d === "object" && !Array.isArray(d)) out[field] = Object.fromEntries(Object.keys(d).map((k) => [k, SECRET_TEXT]));
+            if (d && typeof d === "object" && !Array.isArray(d))
+                out[field] = Object.fromEntries(Object.keys(d).map((k) => [k, SECRET_TEXT]));
         }
     }
     return out;
@@ -60,7 +62,9 @@ export function readSynthTree(dir: string): SynthTree {
     const manifests = path.join(dir, "manifests");
     const objects = fs.existsSync(manifests) ? (loadManifests(manifests) as KubeObject[]) : [];
     const inv = path.join(dir, "resources.json");
-    const resources: InventoryEntry[] = fs.existsSync(inv) ? (JSON.parse(fs.readFileSync(inv, "utf8")) as InventoryEntry[]) : [];
+    const resources: InventoryEntry[] = fs.existsSync(inv)
+        ? (JSON.parse(fs.readFileSync(inv, "utf8")) as InventoryEntry[])
+        : [];
     return makeTree(objects, resources);
 }
 

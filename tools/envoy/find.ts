@@ -16,7 +16,9 @@ interface FoundEnvoyConfig {
 }
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const isBootstrap = (v: unknown) => isObj(v) && ("static_resources" in v || "dynamic_resources" in v || "staticResources" in v || "dynamicResources" in v);
+const isBootstrap = (v: unknown) =>
+    isObj(v) &&
+    ("static_resources" in v || "dynamic_resources" in v || "staticResources" in v || "dynamicResources" in v);
 
 function parse(text: string): unknown {
     try {
@@ -34,7 +36,8 @@ function configYamlArgs(container: unknown, where: string, out: FoundEnvoyConfig
         let text: unknown;
         if (a === "--config-yaml") text = args[i + 1];
         else if (typeof a === "string" && a.startsWith("--config-yaml=")) text = a.slice("--config-yaml=".length);
-        if (typeof text === "string") out.push({ where: `${where} container ${container["name"]} --config-yaml`, config: parse(text) });
+        if (typeof text === "string")
+            out.push({ where: `${where} container ${container["name"]} --config-yaml`, config: parse(text) });
     });
 }
 
@@ -53,7 +56,9 @@ export function envoyConfigsIn(objects: readonly Obj[]): FoundEnvoyConfig[] {
             }
         }
         const spec = o["spec"]?.["template"]?.["spec"] ?? (o["kind"] === "Pod" ? o["spec"] : undefined);
-        if (isObj(spec)) for (const c of [...(spec["initContainers"] ?? []), ...(spec["containers"] ?? [])]) configYamlArgs(c, id, out);
+        if (isObj(spec))
+            for (const c of [...(spec["initContainers"] ?? []), ...(spec["containers"] ?? [])])
+                configYamlArgs(c, id, out);
     }
     return out;
 }

@@ -20,7 +20,11 @@ interface EnvoyApi {
 }
 
 /** Import paths protobufjs provides itself (its bundled well-known types). */
-const BUNDLED = new Set(["any", "duration", "empty", "field_mask", "struct", "timestamp", "wrappers"].map((n) => `google/protobuf/${n}.proto`));
+const BUNDLED = new Set(
+    ["any", "duration", "empty", "field_mask", "struct", "timestamp", "wrappers"].map(
+        (n) => `google/protobuf/${n}.proto`,
+    ),
+);
 
 /** The package's folder of proto trees. */
 function depsDir(): string {
@@ -30,7 +34,10 @@ function depsDir(): string {
 /** Folders an import path is resolved against, in order (descriptor.proto comes from protobufjs's own copy). */
 function includeDirs(): string[] {
     const deps = depsDir();
-    return [...["envoy-api", "xds", "googleapis", "protoc-gen-validate"].map((d) => path.join(deps, d)), path.dirname(require.resolve("protobufjs/package.json"))];
+    return [
+        ...["envoy-api", "xds", "googleapis", "protoc-gen-validate"].map((d) => path.join(deps, d)),
+        path.dirname(require.resolve("protobufjs/package.json")),
+    ];
 }
 
 function protoFiles(dir: string, base: string, out: string[]): string[] {
@@ -78,7 +85,9 @@ function load(): EnvoyApi {
         return undefined;
     };
     const envoyApi = path.join(depsDir(), "envoy-api");
-    const all = protoFiles(path.join(envoyApi, "envoy"), envoyApi, []).filter((f) => !/\/v2(alpha\d*)?\//.test(f)).sort();
+    const all = protoFiles(path.join(envoyApi, "envoy"), envoyApi, [])
+        .filter((f) => !/\/v2(alpha\d*)?\//.test(f))
+        .sort();
     const loaded: string[] = [];
     const skipped = new Map<string, string>();
     for (const f of all) {

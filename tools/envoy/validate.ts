@@ -103,7 +103,8 @@ function fieldsOf(t: protobuf.Type): Map<string, protobuf.Field> {
 function parsedOptions(o: { parsedOptions?: unknown }): Rules {
     const out: Rules = {};
     const list = (o.parsedOptions ?? []) as Rules[];
-    for (const entry of list) for (const [k, v] of Object.entries(entry)) out[k] = isObj(v) && isObj(out[k]) ? { ...out[k], ...v } : v;
+    for (const entry of list)
+        for (const [k, v] of Object.entries(entry)) out[k] = isObj(v) && isObj(out[k]) ? { ...out[k], ...v } : v;
     return out;
 }
 
@@ -122,28 +123,48 @@ function distance(a: string, b: string): number {
     let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
     for (let i = 1; i <= a.length; i++) {
         const cur = [i];
-        for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+        for (let j = 1; j <= b.length; j++)
+            cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
         prev = cur;
     }
     return prev[b.length]!;
 }
 
 const INT_RANGES: Record<string, [bigint, bigint]> = {
-    int32: [-(2n ** 31n), 2n ** 31n - 1n], sint32: [-(2n ** 31n), 2n ** 31n - 1n], sfixed32: [-(2n ** 31n), 2n ** 31n - 1n],
-    uint32: [0n, 2n ** 32n - 1n], fixed32: [0n, 2n ** 32n - 1n],
-    int64: [-(2n ** 63n), 2n ** 63n - 1n], sint64: [-(2n ** 63n), 2n ** 63n - 1n], sfixed64: [-(2n ** 63n), 2n ** 63n - 1n],
-    uint64: [0n, 2n ** 64n - 1n], fixed64: [0n, 2n ** 64n - 1n],
+    int32: [-(2n ** 31n), 2n ** 31n - 1n],
+    sint32: [-(2n ** 31n), 2n ** 31n - 1n],
+    sfixed32: [-(2n ** 31n), 2n ** 31n - 1n],
+    uint32: [0n, 2n ** 32n - 1n],
+    fixed32: [0n, 2n ** 32n - 1n],
+    int64: [-(2n ** 63n), 2n ** 63n - 1n],
+    sint64: [-(2n ** 63n), 2n ** 63n - 1n],
+    sfixed64: [-(2n ** 63n), 2n ** 63n - 1n],
+    uint64: [0n, 2n ** 64n - 1n],
+    fixed64: [0n, 2n ** 64n - 1n],
 };
 const FLOAT_MAX = 3.4028234663852886e38;
 
 const WRAPPERS: Record<string, string> = {
-    "google.protobuf.DoubleValue": "double", "google.protobuf.FloatValue": "float",
-    "google.protobuf.Int64Value": "int64", "google.protobuf.UInt64Value": "uint64",
-    "google.protobuf.Int32Value": "int32", "google.protobuf.UInt32Value": "uint32",
-    "google.protobuf.BoolValue": "bool", "google.protobuf.StringValue": "string", "google.protobuf.BytesValue": "bytes",
+    "google.protobuf.DoubleValue": "double",
+    "google.protobuf.FloatValue": "float",
+    "google.protobuf.Int64Value": "int64",
+    "google.protobuf.UInt64Value": "uint64",
+    "google.protobuf.Int32Value": "int32",
+    "google.protobuf.UInt32Value": "uint32",
+    "google.protobuf.BoolValue": "bool",
+    "google.protobuf.StringValue": "string",
+    "google.protobuf.BytesValue": "bytes",
 };
 /** Types whose JSON form is not an object of fields (inside an Any they sit under "value"). */
-const SPECIAL_JSON = new Set([...Object.keys(WRAPPERS), "google.protobuf.Duration", "google.protobuf.Timestamp", "google.protobuf.FieldMask", "google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"]);
+const SPECIAL_JSON = new Set([
+    ...Object.keys(WRAPPERS),
+    "google.protobuf.Duration",
+    "google.protobuf.Timestamp",
+    "google.protobuf.FieldMask",
+    "google.protobuf.Struct",
+    "google.protobuf.Value",
+    "google.protobuf.ListValue",
+]);
 const TYPED_STRUCTS = new Set(["xds.type.v3.TypedStruct", "udpa.type.v1.TypedStruct"]);
 
 const DURATION_RE = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/;
@@ -170,7 +191,8 @@ function durationNanos(v: Json): bigint | undefined {
     return (m[1] ? -1n : 1n) * (seconds * 1_000_000_000n + nanos);
 }
 /** A PGV duration bound ({seconds, nanos}, {} = 0) in nanoseconds. */
-const boundNanos = (b: Rules): bigint => BigInt(Math.trunc(Number(b["seconds"] ?? 0))) * 1_000_000_000n + BigInt(Math.trunc(Number(b["nanos"] ?? 0)));
+const boundNanos = (b: Rules): bigint =>
+    BigInt(Math.trunc(Number(b["seconds"] ?? 0))) * 1_000_000_000n + BigInt(Math.trunc(Number(b["nanos"] ?? 0)));
 
 /** The integer value of a JSON int (number or decimal string), or undefined. */
 function asBigInt(v: Json): bigint | undefined {
@@ -210,7 +232,10 @@ const DEFAULTS: Record<string, Json> = { string: "", bytes: "", bool: false, dou
 const scalarDefault = (type: string): Json => (type in DEFAULTS ? DEFAULTS[type] : 0);
 
 class Walker {
-    constructor(private readonly root: protobuf.Root, private readonly errs: string[]) {}
+    constructor(
+        private readonly root: protobuf.Root,
+        private readonly errs: string[],
+    ) {}
 
     private err(path: string, msg: string): void {
         this.errs.push(`${at(path)}: ${msg}`);
@@ -221,15 +246,22 @@ class Walker {
         const name = strip(t.fullName);
         if (name in WRAPPERS) return this.scalar(WRAPPERS[name]!, v, path);
         switch (name) {
-            case "google.protobuf.Any": return this.any(v, path);
+            case "google.protobuf.Any":
+                return this.any(v, path);
             case "google.protobuf.Duration":
-                if (durationNanos(v) === undefined) this.err(path, `${show(v)} is not a Duration (a JSON string of seconds ending in "s", e.g. "1.5s")`);
+                if (durationNanos(v) === undefined)
+                    this.err(
+                        path,
+                        `${show(v)} is not a Duration (a JSON string of seconds ending in "s", e.g. "1.5s")`,
+                    );
                 return;
             case "google.protobuf.Timestamp":
-                if (typeof v !== "string" || !TIMESTAMP_RE.test(v) || Number.isNaN(Date.parse(v))) this.err(path, `${show(v)} is not a Timestamp (RFC 3339, e.g. "2024-01-01T00:00:00Z")`);
+                if (typeof v !== "string" || !TIMESTAMP_RE.test(v) || Number.isNaN(Date.parse(v)))
+                    this.err(path, `${show(v)} is not a Timestamp (RFC 3339, e.g. "2024-01-01T00:00:00Z")`);
                 return;
             case "google.protobuf.FieldMask":
-                if (typeof v !== "string") this.err(path, `${show(v)} is not a FieldMask (a comma-separated string of paths)`);
+                if (typeof v !== "string")
+                    this.err(path, `${show(v)} is not a FieldMask (a comma-separated string of paths)`);
                 return;
             case "google.protobuf.Struct":
                 if (!isObj(v)) this.err(path, `${show(v)} is not a Struct (a JSON object)`);
@@ -270,15 +302,23 @@ class Walker {
             const p = child(path, key);
             if (f.options?.["deprecated"] === true) this.err(p, `field ${f.name} of ${name} is deprecated`);
             const opts = parsedOptions(f);
-            if (opts["(envoy.annotations.disallowed_by_default)"] === true) this.err(p, `field ${f.name} of ${name} is disallowed by default`);
+            if (opts["(envoy.annotations.disallowed_by_default)"] === true)
+                this.err(p, `field ${f.name} of ${name} is disallowed by default`);
             this.field(f, value, p);
         }
         // oneofs (protobufjs also lists proto3 `optional` fields as one-member oneofs)
         for (const o of t.oneofsArray) {
             const set = o.fieldsArray.filter((f) => given.has(f));
-            if (set.length > 1) this.err(path, `oneof ${o.name} of ${name} has more than one member set: ${set.map((f) => given.get(f)!.key).join(", ")}`);
+            if (set.length > 1)
+                this.err(
+                    path,
+                    `oneof ${o.name} of ${name} has more than one member set: ${set.map((f) => given.get(f)!.key).join(", ")}`,
+                );
             if (set.length === 0 && parsedOptions(o)["(validate.required)"] === true) {
-                this.err(path, `oneof ${o.name} of ${name} is required: set one of ${o.fieldsArray.map((f) => f.name).join(", ")}`);
+                this.err(
+                    path,
+                    `oneof ${o.name} of ${name} is required: set one of ${o.fieldsArray.map((f) => f.name).join(", ")}`,
+                );
             }
         }
         // PGV rules, on every field (absent ones included)
@@ -294,16 +334,23 @@ class Walker {
     private field(f: protobuf.Field, v: Json, path: string): void {
         f.resolve();
         if (f instanceof protobuf.MapField) {
-            if (!isObj(v)) return this.err(path, `expected an object (map<${f.keyType}, ${strip(f.type)}>), got ${show(v)}`);
+            if (!isObj(v))
+                return this.err(path, `expected an object (map<${f.keyType}, ${strip(f.type)}>), got ${show(v)}`);
             for (const [k, x] of Object.entries(v)) {
                 const p = mapKey(path, k);
-                if (f.keyType === "bool" ? k !== "true" && k !== "false" : f.keyType !== "string" && asBigInt(k) === undefined) this.err(p, `map key ${show(k)} is not a ${f.keyType}`);
+                if (
+                    f.keyType === "bool"
+                        ? k !== "true" && k !== "false"
+                        : f.keyType !== "string" && asBigInt(k) === undefined
+                )
+                    this.err(p, `map key ${show(k)} is not a ${f.keyType}`);
                 this.single(f, x, p);
             }
             return;
         }
         if (f.repeated) {
-            if (!Array.isArray(v)) return this.err(path, `expected an array (repeated ${strip(f.type)}), got ${show(v)}`);
+            if (!Array.isArray(v))
+                return this.err(path, `expected an array (repeated ${strip(f.type)}), got ${show(v)}`);
             v.forEach((x, i) => this.single(f, x, `${path}[${i}]`));
             return;
         }
@@ -314,7 +361,8 @@ class Walker {
     private single(f: protobuf.Field, v: Json, path: string): void {
         const rt = f.resolvedType;
         if (rt instanceof protobuf.Type) {
-            if (v === null && strip(rt.fullName) !== "google.protobuf.Value") return this.err(path, `null is not allowed here (expected ${strip(rt.fullName)})`);
+            if (v === null && strip(rt.fullName) !== "google.protobuf.Value")
+                return this.err(path, `null is not allowed here (expected ${strip(rt.fullName)})`);
             return this.message(rt, v, path);
         }
         if (rt instanceof protobuf.Enum) return this.enumValue(rt, v, path);
@@ -327,16 +375,24 @@ class Walker {
             if (v !== null) this.err(path, `${show(v)} is not null (google.protobuf.NullValue)`);
             return;
         }
-        if (typeof v === "number") return this.err(path, `enum ${name} given as the number ${v}: write the value's name`);
+        if (typeof v === "number")
+            return this.err(path, `enum ${name} given as the number ${v}: write the value's name`);
         if (typeof v === "string" && !(v in e.values) && v.toUpperCase() in e.values) {
-            return this.err(path, `${show(v)} is not the name of a value of enum ${name}: Envoy matches enum names case-insensitively, but write ${v.toUpperCase()}`);
+            return this.err(
+                path,
+                `${show(v)} is not the name of a value of enum ${name}: Envoy matches enum names case-insensitively, but write ${v.toUpperCase()}`,
+            );
         }
         if (typeof v !== "string" || !(v in e.values)) {
-            return this.err(path, `${show(v)} is not a value of enum ${name} (one of ${Object.keys(e.values).join(", ")})`);
+            return this.err(
+                path,
+                `${show(v)} is not a value of enum ${name} (one of ${Object.keys(e.values).join(", ")})`,
+            );
         }
         const vo = (e.valuesOptions?.[v] ?? {}) as Rules;
         if (vo["deprecated"] === true) this.err(path, `enum value ${v} of ${name} is deprecated`);
-        if (vo["(envoy.annotations.disallowed_by_default_enum)"] === true) this.err(path, `enum value ${v} of ${name} is disallowed by default`);
+        if (vo["(envoy.annotations.disallowed_by_default_enum)"] === true)
+            this.err(path, `enum value ${v} of ${name} is disallowed by default`);
     }
 
     private scalar(type: string, v: Json, path: string): void {
@@ -346,7 +402,8 @@ class Walker {
             const [lo, hi] = INT_RANGES[type]!;
             if (n === undefined) return bad(`an integer (${type})`);
             if (n < lo || n > hi) return bad(`in the range of ${type}`);
-            if (typeof v === "number" && !Number.isSafeInteger(v)) bad(`exact as a JSON number (${type}): write it as a string`);
+            if (typeof v === "number" && !Number.isSafeInteger(v))
+                bad(`exact as a JSON number (${type}): write it as a string`);
             return;
         }
         switch (type) {
@@ -376,10 +433,16 @@ class Walker {
         if (typeof url !== "string") return this.err(path, `google.protobuf.Any without a string "@type"`);
         const slash = url.lastIndexOf("/");
         const t = slash > 0 ? lookupType(this.root, url.slice(slash + 1)) : undefined;
-        if (!t) return this.err(child(path, "@type"), `${show(url)} does not resolve to a message of the Envoy API (expected type.googleapis.com/<full message name>)`);
+        if (!t)
+            return this.err(
+                child(path, "@type"),
+                `${show(url)} does not resolve to a message of the Envoy API (expected type.googleapis.com/<full message name>)`,
+            );
         const name = strip(t.fullName);
         if (SPECIAL_JSON.has(name)) {
-            for (const k of Object.keys(v)) if (k !== "@type" && k !== "value") this.err(child(path, k), `unknown field of an Any holding ${name} (only "value")`);
+            for (const k of Object.keys(v))
+                if (k !== "@type" && k !== "value")
+                    this.err(child(path, k), `unknown field of an Any holding ${name} (only "value")`);
             if (!("value" in v)) return this.err(path, `an Any holding ${name} needs "value"`);
             return this.message(t, v["value"], child(path, "value"));
         }
@@ -387,7 +450,11 @@ class Walker {
         if (TYPED_STRUCTS.has(name) && typeof v["type_url"] === "string") {
             const inner = v["type_url"].slice(v["type_url"].lastIndexOf("/") + 1);
             const it = lookupType(this.root, inner);
-            if (!it) this.err(child(path, "type_url"), `${show(v["type_url"])} does not resolve to a message of the Envoy API`);
+            if (!it)
+                this.err(
+                    child(path, "type_url"),
+                    `${show(v["type_url"])} does not resolve to a message of the Envoy API`,
+                );
             else if (v["value"] !== undefined) this.message(it, v["value"] ?? {}, child(path, "value"));
         }
     }
@@ -403,8 +470,13 @@ class Walker {
             if (!r || (present && !isObj(v))) return;
             const entries = present ? Object.entries(v as Obj) : [];
             if (r["ignore_empty"] === true && entries.length === 0) return;
-            if (r["min_pairs"] !== undefined && entries.length < Number(r["min_pairs"])) this.err(path, `${present ? `has ${entries.length} entries` : "missing"}; (validate.rules).map.min_pairs = ${r["min_pairs"]}`);
-            if (r["max_pairs"] !== undefined && entries.length > Number(r["max_pairs"])) this.err(path, `has ${entries.length} entries; (validate.rules).map.max_pairs = ${r["max_pairs"]}`);
+            if (r["min_pairs"] !== undefined && entries.length < Number(r["min_pairs"]))
+                this.err(
+                    path,
+                    `${present ? `has ${entries.length} entries` : "missing"}; (validate.rules).map.min_pairs = ${r["min_pairs"]}`,
+                );
+            if (r["max_pairs"] !== undefined && entries.length > Number(r["max_pairs"]))
+                this.err(path, `has ${entries.length} entries; (validate.rules).map.max_pairs = ${r["max_pairs"]}`);
             for (const [k, x] of entries) {
                 if (isObj(r["keys"])) this.itemRules(f.keyType, undefined, r["keys"], k, mapKey(path, k), "map.keys");
                 if (isObj(r["values"])) this.itemRules(f.type, rt, r["values"], x, mapKey(path, k), "map.values");
@@ -416,8 +488,13 @@ class Walker {
             if (!r || (present && !Array.isArray(v))) return;
             const items = present ? (v as Json[]) : [];
             if (r["ignore_empty"] === true && items.length === 0) return;
-            if (r["min_items"] !== undefined && items.length < Number(r["min_items"])) this.err(path, `${present ? `has ${items.length} items` : "missing"}; (validate.rules).repeated.min_items = ${r["min_items"]}`);
-            if (r["max_items"] !== undefined && items.length > Number(r["max_items"])) this.err(path, `has ${items.length} items; (validate.rules).repeated.max_items = ${r["max_items"]}`);
+            if (r["min_items"] !== undefined && items.length < Number(r["min_items"]))
+                this.err(
+                    path,
+                    `${present ? `has ${items.length} items` : "missing"}; (validate.rules).repeated.min_items = ${r["min_items"]}`,
+                );
+            if (r["max_items"] !== undefined && items.length > Number(r["max_items"]))
+                this.err(path, `has ${items.length} items; (validate.rules).repeated.max_items = ${r["max_items"]}`);
             if (r["unique"] === true) {
                 const seen = new Set<string>();
                 items.forEach((x, i) => {
@@ -426,7 +503,8 @@ class Walker {
                     seen.add(s);
                 });
             }
-            if (isObj(r["items"])) items.forEach((x, i) => this.itemRules(f.type, rt, r["items"], x, `${path}[${i}]`, "repeated.items"));
+            if (isObj(r["items"]))
+                items.forEach((x, i) => this.itemRules(f.type, rt, r["items"], x, `${path}[${i}]`, "repeated.items"));
             return;
         }
         // singular: an unset member of a oneof (proto3 `optional` included) is not checked
@@ -435,24 +513,38 @@ class Walker {
     }
 
     /** Rules for one value of a type (a field's, a repeated item's, a map key's or value's). */
-    private itemRules(type: string, rt: protobuf.ReflectionObject | null | undefined, rules: Rules, v: Json, path: string, prefix: string, present = true): void {
+    private itemRules(
+        type: string,
+        rt: protobuf.ReflectionObject | null | undefined,
+        rules: Rules,
+        v: Json,
+        path: string,
+        prefix: string,
+        present = true,
+    ): void {
         const label = (kind: string, rule: string) => `(validate.rules).${prefix ? `${prefix}.` : ""}${kind}.${rule}`;
         if (rt instanceof protobuf.Type) {
             const name = strip(rt.fullName);
             const msg = rules["message"] as Rules | undefined;
             if (!present || v === null) {
                 if (msg?.["required"] === true) this.err(path, `missing; ${label("message", "required")}`);
-                else if ((rules["duration"] as Rules | undefined)?.["required"] === true) this.err(path, `missing; ${label("duration", "required")}`);
-                else if ((rules["timestamp"] as Rules | undefined)?.["required"] === true) this.err(path, `missing; ${label("timestamp", "required")}`);
-                else if ((rules["any"] as Rules | undefined)?.["required"] === true) this.err(path, `missing; ${label("any", "required")}`);
+                else if ((rules["duration"] as Rules | undefined)?.["required"] === true)
+                    this.err(path, `missing; ${label("duration", "required")}`);
+                else if ((rules["timestamp"] as Rules | undefined)?.["required"] === true)
+                    this.err(path, `missing; ${label("timestamp", "required")}`);
+                else if ((rules["any"] as Rules | undefined)?.["required"] === true)
+                    this.err(path, `missing; ${label("any", "required")}`);
                 return;
             }
-            if (name === "google.protobuf.Duration" && isObj(rules["duration"])) return this.durationRules(rules["duration"], v, path, label);
+            if (name === "google.protobuf.Duration" && isObj(rules["duration"]))
+                return this.durationRules(rules["duration"], v, path, label);
             if (name === "google.protobuf.Any" && isObj(rules["any"]) && isObj(v)) {
                 const r = rules["any"];
                 const url = v["@type"];
-                if (list(r["in"]) && !list(r["in"])!.includes(url)) this.err(path, `@type ${show(url)} not allowed; ${label("any", "in")} = ${show(r["in"])}`);
-                if (list(r["not_in"])?.includes(url)) this.err(path, `@type ${show(url)} not allowed; ${label("any", "not_in")}`);
+                if (list(r["in"]) && !list(r["in"])!.includes(url))
+                    this.err(path, `@type ${show(url)} not allowed; ${label("any", "in")} = ${show(r["in"])}`);
+                if (list(r["not_in"])?.includes(url))
+                    this.err(path, `@type ${show(url)} not allowed; ${label("any", "not_in")}`);
                 return;
             }
             const wrapped = WRAPPERS[name];
@@ -465,13 +557,20 @@ class Walker {
             const value = present ? v : Object.keys(rt.values).find((k) => rt.values[k] === 0);
             if (typeof value !== "string" || !(value in rt.values)) {
                 // a bad name is reported by the walk; an absent enum without a zero value is undefined
-                if (!present && r["defined_only"] === true) this.err(path, `missing; ${label("enum", "defined_only")} and ${strip(rt.fullName)} has no zero value`);
+                if (!present && r["defined_only"] === true)
+                    this.err(
+                        path,
+                        `missing; ${label("enum", "defined_only")} and ${strip(rt.fullName)} has no zero value`,
+                    );
                 return;
             }
             const n = rt.values[value]!;
-            if (r["const"] !== undefined && n !== Number(r["const"])) this.err(path, `${value} (${n}) is not ${r["const"]}; ${label("enum", "const")}`);
-            if (list(r["in"]) && !list(r["in"])!.map(Number).includes(n)) this.err(path, `${value} (${n}) not allowed; ${label("enum", "in")} = ${show(r["in"])}`);
-            if (list(r["not_in"])?.map(Number).includes(n)) this.err(path, `${value} (${n}) not allowed; ${label("enum", "not_in")} = ${show(r["not_in"])}`);
+            if (r["const"] !== undefined && n !== Number(r["const"]))
+                this.err(path, `${value} (${n}) is not ${r["const"]}; ${label("enum", "const")}`);
+            if (list(r["in"]) && !list(r["in"])!.map(Number).includes(n))
+                this.err(path, `${value} (${n}) not allowed; ${label("enum", "in")} = ${show(r["in"])}`);
+            if (list(r["not_in"])?.map(Number).includes(n))
+                this.err(path, `${value} (${n}) not allowed; ${label("enum", "not_in")} = ${show(r["not_in"])}`);
             return;
         }
         const r = rules[type] as Rules | undefined;
@@ -482,16 +581,32 @@ class Walker {
     private durationRules(r: Rules, v: Json, path: string, label: (k: string, r: string) => string): void {
         const n = durationNanos(v);
         if (n === undefined) return; // reported by the walk
-        const cmp: [string, (a: bigint, b: bigint) => boolean, string][] = [["gt", (a, b) => a > b, ">"], ["gte", (a, b) => a >= b, ">="], ["lt", (a, b) => a < b, "<"], ["lte", (a, b) => a <= b, "<="]];
+        const cmp: [string, (a: bigint, b: bigint) => boolean, string][] = [
+            ["gt", (a, b) => a > b, ">"],
+            ["gte", (a, b) => a >= b, ">="],
+            ["lt", (a, b) => a < b, "<"],
+            ["lte", (a, b) => a <= b, "<="],
+        ];
         for (const [rule, ok, op] of cmp) {
             if (!isObj(r[rule])) continue;
             const b = boundNanos(r[rule]);
             if (!ok(n, b)) this.err(path, `${show(v)} must be ${op} ${Number(b) / 1e9}s; ${label("duration", rule)}`);
         }
-        if (isObj(r["const"]) && n !== boundNanos(r["const"])) this.err(path, `${show(v)} must be ${Number(boundNanos(r["const"])) / 1e9}s; ${label("duration", "const")}`);
+        if (isObj(r["const"]) && n !== boundNanos(r["const"]))
+            this.err(
+                path,
+                `${show(v)} must be ${Number(boundNanos(r["const"])) / 1e9}s; ${label("duration", "const")}`,
+            );
     }
 
-    private scalarRules(type: string, r: Rules, v: Json, path: string, label: (k: string, r: string) => string, present = true): void {
+    private scalarRules(
+        type: string,
+        r: Rules,
+        v: Json,
+        path: string,
+        label: (k: string, r: string) => string,
+        present = true,
+    ): void {
         const is = present ? show(v) : `missing (default ${show(v)})`;
         if (type === "string" || type === "bytes") {
             if (typeof v !== "string") return;
@@ -499,38 +614,71 @@ class Walker {
             const chars = type === "string" ? [...v].length : Buffer.from(v, "base64").length;
             const bytes = type === "string" ? Buffer.byteLength(v, "utf8") : chars;
             const bounds: [string, number, (n: number, b: number) => boolean][] = [
-                ["len", chars, (n, b) => n === b], ["min_len", chars, (n, b) => n >= b], ["max_len", chars, (n, b) => n <= b],
-                ["len_bytes", bytes, (n, b) => n === b], ["min_bytes", bytes, (n, b) => n >= b], ["max_bytes", bytes, (n, b) => n <= b],
+                ["len", chars, (n, b) => n === b],
+                ["min_len", chars, (n, b) => n >= b],
+                ["max_len", chars, (n, b) => n <= b],
+                ["len_bytes", bytes, (n, b) => n === b],
+                ["min_bytes", bytes, (n, b) => n >= b],
+                ["max_bytes", bytes, (n, b) => n <= b],
             ];
             for (const [rule, n, ok] of bounds) {
-                if (r[rule] !== undefined && !ok(n, Number(r[rule]))) this.err(path, `${present ? `${show(v)} has length ${n}` : "missing"}; ${label(type, rule)} = ${r[rule]}`);
+                if (r[rule] !== undefined && !ok(n, Number(r[rule])))
+                    this.err(
+                        path,
+                        `${present ? `${show(v)} has length ${n}` : "missing"}; ${label(type, rule)} = ${r[rule]}`,
+                    );
             }
             if (type === "string") {
-                if (r["const"] !== undefined && v !== r["const"]) this.err(path, `${is} must be ${show(r["const"])}; ${label(type, "const")}`);
-                if (list(r["in"]) && !list(r["in"])!.includes(v)) this.err(path, `${is} not allowed; ${label(type, "in")} = ${show(r["in"])}`);
+                if (r["const"] !== undefined && v !== r["const"])
+                    this.err(path, `${is} must be ${show(r["const"])}; ${label(type, "const")}`);
+                if (list(r["in"]) && !list(r["in"])!.includes(v))
+                    this.err(path, `${is} not allowed; ${label(type, "in")} = ${show(r["in"])}`);
                 if (list(r["not_in"])?.includes(v)) this.err(path, `${is} not allowed; ${label(type, "not_in")}`);
-                if (typeof r["prefix"] === "string" && !v.startsWith(r["prefix"])) this.err(path, `${is} must start with ${show(r["prefix"])}; ${label(type, "prefix")}`);
-                if (typeof r["suffix"] === "string" && !v.endsWith(r["suffix"])) this.err(path, `${is} must end with ${show(r["suffix"])}; ${label(type, "suffix")}`);
-                if (typeof r["contains"] === "string" && !v.includes(r["contains"])) this.err(path, `${is} must contain ${show(r["contains"])}; ${label(type, "contains")}`);
-                if (typeof r["pattern"] === "string" && !pattern(r["pattern"]).test(v)) this.err(path, `${is} does not match ${show(r["pattern"])}; ${label(type, "pattern")}`);
+                if (typeof r["prefix"] === "string" && !v.startsWith(r["prefix"]))
+                    this.err(path, `${is} must start with ${show(r["prefix"])}; ${label(type, "prefix")}`);
+                if (typeof r["suffix"] === "string" && !v.endsWith(r["suffix"]))
+                    this.err(path, `${is} must end with ${show(r["suffix"])}; ${label(type, "suffix")}`);
+                if (typeof r["contains"] === "string" && !v.includes(r["contains"]))
+                    this.err(path, `${is} must contain ${show(r["contains"])}; ${label(type, "contains")}`);
+                if (typeof r["pattern"] === "string" && !pattern(r["pattern"]).test(v))
+                    this.err(path, `${is} does not match ${show(r["pattern"])}; ${label(type, "pattern")}`);
                 const wk = r["well_known_regex"];
                 if (wk === "HTTP_HEADER_NAME" || wk === "HTTP_HEADER_VALUE") {
                     const strict = r["strict"] !== false;
-                    const re = !strict ? HEADER_LOOSE : wk === "HTTP_HEADER_NAME" ? HEADER_NAME_STRICT : HEADER_VALUE_STRICT;
-                    if (!re.test(v)) this.err(path, `${is} is not a valid ${wk === "HTTP_HEADER_NAME" ? "HTTP header name" : "HTTP header value"}; ${label(type, "well_known_regex")} = ${wk}${strict ? "" : " (strict: false)"}`);
+                    const re = !strict
+                        ? HEADER_LOOSE
+                        : wk === "HTTP_HEADER_NAME"
+                          ? HEADER_NAME_STRICT
+                          : HEADER_VALUE_STRICT;
+                    if (!re.test(v))
+                        this.err(
+                            path,
+                            `${is} is not a valid ${wk === "HTTP_HEADER_NAME" ? "HTTP header name" : "HTTP header value"}; ${label(type, "well_known_regex")} = ${wk}${strict ? "" : " (strict: false)"}`,
+                        );
                 }
             }
             return;
         }
         if (type === "bool") {
-            if (r["const"] !== undefined && v !== r["const"]) this.err(path, `${is} must be ${r["const"]}; ${label(type, "const")}`);
+            if (r["const"] !== undefined && v !== r["const"])
+                this.err(path, `${is} must be ${r["const"]}; ${label(type, "const")}`);
             return;
         }
-        const n = type === "double" || type === "float" ? asFloat(v) : asBigInt(v) === undefined ? undefined : Number(v);
+        const n =
+            type === "double" || type === "float" ? asFloat(v) : asBigInt(v) === undefined ? undefined : Number(v);
         if (n === undefined) return; // reported by the walk
-        const cmp: [string, (a: number, b: number) => boolean, string][] = [["gt", (a, b) => a > b, ">"], ["gte", (a, b) => a >= b, ">="], ["lt", (a, b) => a < b, "<"], ["lte", (a, b) => a <= b, "<="], ["const", (a, b) => a === b, "="]];
-        for (const [rule, ok, op] of cmp) if (r[rule] !== undefined && !ok(n, Number(r[rule]))) this.err(path, `${is} must be ${op} ${r[rule]}; ${label(type, rule)}`);
-        if (list(r["in"]) && !list(r["in"])!.map(Number).includes(n)) this.err(path, `${is} not allowed; ${label(type, "in")} = ${show(r["in"])}`);
+        const cmp: [string, (a: number, b: number) => boolean, string][] = [
+            ["gt", (a, b) => a > b, ">"],
+            ["gte", (a, b) => a >= b, ">="],
+            ["lt", (a, b) => a < b, "<"],
+            ["lte", (a, b) => a <= b, "<="],
+            ["const", (a, b) => a === b, "="],
+        ];
+        for (const [rule, ok, op] of cmp)
+            if (r[rule] !== undefined && !ok(n, Number(r[rule])))
+                this.err(path, `${is} must be ${op} ${r[rule]}; ${label(type, rule)}`);
+        if (list(r["in"]) && !list(r["in"])!.map(Number).includes(n))
+            this.err(path, `${is} not allowed; ${label(type, "in")} = ${show(r["in"])}`);
         if (list(r["not_in"])?.map(Number).includes(n)) this.err(path, `${is} not allowed; ${label(type, "not_in")}`);
     }
 }

@@ -6,13 +6,22 @@
  */
 import { ACME_SOLVER_LABEL, ACME_SOLVER_PORT, Flow } from "../../stacks/flows";
 import { PlatformSpec, ResolvedPlatform } from "../../stacks/resolve";
-import { AnalyzeOptions, ConnEntry, NamedIpPeer, SyntheticWorkload, analyzeConnectivity, renderMarkdownMatrix, virtualPeers } from "../../lib/connectivity/index";
+import {
+    AnalyzeOptions,
+    ConnEntry,
+    NamedIpPeer,
+    SyntheticWorkload,
+    analyzeConnectivity,
+    renderMarkdownMatrix,
+    virtualPeers,
+} from "../../lib/connectivity/index";
 
 /** Named IP peers of the flow table (the LLM endpoint, MCP servers' external addresses). */
 function flowIpPeers(flows: readonly Flow[]): NamedIpPeer[] {
     const seen = new Map<string, NamedIpPeer>();
     for (const f of flows) {
-        if (f.to.kind === "cidrs" && !seen.has(f.to.name)) seen.set(f.to.name, { name: f.to.name, cidrs: [...f.to.cidrs] });
+        if (f.to.kind === "cidrs" && !seen.has(f.to.name))
+            seen.set(f.to.name, { name: f.to.name, cidrs: [...f.to.cidrs] });
     }
     return [...seen.values()];
 }
@@ -38,7 +47,13 @@ function acmeSolverWorkloads({ spec, flows }: ResolvedPlatform): SyntheticWorklo
  */
 function prometheusWorkloads(spec: PlatformSpec): SyntheticWorkload[] {
     if (!spec.monitoring.enabled) return [];
-    return [{ name: "prometheus", namespace: spec.monitoring.prometheus.namespace, labels: { ...spec.monitoring.prometheus.podLabels } }];
+    return [
+        {
+            name: "prometheus",
+            namespace: spec.monitoring.prometheus.namespace,
+            labels: { ...spec.monitoring.prometheus.podLabels },
+        },
+    ];
 }
 
 /** Analysis options for a platform (its spec and flow table, as the run computed them): virtual peers from the cluster facts, named address ranges. */
@@ -51,11 +66,19 @@ export function platformAnalyzeOptions(platform: ResolvedPlatform, opts: { inter
         kubeApiServer: spec.cluster.apiServerCidrs.length > 0 ? spec.cluster.apiServerCidrs : true,
         internet: opts.internet,
     });
-    return { ...v, extraWorkloads: [...(v.extraWorkloads ?? []), ...acmeSolverWorkloads(platform), ...prometheusWorkloads(spec)], ipPeers: [...(v.ipPeers ?? []), ...flowIpPeers(flows)], ipRanges: false };
+    return {
+        ...v,
+        extraWorkloads: [...(v.extraWorkloads ?? []), ...acmeSolverWorkloads(platform), ...prometheusWorkloads(spec)],
+        ipPeers: [...(v.ipPeers ?? []), ...flowIpPeers(flows)],
+        ipRanges: false,
+    };
 }
 
 /** The report entries and its markdown matrix, from the rendered objects and the run's spec and flow table. */
-export function connectivityReport(objects: ReadonlyArray<Record<string, unknown>>, platform: ResolvedPlatform): { entries: ConnEntry[]; markdown: string } {
+export function connectivityReport(
+    objects: ReadonlyArray<Record<string, unknown>>,
+    platform: ResolvedPlatform,
+): { entries: ConnEntry[]; markdown: string } {
     const spec = platform.spec;
     const entries = analyzeConnectivity(objects, platformAnalyzeOptions(platform, { internet: true }));
     const header = [

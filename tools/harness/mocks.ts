@@ -70,7 +70,11 @@ function fromWire(v: unknown): unknown {
 }
 
 /** A deterministic pseudo-random string of the given alphabet, from a seed. */
-function deterministicString(seed: string, length: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"): string {
+function deterministicString(
+    seed: string,
+    length: number,
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+): string {
     let out = "";
     let counter = 0;
     while (out.length < length) {
@@ -96,7 +100,12 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
         case "random:index/randomString:RandomString": {
             const length = typeof inputs["length"] === "number" ? inputs["length"] : 32;
             const value = deterministicString(seed, length);
-            return type.endsWith("RandomPassword") ? { result: pulumi.secret(value), bcryptHash: pulumi.secret(`$2a$10$${deterministicString(`${seed}:bcrypt`, 53)}`) } : { result: value };
+            return type.endsWith("RandomPassword")
+                ? {
+                      result: pulumi.secret(value),
+                      bcryptHash: pulumi.secret(`$2a$10$${deterministicString(`${seed}:bcrypt`, 53)}`),
+                  }
+                : { result: value };
         }
         case "random:index/randomBytes:RandomBytes": {
             const length = typeof inputs["length"] === "number" ? inputs["length"] : 32;
@@ -167,13 +176,27 @@ interface RegisterRequest {
 /** Minimal view of the Alias message (proto/alias_pb): a URN, or a spec whose empty fields default to the resource's. */
 interface AliasMessage {
     getUrn(): string;
-    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+    getSpec():
+        | {
+              getName(): string;
+              getType(): string;
+              getStack(): string;
+              getProject(): string;
+              getParenturn(): string;
+              getNoparent(): boolean;
+          }
+        | undefined;
 }
 
 /** The parts of a URN: `urn:pulumi:<stack>::<project>::<qualified type>::<name>`. */
 function urnParts(urn: string): { stack: string; project: string; qualifiedType: string; name: string } {
     const parts = urn.split("::");
-    return { stack: parts[0]!.replace(/^urn:pulumi:/, ""), project: parts[1] ?? "", qualifiedType: parts[2] ?? "", name: parts.slice(3).join("::") };
+    return {
+        stack: parts[0]!.replace(/^urn:pulumi:/, ""),
+        project: parts[1] ?? "",
+        qualifiedType: parts[2] ?? "",
+        name: parts.slice(3).join("::"),
+    };
 }
 
 /** A URN the way the engine builds one (resource.CreateURN): the parent's qualified type prefixes the type, the root stack's excepted. */
@@ -213,9 +236,19 @@ export class RecordingMonitor extends MockMonitor {
                 continue;
             }
             if (!spec) continue;
-            let aliasParent: string | undefined = spec.getParenturn() ? this.realUrns.get(spec.getParenturn()) ?? spec.getParenturn() : parent;
+            let aliasParent: string | undefined = spec.getParenturn()
+                ? (this.realUrns.get(spec.getParenturn()) ?? spec.getParenturn())
+                : parent;
             if (spec.getNoparent()) aliasParent = undefined;
-            own.push(makeUrn(spec.getStack() || this.stack, spec.getProject() || this.project, aliasParent, spec.getType() || type, spec.getName() || name));
+            own.push(
+                makeUrn(
+                    spec.getStack() || this.stack,
+                    spec.getProject() || this.project,
+                    aliasParent,
+                    spec.getType() || type,
+                    spec.getName() || name,
+                ),
+            );
         }
         for (const u of r.getAliasurnsList()) own.push(u);
         for (const u of own) out.add(u);
@@ -229,7 +262,9 @@ export class RecordingMonitor extends MockMonitor {
                 out.add(makeUrn(this.stack, this.project, pa, type, childName(name)));
                 for (const u of own) {
                     const p = urnParts(u);
-                    out.add(makeUrn(this.stack, this.project, pa, p.qualifiedType.split("$").pop()!, childName(p.name)));
+                    out.add(
+                        makeUrn(this.stack, this.project, pa, p.qualifiedType.split("$").pop()!, childName(p.name)),
+                    );
                 }
             }
         }
@@ -242,7 +277,7 @@ export class RecordingMonitor extends MockMonitor {
         const type = r.getType();
         const mockParent = r.getParent();
         // The real engine qualifies a type with the whole chain of ancestor types, the root stack's excepted.
-        const parent = mockParent ? this.realUrns.get(mockParent) ?? mockParent : undefined;
+        const parent = mockParent ? (this.realUrns.get(mockParent) ?? mockParent) : undefined;
         const urn = makeUrn(this.stack, this.project, parent, type, r.getName());
         const mockQualified = mockParent ? `${mockParent.split("::")[2]!.split("$").pop()}$${type}` : type;
         // The URN the mock engine answers with (MockMonitor.newUrn qualifies with the parent's last type only).
@@ -250,7 +285,10 @@ export class RecordingMonitor extends MockMonitor {
         this.realUrns.set(mockUrn, urn);
         const providerRef = r.getProvider();
         // A provider reference is `<urn>::<id>`; the id (after the last "::") is not part of the URN.
-        const provider = providerRef ? this.realUrns.get(providerRef.slice(0, providerRef.lastIndexOf("::"))) ?? providerRef.slice(0, providerRef.lastIndexOf("::")) : undefined;
+        const provider = providerRef
+            ? (this.realUrns.get(providerRef.slice(0, providerRef.lastIndexOf("::"))) ??
+              providerRef.slice(0, providerRef.lastIndexOf("::")))
+            : undefined;
         const aliases = this.aliasesOf(r, type, parent);
         this.aliasesByUrn.set(urn, aliases);
         // The registration's inputs as plain wire values, read once: for the record and for the mocks.
@@ -264,7 +302,10 @@ export class RecordingMonitor extends MockMonitor {
             inputs: fromWire(wire) as Record<string, unknown>,
             options: {
                 protect: r.getProtect() === true,
-                dependsOn: r.getDependenciesList().map((u) => this.realUrns.get(u) ?? u).sort(),
+                dependsOn: r
+                    .getDependenciesList()
+                    .map((u) => this.realUrns.get(u) ?? u)
+                    .sort(),
                 retainOnDelete: r.getRetainondelete() === true,
                 deleteBeforeReplace: r.getDeletebeforereplace() === true,
                 ignoreChanges: [...r.getIgnorechangesList()],
@@ -281,7 +322,9 @@ export class RecordingMonitor extends MockMonitor {
             const result = await this.mocks.newResource({
                 type,
                 name: r.getName(),
-                inputs: deserializeProperties({ toJavaScript: () => wire } as unknown as Parameters<typeof deserializeProperties>[0]),
+                inputs: deserializeProperties({ toJavaScript: () => wire } as unknown as Parameters<
+                    typeof deserializeProperties
+                >[0]),
                 provider: r.getProvider(),
                 custom: r.getCustom(),
                 id: r.getImportid(),
@@ -302,7 +345,11 @@ export class RecordingMonitor extends MockMonitor {
  * dependencies, and a successful result.
  */
 class RegisterResponse {
-    constructor(private readonly urn: string, private readonly id: string, private readonly state: Record<string, unknown>) {}
+    constructor(
+        private readonly urn: string,
+        private readonly id: string,
+        private readonly state: Record<string, unknown>,
+    ) {}
     getUrn(): string {
         return this.urn;
     }

@@ -43,8 +43,13 @@ function isKubernetesObject(r: RecordedResource): boolean {
 
 /** The keys of a Secret's data map, whether the map itself or each value is marked secret. */
 function secretDataKeys(v: unknown): string[] {
-    const inner = v && typeof v === "object" && "$secret" in (v as Record<string, unknown>) ? (v as { $secret: unknown }).$secret : v;
-    return inner && typeof inner === "object" && !Array.isArray(inner) ? Object.keys(inner as Record<string, unknown>) : [];
+    const inner =
+        v && typeof v === "object" && "$secret" in (v as Record<string, unknown>)
+            ? (v as { $secret: unknown }).$secret
+            : v;
+    return inner && typeof inner === "object" && !Array.isArray(inner)
+        ? Object.keys(inner as Record<string, unknown>)
+        : [];
 }
 
 /** The Kubernetes object a resource would create, redacted, keys ordered. A Secret keeps its keys, never a value. */
@@ -52,7 +57,8 @@ function toManifest(r: RecordedResource): Record<string, unknown> {
     const inputs = { ...r.inputs };
     if (inputs["kind"] === "Secret") {
         for (const field of ["data", "stringData"]) {
-            if (inputs[field] !== undefined) inputs[field] = Object.fromEntries(secretDataKeys(inputs[field]).map((k) => [k, REDACTED]));
+            if (inputs[field] !== undefined)
+                inputs[field] = Object.fromEntries(secretDataKeys(inputs[field]).map((k) => [k, REDACTED]));
         }
     }
     return redactSorted(inputs) as Record<string, unknown>;
@@ -113,7 +119,8 @@ function secretDigests(r: RecordedResource, key: Buffer): Record<string, string>
             return;
         }
         if (!m || typeof m !== "object" || Array.isArray(m)) return;
-        for (const [k, v] of Object.entries(m as Record<string, unknown>)) values.set(k, typeof v === "string" ? decode(v) : "unknown");
+        for (const [k, v] of Object.entries(m as Record<string, unknown>))
+            values.set(k, typeof v === "string" ? decode(v) : "unknown");
     };
     add("data", (s) => Buffer.from(s.trim(), "base64"));
     add("stringData", (s) => Buffer.from(s, "utf8"));
@@ -121,7 +128,10 @@ function secretDigests(r: RecordedResource, key: Buffer): Record<string, string>
     const out: Record<string, string> = {};
     for (const k of [...values.keys()].sort()) {
         const v = values.get(k)!;
-        out[k] = v === "unknown" ? "unknown" : createHmac("sha256", key).update(`${id}\u0000${k}\u0000`).update(v).digest("hex");
+        out[k] =
+            v === "unknown"
+                ? "unknown"
+                : createHmac("sha256", key).update(`${id}\u0000${k}\u0000`).update(v).digest("hex");
     }
     return out;
 }
@@ -141,14 +151,17 @@ export function inventoryEntry(r: RecordedResource): Record<string, unknown> {
     const key = digestKey();
     const digests = key ? secretDigests(r, key) : undefined;
     // Redacting the whole entry redacts its inputs: nothing else in it holds a marker.
-    return redactSorted({
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        parent: r.parent ?? null,
-        custom: r.custom,
-        options: r.options,
-        inputs: r.inputs,
-        ...(digests ? { secretDigests: digests } : {}),
-    }, 1) as Record<string, unknown>;
+    return redactSorted(
+        {
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            parent: r.parent ?? null,
+            custom: r.custom,
+            options: r.options,
+            inputs: r.inputs,
+            ...(digests ? { secretDigests: digests } : {}),
+        },
+        1,
+    ) as Record<string, unknown>;
 }

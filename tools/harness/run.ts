@@ -94,7 +94,15 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         }
         if (stray.length > 0) throw stray[0];
         const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-        return { project: engine.project, stack: opts.stack, preview, resources, outputs: outputs as Record<string, unknown>, spec: resolved.spec, flows: resolved.flows };
+        return {
+            project: engine.project,
+            stack: opts.stack,
+            preview,
+            resources,
+            outputs: outputs as Record<string, unknown>,
+            spec: resolved.spec,
+            flows: resolved.flows,
+        };
     } finally {
         running = false;
     }

@@ -70,8 +70,13 @@ function readYaml(file: string): Record<string, unknown> {
             const [first, ...excerpt] = e.message.split("\n");
             const what = (first ?? "").replace(/ at line \d+, column \d+:?$/, "");
             const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-            const shown = excerpt.filter((l) => l.trim() !== "").map((l) => `    ${l}`).join("\n");
-            throw new StackFileError(`${where}: invalid YAML: ${what}${shown ? `\n${shown}` : ""}\n  Fix the file (YAML is indented with spaces; quote values that contain ': ' or start with a special character).`);
+            const shown = excerpt
+                .filter((l) => l.trim() !== "")
+                .map((l) => `    ${l}`)
+                .join("\n");
+            throw new StackFileError(
+                `${where}: invalid YAML: ${what}${shown ? `\n${shown}` : ""}\n  Fix the file (YAML is indented with spaces; quote values that contain ': ' or start with a special character).`,
+            );
         }
         throw e;
     }
@@ -95,7 +100,10 @@ export function loadEngineConfig(projectDir: string, stack: string, configFile?:
 
     const declared = (project["config"] ?? {}) as Record<string, unknown>;
     for (const [k, decl] of Object.entries(declared)) {
-        const d = decl && typeof decl === "object" && !Array.isArray(decl) ? (decl as Record<string, unknown>) : { default: decl };
+        const d =
+            decl && typeof decl === "object" && !Array.isArray(decl)
+                ? (decl as Record<string, unknown>)
+                : { default: decl };
         const dv = d["value"] ?? d["default"];
         if (dv !== undefined) values[fullKey(k)] = toEngineString(dv);
     }
@@ -112,7 +120,9 @@ export function loadEngineConfig(projectDir: string, stack: string, configFile?:
     for (const [k, decl] of Object.entries(declared)) {
         const d = decl && typeof decl === "object" && !Array.isArray(decl) ? (decl as Record<string, unknown>) : {};
         if (values[fullKey(k)] === undefined && d["default"] === undefined && d["value"] === undefined) {
-            throw new StackFileError(`Stack '${stack}' is missing configuration value '${fullKey(k)}' (declared in Pulumi.yaml): set it with pulumi config set ${fullKey(k)} <value>`);
+            throw new StackFileError(
+                `Stack '${stack}' is missing configuration value '${fullKey(k)}' (declared in Pulumi.yaml): set it with pulumi config set ${fullKey(k)} <value>`,
+            );
         }
     }
     return { project: projectName, values, secretKeys };

@@ -16,5 +16,7 @@ export function setStackTraceCapture(on: boolean): void {
 
 /** True when a run should keep stack traces. */
 export function capturesStackTraces(): boolean {
-    return capture || Boolean(process.env["PULUMI_DEBUG_PROMISE_LEAKS"]) || Boolean(process.env["AGENTSTACK_STACK_TRACES"]);
+    return (
+        capture || Boolean(process.env["PULUMI_DEBUG_PROMISE_LEAKS"]) || Boolean(process.env["AGENTSTACK_STACK_TRACES"])
+    );
 }

@@ -18,14 +18,24 @@ function percentile(sorted: readonly number[], p: number): number {
     return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-export async function benchInjector(manifests: readonly K8sObject[], total = 1000, concurrency = 20): Promise<InjectorLatency> {
+export async function benchInjector(
+    manifests: readonly K8sObject[],
+    total = 1000,
+    concurrency = 20,
+): Promise<InjectorLatency> {
     const inj = await startInjector(manifests, { extraArgs: ["--shutdown-delay-ms", "0"] });
     try {
-        const workloads = manifests.filter((o) => o["kind"] === "Deployment" && ["agentstack-gateway", "agentstack-agents", "agentstack-mcp"].includes(o["metadata"]["namespace"]));
+        const workloads = manifests.filter(
+            (o) =>
+                o["kind"] === "Deployment" &&
+                ["agentstack-gateway", "agentstack-agents", "agentstack-mcp"].includes(o["metadata"]["namespace"]),
+        );
         const bodies = workloads.map((w, i) => JSON.stringify(podReview(podOf(w), `bench-${i}`)));
         const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
         // Warm up the connections and the JIT.
-        await Promise.all(Array.from({ length: concurrency }, (_, i) => send(inj, { body: bodies[i % bodies.length]!, agent })));
+        await Promise.all(
+            Array.from({ length: concurrency }, (_, i) => send(inj, { body: bodies[i % bodies.length]!, agent })),
+        );
         const times: number[] = [];
         let next = 0;
         const worker = async () => {
@@ -40,7 +50,13 @@ export async function benchInjector(manifests: readonly K8sObject[], total = 100
         await Promise.all(Array.from({ length: concurrency }, worker));
         agent.destroy();
         const sorted = [...times].sort((a, b) => a - b);
-        return { requests: times.length, concurrency, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1]! };
+        return {
+            requests: times.length,
+            concurrency,
+            p50Ms: percentile(sorted, 50),
+            p99Ms: percentile(sorted, 99),
+            maxMs: sorted[sorted.length - 1]!,
+        };
     } finally {
         await inj.stop();
     }

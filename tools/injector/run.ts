@@ -26,12 +26,65 @@ export function makeCerts(dir: string, name = "ca"): TestCerts {
     mkdirSync(dir, { recursive: true });
     const f = (n: string) => join(dir, n);
     const run = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
-    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f(`${name}.key`), "-out", f(`${name}.crt`), "-days", "2", "-subj", `/CN=test ${name}`,
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f("tls.key"), "-out", f("tls.csr"), "-subj", "/CN=localhost");
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        f(`${name}.key`),
+        "-out",
+        f(`${name}.crt`),
+        "-days",
+        "2",
+        "-subj",
+        `/CN=test ${name}`,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    );
+    run(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        f("tls.key"),
+        "-out",
+        f("tls.csr"),
+        "-subj",
+        "/CN=localhost",
+    );
     writeFileSync(f("ext.cnf"), "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
-    run("x509", "-req", "-in", f("tls.csr"), "-CA", f(`${name}.crt`), "-CAkey", f(`${name}.key`), "-CAcreateserial", "-out", f("tls.crt"), "-days", "1", "-extfile", f("ext.cnf"));
-    return { dir, ca: readFileSync(f(`${name}.crt`), "utf8"), cert: readFileSync(f("tls.crt"), "utf8"), key: readFileSync(f("tls.key"), "utf8") };
+    run(
+        "x509",
+        "-req",
+        "-in",
+        f("tls.csr"),
+        "-CA",
+        f(`${name}.crt`),
+        "-CAkey",
+        f(`${name}.key`),
+        "-CAcreateserial",
+        "-out",
+        f("tls.crt"),
+        "-days",
+        "1",
+        "-extfile",
+        f("ext.cnf"),
+    );
+    return {
+        dir,
+        ca: readFileSync(f(`${name}.crt`), "utf8"),
+        cert: readFileSync(f("tls.crt"), "utf8"),
+        key: readFileSync(f("tls.key"), "utf8"),
+    };
 }
 
 /** Writes a ConfigMap's data the way the kubelet mounts it: files behind `..data` symlinks. */
@@ -67,7 +120,10 @@ export interface RunningInjector {
  * Starts the injector of a rendered stack. `extraArgs` may tune reload and shutdown timings (flags the
  * program documents); everything else is the rendered Deployment's command.
  */
-export async function startInjector(manifests: readonly K8sObject[], opts: { certs?: TestCerts; extraArgs?: string[] } = {}): Promise<RunningInjector> {
+export async function startInjector(
+    manifests: readonly K8sObject[],
+    opts: { certs?: TestCerts; extraArgs?: string[] } = {},
+): Promise<RunningInjector> {
     const dir = mkdtempSync(join(tmpdir(), "envoy-injector-"));
     const certs = opts.certs ?? makeCerts(join(dir, "pki"));
     const deploy = findObject(manifests, "Deployment", "envoy-injector");
@@ -79,8 +135,10 @@ export async function startInjector(manifests: readonly K8sObject[], opts: { cer
         const vol = (pod["volumes"] as K8sObject[]).find((v) => v["name"] === m["name"])!;
         const local = join(dir, "mounts", m["name"]);
         mkdirSync(local, { recursive: true });
-        if (vol["configMap"]) mountConfigMap(local, findObject(manifests, "ConfigMap", vol["configMap"]["name"])["data"]);
-        else if (vol["secret"]) mountConfigMap(local, { "tls.crt": certs.cert, "tls.key": certs.key, "ca.crt": certs.ca });
+        if (vol["configMap"])
+            mountConfigMap(local, findObject(manifests, "ConfigMap", vol["configMap"]["name"])["data"]);
+        else if (vol["secret"])
+            mountConfigMap(local, { "tls.crt": certs.cert, "tls.key": certs.key, "ca.crt": certs.ca });
         mounts.push([m["mountPath"], local]);
     }
     const mapPath = (a: string) => {
@@ -114,7 +172,9 @@ export async function startInjector(manifests: readonly K8sObject[], opts: { cer
         };
         proc.stdout!.on("data", onData);
         proc.stderr!.on("data", onData);
-        proc.once("exit", (code) => reject(new Error(`the injector exited with ${code} before listening:\n${lines.join("\n")}`)));
+        proc.once("exit", (code) =>
+            reject(new Error(`the injector exited with ${code} before listening:\n${lines.join("\n")}`)),
+        );
     });
     return {
         port,
@@ -140,23 +200,44 @@ interface Reply {
 }
 
 /** Sends a request to the injector (trusting only the given CA, as the API server does with caBundle). */
-export function send(inj: Pick<RunningInjector, "port" | "ca">, opts: { method?: string; path?: string; body?: string | Buffer; headers?: Record<string, string>; agent?: import("node:https").Agent }): Promise<Reply> {
+export function send(
+    inj: Pick<RunningInjector, "port" | "ca">,
+    opts: {
+        method?: string;
+        path?: string;
+        body?: string | Buffer;
+        headers?: Record<string, string>;
+        agent?: import("node:https").Agent;
+    },
+): Promise<Reply> {
     return new Promise((resolve, reject) => {
-        const req = request({
-            host: "127.0.0.1",
-            servername: "localhost",
-            port: inj.port,
-            method: opts.method ?? "POST",
-            path: opts.path ?? "/mutate",
-            ca: inj.ca,
-            ...(opts.agent ? { agent: opts.agent } : {}),
-            headers: { ...(opts.body !== undefined ? { "content-type": "application/json" } : {}), ...(opts.headers ?? {}) },
-        }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-            res.on("error", reject);
-        });
+        const req = request(
+            {
+                host: "127.0.0.1",
+                servername: "localhost",
+                port: inj.port,
+                method: opts.method ?? "POST",
+                path: opts.path ?? "/mutate",
+                ca: inj.ca,
+                ...(opts.agent ? { agent: opts.agent } : {}),
+                headers: {
+                    ...(opts.body !== undefined ? { "content-type": "application/json" } : {}),
+                    ...(opts.headers ?? {}),
+                },
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () =>
+                    resolve({
+                        status: res.statusCode ?? 0,
+                        headers: res.headers,
+                        body: Buffer.concat(chunks).toString("utf8"),
+                    }),
+                );
+                res.on("error", reject);
+            },
+        );
         req.on("error", reject);
         if (opts.body !== undefined) req.end(opts.body);
         else req.end();
@@ -169,7 +250,11 @@ export function podOf(workload: K8sObject): K8sObject {
     return {
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { generateName: `${workload["metadata"]["name"]}-`, namespace: workload["metadata"]["namespace"], ...structuredClone(t["metadata"] ?? {}) },
+        metadata: {
+            generateName: `${workload["metadata"]["name"]}-`,
+            namespace: workload["metadata"]["namespace"],
+            ...structuredClone(t["metadata"] ?? {}),
+        },
         spec: structuredClone(t["spec"]),
     };
 }

@@ -150,7 +150,10 @@ function unknownFields(
         }
         const hint = suggestion(key, fields.keys());
         const didYouMean = hint === undefined ? "" : ` (did you mean ${JSON.stringify(hint)}?)`;
-        findings.push({ path: [...path, key], message: `unknown field ${JSON.stringify(key)} in ${typeName}${didYouMean}` });
+        findings.push({
+            path: [...path, key],
+            message: `unknown field ${JSON.stringify(key)} in ${typeName}${didYouMean}`,
+        });
     }
     return findings;
 }

@@ -138,7 +138,9 @@ export function ianaSvcNameErrors(value: string): string[] {
         errors.push(`port name ${quote(value)} must be no more than ${IANA_SVC_NAME_MAX} characters (IANA_SVC_NAME)`);
     }
     if (!IANA_SVC_NAME.test(value)) {
-        errors.push(`port name ${quote(value)} must contain only lower case alphanumeric characters or '-' (IANA_SVC_NAME)`);
+        errors.push(
+            `port name ${quote(value)} must contain only lower case alphanumeric characters or '-' (IANA_SVC_NAME)`,
+        );
     }
     if (value.includes("--")) {
         errors.push(`port name ${quote(value)} must not contain consecutive hyphens (IANA_SVC_NAME)`);

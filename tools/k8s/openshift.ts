@@ -56,7 +56,9 @@ function readSpec(): OpenApiDocument {
     const packageDir = dirname(require.resolve(`${OPENSHIFT_SPEC_PACKAGE}/package.json`));
     const parsed: unknown = JSON.parse(gunzipSync(readFileSync(join(packageDir, SPEC_FILE))).toString("utf8"));
     if (!isRecord(parsed) || !isRecord(parsed.definitions) || !isRecord(parsed.paths)) {
-        throw new Error(`${OPENSHIFT_SPEC_PACKAGE}: ${SPEC_FILE} is not an OpenAPI document with definitions and paths`);
+        throw new Error(
+            `${OPENSHIFT_SPEC_PACKAGE}: ${SPEC_FILE} is not an OpenAPI document with definitions and paths`,
+        );
     }
     return { definitions: parsed.definitions, paths: parsed.paths };
 }
@@ -138,7 +140,10 @@ function creatableKinds(paths: Record<string, unknown>): Map<string, boolean> {
 }
 
 /** Builds the lazily compiling validator for one top-level definition. */
-function makeValidator(ajv: Ajv, definition: Record<string, unknown>): (object: Record<string, unknown>) => SchemaError[] {
+function makeValidator(
+    ajv: Ajv,
+    definition: Record<string, unknown>,
+): (object: Record<string, unknown>) => SchemaError[] {
     let compiled: ValidateFunction | undefined;
     return (object) => {
         if (compiled === undefined) {

@@ -130,7 +130,11 @@ function isModelClass(value: unknown): value is ModelClass {
 }
 
 /** Collects model classes reachable from a module namespace, skipping `*List` kinds (not objects one applies). */
-function collectModelClasses(exports: unknown, depth = 0, out = new Map<string, ModelClass>()): Map<string, ModelClass> {
+function collectModelClasses(
+    exports: unknown,
+    depth = 0,
+    out = new Map<string, ModelClass>(),
+): Map<string, ModelClass> {
     if (!isRecord(exports) || depth > MAX_EXPORT_DEPTH) {
         return out;
     }
@@ -163,7 +167,8 @@ function modelSchemaErrors(model: ModelConstructor, object: Record<string, unkno
 /** The apimachinery ObjectMeta model, narrowed to a model constructor. */
 function objectMetaModel(): ModelConstructor {
     const model: unknown = ObjectMeta;
-    const prototype = typeof model === "function" ? (model as { prototype?: { validate?: unknown } }).prototype : undefined;
+    const prototype =
+        typeof model === "function" ? (model as { prototype?: { validate?: unknown } }).prototype : undefined;
     if (typeof prototype?.validate !== "function") {
         throw new Error("@kubernetes-models/apimachinery ObjectMeta is not a model class");
     }

@@ -47,10 +47,16 @@ export interface PlatformRequests {
 
 function requestsOf(container: Obj): Requests {
     const r = (container["resources"]?.["requests"] ?? {}) as Obj;
-    return { cpuMillis: Math.round((parseQuantity(r["cpu"]) ?? 0) * 1000), memoryMiB: (parseQuantity(r["memory"]) ?? 0) / 2 ** 20 };
+    return {
+        cpuMillis: Math.round((parseQuantity(r["cpu"]) ?? 0) * 1000),
+        memoryMiB: (parseQuantity(r["memory"]) ?? 0) / 2 ** 20,
+    };
 }
 
-const add = (a: Requests, b: Requests): Requests => ({ cpuMillis: a.cpuMillis + b.cpuMillis, memoryMiB: a.memoryMiB + b.memoryMiB });
+const add = (a: Requests, b: Requests): Requests => ({
+    cpuMillis: a.cpuMillis + b.cpuMillis,
+    memoryMiB: a.memoryMiB + b.memoryMiB,
+});
 const scale = (a: Requests, n: number): Requests => ({ cpuMillis: a.cpuMillis * n, memoryMiB: a.memoryMiB * n });
 const ZERO: Requests = { cpuMillis: 0, memoryMiB: 0 };
 
@@ -64,16 +70,27 @@ export function podRequests(spec: Obj): Requests {
             sidecars = add(sidecars, r);
         } else {
             const during = add(r, sidecars);
-            initPeak = { cpuMillis: Math.max(initPeak.cpuMillis, during.cpuMillis), memoryMiB: Math.max(initPeak.memoryMiB, during.memoryMiB) };
+            initPeak = {
+                cpuMillis: Math.max(initPeak.cpuMillis, during.cpuMillis),
+                memoryMiB: Math.max(initPeak.memoryMiB, during.memoryMiB),
+            };
         }
     }
     const steady = ((spec["containers"] ?? []) as Obj[]).map(requestsOf).reduce(add, sidecars);
-    return { cpuMillis: Math.max(steady.cpuMillis, initPeak.cpuMillis), memoryMiB: Math.max(steady.memoryMiB, initPeak.memoryMiB) };
+    return {
+        cpuMillis: Math.max(steady.cpuMillis, initPeak.cpuMillis),
+        memoryMiB: Math.max(steady.memoryMiB, initPeak.memoryMiB),
+    };
 }
 
 /** Whether a mutating webhook's namespace and object selectors pick a pod. */
-function webhookSelects(webhook: Obj, namespaceLabels: Record<string, string>, podLabels: Record<string, string>): boolean {
-    const select = (selector: Obj | undefined, labels: Record<string, string>) => selector === undefined || Object.keys(selector).length === 0 || selectorMatches(selector, labels);
+function webhookSelects(
+    webhook: Obj,
+    namespaceLabels: Record<string, string>,
+    podLabels: Record<string, string>,
+): boolean {
+    const select = (selector: Obj | undefined, labels: Record<string, string>) =>
+        selector === undefined || Object.keys(selector).length === 0 || selectorMatches(selector, labels);
     return select(webhook["namespaceSelector"], namespaceLabels) && select(webhook["objectSelector"], podLabels);
 }
 
@@ -84,25 +101,68 @@ const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Repli
  * MutatingWebhookConfiguration's webhook selects, and returns the pod as admitted.
  */
 export function platformRequests(objects: readonly Obj[], mutate: (pod: Obj, webhook: Obj) => Obj): PlatformRequests {
-    const namespaces = new Map(objects.filter((o) => o["kind"] === "Namespace").map((o) => [o["metadata"]["name"] as string, { ...(o["metadata"]["labels"] ?? {}), "kubernetes.io/metadata.name": o["metadata"]["name"] } as Record<string, string>]));
-    const webhooks = objects.filter((o) => o["kind"] === "MutatingWebhookConfiguration").flatMap((o) => (o["webhooks"] ?? []) as Obj[]);
+    const namespaces = new Map(
+        objects
+            .filter((o) => o["kind"] === "Namespace")
+            .map((o) => [
+                o["metadata"]["name"] as string,
+                { ...(o["metadata"]["labels"] ?? {}), "kubernetes.io/metadata.name": o["metadata"]["name"] } as Record<
+                    string,
+                    string
+                >,
+            ]),
+    );
+    const webhooks = objects
+        .filter((o) => o["kind"] === "MutatingWebhookConfiguration")
+        .flatMap((o) => (o["webhooks"] ?? []) as Obj[]);
     const hpas = objects.filter((o) => o["kind"] === "HorizontalPodAutoscaler");
     const workloads: WorkloadRequests[] = [];
     for (const o of objects) {
         if (!WORKLOAD_KINDS.has(o["kind"])) continue;
         const ns = o["metadata"]["namespace"] as string;
         const template = o["spec"]["template"] as Obj;
-        let pod: Obj = { apiVersion: "v1", kind: "Pod", metadata: { namespace: ns, ...structuredClone(template["metadata"] ?? {}) }, spec: structuredClone(template["spec"]) };
+        let pod: Obj = {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { namespace: ns, ...structuredClone(template["metadata"] ?? {}) },
+            spec: structuredClone(template["spec"]),
+        };
         let mutated = false;
         for (const w of webhooks) {
-            if (!webhookSelects(w, namespaces.get(ns) ?? { "kubernetes.io/metadata.name": ns }, pod["metadata"]["labels"] ?? {})) continue;
+            if (
+                !webhookSelects(
+                    w,
+                    namespaces.get(ns) ?? { "kubernetes.io/metadata.name": ns },
+                    pod["metadata"]["labels"] ?? {},
+                )
+            )
+                continue;
             const after = mutate(pod, w);
             mutated ||= after !== pod;
             pod = after;
         }
-        const hpa = hpas.find((h) => h["metadata"]["namespace"] === ns && h["spec"]["scaleTargetRef"]["kind"] === o["kind"] && h["spec"]["scaleTargetRef"]["name"] === o["metadata"]["name"]);
-        const replicas = o["kind"] === "Job" ? (o["spec"]["parallelism"] ?? 1) : o["kind"] === "DaemonSet" ? 1 : hpa ? (hpa["spec"]["minReplicas"] ?? 1) : (o["spec"]["replicas"] ?? 1);
-        workloads.push({ kind: o["kind"], namespace: ns, name: o["metadata"]["name"], replicas, mutated, pod: podRequests(pod["spec"]) });
+        const hpa = hpas.find(
+            (h) =>
+                h["metadata"]["namespace"] === ns &&
+                h["spec"]["scaleTargetRef"]["kind"] === o["kind"] &&
+                h["spec"]["scaleTargetRef"]["name"] === o["metadata"]["name"],
+        );
+        const replicas =
+            o["kind"] === "Job"
+                ? (o["spec"]["parallelism"] ?? 1)
+                : o["kind"] === "DaemonSet"
+                  ? 1
+                  : hpa
+                    ? (hpa["spec"]["minReplicas"] ?? 1)
+                    : (o["spec"]["replicas"] ?? 1);
+        workloads.push({
+            kind: o["kind"],
+            namespace: ns,
+            name: o["metadata"]["name"],
+            replicas,
+            mutated,
+            pod: podRequests(pod["spec"]),
+        });
     }
     const sum = (ws: readonly WorkloadRequests[]) => ws.reduce((acc, w) => add(acc, scale(w.pod, w.replicas)), ZERO);
     const running = sum(workloads.filter((w) => w.kind !== "Job"));

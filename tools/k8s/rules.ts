@@ -39,7 +39,8 @@ function checkLabelMap(value: Record<string, unknown>, field: string, path: Path
     return Object.entries(map).flatMap(([key, v]) => {
         const at = [...path, field, key];
         const keyFindings = qualifiedNameErrors(key).map((m) => ({ path: at, message: `invalid label key: ${m}` }));
-        const valueFindings = typeof v === "string" ? labelValueErrors(v).map((message) => ({ path: at, message })) : [];
+        const valueFindings =
+            typeof v === "string" ? labelValueErrors(v).map((message) => ({ path: at, message })) : [];
         return [...keyFindings, ...valueFindings];
     });
 }

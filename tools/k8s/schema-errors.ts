@@ -59,9 +59,7 @@ function messagesForField(errors: ReadonlyArray<SchemaError>): string[] {
     const hasFormat = errors.some((e) => e.keyword === "format");
     const detailed = errors.filter((e) => !COMBINATOR_KEYWORDS.has(e.keyword));
     const relevant = detailed.length > 0 ? detailed : errors;
-    const types = [
-        ...new Set(relevant.filter((e) => e.keyword === "type").map((e) => String(e.params.type))),
-    ];
+    const types = [...new Set(relevant.filter((e) => e.keyword === "type").map((e) => String(e.params.type)))];
     const messages: string[] = [];
     // A failed format means the value had an acceptable type for that branch:
     // the alternative type errors of an int-or-string / number-or-quantity are noise then.

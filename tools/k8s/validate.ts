@@ -16,12 +16,7 @@
  * An apiVersion/kind that none of these packages knows is itself an issue.
  */
 import { walkTyped } from "./fields";
-import {
-    dns1035LabelErrors,
-    dns1123LabelErrors,
-    dns1123SubdomainErrors,
-    pathSegmentNameErrors,
-} from "./names";
+import { dns1035LabelErrors, dns1123LabelErrors, dns1123SubdomainErrors, pathSegmentNameErrors } from "./names";
 import { type Finding, type PathSegment, formatPath, isRecord } from "./paths";
 import { type KindInfo, getRegistry } from "./registry";
 import { syntaxFindings } from "./rules";

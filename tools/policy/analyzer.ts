@@ -12,13 +12,11 @@ import { PROJECT_DIR } from "../harness/run";
 import { ReconciledConfig } from "./config";
 import { EngineResource, UNKNOWN_SENTINEL } from "./engine";
 
- 
 const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
 const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb") as Record<string, any>;
 const analyzerGrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as Record<string, any>;
 const structPb = require("google-protobuf/google/protobuf/struct_pb") as Record<string, any>;
 const emptyPb = require("google-protobuf/google/protobuf/empty_pb") as Record<string, any>;
- 
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -30,13 +28,25 @@ function toWire(v: unknown): unknown {
         const o = v as Record<string, unknown>;
         if ("$unknown" in o) return UNKNOWN_SENTINEL;
         if ("$secret" in o) return { [SIG]: SECRET_SIG, value: toWire(o["$secret"]) };
-        return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined).map(([k, x]) => [k, toWire(x)]));
+        return Object.fromEntries(
+            Object.entries(o)
+                .filter(([, x]) => x !== undefined)
+                .map(([k, x]) => [k, toWire(x)]),
+        );
     }
     return v;
 }
 
-const ENFORCEMENT = analyzerPb["EnforcementLevel"] as Record<"ADVISORY" | "MANDATORY" | "DISABLED" | "REMEDIATE", number>;
-const LEVELS: Record<string, number> = { advisory: ENFORCEMENT.ADVISORY, mandatory: ENFORCEMENT.MANDATORY, remediate: ENFORCEMENT.REMEDIATE, disabled: ENFORCEMENT.DISABLED };
+const ENFORCEMENT = analyzerPb["EnforcementLevel"] as Record<
+    "ADVISORY" | "MANDATORY" | "DISABLED" | "REMEDIATE",
+    number
+>;
+const LEVELS: Record<string, number> = {
+    advisory: ENFORCEMENT.ADVISORY,
+    mandatory: ENFORCEMENT.MANDATORY,
+    remediate: ENFORCEMENT.REMEDIATE,
+    disabled: ENFORCEMENT.DISABLED,
+};
 const LEVEL_NAMES: Record<number, string> = Object.fromEntries(Object.entries(LEVELS).map(([k, v]) => [v, k]));
 
 interface WireDiagnostic {
@@ -48,18 +58,27 @@ interface WireDiagnostic {
 
 /** A running analyzer server of the pack. */
 export class AnalyzerSession {
-    private constructor(private readonly child: ChildProcess, private readonly client: any) {}
+    private constructor(
+        private readonly child: ChildProcess,
+        private readonly client: any,
+    ) {}
 
     /** Starts the pack under @pulumi/pulumi's run-policy-pack and connects to it. */
     static async start(timeoutMs = 120_000): Promise<AnalyzerSession> {
         const packDir = path.join(PROJECT_DIR, "policies");
         const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
-        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
+            cwd: packDir,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stderr = "";
         child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
         const port = await new Promise<number>((resolve, reject) => {
             let out = "";
-            const timer = setTimeout(() => reject(new Error(`the analyzer did not print its port within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+            const timer = setTimeout(
+                () => reject(new Error(`the analyzer did not print its port within ${timeoutMs} ms\n${stderr}`)),
+                timeoutMs,
+            );
             child.stdout!.on("data", (d: Buffer) => {
                 out += d.toString();
                 const m = /^(\d+)\s*$/m.exec(out);
@@ -78,16 +97,26 @@ export class AnalyzerSession {
     }
 
     private call<T>(method: string, req: unknown): Promise<T> {
-        return new Promise((resolve, reject) => this.client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+        return new Promise((resolve, reject) =>
+            this.client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))),
+        );
     }
 
     /** Policy names and their default enforcement. */
-    async info(): Promise<{ name: string; version: string; policies: { name: string; enforcementLevel: string; tags: string[] }[] }> {
+    async info(): Promise<{
+        name: string;
+        version: string;
+        policies: { name: string; enforcementLevel: string; tags: string[] }[];
+    }> {
         const res = await this.call<any>("getAnalyzerInfo", new emptyPb["Empty"]());
         return {
             name: res.getName(),
             version: res.getVersion(),
-            policies: res.getPoliciesList().map((p: any) => ({ name: p.getName(), enforcementLevel: LEVEL_NAMES[p.getEnforcementlevel()]!, tags: p.getTagsList() })),
+            policies: res.getPoliciesList().map((p: any) => ({
+                name: p.getName(),
+                enforcementLevel: LEVEL_NAMES[p.getEnforcementlevel()]!,
+                tags: p.getTagsList(),
+            })),
         };
     }
 
@@ -144,17 +173,21 @@ export class AnalyzerSession {
     /** Analyze the stack (stack policies). */
     async analyzeStack(resources: readonly EngineResource[]): Promise<WireDiagnostic[]> {
         const req = new analyzerPb["AnalyzeStackRequest"]();
-        req.setResourcesList(resources.map((r) => {
-            const a = this.describe(new analyzerPb["AnalyzerResource"](), r);
-            if (r.parent) a.setParent(r.parent);
-            a.setDependenciesList([...(r.dependencies ?? [])]);
-            return a;
-        }));
+        req.setResourcesList(
+            resources.map((r) => {
+                const a = this.describe(new analyzerPb["AnalyzerResource"](), r);
+                if (r.parent) a.setParent(r.parent);
+                a.setDependenciesList([...(r.dependencies ?? [])]);
+                return a;
+            }),
+        );
         return this.diagnostics(await this.call("analyzeStack", req));
     }
 
     /** Remediate one resource: the policies that changed it and the new properties. */
-    async remediate(r: EngineResource): Promise<{ policyName: string; properties?: Record<string, unknown>; diagnostic?: string }[]> {
+    async remediate(
+        r: EngineResource,
+    ): Promise<{ policyName: string; properties?: Record<string, unknown>; diagnostic?: string }[]> {
         const req = new analyzerPb["AnalyzeRequest"]();
         req.setType(r.type);
         req.setUrn(r.urn);

@@ -17,10 +17,16 @@ import { AgentstackPolicy, enforcementAt, metaOf } from "../../policies/lib/defi
 import { SecurityLevel } from "../../stacks/levels";
 
 /** A pack config as written in a file: policy name (or `all`) to an enforcement level or an object. */
-export type PackConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
+export type PackConfig = Record<
+    string,
+    EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)
+>;
 
 /** Per policy: its enforcement level and properties after reconciliation (what the analyzer receives). */
-export type ReconciledConfig = Record<string, { enforcementLevel: EnforcementLevel; properties: Record<string, unknown> }>;
+export type ReconciledConfig = Record<
+    string,
+    { enforcementLevel: EnforcementLevel; properties: Record<string, unknown> }
+>;
 
 /** A pack config the CLI would reject (exit code 2 in the runner). */
 export class PackConfigError extends Error {}
@@ -39,13 +45,18 @@ interface GenerateOptions {
  * The pack config of an environment that requires `level`: per policy its enforcement (mandatory at
  * or below the level, advisory above, remediate where asked) and the shared properties.
  */
-export function generatePackConfig(policies: readonly AgentstackPolicy[], level: SecurityLevel, opts: GenerateOptions = {}): PackConfig {
+export function generatePackConfig(
+    policies: readonly AgentstackPolicy[],
+    level: SecurityLevel,
+    opts: GenerateOptions = {},
+): PackConfig {
     const out: PackConfig = { all: level === 1 ? "advisory" : "mandatory" };
     for (const p of policies) {
         const meta = metaOf(p);
         const enforcement = enforcementAt(meta, level);
         out[p.name] = {
-            enforcementLevel: opts.remediate && meta.remediable && enforcement === "mandatory" ? "remediate" : enforcement,
+            enforcementLevel:
+                opts.remediate && meta.remediable && enforcement === "mandatory" ? "remediate" : enforcement,
             requiredLevel: level,
             forbidExemptions: opts.forbidExemptions ?? false,
         };
@@ -54,14 +65,19 @@ export function generatePackConfig(policies: readonly AgentstackPolicy[], level:
 }
 
 /** The same config at another required level (exemptions and flags kept; enforcement recomputed). */
-export function withRequiredLevel(policies: readonly AgentstackPolicy[], config: PackConfig, level: SecurityLevel): PackConfig {
+export function withRequiredLevel(
+    policies: readonly AgentstackPolicy[],
+    config: PackConfig,
+    level: SecurityLevel,
+): PackConfig {
     const out: PackConfig = { ...config, all: level === 1 ? "advisory" : "mandatory" };
     for (const p of policies) {
         const meta = metaOf(p);
         const entry = config[p.name];
         const obj = entry && typeof entry === "object" ? entry : {};
         const enforcement = enforcementAt(meta, level);
-        const remediate = (typeof entry === "string" ? entry : obj.enforcementLevel) === "remediate" && enforcement === "mandatory";
+        const remediate =
+            (typeof entry === "string" ? entry : obj.enforcementLevel) === "remediate" && enforcement === "mandatory";
         out[p.name] = { ...obj, enforcementLevel: remediate ? "remediate" : enforcement, requiredLevel: level };
     }
     return out;
@@ -82,7 +98,8 @@ export function loadPackConfig(file: string): PackConfig {
     } catch (e) {
         throw new PackConfigError(`${file} is not JSON: ${(e as Error).message}`);
     }
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new PackConfigError(`${file}: the pack config must be a JSON object keyed by policy name`);
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+        throw new PackConfigError(`${file}: the pack config must be a JSON object keyed by policy name`);
     return parsed as PackConfig;
 }
 
@@ -106,17 +123,29 @@ function normalize(config: PackConfig): Record<string, Normalized> {
     const out: Record<string, Normalized> = {};
     for (const [k, v] of Object.entries(config)) {
         if (typeof v === "string") {
-            if (!LEVELS.includes(v)) throw new PackConfigError(`parsing enforcement level for "${k}": "${v}" is not a valid enforcement level`);
+            if (!LEVELS.includes(v))
+                throw new PackConfigError(
+                    `parsing enforcement level for "${k}": "${v}" is not a valid enforcement level`,
+                );
             out[k] = { enforcementLevel: v };
             continue;
         }
-        if (!v || typeof v !== "object" || Array.isArray(v)) throw new PackConfigError(`parsing "${k}": must be a string or object`);
+        if (!v || typeof v !== "object" || Array.isArray(v))
+            throw new PackConfigError(`parsing "${k}": must be a string or object`);
         const { enforcementLevel, ...props } = v;
-        if (enforcementLevel !== undefined && (typeof enforcementLevel !== "string" || !LEVELS.includes(enforcementLevel))) {
-            throw new PackConfigError(`parsing enforcement level for "${k}": ${JSON.stringify(enforcementLevel)} is not a valid enforcement level`);
+        if (
+            enforcementLevel !== undefined &&
+            (typeof enforcementLevel !== "string" || !LEVELS.includes(enforcementLevel))
+        ) {
+            throw new PackConfigError(
+                `parsing enforcement level for "${k}": ${JSON.stringify(enforcementLevel)} is not a valid enforcement level`,
+            );
         }
         if (enforcementLevel === undefined && Object.keys(props).length === 0) continue;
-        out[k] = { ...(enforcementLevel ? { enforcementLevel } : {}), ...(Object.keys(props).length > 0 ? { properties: props } : {}) };
+        out[k] = {
+            ...(enforcementLevel ? { enforcementLevel } : {}),
+            ...(Object.keys(props).length > 0 ? { properties: props } : {}),
+        };
     }
     return out;
 }
@@ -125,7 +154,10 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 const compiled = new WeakMap<object, ReturnType<typeof ajv.compile>>();
 
 /** ReconcilePolicyPackConfig of the CLI (defaults, `all`, per-policy entries, schema validation). */
-export function reconcile(pack: PolicyPackArgs, config: PackConfig): { config: ReconciledConfig; unknownKeys: string[] } {
+export function reconcile(
+    pack: PolicyPackArgs,
+    config: PackConfig,
+): { config: ReconciledConfig; unknownKeys: string[] } {
     const given = normalize(config);
     const result: ReconciledConfig = {};
     for (const p of pack.policies) {
@@ -133,7 +165,10 @@ export function reconcile(pack: PolicyPackArgs, config: PackConfig): { config: R
         for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) {
             if (s && typeof s === "object" && "default" in s) props[k] = structuredClone(s.default);
         }
-        result[p.name] = { enforcementLevel: p.enforcementLevel ?? pack.enforcementLevel ?? "advisory", properties: props };
+        result[p.name] = {
+            enforcementLevel: p.enforcementLevel ?? pack.enforcementLevel ?? "advisory",
+            properties: props,
+        };
     }
     const all = given["all"];
     if (all?.enforcementLevel) for (const v of Object.values(result)) v.enforcementLevel = all.enforcementLevel;
@@ -162,10 +197,12 @@ export function reconcile(pack: PolicyPackArgs, config: PackConfig): { config: R
             compiled.set(p.configSchema, validate);
         }
         if (!validate(result[p.name]!.properties)) {
-            for (const e of validate.errors ?? []) errors.push(`${p.name}: ${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`);
+            for (const e of validate.errors ?? [])
+                errors.push(`${p.name}: ${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`);
         }
     }
-    if (errors.length > 0) throw new PackConfigError(`policy pack configuration is invalid:\n  - ${errors.join("\n  - ")}`);
+    if (errors.length > 0)
+        throw new PackConfigError(`policy pack configuration is invalid:\n  - ${errors.join("\n  - ")}`);
     return { config: result, unknownKeys };
 }
 
@@ -180,13 +217,25 @@ export const ENVIRONMENT_CONFIG: Readonly<Record<string, { readonly level: Secur
  * The config of an environment as its file should read: generated, with the exemptions the file
  * already lists kept (they are the one hand-edited part).
  */
-export function environmentConfig(policies: readonly AgentstackPolicy[], env: string, existing: PackConfig = {}): PackConfig {
+export function environmentConfig(
+    policies: readonly AgentstackPolicy[],
+    env: string,
+    existing: PackConfig = {},
+): PackConfig {
     const settings = ENVIRONMENT_CONFIG[env];
-    if (!settings) throw new PackConfigError(`unknown environment ${env} (known: ${Object.keys(ENVIRONMENT_CONFIG).join(", ")})`);
+    if (!settings)
+        throw new PackConfigError(`unknown environment ${env} (known: ${Object.keys(ENVIRONMENT_CONFIG).join(", ")})`);
     const out = generatePackConfig(policies, settings.level, settings);
     for (const [name, entry] of Object.entries(out)) {
         const old = existing[name];
-        if (entry && typeof entry === "object" && old && typeof old === "object" && Array.isArray(old["exemptions"]) && old["exemptions"].length > 0) {
+        if (
+            entry &&
+            typeof entry === "object" &&
+            old &&
+            typeof old === "object" &&
+            Array.isArray(old["exemptions"]) &&
+            old["exemptions"].length > 0
+        ) {
             out[name] = { ...entry, exemptions: old["exemptions"] };
         }
     }

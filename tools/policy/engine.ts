@@ -25,17 +25,27 @@
  * passes outputs, which for Kubernetes objects in preview are the inputs plus unknown status
  * fields); no provider resource is passed; resources are visited in URN order.
  */
-import { PolicyResource, ResourceValidationPolicy, Secret, StackValidationPolicy, unknownCheckingProxy } from "@pulumi/policy";
+import {
+    PolicyResource,
+    ResourceValidationPolicy,
+    Secret,
+    StackValidationPolicy,
+    unknownCheckingProxy,
+} from "@pulumi/policy";
 import { secretsPreservingProxy } from "@pulumi/policy/secret";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import type { EnforcementLevel, PolicyPackArgs, PolicyResourceOptions, ReportViolation } from "@pulumi/policy";
 import { ReconciledConfig } from "./config";
 
 // The proxy's special keys (@pulumi/policy proxy.js; not in its typings).
- 
-const proxyModule = require("@pulumi/policy/proxy") as { isSpecialProxy: string; getSpecialProxyTarget: string; UnknownValueError: new (...a: unknown[]) => Error };
+
+const proxyModule = require("@pulumi/policy/proxy") as {
+    isSpecialProxy: string;
+    getSpecialProxyTarget: string;
+    UnknownValueError: new (...a: unknown[]) => Error;
+};
 // The type token of a resource class, as server.js reads it (@pulumi/policy policy.js; not in its typings).
- 
+
 const { getPulumiType } = require("@pulumi/policy/policy") as { getPulumiType: (cls: unknown) => string | undefined };
 
 /** The engine's wire value of an unknown (computed) property: the SDK's own constant, which proxy.js's `unknownStringValue` equals (test/pins.test.ts). */
@@ -112,7 +122,10 @@ function throwNotApplicable(reason?: string): never {
 }
 
 function isUnknownValueError(e: unknown): e is Error {
-    return e instanceof proxyModule.UnknownValueError || (e instanceof Error && e.constructor?.name === "UnknownValueError");
+    return (
+        e instanceof proxyModule.UnknownValueError ||
+        (e instanceof Error && e.constructor?.name === "UnknownValueError")
+    );
 }
 
 /** deserializeProperty of server.js for our marker format. */
@@ -180,7 +193,11 @@ function optionsOf(r: EngineResource): PolicyResourceOptions {
     return o;
 }
 
-type AnyPolicy = (ResourceValidationPolicy | StackValidationPolicy) & { name: string; description: string; enforcementLevel?: EnforcementLevel };
+type AnyPolicy = (ResourceValidationPolicy | StackValidationPolicy) & {
+    name: string;
+    description: string;
+    enforcementLevel?: EnforcementLevel;
+};
 
 function isResourcePolicy(p: AnyPolicy): p is ResourceValidationPolicy {
     const v = (p as ResourceValidationPolicy).validateResource;
@@ -202,17 +219,28 @@ function getConfigFun(config: ReconciledConfig, name: string): <T extends object
     return <T extends object>() => ({ ...(config[name]?.properties ?? {}) }) as T;
 }
 
-function reportFun(p: AnyPolicy, level: "advisory" | "mandatory", ds: Diagnostic[], fixedUrn?: string): ReportViolation {
+function reportFun(
+    p: AnyPolicy,
+    level: "advisory" | "mandatory",
+    ds: Diagnostic[],
+    fixedUrn?: string,
+): ReportViolation {
     return ((message: unknown, urn?: string) => {
         if (message && typeof message === "object") {
-            const info = message as { name?: string; message?: string; description?: string; urn?: string; enforcementLevel?: "advisory" | "mandatory" };
+            const info = message as {
+                name?: string;
+                message?: string;
+                description?: string;
+                urn?: string;
+                enforcementLevel?: "advisory" | "mandatory";
+            };
             ds.push({
                 policyName: info.name || p.name,
                 message: info.message || info.description || p.description,
                 violation: info.message || "",
                 description: info.description || p.description,
                 enforcementLevel: info.enforcementLevel || level,
-                ...(fixedUrn ?? info.urn ? { urn: (fixedUrn ?? info.urn)! } : {}),
+                ...((fixedUrn ?? info.urn) ? { urn: (fixedUrn ?? info.urn)! } : {}),
             });
             return;
         }
@@ -259,7 +287,12 @@ function outcomeOf(fn: (...a: unknown[]) => unknown, ...args: unknown[]): unknow
     const result = call(fn, ...args);
     if (result instanceof Thrown) return result.error;
     if (!isThenable(result)) return NO_ERROR;
-    return new Pending(Promise.resolve(result).then(() => NO_ERROR, (e: unknown) => e));
+    return new Pending(
+        Promise.resolve(result).then(
+            () => NO_ERROR,
+            (e: unknown) => e,
+        ),
+    );
 }
 
 /** An asynchronous policy's outcome, still to be awaited. */
@@ -269,16 +302,29 @@ class Pending {
 
 /** True for a promise-like result: only those are awaited (most validations are synchronous, and a turn of the microtask queue each adds up). */
 function isThenable(result: unknown): result is PromiseLike<unknown> {
-    return result !== null && (typeof result === "object" || typeof result === "function") && typeof (result as PromiseLike<unknown>).then === "function";
+    return (
+        result !== null &&
+        (typeof result === "object" || typeof result === "function") &&
+        typeof (result as PromiseLike<unknown>).then === "function"
+    );
 }
 
 /** The resources as stack policies receive them: props deserialized and proxied, parent and dependencies linked. */
-function stackResources(resources: readonly EngineResource[], propsOf: readonly (() => Record<string, unknown>)[]): PolicyResource[] {
+function stackResources(
+    resources: readonly EngineResource[],
+    propsOf: readonly (() => Record<string, unknown>)[],
+): PolicyResource[] {
     const byUrn = new Map<string, PolicyResource>();
     const list: PolicyResource[] = resources.map((r, i) => {
         const props = propsOf[i]!();
         const res: PolicyResource = {
-            type: r.type, props, urn: r.urn, name: r.name, opts: optionsOf(r), dependencies: [], propertyDependencies: {},
+            type: r.type,
+            props,
+            urn: r.urn,
+            name: r.name,
+            opts: optionsOf(r),
+            dependencies: [],
+            propertyDependencies: {},
             isType: ((cls: unknown) => isTypeOf(r.type, cls)) as PolicyResource["isType"],
             asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
         };
@@ -288,7 +334,9 @@ function stackResources(resources: readonly EngineResource[], propsOf: readonly 
     resources.forEach((r, i) => {
         const res = list[i]!;
         if (r.parent && byUrn.has(r.parent)) res.parent = byUrn.get(r.parent)!;
-        res.dependencies = (r.dependencies ?? []).map((d) => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+        res.dependencies = (r.dependencies ?? [])
+            .map((d) => byUrn.get(d))
+            .filter((d): d is PolicyResource => d !== undefined);
     });
     return list;
 }
@@ -297,7 +345,12 @@ function stackResources(resources: readonly EngineResource[], propsOf: readonly 
  * Runs the pack over the resources: remediations, then resource policies on each resource, then
  * stack policies on all of them.
  */
-export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineResource[], config: ReconciledConfig, stackTags: ReadonlyMap<string, string> = new Map()): Promise<EngineResult> {
+export async function runPolicies(
+    pack: PolicyPackArgs,
+    input: readonly EngineResource[],
+    config: ReconciledConfig,
+    stackTags: ReadonlyMap<string, string> = new Map(),
+): Promise<EngineResult> {
     const policies = pack.policies as AnyPolicy[];
     const diagnostics: Diagnostic[] = [];
     const remediations: RemediationRecord[] = [];
@@ -307,7 +360,11 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
     const deserialized: (() => Record<string, unknown>)[] = [];
 
     // What each policy is run with, worked out once (config, enforcement and kind do not change per resource).
-    const plan = policies.map((p) => ({ p, enforcement: enforcementOf(p, pack, config), getConfig: getConfigFun(config, p.name) }));
+    const plan = policies.map((p) => ({
+        p,
+        enforcement: enforcementOf(p, pack, config),
+        getConfig: getConfigFun(config, p.name),
+    }));
     const remediating = plan.filter(({ p, enforcement }) => enforcement === "remediate" && isResourcePolicy(p));
     const validating = plan.filter(({ p, enforcement }) => enforcement !== "disabled" && isResourcePolicy(p));
 
@@ -315,17 +372,29 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
         let r = original;
         // Remediate (before the analysis, as the engine does).
         const opts = optionsOf(r);
-        let props: Record<string, unknown> = remediating.length > 0 ? unknownCheckingProxy(deserializeProperties(r.props, true)) as Record<string, unknown> : {};
+        let props: Record<string, unknown> =
+            remediating.length > 0
+                ? (unknownCheckingProxy(deserializeProperties(r.props, true)) as Record<string, unknown>)
+                : {};
         let changed = false;
         for (const { p, getConfig } of remediating) {
             if (!isResourcePolicy(p)) continue;
             if (!p.remediateResource) {
-                notApplicable.push({ policyName: p.name, urn: r.urn, reason: "Policy does not implement remediateResource" });
+                notApplicable.push({
+                    policyName: p.name,
+                    urn: r.urn,
+                    reason: "Policy does not implement remediateResource",
+                });
                 continue;
             }
             const current = props;
             const args = {
-                urn: r.urn, name: r.name, type: r.type, opts, props: current, stackTags,
+                urn: r.urn,
+                name: r.name,
+                type: r.type,
+                opts,
+                props: current,
+                stackTags,
                 getConfig,
                 isType: (cls: unknown) => isTypeOf(r.type, cls),
                 asType: (cls: unknown) => (isTypeOf(r.type, cls) ? current : undefined),
@@ -339,9 +408,18 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
                     remediations.push({ policyName: p.name, urn: r.urn });
                 }
             } catch (e) {
-                if (isUnknownValueError(e)) remediations.push({ policyName: p.name, urn: r.urn, diagnostic: `can't run remediation '${p.name}' during preview: ${e.message}` });
-                else if (e instanceof NotApplicable) notApplicable.push({ policyName: p.name, urn: r.urn, ...(e.reason ? { reason: e.reason } : {}) });
-                else throw new PolicyRunError(`Error remediating resource with remediation '${p.name}': ${(e as Error).stack ?? String(e)}`);
+                if (isUnknownValueError(e))
+                    remediations.push({
+                        policyName: p.name,
+                        urn: r.urn,
+                        diagnostic: `can't run remediation '${p.name}' during preview: ${e.message}`,
+                    });
+                else if (e instanceof NotApplicable)
+                    notApplicable.push({ policyName: p.name, urn: r.urn, ...(e.reason ? { reason: e.reason } : {}) });
+                else
+                    throw new PolicyRunError(
+                        `Error remediating resource with remediation '${p.name}': ${(e as Error).stack ?? String(e)}`,
+                    );
             }
         }
         if (changed) r = { ...r, props: serializeProperties(props) as Record<string, unknown> };
@@ -352,21 +430,30 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
         // K8sObject view (policies/lib/k8s.ts) is then built once per resource instead of once per policy.
         let vprops: Record<string, unknown> | undefined;
         const analyzed = r;
-        const propsOf = () => (vprops ??= unknownCheckingProxy(deserializeProperties(analyzed.props, false)) as Record<string, unknown>);
+        const propsOf = () =>
+            (vprops ??= unknownCheckingProxy(deserializeProperties(analyzed.props, false)) as Record<string, unknown>);
         deserialized.push(propsOf);
         const analyzedOpts = analyzed === original ? opts : optionsOf(analyzed);
         const isType = (cls: unknown) => isTypeOf(analyzed.type, cls);
         for (const { p, enforcement, getConfig } of validating) {
             if (!isResourcePolicy(p)) continue;
             if (!p.validateResource) {
-                notApplicable.push({ policyName: p.name, urn: r.urn, reason: "Policy does not implement validateResource" });
+                notApplicable.push({
+                    policyName: p.name,
+                    urn: r.urn,
+                    reason: "Policy does not implement validateResource",
+                });
                 continue;
             }
             const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
             if (!Array.isArray(p.validateResource)) {
                 const t = pulumiTypeOf(p.validateResource);
                 if (t && t !== r.type) {
-                    notApplicable.push({ policyName: p.name, urn: r.urn, reason: `Policy only applies to resources of type '${t}'` });
+                    notApplicable.push({
+                        policyName: p.name,
+                        urn: r.urn,
+                        reason: `Policy only applies to resources of type '${t}'`,
+                    });
                     continue;
                 }
             }
@@ -375,7 +462,12 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
             const props = propsOf();
             for (const validation of validations) {
                 const args = {
-                    type: r.type, props, urn: r.urn, name: r.name, opts: analyzedOpts, stackTags,
+                    type: r.type,
+                    props,
+                    urn: r.urn,
+                    name: r.name,
+                    opts: analyzedOpts,
+                    stackTags,
                     isType,
                     asType: (cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined),
                     getConfig,
@@ -385,11 +477,25 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
                 if (e instanceof Pending) e = await e.outcome;
                 if (e !== NO_ERROR) {
                     if (isUnknownValueError(e)) {
-                        diagnostics.push({ policyName: p.name, message: `can't run policy '${p.name}' during preview: ${e.message}`, violation: `can't run policy '${p.name}' during preview: ${e.message}`, description: p.description, enforcementLevel: "advisory", urn: r.urn, engine: true });
+                        diagnostics.push({
+                            policyName: p.name,
+                            message: `can't run policy '${p.name}' during preview: ${e.message}`,
+                            violation: `can't run policy '${p.name}' during preview: ${e.message}`,
+                            description: p.description,
+                            enforcementLevel: "advisory",
+                            urn: r.urn,
+                            engine: true,
+                        });
                     } else if (e instanceof NotApplicable) {
-                        notApplicable.push({ policyName: p.name, urn: r.urn, ...(e.reason ? { reason: e.reason } : {}) });
+                        notApplicable.push({
+                            policyName: p.name,
+                            urn: r.urn,
+                            ...(e.reason ? { reason: e.reason } : {}),
+                        });
                     } else {
-                        throw new PolicyRunError(`Error validating resource ${r.urn} with policy '${p.name}': ${(e as Error).stack ?? String(e)}`);
+                        throw new PolicyRunError(
+                            `Error validating resource ${r.urn} with policy '${p.name}': ${(e as Error).stack ?? String(e)}`,
+                        );
                     }
                 }
             }
@@ -411,15 +517,32 @@ export async function runPolicies(pack: PolicyPackArgs, input: readonly EngineRe
         stackList ??= stackResources(resources, deserialized);
         const list = stackList;
         try {
-            const pending: unknown = p.validateStack({ resources: list, getConfig: getConfigFun(config, p.name), stackTags, notApplicable: throwNotApplicable } as never, report);
+            const pending: unknown = p.validateStack(
+                {
+                    resources: list,
+                    getConfig: getConfigFun(config, p.name),
+                    stackTags,
+                    notApplicable: throwNotApplicable,
+                } as never,
+                report,
+            );
             if (isThenable(pending)) await pending;
         } catch (e) {
             if (isUnknownValueError(e)) {
-                diagnostics.push({ policyName: p.name, message: `can't run policy '${p.name}' during preview: ${e.message}`, violation: `can't run policy '${p.name}' during preview: ${e.message}`, description: p.description, enforcementLevel: "advisory", engine: true });
+                diagnostics.push({
+                    policyName: p.name,
+                    message: `can't run policy '${p.name}' during preview: ${e.message}`,
+                    violation: `can't run policy '${p.name}' during preview: ${e.message}`,
+                    description: p.description,
+                    enforcementLevel: "advisory",
+                    engine: true,
+                });
             } else if (e instanceof NotApplicable) {
                 notApplicable.push({ policyName: p.name, ...(e.reason ? { reason: e.reason } : {}) });
             } else {
-                throw new PolicyRunError(`Error validating stack with policy '${p.name}': ${(e as Error).stack ?? String(e)}`);
+                throw new PolicyRunError(
+                    `Error validating stack with policy '${p.name}': ${(e as Error).stack ?? String(e)}`,
+                );
             }
         }
     }

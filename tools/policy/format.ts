@@ -15,14 +15,22 @@ function resourceText(r: Violation["resource"]): string {
 export function formatText(e: Evaluation): string {
     const lines: string[] = [];
     for (const v of e.violations) {
-        lines.push(`${v.enforcement === "mandatory" ? "MANDATORY" : "advisory "} ${v.policy} (level ${v.level}) ${resourceText(v.resource)}`);
+        lines.push(
+            `${v.enforcement === "mandatory" ? "MANDATORY" : "advisory "} ${v.policy} (level ${v.level}) ${resourceText(v.resource)}`,
+        );
         lines.push(`    ${v.message}`);
     }
-    for (const r of e.remediations) lines.push(`remediated  ${r.policyName} ${r.urn}${r.diagnostic ? `: ${r.diagnostic}` : ""}`);
+    for (const r of e.remediations)
+        lines.push(`remediated  ${r.policyName} ${r.urn}${r.diagnostic ? `: ${r.diagnostic}` : ""}`);
     const mandatory = e.violations.filter((v) => v.enforcement === "mandatory").length;
     const advisory = e.violations.length - mandatory;
-    if (e.unknownConfigKeys.length > 0) lines.push(`note: the pack config names no policy called ${e.unknownConfigKeys.join(", ")} (ignored, as the Pulumi CLI does)`);
-    lines.push(`policy: ${mandatory} mandatory, ${advisory} advisory violation${e.violations.length === 1 ? "" : "s"} (required level ${e.requiredLevel}; pack config: ${e.configSource})`);
+    if (e.unknownConfigKeys.length > 0)
+        lines.push(
+            `note: the pack config names no policy called ${e.unknownConfigKeys.join(", ")} (ignored, as the Pulumi CLI does)`,
+        );
+    lines.push(
+        `policy: ${mandatory} mandatory, ${advisory} advisory violation${e.violations.length === 1 ? "" : "s"} (required level ${e.requiredLevel}; pack config: ${e.configSource})`,
+    );
     return `${lines.join("\n")}\n`;
 }
 
@@ -46,16 +54,24 @@ export function toSarif(e: Evaluation): Record<string, unknown> {
             id: m.name,
             name: m.name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase()),
             shortDescription: { text: m.description },
-            fullDescription: { text: `${GROUP_TITLES[m.group]}, level ${m.level}${m.advisoryOnly ? " (advisory at every level)" : ""}: ${m.description}` },
+            fullDescription: {
+                text: `${GROUP_TITLES[m.group]}, level ${m.level}${m.advisoryOnly ? " (advisory at every level)" : ""}: ${m.description}`,
+            },
             help: { text: m.fix },
             defaultConfiguration: { level: m.advisoryOnly ? "warning" : "error" },
-            properties: { tags: ["security", "kubernetes", m.group, `level-${m.level}`], securityLevel: m.level, group: m.group },
+            properties: {
+                tags: ["security", "kubernetes", m.group, `level-${m.level}`],
+                securityLevel: m.level,
+                group: m.group,
+            },
         };
     });
     const index = new Map(rules.map((r, i) => [r.id, i]));
     const results = e.violations.map((v, i) => {
         const file = e.files[i] ?? e.stackConfigFile;
-        const fqn = v.resource.namespace ? `${v.resource.kind}/${v.resource.namespace}/${v.resource.name}` : `${v.resource.kind}/${v.resource.name}`;
+        const fqn = v.resource.namespace
+            ? `${v.resource.kind}/${v.resource.namespace}/${v.resource.name}`
+            : `${v.resource.kind}/${v.resource.name}`;
         return {
             ruleId: v.policy,
             ...(index.has(v.policy) ? { ruleIndex: index.get(v.policy)! } : {}),
@@ -75,7 +91,9 @@ export function toSarif(e: Evaluation): Record<string, unknown> {
         version: "2.1.0",
         runs: [
             {
-                tool: { driver: { name: "agentstack-policy", version: PACK_VERSION, semanticVersion: PACK_VERSION, rules } },
+                tool: {
+                    driver: { name: "agentstack-policy", version: PACK_VERSION, semanticVersion: PACK_VERSION, rules },
+                },
                 invocations: [{ executionSuccessful: true }],
                 results,
                 properties: { requiredLevel: e.requiredLevel, packConfig: e.configSource },

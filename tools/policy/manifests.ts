@@ -30,17 +30,26 @@ function describe(o: Record<string, unknown>, i: number): string {
 }
 
 /** The engine resources of plain objects. Throws ManifestError for an object without apiVersion/kind. */
-export function manifestResources(objects: readonly (SourcedObject | Record<string, unknown>)[], stack = "manifests", project = "manifests"): { resources: EngineResource[]; files: Map<string, string> } {
+export function manifestResources(
+    objects: readonly (SourcedObject | Record<string, unknown>)[],
+    stack = "manifests",
+    project = "manifests",
+): { resources: EngineResource[]; files: Map<string, string> } {
     const resources: EngineResource[] = [];
     const files = new Map<string, string>();
     const used = new Set<string>();
     objects.forEach((entry, i) => {
-        const sourced = "object" in entry && entry.object && typeof entry.object === "object" ? (entry as SourcedObject) : { object: entry as Record<string, unknown> };
+        const sourced =
+            "object" in entry && entry.object && typeof entry.object === "object"
+                ? (entry as SourcedObject)
+                : { object: entry as Record<string, unknown> };
         const o = sourced.object;
         const apiVersion = o["apiVersion"];
         const kind = o["kind"];
         if (typeof apiVersion !== "string" || typeof kind !== "string" || apiVersion === "" || kind === "") {
-            throw new ManifestError(`${sourced.file ? `${sourced.file}: ` : ""}${describe(o, i)} has no apiVersion or kind`);
+            throw new ManifestError(
+                `${sourced.file ? `${sourced.file}: ` : ""}${describe(o, i)} has no apiVersion or kind`,
+            );
         }
         const type = typeToken(apiVersion, kind);
         const meta = (o["metadata"] ?? {}) as Record<string, unknown>;

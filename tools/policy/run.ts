@@ -10,7 +10,15 @@ import { metaOf } from "../../policies/lib/define";
 import { SecurityLevel } from "../../stacks/levels";
 import { RecordedResource } from "../harness/mocks";
 import { PROJECT_DIR, runProgram } from "../harness/run";
-import { PackConfig, PackConfigError, generatePackConfig, loadPackConfig, reconcile, requiredLevelOf, withRequiredLevel } from "./config";
+import {
+    PackConfig,
+    PackConfigError,
+    generatePackConfig,
+    loadPackConfig,
+    reconcile,
+    requiredLevelOf,
+    withRequiredLevel,
+} from "./config";
 import { Diagnostic, EngineResource, EngineResult, RemediationRecord, runPolicies } from "./engine";
 import { SourcedObject, manifestResources } from "./manifests";
 
@@ -49,7 +57,8 @@ export function packConfigFile(env: string): string {
 
 function resourceOf(r: EngineResource | undefined, stack: string): Violation["resource"] {
     if (!r) return { kind: "Stack", name: stack };
-    const kind = typeof r.props["kind"] === "string" ? (r.props["kind"] as string) : r.type.split(":").pop() ?? r.type;
+    const kind =
+        typeof r.props["kind"] === "string" ? (r.props["kind"] as string) : (r.type.split(":").pop() ?? r.type);
     const meta = (r.props["metadata"] ?? {}) as Record<string, unknown>;
     const name = typeof meta["name"] === "string" ? meta["name"] : r.name;
     return { kind, ...(typeof meta["namespace"] === "string" ? { namespace: meta["namespace"] } : {}), name };
@@ -68,18 +77,33 @@ function toViolation(d: Diagnostic, byUrn: Map<string, EngineResource>, stack: s
 }
 
 function compare(a: Violation, b: Violation): number {
-    const key = (v: Violation) => [v.enforcement === "mandatory" ? "0" : "1", v.policy, v.resource.kind, v.resource.namespace ?? "", v.resource.name, v.message].join("\u0000");
+    const key = (v: Violation) =>
+        [
+            v.enforcement === "mandatory" ? "0" : "1",
+            v.policy,
+            v.resource.kind,
+            v.resource.namespace ?? "",
+            v.resource.name,
+            v.message,
+        ].join("\u0000");
     const ka = key(a);
     const kb = key(b);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 /** Runs the pack over engine resources with a pack config. */
-export async function evaluateResources(resources: readonly EngineResource[], config: PackConfig, opts: { stack: string; configSource: string; files?: Map<string, string>; stackTags?: ReadonlyMap<string, string> }): Promise<Evaluation> {
+export async function evaluateResources(
+    resources: readonly EngineResource[],
+    config: PackConfig,
+    opts: { stack: string; configSource: string; files?: Map<string, string>; stackTags?: ReadonlyMap<string, string> },
+): Promise<Evaluation> {
     const { config: reconciled, unknownKeys } = reconcile(PACK_ARGS, config);
     const result: EngineResult = await runPolicies(PACK_ARGS, resources, reconciled, opts.stackTags ?? new Map());
     const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
-    const pairs = result.diagnostics.map((d) => ({ v: toViolation(d, byUrn, opts.stack), file: d.urn ? opts.files?.get(d.urn) : undefined }));
+    const pairs = result.diagnostics.map((d) => ({
+        v: toViolation(d, byUrn, opts.stack),
+        file: d.urn ? opts.files?.get(d.urn) : undefined,
+    }));
     pairs.sort((a, b) => compare(a.v, b.v));
     return {
         violations: pairs.map((p) => p.v),
@@ -92,14 +116,21 @@ export async function evaluateResources(resources: readonly EngineResource[], co
 }
 
 /** The pack config for a run: a file, or the environment's file, or one generated for the level. */
-function selectPackConfig(opts: { stack?: string; level?: SecurityLevel; packConfigFile?: string }): { config: PackConfig; source: string } {
+function selectPackConfig(opts: { stack?: string; level?: SecurityLevel; packConfigFile?: string }): {
+    config: PackConfig;
+    source: string;
+} {
     let file = opts.packConfigFile;
     if (!file && opts.stack && ENVIRONMENTS.includes(opts.stack)) file = packConfigFile(opts.stack);
     if (file) {
         if (!fs.existsSync(file)) throw new PackConfigError(`policy pack config not found: ${file}`);
         const config = loadPackConfig(file);
         const rel = path.relative(process.cwd(), file) || file;
-        if (opts.level !== undefined) return { config: withRequiredLevel(POLICIES, config, opts.level), source: `${rel} at level ${opts.level} (--level)` };
+        if (opts.level !== undefined)
+            return {
+                config: withRequiredLevel(POLICIES, config, opts.level),
+                source: `${rel} at level ${opts.level} (--level)`,
+            };
         return { config, source: rel };
     }
     const level = opts.level ?? 3;
@@ -129,26 +160,46 @@ function recordedResources(recorded: readonly RecordedResource[]): EngineResourc
  * CI) and evaluates the pack with the environment's pack config (policies/config/<stack>.json when
  * the stack is dev, staging or prod, else one generated for level 3); `level` overrides the level.
  */
-export async function evaluateStackDetailed(stack: string, opts: { level?: SecurityLevel; configFile?: string; packConfigFile?: string; preview?: boolean } = {}): Promise<Evaluation> {
-    const { config, source } = selectPackConfig({ stack, ...(opts.level ? { level: opts.level } : {}), ...(opts.packConfigFile ? { packConfigFile: opts.packConfigFile } : {}) });
-    const run = await runProgram({ stack, preview: opts.preview ?? true, ...(opts.configFile ? { configFile: opts.configFile } : {}) });
+export async function evaluateStackDetailed(
+    stack: string,
+    opts: { level?: SecurityLevel; configFile?: string; packConfigFile?: string; preview?: boolean } = {},
+): Promise<Evaluation> {
+    const { config, source } = selectPackConfig({
+        stack,
+        ...(opts.level ? { level: opts.level } : {}),
+        ...(opts.packConfigFile ? { packConfigFile: opts.packConfigFile } : {}),
+    });
+    const run = await runProgram({
+        stack,
+        preview: opts.preview ?? true,
+        ...(opts.configFile ? { configFile: opts.configFile } : {}),
+    });
     const evaluation = await evaluateResources(recordedResources(run.resources), config, {
         stack,
         configSource: source,
-        stackTags: new Map([["pulumi:project", run.project], ["pulumi:runtime", "nodejs"]]),
+        stackTags: new Map([
+            ["pulumi:project", run.project],
+            ["pulumi:runtime", "nodejs"],
+        ]),
     });
     return { ...evaluation, stackConfigFile: opts.configFile ?? path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`) };
 }
 
 /** Evaluates plain Kubernetes objects (with their files, if known) at a required level or with a pack config. */
-export async function evaluateManifestsDetailed(objects: readonly (SourcedObject | Record<string, unknown>)[], opts: { level?: SecurityLevel; packConfigFile?: string }): Promise<Evaluation> {
+export async function evaluateManifestsDetailed(
+    objects: readonly (SourcedObject | Record<string, unknown>)[],
+    opts: { level?: SecurityLevel; packConfigFile?: string },
+): Promise<Evaluation> {
     const { config, source } = selectPackConfig(opts);
     const { resources, files } = manifestResources(objects);
     return evaluateResources(resources, config, { stack: "manifests", configSource: source, files });
 }
 
 /** Evaluates plain Kubernetes objects (YAML as parsed, Helm output included) at a required level. */
-export async function evaluateManifests(objects: Record<string, unknown>[], opts: { level: 1 | 2 | 3 }): Promise<Violation[]> {
+export async function evaluateManifests(
+    objects: Record<string, unknown>[],
+    opts: { level: 1 | 2 | 3 },
+): Promise<Violation[]> {
     return (await evaluateManifestsDetailed(objects, { level: opts.level })).violations;
 }
 
