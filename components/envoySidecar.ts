@@ -16,6 +16,7 @@
  *   volume and a stats listener on the pod IP (port 15090) passes only `GET /stats/prometheus` to it
  *   (components/envoyStats.ts).
  */
+import { ROUTER_FILTER, httpListener, typeUrl } from "./envoyConfig";
 import * as k8s from "@pulumi/kubernetes";
 import { ENVOY_HEALTH_PORT, ENVOY_OUTBOUND_PORT, ENVOY_STATS_PORT, EXTAUTH_GRPC_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
@@ -30,12 +31,6 @@ export { ENVOY_HEALTH_PORT, ENVOY_OUTBOUND_PORT, ENVOY_STATS_PORT };
  * application container (65532 or the user's), so a later traffic redirect (iptables/CNI) can exclude it.
  */
 export const ENVOY_UID = 101;
-
-const type = (t: string) => `type.googleapis.com/${t}`;
-const ROUTER = {
-    name: "envoy.filters.http.router",
-    typed_config: { "@type": type("envoy.extensions.filters.http.router.v3.Router") },
-};
 
 /** The Envoy bootstrap (JSON is YAML, so it is written as JSON). `stats`: the metrics listener (monitoring on). Default off. */
 export function envoyBootstrap(
@@ -52,134 +47,88 @@ export function envoyBootstrap(
         ...(stats ? { admin: stats.admin } : {}),
         static_resources: {
             listeners: [
-                {
-                    name: "outbound",
-                    address: { socket_address: { address: "127.0.0.1", port_value: ENVOY_OUTBOUND_PORT } },
-                    filter_chains: [
-                        {
-                            filters: [
-                                {
-                                    name: "envoy.filters.network.http_connection_manager",
-                                    typed_config: {
-                                        "@type": type(
-                                            "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-                                        ),
-                                        stat_prefix: "outbound",
-                                        // HTTP_PROXY clients send absolute URLs; HTTPS_PROXY clients send CONNECT host:port.
-                                        http_protocol_options: { allow_absolute_url: true },
-                                        upgrade_configs: [{ upgrade_type: "CONNECT" }],
-                                        route_config: {
-                                            name: "outbound",
-                                            virtual_hosts: [
-                                                {
-                                                    name: "all",
-                                                    domains: ["*"],
-                                                    // The identity ExtAuth decides on, filled in per pod by the injector.
-                                                    typed_per_filter_config: {
-                                                        "envoy.filters.http.ext_authz": {
-                                                            "@type": type(
-                                                                "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
-                                                            ),
-                                                            check_settings: {
-                                                                context_extensions: { source: SOURCE_PLACEHOLDER },
-                                                            },
-                                                        },
-                                                    },
-                                                    routes: [
-                                                        // CONNECT is terminated here and its payload (TLS, gRPC, ...) tunnelled to host:port.
-                                                        {
-                                                            match: { connect_matcher: {} },
-                                                            route: {
-                                                                ...upstream,
-                                                                upgrade_configs: [
-                                                                    { upgrade_type: "CONNECT", connect_config: {} },
-                                                                ],
-                                                            },
-                                                        },
-                                                        {
-                                                            match: { prefix: "/" },
-                                                            route: { ...upstream, timeout: `${routeTimeoutSeconds}s` },
-                                                        },
-                                                    ],
-                                                },
-                                            ],
-                                        },
-                                        http_filters: [
-                                            {
-                                                name: "envoy.filters.http.ext_authz",
-                                                typed_config: {
-                                                    "@type": type(
-                                                        "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
-                                                    ),
-                                                    transport_api_version: "V3",
-                                                    failure_mode_allow: zt.envoy.failOpen,
-                                                    grpc_service: {
-                                                        envoy_grpc: { cluster_name: "extauth" },
-                                                        timeout: `${zt.envoy.timeoutMs / 1000}s`,
-                                                    },
-                                                },
-                                            },
-                                            {
-                                                name: "envoy.filters.http.dynamic_forward_proxy",
-                                                typed_config: {
-                                                    "@type": type(
-                                                        "envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig",
-                                                    ),
-                                                    dns_cache_config: dnsCache,
-                                                },
-                                            },
-                                            ROUTER,
-                                        ],
+                httpListener("outbound", "127.0.0.1", ENVOY_OUTBOUND_PORT, {
+                    stat_prefix: "outbound",
+                    // HTTP_PROXY clients send absolute URLs; HTTPS_PROXY clients send CONNECT host:port.
+                    http_protocol_options: { allow_absolute_url: true },
+                    upgrade_configs: [{ upgrade_type: "CONNECT" }],
+                    route_config: {
+                        name: "outbound",
+                        virtual_hosts: [
+                            {
+                                name: "all",
+                                domains: ["*"],
+                                // The identity ExtAuth decides on, filled in per pod by the injector.
+                                typed_per_filter_config: {
+                                    "envoy.filters.http.ext_authz": {
+                                        "@type": typeUrl("envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute"),
+                                        check_settings: { context_extensions: { source: SOURCE_PLACEHOLDER } },
                                     },
                                 },
-                            ],
-                        },
-                    ],
-                },
-                {
-                    name: "health",
-                    address: { socket_address: { address: "0.0.0.0", port_value: ENVOY_HEALTH_PORT } },
-                    filter_chains: [
-                        {
-                            filters: [
-                                {
-                                    name: "envoy.filters.network.http_connection_manager",
-                                    typed_config: {
-                                        "@type": type(
-                                            "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-                                        ),
-                                        stat_prefix: "health",
-                                        route_config: {
-                                            name: "health",
-                                            virtual_hosts: [
-                                                {
-                                                    name: "health",
-                                                    domains: ["*"],
-                                                    routes: [
-                                                        { match: { prefix: "/" }, direct_response: { status: 404 } },
-                                                    ],
-                                                },
-                                            ],
+                                routes: [
+                                    // CONNECT is terminated here and its payload (TLS, gRPC, ...) tunnelled to host:port.
+                                    {
+                                        match: { connect_matcher: {} },
+                                        route: {
+                                            ...upstream,
+                                            upgrade_configs: [{ upgrade_type: "CONNECT", connect_config: {} }],
                                         },
-                                        http_filters: [
-                                            {
-                                                name: "envoy.filters.http.health_check",
-                                                typed_config: {
-                                                    "@type": type(
-                                                        "envoy.extensions.filters.http.health_check.v3.HealthCheck",
-                                                    ),
-                                                    pass_through_mode: false,
-                                                    headers: [{ name: ":path", string_match: { exact: "/ready" } }],
-                                                },
-                                            },
-                                            ROUTER,
-                                        ],
                                     },
+                                    {
+                                        match: { prefix: "/" },
+                                        route: { ...upstream, timeout: `${routeTimeoutSeconds}s` },
+                                    },
+                                ],
+                            },
+                        ],
+                    },
+                    http_filters: [
+                        {
+                            name: "envoy.filters.http.ext_authz",
+                            typed_config: {
+                                "@type": typeUrl("envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"),
+                                transport_api_version: "V3",
+                                failure_mode_allow: zt.envoy.failOpen,
+                                grpc_service: {
+                                    envoy_grpc: { cluster_name: "extauth" },
+                                    timeout: `${zt.envoy.timeoutMs / 1000}s`,
                                 },
-                            ],
+                            },
                         },
+                        {
+                            name: "envoy.filters.http.dynamic_forward_proxy",
+                            typed_config: {
+                                "@type": typeUrl("envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig"),
+                                dns_cache_config: dnsCache,
+                            },
+                        },
+                        ROUTER_FILTER,
                     ],
-                },
+                }),
+                httpListener("health", "0.0.0.0", ENVOY_HEALTH_PORT, {
+                    stat_prefix: "health",
+                    route_config: {
+                        name: "health",
+                        virtual_hosts: [
+                            {
+                                name: "health",
+                                domains: ["*"],
+                                routes: [{ match: { prefix: "/" }, direct_response: { status: 404 } }],
+                            },
+                        ],
+                    },
+                    http_filters: [
+                        {
+                            name: "envoy.filters.http.health_check",
+                            typed_config: {
+                                "@type": typeUrl("envoy.extensions.filters.http.health_check.v3.HealthCheck"),
+                                pass_through_mode: false,
+                                headers: [{ name: ":path", string_match: { exact: "/ready" } }],
+                            },
+                        },
+                        ROUTER_FILTER,
+                    ],
+                }),
                 ...(stats ? [stats.listener] : []),
             ],
             clusters: [
@@ -190,7 +139,7 @@ export function envoyBootstrap(
                     connect_timeout: "1s",
                     typed_extension_protocol_options: {
                         "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
-                            "@type": type("envoy.extensions.upstreams.http.v3.HttpProtocolOptions"),
+                            "@type": typeUrl("envoy.extensions.upstreams.http.v3.HttpProtocolOptions"),
                             explicit_http_config: { http2_protocol_options: {} },
                         },
                     },
@@ -218,7 +167,7 @@ export function envoyBootstrap(
                     cluster_type: {
                         name: "envoy.clusters.dynamic_forward_proxy",
                         typed_config: {
-                            "@type": type("envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig"),
+                            "@type": typeUrl("envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig"),
                             dns_cache_config: dnsCache,
                         },
                     },

@@ -14,7 +14,7 @@
  * Checked against Envoy's protos by tools/envoy/validate.ts (test/envoy-validate.test.ts).
  */
 
-const type = (t: string) => `type.googleapis.com/${t}`;
+import { ROUTER_FILTER, httpListener } from "./envoyConfig";
 
 /** The admin endpoint the stats listener forwards to (Envoy's Prometheus exposition). */
 export const ENVOY_STATS_PATH = "/stats/prometheus";
@@ -35,52 +35,29 @@ export function envoyStatsResources(port: number): {
 } {
     return {
         admin: { address: { pipe: { path: ENVOY_ADMIN_SOCKET, mode: ENVOY_ADMIN_SOCKET_MODE } } },
-        listener: {
-            name: ENVOY_STATS_LISTENER,
-            address: { socket_address: { address: "0.0.0.0", port_value: port } },
-            filter_chains: [
-                {
-                    filters: [
-                        {
-                            name: "envoy.filters.network.http_connection_manager",
-                            typed_config: {
-                                "@type": type(
-                                    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-                                ),
-                                stat_prefix: ENVOY_STATS_LISTENER,
-                                route_config: {
-                                    name: ENVOY_STATS_LISTENER,
-                                    virtual_hosts: [
-                                        {
-                                            name: ENVOY_STATS_LISTENER,
-                                            domains: ["*"],
-                                            routes: [
-                                                {
-                                                    match: {
-                                                        path: ENVOY_STATS_PATH,
-                                                        headers: [{ name: ":method", string_match: { exact: "GET" } }],
-                                                    },
-                                                    route: { cluster: ENVOY_ADMIN_CLUSTER, timeout: "10s" },
-                                                },
-                                                { match: { prefix: "/" }, direct_response: { status: 404 } },
-                                            ],
-                                        },
-                                    ],
+        listener: httpListener(ENVOY_STATS_LISTENER, "0.0.0.0", port, {
+            stat_prefix: ENVOY_STATS_LISTENER,
+            route_config: {
+                name: ENVOY_STATS_LISTENER,
+                virtual_hosts: [
+                    {
+                        name: ENVOY_STATS_LISTENER,
+                        domains: ["*"],
+                        routes: [
+                            {
+                                match: {
+                                    path: ENVOY_STATS_PATH,
+                                    headers: [{ name: ":method", string_match: { exact: "GET" } }],
                                 },
-                                http_filters: [
-                                    {
-                                        name: "envoy.filters.http.router",
-                                        typed_config: {
-                                            "@type": type("envoy.extensions.filters.http.router.v3.Router"),
-                                        },
-                                    },
-                                ],
+                                route: { cluster: ENVOY_ADMIN_CLUSTER, timeout: "10s" },
                             },
-                        },
-                    ],
-                },
-            ],
-        },
+                            { match: { prefix: "/" }, direct_response: { status: 404 } },
+                        ],
+                    },
+                ],
+            },
+            http_filters: [ROUTER_FILTER],
+        }),
         cluster: {
             name: ENVOY_ADMIN_CLUSTER,
             type: "STATIC",

@@ -16,10 +16,9 @@
  */
 import { CHAT_UI_INSTANCE, GATEWAY_STATS_PORT, KEYCLOAK_HTTP_PORT } from "../stacks/flows";
 import { GatewaySpec, Namespaces } from "../stacks/resolve";
+import { httpListener, typeUrl } from "./envoyConfig";
 import { envoyStatsResources } from "./envoyStats";
 import { INSTANCES, agentInstance, keycloakJwksUri, serviceHost } from "./names";
-
-const type = (t: string) => `type.googleapis.com/${t}`;
 
 /** Path the gateway answers itself for the kubelet's probes (no JWT, no rate limit). */
 export const GATEWAY_HEALTH_PATH = "/healthz";
@@ -129,7 +128,7 @@ function jwtAuthentication(
 ): Record<string, unknown> {
     const jwksUri = keycloakJwksUri(args.namespaces);
     return {
-        "@type": type("envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"),
+        "@type": typeUrl("envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"),
         providers: {
             [JWT_PROVIDER]: {
                 issuer: args.issuer,
@@ -155,7 +154,7 @@ function jwtAuthentication(
 function corsPolicy(origins: readonly string[]): Record<string, unknown> | undefined {
     if (origins.length === 0) return undefined;
     return {
-        "@type": type("envoy.extensions.filters.http.cors.v3.CorsPolicy"),
+        "@type": typeUrl("envoy.extensions.filters.http.cors.v3.CorsPolicy"),
         allow_origin_string_match: origins.map((o) => ({ exact: o })),
         allow_methods: "GET, POST, PUT, PATCH, DELETE, OPTIONS",
         allow_headers: "authorization, content-type, accept, x-request-id",
@@ -195,7 +194,6 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
         default_value: { numerator: 100, denominator: "HUNDRED" },
     });
     const hcm = {
-        "@type": type("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"),
         stat_prefix: "gateway",
         codec_type: "AUTO",
         // Behind exactly `trustedProxyHops` proxies (the ingress controller / Gateway proxy): the client
@@ -213,14 +211,14 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
             {
                 name: "envoy.access_loggers.stdout",
                 typed_config: {
-                    "@type": type("envoy.extensions.access_loggers.stream.v3.StdoutAccessLog"),
+                    "@type": typeUrl("envoy.extensions.access_loggers.stream.v3.StdoutAccessLog"),
                     log_format: {
                         json_format: { ...ACCESS_LOG_FORMAT },
                         formatters: [
                             {
                                 name: "envoy.formatter.req_without_query",
                                 typed_config: {
-                                    "@type": type("envoy.extensions.formatter.req_without_query.v3.ReqWithoutQuery"),
+                                    "@type": typeUrl("envoy.extensions.formatter.req_without_query.v3.ReqWithoutQuery"),
                                 },
                             },
                         ],
@@ -245,19 +243,19 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
             {
                 name: "envoy.filters.http.health_check",
                 typed_config: {
-                    "@type": type("envoy.extensions.filters.http.health_check.v3.HealthCheck"),
+                    "@type": typeUrl("envoy.extensions.filters.http.health_check.v3.HealthCheck"),
                     pass_through_mode: false,
                     headers: [{ name: ":path", string_match: { exact: GATEWAY_HEALTH_PATH } }],
                 },
             },
             {
                 name: "envoy.filters.http.cors",
-                typed_config: { "@type": type("envoy.extensions.filters.http.cors.v3.Cors") },
+                typed_config: { "@type": typeUrl("envoy.extensions.filters.http.cors.v3.Cors") },
             },
             {
                 name: "envoy.filters.http.local_ratelimit",
                 typed_config: {
-                    "@type": type("envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"),
+                    "@type": typeUrl("envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"),
                     stat_prefix: "gateway_rate_limit",
                     token_bucket: {
                         max_tokens: s.rateLimit.burst,
@@ -271,7 +269,7 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
             {
                 name: "envoy.filters.http.buffer",
                 typed_config: {
-                    "@type": type("envoy.extensions.filters.http.buffer.v3.Buffer"),
+                    "@type": typeUrl("envoy.extensions.filters.http.buffer.v3.Buffer"),
                     max_request_bytes: s.maxRequestBytes,
                 },
             },
@@ -279,7 +277,7 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
             {
                 name: "envoy.filters.http.router",
                 typed_config: {
-                    "@type": type("envoy.extensions.filters.http.router.v3.Router"),
+                    "@type": typeUrl("envoy.extensions.filters.http.router.v3.Router"),
                     suppress_envoy_headers: true,
                 },
             },
@@ -301,14 +299,7 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
         ...(stats ? { admin: stats.admin } : {}),
         static_resources: {
             listeners: [
-                {
-                    name: "gateway",
-                    address: { socket_address: { address: "0.0.0.0", port_value: s.port } },
-                    per_connection_buffer_limit_bytes: 32768,
-                    filter_chains: [
-                        { filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm }] },
-                    ],
-                },
+                httpListener("gateway", "0.0.0.0", s.port, hcm, { per_connection_buffer_limit_bytes: 32768 }),
                 ...(stats ? [stats.listener] : []),
             ],
             clusters: [...clusters, ...(stats ? [stats.cluster] : [])],
@@ -318,7 +309,7 @@ export function gatewayEnvoyConfig(args: GatewayEnvoyArgs): Record<string, unkno
                 {
                     name: "envoy.resource_monitors.global_downstream_max_connections",
                     typed_config: {
-                        "@type": type(
+                        "@type": typeUrl(
                             "envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig",
                         ),
                         max_active_downstream_connections: 10000,

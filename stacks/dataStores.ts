@@ -7,6 +7,7 @@
  * root schema.
  */
 import { z } from "zod";
+import { quantityValue } from "../lib/syntax";
 import {
     DNS_SUBDOMAIN,
     cidr,
@@ -304,26 +305,11 @@ interface ClusterFacts {
 // Storage sizes
 // ---------------------------------------------------------------------------------------------------
 
-const UNIT: Readonly<Record<string, number>> = {
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-    Ei: 2 ** 60,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-};
-
 /** Bytes of a storage quantity (`10Gi`, `500M`); throws on anything else. */
 export function parseStorageQuantity(q: string): number {
-    const m = STORAGE_QUANTITY.exec(q);
-    if (!m) throw new Error(`"${q}" is not a storage quantity such as 10Gi`);
-    return Number(m[1]) * UNIT[m[2]!]!;
+    const bytes = STORAGE_QUANTITY.test(q) ? quantityValue(q) : undefined;
+    if (bytes === undefined) throw new Error(`"${q}" is not a storage quantity such as 10Gi`);
+    return bytes;
 }
 
 /**

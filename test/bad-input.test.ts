@@ -4,38 +4,18 @@
  * written); names the program derives from valid names are valid by construction; `npm run policy` /
  * `npm run connectivity` refuse input that holds no Kubernetes object and read a synth output folder.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseConfig } from "./helpers";
+import { ToolRun, baseConfig, pool, runTool } from "./helpers";
 
-const ROOT = path.resolve(__dirname, "..");
-const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
 const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
 
-interface Run {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
-
+type Run = ToolRun;
 /** Runs a CLI of tools/ as `npm run <tool>` does. */
-function tool(script: string, args: string[]): Promise<Run> {
-    return new Promise((resolve) => {
-        const p = spawn(process.execPath, [LAUNCHER, script.replace(/\.ts$/, ""), ...args], {
-            cwd: ROOT,
-            env: { ...process.env, NO_COLOR: "1" },
-        });
-        let stdout = "";
-        let stderr = "";
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-}
+const tool = (script: string, args: string[]): Promise<Run> => runTool(script.replace(/\.ts$/, ""), args);
 
 const tmp: string[] = [];
 function tmpDir(prefix: string): string {
@@ -55,20 +35,6 @@ function stackFile(values: Record<string, unknown> | string): string {
         fs.writeFileSync(file, YAML.stringify({ config }));
     }
     return file;
-}
-
-async function pool<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-    const out: R[] = new Array(items.length);
-    let next = 0;
-    await Promise.all(
-        Array.from({ length: n }, async () => {
-            while (next < items.length) {
-                const i = next++;
-                out[i] = await fn(items[i]!);
-            }
-        }),
-    );
-    return out;
 }
 
 const l1 = (extra: Record<string, unknown> = {}) => baseConfig(1, extra);

@@ -5,26 +5,11 @@
  * then a fresh worktree of HEAD, exactly what a clean checkout is); on a clean checkout
  * `npm run diff -- --stack prod --base HEAD` is the same comparison.
  */
-import { execFileSync, spawn } from "child_process";
-import * as path from "path";
+import { execFileSync } from "child_process";
 import { describe, expect, it } from "vitest";
+import { ROOT, runTool } from "./helpers";
 
-const ROOT = path.resolve(__dirname, "..");
-const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
-
-function diff(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const p = spawn(process.execPath, [LAUNCHER, "diff", ...args], {
-            cwd: ROOT,
-            env: { ...process.env, NO_COLOR: "1" },
-        });
-        let stdout = "";
-        let stderr = "";
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-}
+const diff = (args: string[]) => runTool("diff", args);
 
 const worktrees = () => execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: ROOT, encoding: "utf8" });
 /** No change at all, untracked files included (a fresh clone, as in CI). */

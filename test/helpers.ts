@@ -2,6 +2,10 @@
  * Test helpers: run the real program under the offline harness and query what it registered.
  * `runStack` fails when the program registered nothing, so a mock that saw nothing can't pass a test.
  */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { ConfigError } from "../stacks/errors";
+import { resolvePlatformSpec } from "../stacks/resolve";
 import { RecordedResource } from "../tools/harness/mocks";
 import { manifestsOf } from "../tools/harness/render";
 import { RunResult, runProgram } from "../tools/harness/run";
@@ -151,3 +155,55 @@ export function rawInputs(run: StackRun, kind: string, name: string): K8sObject 
 }
 
 export type { RecordedResource };
+
+/** The result of one CLI run. */
+export interface ToolRun {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** The project root and the launcher `npm run <tool>` runs (the compiled CLI bundle). */
+export const ROOT = path.resolve(__dirname, "..");
+export const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
+
+/** Runs `node tools/launch.cjs <tool> …args` — what `npm run <tool> -- …args` runs — and collects its result. */
+export function runTool(tool: string, args: readonly string[]): Promise<ToolRun> {
+    return new Promise((resolve) => {
+        const p = spawn(process.execPath, [LAUNCHER, tool, ...args], {
+            cwd: ROOT,
+            env: { ...process.env, NO_COLOR: "1" },
+        });
+        let stdout = "";
+        let stderr = "";
+        p.stdout.on("data", (d) => (stdout += d));
+        p.stderr.on("data", (d) => (stderr += d));
+        p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+}
+
+/** Runs `fn` over items with at most `n` at a time, keeping their order. */
+export async function pool<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+    const out: R[] = new Array(items.length);
+    let next = 0;
+    await Promise.all(
+        Array.from({ length: n }, async () => {
+            while (next < items.length) {
+                const i = next++;
+                out[i] = await fn(items[i]!);
+            }
+        }),
+    );
+    return out;
+}
+
+/** The issues the resolver raises for an `agentstack:` config (throws if it accepts it). */
+export function rejectConfig(values: Record<string, unknown>): { key: string; message: string }[] {
+    try {
+        resolvePlatformSpec(engineConfig(values));
+    } catch (e) {
+        if (e instanceof ConfigError) return [...e.issues];
+        throw e;
+    }
+    throw new Error("accepted");
+}

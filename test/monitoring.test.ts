@@ -12,7 +12,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { INJECTOR_ALERTS, METRIC_SOURCES, alertRules, monitoringObjects } from "../components/monitoring";
 import { EXPORTER_CONTAINER, MONGODB_EXPORTER_IMAGE, POSTGRESQL_EXPORTER_IMAGE } from "../components/exporters";
 import { INJECTOR_UNAVAILABLE_ALERT } from "../policies/rules/observability";
-import { ConfigError } from "../stacks/errors";
 import { ENVOY_STATS_PORT, Flow, GATEWAY_STATS_PORT, flowTable, monitoringFlows } from "../stacks/flows";
 import { PlatformSpec, resolvePlatformSpec } from "../stacks/resolve";
 import { analyzeConnectivity } from "../lib/connectivity/index";
@@ -29,6 +28,7 @@ import {
     runStack,
     StackRun,
     workloadsOf,
+    rejectConfig as reject,
 } from "./helpers";
 
 const ROOT = path.join(__dirname, "..");
@@ -409,16 +409,6 @@ describe("the scrape flows", () => {
 });
 
 describe("config", () => {
-    const reject = (values: Record<string, unknown>): { key: string; message: string }[] => {
-        try {
-            resolvePlatformSpec(engineConfig(values));
-        } catch (e) {
-            if (e instanceof ConfigError) return [...e.issues];
-            throw e;
-        }
-        throw new Error("accepted");
-    };
-
     it("refuses an empty Prometheus pod selector, a severity alert label, a bad interval and the stats ports, by key", () => {
         expect(reject(cfg(2, { monitoring: { prometheus: { podLabels: {} } } })).map((i) => i.key)).toEqual([
             "agentstack:monitoring.prometheus.podLabels",

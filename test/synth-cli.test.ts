@@ -2,31 +2,15 @@
  * `npm run synth` as a user runs it: the output layout, and bad config rejected with exit code 2 and a
  * message that names the key — never a stack trace, never a half-written output.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
-import { baseConfig } from "./helpers";
+import { baseConfig, pool, runTool } from "./helpers";
 
-const ROOT = path.resolve(__dirname, "..");
-const LAUNCHER = path.join(ROOT, "tools", "launch.cjs");
-
-/** Runs `node tools/launch.cjs synth` (what `npm run synth` runs: the compiled CLI) and collects its result. */
-export function synth(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const p = spawn(process.execPath, [LAUNCHER, "synth", ...args], {
-            cwd: ROOT,
-            env: { ...process.env, NO_COLOR: "1" },
-        });
-        let stdout = "";
-        let stderr = "";
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-}
+/** `npm run synth -- …args`. */
+const synth = (args: string[]) => runTool("synth", args);
 
 /** Writes a stack file whose `config:` has the given `agentstack:` values (raw entries are copied as is). */
 function stackFile(values: Record<string, unknown>, raw: Record<string, unknown> = {}): string {
@@ -239,21 +223,6 @@ const BAD: [string, Record<string, unknown>, Record<string, unknown>, string][] 
         "agentstack:postgresql.host",
     ],
 ];
-
-/** Runs `fn` over items with at most `n` at a time. */
-async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-    const out: R[] = new Array(items.length);
-    let next = 0;
-    await Promise.all(
-        Array.from({ length: n }, async () => {
-            while (next < items.length) {
-                const i = next++;
-                out[i] = await fn(items[i]!);
-            }
-        }),
-    );
-    return out;
-}
 
 describe("synth", () => {
     it("writes one object per file under manifests/<namespace or _cluster>/ and resources.json", async () => {

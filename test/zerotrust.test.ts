@@ -4,7 +4,6 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { matchesSelector, parseLabelSelector } from "../lib/connectivity/index";
-import { ConfigError } from "../stacks/errors";
 import { resolvePlatformSpec } from "../stacks/resolve";
 import {
     baseConfig,
@@ -16,6 +15,7 @@ import {
     rawInputs,
     runStack,
     StackRun,
+    rejectConfig as reject,
 } from "./helpers";
 
 const runs: Record<string, StackRun> = {};
@@ -246,16 +246,6 @@ describe.each(["staging", "prod"])("identity at %s", (stack) => {
 });
 
 describe("zero-trust config rules", () => {
-    const reject = (values: Record<string, unknown>): { key: string; message: string }[] => {
-        try {
-            resolvePlatformSpec(engineConfig(values));
-        } catch (e) {
-            if (e instanceof ConfigError) return [...e.issues];
-            throw e;
-        }
-        throw new Error("accepted");
-    };
-
     it("rejects failurePolicy Fail with one injector replica, explaining the outage", () => {
         const issues = reject(baseConfig(1, { zeroTrust: { failurePolicy: "Fail" } }));
         expect(issues.map((i) => i.key)).toEqual(["agentstack:zeroTrust.failurePolicy"]);
