@@ -111,8 +111,24 @@ export function loadTemplate(dir) {
     if (!Array.isArray(appEnv) || !appEnv.every((v) => isObject(v) && typeof v["name"] === "string")) {
         throw new Error(`template file ${join(dir, "app-env.yaml")}: must be a list of env vars with names`);
     }
-    return { sidecar, sidecarText: JSON.stringify(sidecar), volumes, appEnv };
+    // The patch is written as JSON text from these pieces, serialized once here rather than per request.
+    return {
+        sidecar,
+        volumes,
+        appEnv,
+        sidecarParts: JSON.stringify(sidecar).split(PLACEHOLDER),
+        volumesJson: JSON.stringify(volumes),
+        volumeJson: volumes.map((v) => JSON.stringify(v)),
+        appEnvJson: JSON.stringify(appEnv),
+        appEnvItemJson: appEnv.map((e) => JSON.stringify(e)),
+    };
 }
+
+/**
+ * One JSONPatch operation as JSON text (the same text JSON.stringify gives for `{ op, path, value }`).
+ * @param {"add" | "replace"} op @param {string} path @param {string} valueJson the value, already JSON
+ */
+const patchOp = (op, path, valueJson) => `{"op":"${op}","path":${JSON.stringify(path)},"value":${valueJson}}`;
 
 /** @param {unknown} v @returns {v is Record<string, any>} */
 function isObject(v) {
@@ -212,39 +228,40 @@ export function review(review, template) {
     const instance = typeof labels[INSTANCE_LABEL] === "string" ? labels[INSTANCE_LABEL] : "";
     const source = `${namespace}/${instance}`;
     // The source is a label value and a namespace name (no quotes or backslashes), but escape it for JSON all the same.
-    const sidecar = JSON.parse(template.sidecarText.split(PLACEHOLDER).join(JSON.stringify(source).slice(1, -1)));
+    const sidecarJson = template.sidecarParts.join(JSON.stringify(source).slice(1, -1));
 
-    /** @type {{ op: string, path: string, value?: unknown }[]} */
+    /** @type {string[]} the operations, each as JSON text */
     const patch = [];
     patch.push(
         inits
-            ? { op: "add", path: "/spec/initContainers/0", value: sidecar }
-            : { op: "add", path: "/spec/initContainers", value: [sidecar] },
+            ? patchOp("add", "/spec/initContainers/0", sidecarJson)
+            : patchOp("add", "/spec/initContainers", `[${sidecarJson}]`),
     );
-    if (volumes) for (const v of template.volumes) patch.push({ op: "add", path: "/spec/volumes/-", value: v });
-    else patch.push({ op: "add", path: "/spec/volumes", value: template.volumes });
+    if (volumes) for (const v of template.volumeJson) patch.push(patchOp("add", "/spec/volumes/-", v));
+    else patch.push(patchOp("add", "/spec/volumes", template.volumesJson));
     containers.forEach((c, i) => {
         const env =
             isObject(c) && Array.isArray(c["env"]) ? /** @type {Record<string, any>[]} */ (c["env"]) : undefined;
         if (!env) {
-            patch.push({ op: "add", path: `/spec/containers/${i}/env`, value: template.appEnv });
+            patch.push(patchOp("add", `/spec/containers/${i}/env`, template.appEnvJson));
             return;
         }
-        for (const e of template.appEnv) {
+        template.appEnv.forEach((e, k) => {
             const at = env.findIndex((x) => isObject(x) && x["name"] === e["name"]);
+            const value = /** @type {string} */ (template.appEnvItemJson[k]);
             patch.push(
                 at >= 0
-                    ? { op: "replace", path: `/spec/containers/${i}/env/${at}`, value: e }
-                    : { op: "add", path: `/spec/containers/${i}/env/-`, value: e },
+                    ? patchOp("replace", `/spec/containers/${i}/env/${at}`, value)
+                    : patchOp("add", `/spec/containers/${i}/env/-`, value),
             );
-        }
+        });
     });
-    if (!isObject(meta["annotations"])) patch.push({ op: "add", path: "/metadata/annotations", value: {} });
-    patch.push({ op: "add", path: `/metadata/annotations/${ptr("agentstack.io/envoy-source")}`, value: source });
+    if (!isObject(meta["annotations"])) patch.push(patchOp("add", "/metadata/annotations", "{}"));
+    patch.push(patchOp("add", `/metadata/annotations/${ptr("agentstack.io/envoy-source")}`, JSON.stringify(source)));
     return {
         ...allow(instance ? "patched" : "patched-without-instance", {
             patchType: "JSONPatch",
-            patch: Buffer.from(JSON.stringify(patch)).toString("base64"),
+            patch: Buffer.from(`[${patch.join(",")}]`).toString("base64"),
         }),
         ...ctx,
     };
