@@ -275,6 +275,40 @@ describe("synth", () => {
         expect(all).not.toMatch(/"hs256-key": "[A-Za-z0-9]{64}"/);
     });
 
+    it("re-rendered into the same folder, leaves exactly this run's objects (stale files and folders removed)", async () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "agentstack-out-"));
+        const manifests = path.join(out, "manifests");
+        const listing = () =>
+            (fs.readdirSync(manifests, { recursive: true }) as string[])
+                .sort()
+                .map((f) => [
+                    f,
+                    fs.statSync(path.join(manifests, f)).isFile()
+                        ? fs.readFileSync(path.join(manifests, f), "utf8")
+                        : "<dir>",
+                ]);
+        expect((await synth(["--stack", "dev", "--out", out])).code).toBe(0);
+        const fresh = listing();
+        expect(fresh.length).toBeGreaterThan(80);
+        // What an older render (or a hand) could have left: an object no longer rendered, a namespace
+        // folder no longer used, a file where a folder must go, and a changed file.
+        fs.writeFileSync(path.join(manifests, "agentstack-agents", "Deployment-agent-gone.yaml"), "kind: Deployment\n");
+        fs.mkdirSync(path.join(manifests, "old-namespace", "deep"), { recursive: true });
+        fs.writeFileSync(path.join(manifests, "old-namespace", "deep", "ConfigMap-x.yaml"), "kind: ConfigMap\n");
+        fs.rmSync(path.join(manifests, "agentstack-mcp"), { recursive: true });
+        fs.writeFileSync(path.join(manifests, "agentstack-mcp"), "not a folder\n");
+        const changed = path.join(manifests, "_cluster", "Namespace-agentstack-agents.yaml");
+        fs.writeFileSync(changed, "edited by hand\n");
+        // An unchanged file is not rewritten: it keeps its modification time.
+        const unchanged = path.join(manifests, "agentstack-agents", "Deployment-agent-coder.yaml");
+        const longAgo = new Date("2020-01-01T00:00:00Z");
+        fs.utimesSync(unchanged, longAgo, longAgo);
+        expect((await synth(["--stack", "dev", "--out", out])).code).toBe(0);
+        expect(listing()).toEqual(fresh);
+        expect(fs.statSync(unchanged).mtime.toISOString()).toBe(longAgo.toISOString());
+        expect(fs.statSync(changed).mtime.getTime()).toBeGreaterThan(longAgo.getTime());
+    });
+
     it("accepts a config file with an encrypted (secure) LLM key", async () => {
         const file = stackFile(l1({ llm: { endpoint: "https://llm.example.com/v1" } }), {
             "agentstack:llmApiKey": { secure: "v1:AAAA" },

@@ -18,8 +18,48 @@ import { connectivityReport } from "./harness/connectivityReport";
 import { inventoryEntry, manifestPath, manifestsOf, toYaml } from "./harness/render";
 
 /**
- * Writes a run's outputs below `out` (the folder is replaced). Returns the files written. Everything is
- * rendered before the first file is touched: a failure leaves the folder as it was.
+ * Makes `dir` hold exactly `files` (paths relative to it, `/`-separated): removes every entry that is
+ * neither one of them nor a folder on the way to one. Files that stay are overwritten by the caller,
+ * not removed first: re-rendering a large stack into the same folder costs no unlink per file.
+ */
+function pruneTo(dir: string, files: readonly string[]): void {
+    const keepFiles = new Set(files);
+    const keepDirs = new Set<string>();
+    for (const f of files) for (let d = path.posix.dirname(f); d !== "."; d = path.posix.dirname(d)) keepDirs.add(d);
+    let entries: fs.Dirent[];
+    try {
+        entries = fs.readdirSync(dir, { recursive: true, withFileTypes: true });
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw e;
+    }
+    for (const e of entries) {
+        const rel = path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/");
+        const keep = e.isDirectory() ? keepDirs.has(rel) : e.isFile() && keepFiles.has(rel);
+        // A removed folder takes its contents along: later entries below it are already gone.
+        if (!keep) fs.rmSync(path.join(dir, rel), { recursive: true, force: true });
+    }
+}
+
+/**
+ * Writes `text` to `file` unless the file already holds exactly that text: re-rendering a stack into
+ * the same folder rewrites only what changed (reading and comparing a file costs far less than
+ * truncating and rewriting it), and an unchanged file keeps its modification time.
+ */
+function writeIfChanged(file: string, text: string): void {
+    let current: string | undefined;
+    try {
+        current = fs.readFileSync(file, "utf8");
+    } catch {
+        current = undefined; // missing (or unreadable: the write below says why)
+    }
+    if (current !== text) fs.writeFileSync(file, text);
+}
+
+/**
+ * Writes a run's outputs below `out`; `out/manifests` ends up holding exactly this run's objects.
+ * Returns the output's files. Everything is rendered before the first file is touched: a failure
+ * leaves the folder as it was.
  */
 export function writeSynthOutput(result: RunResult, out: string): string[] {
     const seen = new Set<string>();
@@ -28,22 +68,29 @@ export function writeSynthOutput(result: RunResult, out: string): string[] {
         const rel = manifestPath(obj);
         if (seen.has(rel)) throw new Error(`two objects would be written to ${rel}`);
         seen.add(rel);
-        return { file: path.join(out, "manifests", rel), text: toYaml(obj) };
+        return { rel, text: toYaml(obj) };
     });
     const inventory = result.resources.map(inventoryEntry);
     const report = connectivityReport(manifests, result);
+    const manifestsDir = path.join(out, "manifests");
     fs.mkdirSync(out, { recursive: true });
-    fs.rmSync(path.join(out, "manifests"), { recursive: true, force: true });
+    pruneTo(manifestsDir, [...seen]);
     const written: string[] = [];
-    for (const { file, text } of files) {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, text);
+    const made = new Set<string>();
+    for (const { rel, text } of files) {
+        const file = path.join(manifestsDir, rel);
+        const dir = path.dirname(file);
+        if (!made.has(dir)) {
+            fs.mkdirSync(dir, { recursive: true });
+            made.add(dir);
+        }
+        writeIfChanged(file, text);
         written.push(file);
     }
-    fs.writeFileSync(path.join(out, "resources.json"), `${JSON.stringify(inventory, null, 2)}\n`);
+    writeIfChanged(path.join(out, "resources.json"), `${JSON.stringify(inventory, null, 2)}\n`);
     written.push(path.join(out, "resources.json"));
-    fs.writeFileSync(path.join(out, "connectivity.json"), `${JSON.stringify(report.entries, null, 2)}\n`);
-    fs.writeFileSync(path.join(out, "connectivity.md"), report.markdown);
+    writeIfChanged(path.join(out, "connectivity.json"), `${JSON.stringify(report.entries, null, 2)}\n`);
+    writeIfChanged(path.join(out, "connectivity.md"), report.markdown);
     written.push(path.join(out, "connectivity.json"), path.join(out, "connectivity.md"));
     return written;
 }

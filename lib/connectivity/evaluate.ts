@@ -482,13 +482,10 @@ export function connectivityEntries(model: ConnectivityModel, ipRanges: boolean 
     for (const s of model.workloads) {
         for (const d of model.workloads) {
             if (s === d) continue;
-            push(
-                s.name,
-                d.name,
-                egressConns(model, s, { kind: "pod", workload: d }).intersect(
-                    ingressConns(model, d, { kind: "pod", workload: s }),
-                ),
-            );
+            // Default deny makes most pairs empty on the egress side: the ingress side is not needed then.
+            const egress = egressConns(model, s, { kind: "pod", workload: d });
+            if (egress.isEmpty()) continue;
+            push(s.name, d.name, egress.intersect(ingressConns(model, d, { kind: "pod", workload: s })));
         }
         if (ipRanges) {
             for (const r of model.ipRanges) {
