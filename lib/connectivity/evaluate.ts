@@ -207,6 +207,43 @@ function portEntryConns(entry: PolicyPort, dst: Workload | undefined): Connectio
     return acc;
 }
 
+/**
+ * Per rule, what it was already found to give: whether its peers match a workload, and the ports it
+ * grants towards a destination (undefined: an IP). A report asks every rule about every pair of
+ * workloads; the answers depend only on the rule and one workload. Rules and workloads are made by
+ * one buildModel, so a rule's answers are those of its own model.
+ */
+interface RuleMemo {
+    readonly matches: Map<Workload, boolean>;
+    readonly ports: Map<Workload | undefined, ConnectionSet>;
+}
+const ruleMemos = new WeakMap<PolicyRule, RuleMemo>();
+
+function memoOf(rule: PolicyRule): RuleMemo {
+    let memo = ruleMemos.get(rule);
+    if (memo === undefined) {
+        memo = { matches: new Map(), ports: new Map() };
+        ruleMemos.set(rule, memo);
+    }
+    return memo;
+}
+
+function rulePeersMatch(
+    model: ConnectivityModel,
+    policy: NetworkPolicyModel,
+    peers: readonly PolicyPeer[],
+    memo: RuleMemo,
+    ep: Endpoint,
+): boolean {
+    if (ep.kind !== "pod") return peers.some((p) => peerMatches(model, policy, p, ep));
+    let hit = memo.matches.get(ep.workload);
+    if (hit === undefined) {
+        hit = peers.some((p) => peerMatches(model, policy, p, ep));
+        memo.matches.set(ep.workload, hit);
+    }
+    return hit;
+}
+
 function ruleConns(
     model: ConnectivityModel,
     policy: NetworkPolicyModel,
@@ -214,10 +251,15 @@ function ruleConns(
     peer: Endpoint,
     dst: Workload | undefined,
 ): ConnectionSet {
-    if (rule.peers !== "any" && !rule.peers.some((p) => peerMatches(model, policy, p, peer)))
-        return ConnectionSet.none();
+    const memo = memoOf(rule);
+    if (rule.peers !== "any" && !rulePeersMatch(model, policy, rule.peers, memo, peer)) return ConnectionSet.none();
     if (rule.ports === "any") return ConnectionSet.all();
-    return rule.ports.reduce((acc, e) => acc.union(portEntryConns(e, dst)), ConnectionSet.none());
+    let conns = memo.ports.get(dst);
+    if (conns === undefined) {
+        conns = rule.ports.reduce((acc, e) => acc.union(portEntryConns(e, dst)), ConnectionSet.none());
+        memo.ports.set(dst, conns);
+    }
+    return conns;
 }
 
 function directionConns(

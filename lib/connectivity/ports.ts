@@ -73,14 +73,20 @@ function formatInterval([a, b]: PortInterval): string {
 export class ConnectionSet {
     private constructor(private readonly byProtocol: ReadonlyMap<Protocol, readonly PortInterval[]>) {}
 
+    // Immutable, so the empty and the full set are shared: the evaluator asks for them per rule and pair.
+    private static readonly NONE = new ConnectionSet(new Map());
+    private static readonly ALL = new ConnectionSet(
+        new Map(PROTOCOLS.map((p) => [p, [[MIN_PORT, MAX_PORT] as PortInterval]])),
+    );
+
     /** The empty set (no connection). */
     static none(): ConnectionSet {
-        return new ConnectionSet(new Map());
+        return ConnectionSet.NONE;
     }
 
     /** Every port of every protocol. */
     static all(): ConnectionSet {
-        return new ConnectionSet(new Map(PROTOCOLS.map((p) => [p, [[MIN_PORT, MAX_PORT] as PortInterval]])));
+        return ConnectionSet.ALL;
     }
 
     /** The ports `first..last` (inclusive; default `last = first`) of one protocol. */
