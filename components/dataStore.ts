@@ -29,7 +29,7 @@ import {
 } from "../lib/labels";
 import { configMapEnv, secretEnv } from "./env";
 import { INSTANCES, envName, serviceHost } from "./names";
-import { ContainerArgs, HardenedWorkload, HardenedWorkloadArgs, checksum, fixedScaling } from "./workload";
+import { ContainerArgs, HardenedWorkload, HardenedWorkloadArgs, checksum, fixedWorkload } from "./workload";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -459,12 +459,9 @@ function createDataStore<
     const workload = new HardenedWorkload(
         `${name}-workload`,
         {
-            component: store,
-            instance,
-            namespace: args.namespace,
+            ...fixedWorkload(store, instance, args.namespace, s),
             extraLabels: { [DATA_STORE_LABEL]: "true" },
             workloadAnnotations: { [CLIENTS_ANNOTATION]: clientsAnnotation(args.clients) },
-            ...fixedScaling(s),
             antiAffinityWeight: s.antiAffinityWeight,
             uid: s.uid,
             configChecksum: checksum(w.checksum),

@@ -18,7 +18,7 @@ import { INJECTOR_WEBHOOK_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
 import { APP_PROXY_ENV, SIDECAR_VOLUMES } from "./envoySidecar";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, HardenedWorkloadArgs, checksum, fixedScaling } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum, fixedWorkload } from "./workload";
 import { INJECTION_LABEL, NAME_LABEL, OPT_OUT_LABEL, SIDECAR_TEMPLATE_LABEL, recommendedLabels } from "../lib/labels";
 
 /** Namespaces a webhook must never select. */
@@ -208,10 +208,7 @@ export function injectorWorkloadArgs(a: {
     const inj = a.args.zeroTrust.injector;
     const command = injectorCommand(INJECTOR_WEBHOOK_PORT);
     return {
-        component: "envoy-injector",
-        instance: INSTANCES.envoyInjector,
-        namespace: a.args.namespace,
-        ...fixedScaling(inj),
+        ...fixedWorkload("envoy-injector", INSTANCES.envoyInjector, a.args.namespace, inj),
         uid: INJECTOR_UID,
         configChecksum: a.configChecksum,
         servicePorts: [{ name: "https", port: 443, targetPort: "https" }],

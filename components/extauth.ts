@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EXTAUTH_DIAGNOSTIC_PORT, EXTAUTH_GRPC_PORT } from "../stacks/flows";
 import { ZeroTrustSpec } from "../stacks/identity";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, HardenedWorkloadArgs, checksum, fixedScaling } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum, fixedWorkload } from "./workload";
 
 /**
  * The authorization policy (Rego v1). It decides on the pod's identity (the `source` context extension
@@ -64,10 +64,7 @@ export function extauthWorkloadArgs(
     const e = args.zeroTrust.extauth;
     const instance = INSTANCES.extauth;
     return {
-        component: "extauth",
-        instance,
-        namespace: args.namespace,
-        ...fixedScaling(e),
+        ...fixedWorkload("extauth", instance, args.namespace, e),
         configChecksum: checksum(data),
         servicePorts: [{ name: "grpc", port: EXTAUTH_GRPC_PORT }],
         volumes: [{ name: "policy", configMap: { name: configMapName } }],

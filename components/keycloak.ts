@@ -21,7 +21,7 @@ import { GatewaySpec } from "../stacks/resolve";
 import { configMapEnv, secretEnv } from "./env";
 import { Exposure } from "./exposure";
 import { INSTANCES, REALM } from "./names";
-import { HardenedWorkload, HardenedWorkloadArgs, checksum, fixedScaling, hardenedPodSpec } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, checksum, fixedWorkload, hardenedPodSpec } from "./workload";
 import { CHECKSUM_ANNOTATION, recommendedLabels } from "../lib/labels";
 
 /** uid of the Keycloak image. */
@@ -141,10 +141,7 @@ export function keycloakWorkloadArgs(a: {
 }): HardenedWorkloadArgs {
     const s = a.spec;
     return {
-        component: "keycloak",
-        instance: INSTANCES.keycloak,
-        namespace: a.namespace,
-        ...fixedScaling(s),
+        ...fixedWorkload("keycloak", INSTANCES.keycloak, a.namespace, s),
         uid: KEYCLOAK_UID,
         configChecksum: checksum({ settings: a.settings }),
         servicePorts: [{ name: "http", port: KEYCLOAK_HTTP_PORT }],

@@ -14,11 +14,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { MONGODB_PORT, MongoDbSpec } from "../stacks/dataStores";
+import { DataStore, DataStoreArgs, DataStoreClient, DataStoreDefinition } from "./dataStore";
 import {
-    DataStore,
-    DataStoreArgs,
-    DataStoreClient,
-    DataStoreDefinition,
     clientPasswordEnv,
     createCredentials,
     scriptedServerContainer,

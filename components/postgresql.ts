@@ -18,18 +18,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { POSTGRESQL_PORT, PostgreSqlSpec } from "../stacks/dataStores";
-import {
-    ClientObjects,
-    DataStore,
-    DataStoreArgs,
-    DataStoreClient,
-    DataStoreDefinition,
-    clientPasswordEnv,
-    createCredentials,
-    scriptedServerContainer,
-    storeProbes,
-    supervisedStartScript,
-} from "./dataStore";
+import { ClientObjects, DataStore, DataStoreArgs, DataStoreClient, DataStoreDefinition } from "./dataStore";
+// The server-side helpers every scripted store uses (credentials, start script, probes).
+import * as scripted from "./dataStore";
 import { configEnv, secretEnv } from "./env";
 import { postgresqlExporter } from "./exporters";
 
@@ -52,7 +43,7 @@ type PostgreSqlArgs = DataStoreArgs<PostgreSqlSpec, PostgreSqlClient>;
 const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The start script: the client reconciler in the background, then the image's entrypoint, supervised. */
-const POSTGRESQL_START_SCRIPT = supervisedStartScript({
+const POSTGRESQL_START_SCRIPT = scripted.supervisedStartScript({
     prelude: "bash /scripts/ensure-clients.sh &",
     start: "docker-entrypoint.sh postgres",
     stopSignal: "INT",
@@ -95,7 +86,7 @@ exit 1
 
 /** The /scripts/clients list: one `user database password-env` line per client. */
 export function clientsList(clients: readonly PostgreSqlClient[]): string {
-    return clients.map((c) => `${c.user} ${c.database} ${clientPasswordEnv("postgresql", c.name)}\n`).join("");
+    return clients.map((c) => `${c.user} ${c.database} ${scripted.clientPasswordEnv("postgresql", c.name)}\n`).join("");
 }
 
 /** The JDBC URL of a database. */
@@ -155,7 +146,7 @@ const POSTGRESQL: DataStoreDefinition<InCluster, External, PostgreSqlClient> = {
             passwords,
             admin: superuser,
             env,
-        } = createCredentials({
+        } = scripted.createCredentials({
             store: "postgresql",
             name,
             secretName: POSTGRESQL_CREDENTIALS_SECRET,
@@ -187,10 +178,10 @@ const POSTGRESQL: DataStoreDefinition<InCluster, External, PostgreSqlClient> = {
                 podManagementPolicy: "OrderedReady",
                 volumes: [scripts!, { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } }],
                 container: {
-                    ...scriptedServerContainer("postgresql", s.image, POSTGRESQL_PORT),
+                    ...scripted.scriptedServerContainer("postgresql", s.image, POSTGRESQL_PORT),
                     env: env("POSTGRES_USER", "POSTGRES_PASSWORD"),
                     resources: s.resources,
-                    probes: storeProbes({ exec: { command: ready } }, 5, {
+                    probes: scripted.storeProbes({ exec: { command: ready } }, 5, {
                         exec: { command: ready },
                         periodSeconds: 5,
                         failureThreshold: 3,

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Namespaces, SandboxSpec } from "../stacks/resolve";
 import { INSTANCES } from "./names";
-import { HardenedWorkload, HardenedWorkloadArgs, fixedScaling } from "./workload";
+import { HardenedWorkload, HardenedWorkloadArgs, fixedWorkload } from "./workload";
 
 interface SandboxArgs {
     /** The resolved sandbox spec. */
@@ -24,10 +24,7 @@ interface SandboxArgs {
 export function sandboxWorkloadArgs(args: SandboxArgs): HardenedWorkloadArgs {
     const s = args.spec;
     return {
-        component: "sandbox",
-        instance: INSTANCES.sandbox,
-        namespace: args.namespace,
-        ...fixedScaling(s),
+        ...fixedWorkload("sandbox", INSTANCES.sandbox, args.namespace, s),
         serviceAccountToken: false,
         ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
         tmpSizeLimit: s.tmpSizeLimit,

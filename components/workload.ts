@@ -346,13 +346,23 @@ export function injectedScaling(
     };
 }
 
-/** The scaling of a fixed-size workload (Keycloak, ExtAuth, the injector, the sandbox, the data stores), read from its resolved spec: replicas, anti-affinity, PDB. */
-export function fixedScaling(spec: {
-    readonly replicas: number;
-    readonly antiAffinity: AntiAffinity;
-    readonly pdbMinAvailable?: number;
-}): Pick<HardenedWorkloadArgs, "replicas" | "antiAffinity" | "pdbMinAvailable"> {
+/**
+ * Who a fixed-size workload is (Keycloak, ExtAuth, the injector, the sandbox, the data stores) and its
+ * scaling, read from its resolved spec: component, instance, namespace, replicas, anti-affinity, PDB.
+ */
+export function fixedWorkload(
+    component: string,
+    instance: string,
+    namespace: pulumi.Input<string>,
+    spec: { readonly replicas: number; readonly antiAffinity: AntiAffinity; readonly pdbMinAvailable?: number },
+): Pick<
+    HardenedWorkloadArgs,
+    "component" | "instance" | "namespace" | "replicas" | "antiAffinity" | "pdbMinAvailable"
+> {
     return {
+        component,
+        instance,
+        namespace,
         replicas: { fixed: spec.replicas },
         antiAffinity: spec.antiAffinity,
         ...(spec.pdbMinAvailable !== undefined ? { pdbMinAvailable: spec.pdbMinAvailable } : {}),

@@ -162,7 +162,9 @@ const LEVEL_2: LevelProfile = {
     monitoring: { enabled: true, metricsRetentionDays: 30, logRetentionDays: 90, admissionAlertSeverity: "critical" },
 };
 
+/** Production: level 2 plus high availability, digests advised, data protected, longer retention. */
 const LEVEL_3: LevelProfile = {
+    ...LEVEL_2,
     level: 3,
     name: "production",
     zeroTrust: "guaranteed + high availability",
@@ -174,20 +176,8 @@ const LEVEL_3: LevelProfile = {
     keycloak: { replicas: 3, pdbMinAvailable: 1, antiAffinity: "preferred" },
     qdrant: { replicas: 3, pdbMinAvailable: 2, antiAffinity: "preferred", clusterMode: true },
     mongodb: { replicas: 3, pdbMinAvailable: 2, antiAffinity: "required" },
-    postgresql: { replicas: 1, antiAffinity: "preferred" },
-    sandbox: { replicas: 2, pdbMinAvailable: 1, antiAffinity: "preferred" },
-    antiAffinity: "preferred",
-    pdbs: true,
-    pdbMinAvailable: 1,
-    networkPolicies: "default-deny",
-    agentSecurityMode: "enforce",
-    mcpJwt: { alg: "RS256", hs256Allowed: false },
-    tls: { selfSignedAllowed: false },
     images: { forbidLatest: true, digestAdvised: true },
     protectData: true,
-    podSecurity: { enforce: "restricted", warn: "restricted", audit: "restricted" },
-    quotas: true,
-    extAuthzFailOpen: false,
     monitoring: { enabled: true, metricsRetentionDays: 90, logRetentionDays: 365, admissionAlertSeverity: "critical" },
 };
 

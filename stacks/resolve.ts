@@ -278,6 +278,27 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
         return image ?? "";
     };
 
+    /** What agents and MCP servers resolve alike: the image, the scaling from the level, the port, the resources. */
+    const userWorkload = (
+        path: (string | number)[],
+        what: string,
+        w: {
+            readonly name: string;
+            readonly image?: string;
+            readonly port: number;
+            readonly minReplicas?: number;
+            readonly maxReplicas?: number;
+            readonly resources?: Resources;
+        },
+        kind: "agent" | "mcpServer",
+    ) => ({
+        name: w.name,
+        image: userImage(path, what, w.image, kind),
+        port: w.port,
+        ...scaling(path, profile[kind], w.minReplicas, w.maxReplicas),
+        resources: w.resources ?? DEFAULT_RESOURCES[kind],
+    });
+
     duplicates(cfg.agents.map((a) => a.name)).forEach((i) =>
         add(
             ["agents", i, "name"],
@@ -353,7 +374,7 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
                 `"observe" is not allowed at ${lvl} (agents enforce from level 2): remove the override`,
             );
         }
-        const image = userImage(["agents", i], `agent "${a.name}"`, a.image, "agent");
+        const basics = userWorkload(["agents", i], `agent "${a.name}"`, a, "agent");
         const apiKey: SecretSource | undefined = a.apiKeySecretRef
             ? { kind: "secretRef", ref: a.apiKeySecretRef }
             : platformKey;
@@ -363,14 +384,9 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
                 `agent "${a.name}" has no LLM API key: set agentstack:llm.apiKeySecretRef (an existing Secret) or run pulumi config set --secret agentstack:llmApiKey <key>`,
             );
         }
-        const scaled = scaling(["agents", i], profile.agent, a.minReplicas, a.maxReplicas);
         return {
-            name: a.name,
-            image,
+            ...basics,
             mcpServers: a.mcpServers,
-            ...scaled,
-            port: a.port,
-            resources: a.resources ?? DEFAULT_RESOURCES.agent,
             logLevel: a.logLevel ?? cfg.logLevel,
             securityMode: a.securityMode ?? profile.agentSecurityMode,
             toolInspection: a.toolInspection,
@@ -387,14 +403,8 @@ function applyLevel(cfg: StackConfig, issues: ConfigIssue[]): PlatformSpec {
             );
         }
         const auth: McpAuthSpec = { alg };
-        const image = userImage(["mcpServers", i], `MCP server "${m.name}"`, m.image, "mcpServer");
-        const scaled = scaling(["mcpServers", i], profile.mcpServer, m.minReplicas, m.maxReplicas);
         return {
-            name: m.name,
-            image,
-            port: m.port,
-            ...scaled,
-            resources: m.resources ?? DEFAULT_RESOURCES.mcpServer,
+            ...userWorkload(["mcpServers", i], `MCP server "${m.name}"`, m, "mcpServer"),
             egress: m.egress,
             auth,
         };

@@ -6,7 +6,8 @@
  * Rule module: defines policies, no side effects.
  */
 import { componentOf, fixHint } from "../lib/components";
-import { AgentstackPolicy, checkEach, resourcePolicy, stackPolicy } from "../lib/define";
+import type { StackValidationArgs } from "@pulumi/policy";
+import { AgentstackPolicy, Ctx, checkEach, resourcePolicy, stackPolicy } from "../lib/define";
 import { K8sObject, containersOf, serviceSelects } from "../lib/k8s";
 import { StackView } from "../lib/stack";
 import { at, list, num, rec, str, strMap } from "../lib/values";
@@ -31,6 +32,21 @@ function envFromSecret(w: K8sObject, name: string): boolean {
         );
 }
 
+/**
+ * Runs `check` on every MCP server workload with its token settings (MCP_AUTH_JWT_ALG and
+ * MCP_AUTH_JWT_JWKS_URI); not applicable when the stack has none.
+ */
+function eachMcpAuth(
+    stack: StackView,
+    ctx: Ctx,
+    args: Pick<StackValidationArgs, "notApplicable">,
+    check: (w: K8sObject, alg: string | undefined, jwks: string | undefined) => void,
+): void {
+    checkEach(ctx, args, mcpServers(stack), "no MCP server workload", "its MCP authentication", (w) =>
+        check(w, stack.envValue(w, "MCP_AUTH_JWT_ALG"), stack.envValue(w, "MCP_AUTH_JWT_JWKS_URI")),
+    );
+}
+
 const mcpAuth = stackPolicy({
     meta: {
         name: "identity-mcp-auth",
@@ -41,8 +57,7 @@ const mcpAuth = stackPolicy({
         fix: "Keep the MCP server's auth settings (the program sets them from agentstack:mcpServers[name=...].auth.alg and the level).",
     },
     validate: (stack, ctx, args) =>
-        checkEach(ctx, args, mcpServers(stack), "no MCP server workload", "its MCP authentication", (w) => {
-            const alg = stack.envValue(w, "MCP_AUTH_JWT_ALG");
+        eachMcpAuth(stack, ctx, args, (w, alg, jwks) => {
             if (alg === undefined || alg === "") {
                 ctx.report(
                     w,
@@ -55,7 +70,7 @@ const mcpAuth = stackPolicy({
                         `uses HS256 but MCP_AUTH_JWT_SECRET does not come from a Secret; ${fixHint(w, "mcpAuth")}`,
                     );
             } else if (alg === "RS256") {
-                if (!stack.envValue(w, "MCP_AUTH_JWT_JWKS_URI"))
+                if (!jwks)
                     ctx.report(
                         w,
                         `uses RS256 but has no MCP_AUTH_JWT_JWKS_URI to verify tokens against; ${fixHint(w, "mcpAuth")}`,
@@ -79,9 +94,7 @@ const mcpRs256 = stackPolicy({
         fix: "Remove agentstack:mcpServers[name=...].auth.alg HS256 and set agentstack:securityLevel to 2 or more.",
     },
     validate: (stack, ctx, args) =>
-        checkEach(ctx, args, mcpServers(stack), "no MCP server workload", "its MCP authentication", (w) => {
-            const alg = stack.envValue(w, "MCP_AUTH_JWT_ALG");
-            const jwks = stack.envValue(w, "MCP_AUTH_JWT_JWKS_URI");
+        eachMcpAuth(stack, ctx, args, (w, alg, jwks) => {
             if (alg !== ctx.profile.mcpJwt.alg || !jwks) {
                 ctx.report(
                     w,

@@ -26,14 +26,12 @@ export function makeCerts(dir: string, name = "ca"): TestCerts {
     mkdirSync(dir, { recursive: true });
     const f = (n: string) => join(dir, n);
     const run = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+    /** `openssl req` arguments that make a new EC P-256 key, unencrypted. */
+    const newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
     run(
         "req",
         "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
+        ...newKey,
         "-keyout",
         f(`${name}.key`),
         "-out",
@@ -47,20 +45,7 @@ export function makeCerts(dir: string, name = "ca"): TestCerts {
         "-addext",
         "keyUsage=critical,keyCertSign,cRLSign",
     );
-    run(
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        f("tls.key"),
-        "-out",
-        f("tls.csr"),
-        "-subj",
-        "/CN=localhost",
-    );
+    run("req", ...newKey, "-keyout", f("tls.key"), "-out", f("tls.csr"), "-subj", "/CN=localhost");
     writeFileSync(f("ext.cnf"), "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
     run(
         "x509",

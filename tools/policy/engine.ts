@@ -121,6 +121,20 @@ function throwNotApplicable(reason?: string): never {
     throw new NotApplicable(reason);
 }
 
+/** The advisory a policy gets when it reads a value unknown during preview (as the engine words it). */
+function previewDiagnostic(p: { name: string; description: string }, e: Error, urn?: string): Diagnostic {
+    const text = `can't run policy '${p.name}' during preview: ${e.message}`;
+    return {
+        policyName: p.name,
+        message: text,
+        violation: text,
+        description: p.description,
+        enforcementLevel: "advisory",
+        ...(urn !== undefined ? { urn } : {}),
+        engine: true,
+    };
+}
+
 function isUnknownValueError(e: unknown): e is Error {
     return (
         e instanceof proxyModule.UnknownValueError ||
@@ -370,6 +384,9 @@ export async function runPolicies(
 
     for (const original of input) {
         let r = original;
+        /** Records that a policy does not apply to this resource (with the reason, when there is one). */
+        const skip = (policyName: string, reason: string | undefined) =>
+            notApplicable.push({ policyName, urn: r.urn, ...(reason ? { reason } : {}) });
         // Remediate (before the analysis, as the engine does).
         const opts = optionsOf(r);
         let props: Record<string, unknown> =
@@ -380,11 +397,7 @@ export async function runPolicies(
         for (const { p, getConfig } of remediating) {
             if (!isResourcePolicy(p)) continue;
             if (!p.remediateResource) {
-                notApplicable.push({
-                    policyName: p.name,
-                    urn: r.urn,
-                    reason: "Policy does not implement remediateResource",
-                });
+                skip(p.name, "Policy does not implement remediateResource");
                 continue;
             }
             const current = props;
@@ -414,8 +427,7 @@ export async function runPolicies(
                         urn: r.urn,
                         diagnostic: `can't run remediation '${p.name}' during preview: ${e.message}`,
                     });
-                else if (e instanceof NotApplicable)
-                    notApplicable.push({ policyName: p.name, urn: r.urn, ...(e.reason ? { reason: e.reason } : {}) });
+                else if (e instanceof NotApplicable) skip(p.name, e.reason);
                 else
                     throw new PolicyRunError(
                         `Error remediating resource with remediation '${p.name}': ${(e as Error).stack ?? String(e)}`,
@@ -438,22 +450,14 @@ export async function runPolicies(
         for (const { p, enforcement, getConfig } of validating) {
             if (!isResourcePolicy(p)) continue;
             if (!p.validateResource) {
-                notApplicable.push({
-                    policyName: p.name,
-                    urn: r.urn,
-                    reason: "Policy does not implement validateResource",
-                });
+                skip(p.name, "Policy does not implement validateResource");
                 continue;
             }
             const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
             if (!Array.isArray(p.validateResource)) {
                 const t = pulumiTypeOf(p.validateResource);
                 if (t && t !== r.type) {
-                    notApplicable.push({
-                        policyName: p.name,
-                        urn: r.urn,
-                        reason: `Policy only applies to resources of type '${t}'`,
-                    });
+                    skip(p.name, `Policy only applies to resources of type '${t}'`);
                     continue;
                 }
             }
@@ -477,21 +481,9 @@ export async function runPolicies(
                 if (e instanceof Pending) e = await e.outcome;
                 if (e !== NO_ERROR) {
                     if (isUnknownValueError(e)) {
-                        diagnostics.push({
-                            policyName: p.name,
-                            message: `can't run policy '${p.name}' during preview: ${e.message}`,
-                            violation: `can't run policy '${p.name}' during preview: ${e.message}`,
-                            description: p.description,
-                            enforcementLevel: "advisory",
-                            urn: r.urn,
-                            engine: true,
-                        });
+                        diagnostics.push(previewDiagnostic(p, e, r.urn));
                     } else if (e instanceof NotApplicable) {
-                        notApplicable.push({
-                            policyName: p.name,
-                            urn: r.urn,
-                            ...(e.reason ? { reason: e.reason } : {}),
-                        });
+                        skip(p.name, e.reason);
                     } else {
                         throw new PolicyRunError(
                             `Error validating resource ${r.urn} with policy '${p.name}': ${(e as Error).stack ?? String(e)}`,
@@ -529,14 +521,7 @@ export async function runPolicies(
             if (isThenable(pending)) await pending;
         } catch (e) {
             if (isUnknownValueError(e)) {
-                diagnostics.push({
-                    policyName: p.name,
-                    message: `can't run policy '${p.name}' during preview: ${e.message}`,
-                    violation: `can't run policy '${p.name}' during preview: ${e.message}`,
-                    description: p.description,
-                    enforcementLevel: "advisory",
-                    engine: true,
-                });
+                diagnostics.push(previewDiagnostic(p, e));
             } else if (e instanceof NotApplicable) {
                 notApplicable.push({ policyName: p.name, ...(e.reason ? { reason: e.reason } : {}) });
             } else {
