@@ -48,6 +48,18 @@ function podForbids(obj: K8sObject, ctx: Ctx, field: string, value: unknown, why
     );
 }
 
+/** Reports what a container sets wrongly, in one violation: `<container> sets <problems>; <fix hint>`. */
+function containerSets(
+    ctx: Ctx,
+    obj: K8sObject,
+    label: string,
+    problems: readonly string[],
+    fix: string,
+    sep = "; ",
+): void {
+    if (problems.length > 0) ctx.report(obj, `${label} sets ${problems.join(sep)}; ${hint(obj, fix)}`);
+}
+
 /** PSS restricted "Running as Non-root" and "Running as Non-root user" (PSA check_runAsNonRoot.go, check_runAsUser.go). @severity high */
 const runAsNonRoot = pssPolicy({
     meta: {
@@ -393,11 +405,14 @@ const noProbeHost = pssPolicy({
         };
         for (const p of PROBE_FIELDS) look([p], p);
         for (const l of LIFECYCLE_FIELDS) look(["lifecycle", l], `lifecycle.${l}`);
-        if (bad.length > 0)
-            ctx.report(
-                obj,
-                `${c.label} sets ${bad.join(", ")}; ${hint(obj, "remove the host field (probes and hooks must target the pod itself)")}`,
-            );
+        containerSets(
+            ctx,
+            obj,
+            c.label,
+            bad,
+            "remove the host field (probes and hooks must target the pod itself)",
+            ", ",
+        );
     },
 });
 
@@ -486,11 +501,7 @@ const seLinux = pssPolicy({
             rec(c.container, "securityContext", "seLinuxOptions"),
             "securityContext.seLinuxOptions",
         );
-        if (bad.length > 0)
-            ctx.report(
-                obj,
-                `${c.label} sets ${bad.join("; ")}; ${hint(obj, "remove securityContext.seLinuxOptions or use an allowed type")}`,
-            );
+        containerSets(ctx, obj, c.label, bad, "remove securityContext.seLinuxOptions or use an allowed type");
     },
 });
 
