@@ -11,7 +11,7 @@ import { parser } from "@prometheus-io/lezer-promql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { INJECTOR_ALERTS, METRIC_SOURCES, alertRules, monitoringObjects } from "../components/monitoring";
 import { EXPORTER_CONTAINER, MONGODB_EXPORTER_IMAGE, POSTGRESQL_EXPORTER_IMAGE } from "../components/exporters";
-import { INJECTOR_UNAVAILABLE_ALERT } from "../policies/rules/observability";
+import { INJECTOR_UNAVAILABLE_ALERT } from "../policies/catalog";
 import { ENVOY_STATS_PORT, Flow, GATEWAY_STATS_PORT, flowTable, monitoringFlows } from "../stacks/flows";
 import { PlatformSpec, resolvePlatformSpec } from "../stacks/resolve";
 import { analyzeConnectivity } from "../lib/connectivity/index";

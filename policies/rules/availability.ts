@@ -11,16 +11,10 @@ import { AgentstackPolicy, stackPolicy } from "../lib/define";
 import { K8sObject, SCALABLE_KINDS, selectorMatches } from "../lib/k8s";
 import { StackView, pdbBlocksDrain } from "../lib/stack";
 import { at, list, rec, str } from "../lib/values";
+import { policyMeta } from "../catalog";
 
 const minReplicas = stackPolicy({
-    meta: {
-        name: "availability-min-replicas",
-        level: 2,
-        group: "availability",
-        description:
-            "Every agentstack component runs at least the replicas the level table sets (HPA minReplicas for autoscaled ones).",
-        fix: "Raise agentstack:securityLevel to the required level (or remove a replica override below the table).",
-    },
+    meta: policyMeta("availability-min-replicas"),
     validate: (stack, ctx) => {
         for (const w of stack.workloads()) {
             const id = componentOf(w);
@@ -56,14 +50,7 @@ function needsPdb(
 }
 
 const pdb = stackPolicy({
-    meta: {
-        name: "availability-pdb",
-        level: 2,
-        group: "availability",
-        description:
-            "Every multi-replica workload (or one the level table makes multi-replica) has a PodDisruptionBudget, and no PDB blocks node drains.",
-        fix: "Raise agentstack:securityLevel (the program adds a PDB with minAvailable below the replica count); never set minAvailable >= replicas or maxUnavailable 0.",
-    },
+    meta: policyMeta("availability-pdb"),
     validate: (stack, ctx) => {
         for (const w of stack.workloads()) {
             if (!SCALABLE_KINDS.has(w.kind)) continue;
@@ -116,14 +103,7 @@ function antiAffinityStrength(spec: Record<string, unknown>, podLabels: Record<s
 }
 
 const antiAffinity = stackPolicy({
-    meta: {
-        name: "availability-anti-affinity",
-        level: 2,
-        group: "availability",
-        description:
-            "Every multi-replica workload spreads its pods over nodes (pod anti-affinity or topology spread), hard where the level table says so.",
-        fix: "Raise agentstack:securityLevel (the program sets preferred anti-affinity, required for the envoy-injector and MongoDB at level 3); keep agentstack:cluster.schedulableNodes right.",
-    },
+    meta: policyMeta("availability-anti-affinity"),
     validate: (stack, ctx) => {
         for (const w of stack.workloads()) {
             if (!SCALABLE_KINDS.has(w.kind)) continue;

@@ -11,9 +11,7 @@ import { K8sObject, durationSeconds } from "../lib/k8s";
 import { StackView } from "../lib/stack";
 import { list, rec, str } from "../lib/values";
 import { CERT_SOURCE_ANNOTATION, NAME_LABEL, PART_OF, PART_OF_LABEL } from "../../lib/labels";
-
-/** The smallest timeout an LLM route may have, in seconds (REQUIREMENTS: >= 120 s). */
-const LLM_TIMEOUT_SECONDS = 120;
+import { LLM_TIMEOUT_SECONDS, policyMeta } from "../catalog";
 
 const isIngress = (o: K8sObject) =>
     o.kind === "Ingress" && (o.group === "networking.k8s.io" || o.group === "extensions");
@@ -30,14 +28,7 @@ function hostCovered(host: string, tlsHosts: readonly string[]): boolean {
 }
 
 const tls = resourcePolicy({
-    meta: {
-        name: "exposure-tls",
-        level: 1,
-        group: "exposure",
-        description:
-            "Every Ingress serves all its hosts over TLS, every OpenShift Route terminates TLS, every Gateway has an HTTPS/TLS listener.",
-        fix: "Add spec.tls for every host (the program always does; the certificate source is agentstack:gateway.tls.mode).",
-    },
+    meta: policyMeta("exposure-tls"),
     appliesTo: (o) => isIngress(o) || isRoute(o) || isGateway(o),
     notApplicable: "applies to Ingresses, OpenShift Routes and Gateway API Gateways",
     validate: (obj, ctx) => {
@@ -137,14 +128,7 @@ function servesBackends(r: K8sObject): boolean {
 }
 
 const httpsRedirect = stackPolicy({
-    meta: {
-        name: "exposure-https-redirect",
-        level: 1,
-        group: "exposure",
-        description:
-            "Plain HTTP is redirected to HTTPS: Ingress redirect annotations (or ingress-nginx's default with TLS), Route insecureEdgeTerminationPolicy Redirect/None, an https RequestRedirect HTTPRoute for every HTTPRoute host.",
-        fix: "Keep the program's redirect (ssl-redirect annotations, Route Redirect policy, the -https-redirect HTTPRoute); config key: agentstack:gateway.exposure selects which.",
-    },
+    meta: policyMeta("exposure-https-redirect"),
     validate: (stack, ctx) => {
         let redirected: Set<string> | undefined;
         for (const o of stack.objects) {
@@ -209,13 +193,7 @@ function isAgentstackExposure(o: K8sObject): boolean {
 }
 
 const llmTimeout = resourcePolicy({
-    meta: {
-        name: "exposure-llm-timeout",
-        level: 1,
-        group: "exposure",
-        description: `The routes to the agentstack gateway allow at least ${LLM_TIMEOUT_SECONDS} s per request (LLM calls are slow): ingress-nginx proxy timeouts, the Route haproxy timeout, HTTPRoute timeouts.`,
-        fix: `Set agentstack:gateway.llmRouteTimeoutSeconds (>= ${LLM_TIMEOUT_SECONDS}); the program writes it into every exposure.`,
-    },
+    meta: policyMeta("exposure-llm-timeout"),
     appliesTo: (o) => (isIngress(o) || isRoute(o) || isHttpRoute(o)) && isAgentstackExposure(o),
     notApplicable: "applies to the Ingress, Route or HTTPRoute of the agentstack gateway",
     validate: (obj, ctx) => {
@@ -307,14 +285,7 @@ function tlsSecretsInUse(stack: StackView): Map<string, K8sObject[]> {
 }
 
 const noSelfSigned = stackPolicy({
-    meta: {
-        name: "exposure-no-self-signed",
-        level: 2,
-        group: "exposure",
-        description:
-            "From level 2 no exposure uses a self-signed certificate: no TLS Secret annotated agentstack.io/certificate-source: self-signed, no cert-manager Certificate from a selfSigned issuer.",
-        fix: "Set agentstack:gateway.tls.mode to cert-manager (agentstack:gateway.tls.issuer) or secret (agentstack:gateway.tls.secretName).",
-    },
+    meta: policyMeta("exposure-no-self-signed"),
     validate: (stack, ctx) => {
         ctx.guard(undefined, "the exposures' certificates", () => {
             const inUse = tlsSecretsInUse(stack);

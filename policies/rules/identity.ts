@@ -11,9 +11,8 @@ import { AgentstackPolicy, Ctx, checkEach, resourcePolicy, stackPolicy } from ".
 import { K8sObject, containersOf, serviceSelects } from "../lib/k8s";
 import { StackView } from "../lib/stack";
 import { at, list, num, rec, str, strMap } from "../lib/values";
-
-/** Keycloak's management port (health and metrics): never exposed. */
-const KEYCLOAK_MANAGEMENT_PORT = 9000;
+import { policyMeta } from "../catalog";
+import { KEYCLOAK_MANAGEMENT_PORT } from "../../stacks/flows";
 
 function mcpServers(stack: StackView): K8sObject[] {
     return stack.componentWorkloads("mcp-server");
@@ -48,14 +47,7 @@ function eachMcpAuth(
 }
 
 const mcpAuth = stackPolicy({
-    meta: {
-        name: "identity-mcp-auth",
-        level: 1,
-        group: "identity",
-        description:
-            "Every MCP server verifies a JWT on each call: MCP_AUTH_JWT_ALG is HS256 (key from a Secret) or RS256 (with a JWKS URI).",
-        fix: "Keep the MCP server's auth settings (the program sets them from agentstack:mcpServers[name=...].auth.alg and the level).",
-    },
+    meta: policyMeta("identity-mcp-auth"),
     validate: (stack, ctx, args) =>
         eachMcpAuth(stack, ctx, args, (w, alg, jwks) => {
             if (alg === undefined || alg === "") {
@@ -85,14 +77,7 @@ const mcpAuth = stackPolicy({
 });
 
 const mcpRs256 = stackPolicy({
-    meta: {
-        name: "identity-mcp-rs256",
-        level: 2,
-        group: "identity",
-        description:
-            "From level 2 every MCP server verifies RS256 tokens against Keycloak's JWKS (no shared HS256 key).",
-        fix: "Remove agentstack:mcpServers[name=...].auth.alg HS256 and set agentstack:securityLevel to 2 or more.",
-    },
+    meta: policyMeta("identity-mcp-rs256"),
     validate: (stack, ctx, args) =>
         eachMcpAuth(stack, ctx, args, (w, alg, jwks) => {
             if (alg !== ctx.profile.mcpJwt.alg || !jwks) {
@@ -105,14 +90,7 @@ const mcpRs256 = stackPolicy({
 });
 
 const agentEnforce = stackPolicy({
-    meta: {
-        name: "identity-agent-enforce",
-        level: 2,
-        group: "identity",
-        description:
-            "From level 2 every agent runs with SECURITY_MODE=enforce (tool calls are blocked, not just logged).",
-        fix: "Remove agentstack:agents[name=...].securityMode observe and set agentstack:securityLevel to 2 or more.",
-    },
+    meta: policyMeta("identity-agent-enforce"),
     validate: (stack, ctx, args) =>
         checkEach(ctx, args, stack.componentWorkloads("agent"), "no agent workload", "its SECURITY_MODE", (w) => {
             const mode = stack.envValue(w, "SECURITY_MODE");
@@ -139,13 +117,7 @@ function commandLine(c: Record<string, unknown>): string[] {
 }
 
 const keycloakProduction = resourcePolicy({
-    meta: {
-        name: "identity-keycloak-production",
-        level: 2,
-        group: "identity",
-        description: "From level 2 Keycloak runs in production mode: its command line has `start`, never `start-dev`.",
-        fix: "Set agentstack:securityLevel to 2 or more (the keycloak component then runs `start`).",
-    },
+    meta: policyMeta("identity-keycloak-production"),
     appliesTo: (o) => o.isWorkload && componentOf(o)?.component === "keycloak",
     notApplicable: "applies to the Keycloak workload",
     validate: (obj, ctx) => {
@@ -184,14 +156,7 @@ function keycloakSetting(stack: StackView, w: K8sObject, env: string, flag: stri
 }
 
 const keycloakClustering = stackPolicy({
-    meta: {
-        name: "identity-keycloak-clustering",
-        level: 1,
-        group: "identity",
-        description:
-            "A replicated Keycloak (2+ replicas) clusters: KC_CACHE=ispn, KC_CACHE_STACK=jdbc-ping, and a headless Service for discovery.",
-        fix: "Keep the keycloak component's clustering (switched on automatically with 2+ replicas by agentstack:securityLevel 2+).",
-    },
+    meta: policyMeta("identity-keycloak-clustering"),
     validate: (stack, ctx, args) =>
         checkEach(ctx, args, keycloaks(stack), "no Keycloak workload", "its clustering", (w) => {
             const replicas = stack.minReplicas(w) ?? 1;
@@ -220,13 +185,7 @@ const keycloakClustering = stackPolicy({
 });
 
 const keycloakManagementPort = stackPolicy({
-    meta: {
-        name: "identity-keycloak-management-port",
-        level: 1,
-        group: "identity",
-        description: `No Service exposes Keycloak's management port ${KEYCLOAK_MANAGEMENT_PORT} (probes use it from the kubelet; it is never a Service port).`,
-        fix: `Remove port ${KEYCLOAK_MANAGEMENT_PORT} from every Service selecting Keycloak (config key: none).`,
-    },
+    meta: policyMeta("identity-keycloak-management-port"),
     validate: (stack, ctx, args) =>
         checkEach(ctx, args, keycloaks(stack), "no Keycloak workload", "its Services", (w) => {
             const named = new Map<string, number>();

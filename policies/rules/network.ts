@@ -14,6 +14,7 @@ import { K8sObject, serviceSelects } from "../lib/k8s";
 import { DeclaredClient, StackView, dataStoreSelectorReason } from "../lib/stack";
 import { containsUnknown, isUnknown, list, peek, rec, str, strMap } from "../lib/values";
 import { SIDECAR_POD_LABEL } from "../../lib/labels";
+import { policyMeta } from "../catalog";
 
 /** A pod somewhere else in the cluster (a namespace the stack does not know, no labels). */
 const FOREIGN_POD = "a pod of another namespace";
@@ -117,14 +118,7 @@ function isDefaultDeny(np: K8sObject): boolean {
 }
 
 const defaultDeny = stackPolicy({
-    meta: {
-        name: "network-default-deny",
-        level: 2,
-        group: "network",
-        description:
-            "Every namespace (each Namespace object, and each namespace a workload runs in) has a default-deny NetworkPolicy for ingress and egress.",
-        fix: "Raise agentstack:securityLevel to 2 or more (the program adds default-deny plus the flow table in every namespace).",
-    },
+    meta: policyMeta("network-default-deny"),
     validate: (stack, ctx) => {
         const namespaces = new Map<string, K8sObject | undefined>();
         for (const n of stack.namespaceObjects()) namespaces.set(n.name, n);
@@ -152,14 +146,7 @@ const defaultDeny = stackPolicy({
 });
 
 const sandboxIsolation = stackPolicy({
-    meta: {
-        name: "network-sandbox-isolation",
-        level: 1,
-        group: "network",
-        description:
-            "The code sandbox (untrusted code) has no egress at all and accepts connections only from agents — at every level, level 1 included.",
-        fix: "Restore the sandbox's NetworkPolicy (the program creates it at every agentstack:securityLevel; config key: none).",
-    },
+    meta: policyMeta("network-sandbox-isolation"),
     validate: (stack, ctx, args) => {
         const sandboxes = stack.componentWorkloads("sandbox");
         if (sandboxes.length === 0) return args.notApplicable("no sandbox workload");
@@ -203,14 +190,7 @@ function isDeclared(
 }
 
 const dataStoreClients = stackPolicy({
-    meta: {
-        name: "network-data-store-clients",
-        level: 2,
-        group: "network",
-        description:
-            "A data store (labelled agentstack.io/data-store) is reachable only from the clients its agentstack.io/clients annotation declares (and its own replicas).",
-        fix: "Raise agentstack:securityLevel to 2 or more (default-deny plus the flow table); declare every client in the store's agentstack.io/clients annotation.",
-    },
+    meta: policyMeta("network-data-store-clients"),
     validate: (stack, ctx, args) => {
         const stores = stack.declaredDataStores();
         if (stores.length === 0) return args.notApplicable("no workload is labelled agentstack.io/data-store");
@@ -232,13 +212,7 @@ const dataStoreClients = stackPolicy({
 });
 
 const extauthFromSidecars = stackPolicy({
-    meta: {
-        name: "network-extauth-from-sidecars",
-        level: 2,
-        group: "network",
-        description: "ExtAuth accepts connections only from pods with an Envoy sidecar (label sidecar: envoy).",
-        fix: "Raise agentstack:securityLevel to 2 or more (the flow table admits only sidecar: envoy pods to extauth).",
-    },
+    meta: policyMeta("network-extauth-from-sidecars"),
     validate: (stack, ctx, args) => {
         const extauth = stack.componentWorkloads("extauth");
         if (extauth.length === 0) return args.notApplicable("no extauth workload");
@@ -303,14 +277,7 @@ function exposureBackends(o: K8sObject): string[] {
 }
 
 const dataStoreExposure = stackPolicy({
-    meta: {
-        name: "network-data-store-exposure",
-        level: 1,
-        group: "network",
-        description:
-            "No data store is exposed by a LoadBalancer or NodePort Service, external IPs, or an Ingress/Route/HTTPRoute backend — a data store recognised by its workload (labelled, an agentstack data-store component, a well-known database image) or, when the workload is not among the objects, by the Service selector's labels (agentstack.io/data-store, app.kubernetes.io/name or component).",
-        fix: "Make the Service ClusterIP (no NodePort, LoadBalancer or externalIPs) and remove any Ingress/Route to it; data stores are reached only inside the cluster (config key: none exposes them).",
-    },
+    meta: policyMeta("network-data-store-exposure"),
     validate: (stack, ctx) => {
         const stores = stack.dataStores();
         /** Services (ns/name) in front of a data store, and what the store is. */

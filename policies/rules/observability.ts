@@ -11,11 +11,10 @@ import { AgentstackPolicy, stackPolicy } from "../lib/define";
 import { K8sObject, selectorMatches } from "../lib/k8s";
 import { StackView } from "../lib/stack";
 import { at, list, rec, str } from "../lib/values";
+import { INJECTOR_UNAVAILABLE_ALERT, policyMeta } from "../catalog";
 
 /** The API group of the Prometheus Operator's objects. */
 const MONITORING_GROUP = "monitoring.coreos.com";
-/** The alert the pack requires (components/monitoring.ts names it; test/monitoring.test.ts keeps both in step). */
-export const INJECTOR_UNAVAILABLE_ALERT = "EnvoyInjectorUnavailable";
 
 /** The injector's workloads: the envoy-injector component (Deployment). */
 function injectorWorkloads(stack: StackView): K8sObject[] {
@@ -44,14 +43,7 @@ function scraped(stack: StackView, w: K8sObject): boolean {
 }
 
 const monitoringEnabled = stackPolicy({
-    meta: {
-        name: "observability-monitoring",
-        level: 3,
-        group: "observability",
-        description:
-            "Where the Envoy injector runs, a ServiceMonitor or PodMonitor (monitoring.coreos.com/v1) in its namespace scrapes its pods: the platform is plugged into the cluster's Prometheus.",
-        fix: "Keep agentstack:monitoring.enabled on (the default from level 2) and install the Prometheus Operator (kube-prometheus-stack or OpenShift user-workload monitoring; docs/observability.md).",
-    },
+    meta: policyMeta("observability-monitoring"),
     validate: (stack, ctx, args) => {
         if (ctx.settings.requiredLevel === 1) return args.notApplicable("level 1 requires no monitoring");
         const injectors = injectorWorkloads(stack);
@@ -70,13 +62,7 @@ const monitoringEnabled = stackPolicy({
 });
 
 const injectorAlert = stackPolicy({
-    meta: {
-        name: "observability-injector-alert",
-        level: 3,
-        group: "observability",
-        description: `Where the Envoy injector runs, a PrometheusRule alerts (${INJECTOR_UNAVAILABLE_ALERT}) when no replica of it is available, with a severity label.`,
-        fix: "Keep agentstack:monitoring.enabled on: the program's PrometheusRule `agentstack` carries the alert (docs/observability.md).",
-    },
+    meta: policyMeta("observability-injector-alert"),
     validate: (stack, ctx, args) => {
         if (ctx.settings.requiredLevel === 1) return args.notApplicable("level 1 requires no alerts");
         const injectors = injectorWorkloads(stack);

@@ -32,6 +32,7 @@ import {
     safeSysctls,
 } from "../lib/pss";
 import { at, bool, list, num, rec, str } from "../lib/values";
+import { policyMeta } from "../catalog";
 
 const where = (c: ContainerRef): string =>
     c.podSpec
@@ -62,15 +63,7 @@ function containerSets(
 
 /** PSS restricted "Running as Non-root" and "Running as Non-root user" (PSA check_runAsNonRoot.go, check_runAsUser.go). @severity high */
 const runAsNonRoot = pssPolicy({
-    meta: {
-        name: "pod-run-as-non-root",
-        level: 1,
-        group: "pod",
-        pss: ["runAsNonRoot", "runAsUser"],
-        description:
-            "Every container runs as a non-root user: runAsNonRoot true (container, or pod when the container leaves it unset), never runAsNonRoot false or runAsUser 0 at pod or container level.",
-        fix: "Set securityContext.runAsNonRoot: true and a non-zero runAsUser on the pod or container; remove any runAsUser: 0 or runAsNonRoot: false, pod-level included.",
-    },
+    meta: policyMeta("pod-run-as-non-root"),
     checkPod: (pod, obj, ctx) => {
         if (bool(pod.spec, "securityContext", "runAsNonRoot") === false)
             podForbids(
@@ -115,13 +108,7 @@ const runAsNonRoot = pssPolicy({
 });
 
 const readOnlyRootFs = containerPolicy({
-    meta: {
-        name: "pod-read-only-root-fs",
-        level: 1,
-        group: "pod",
-        description: "Every container has a read-only root filesystem (writable paths are emptyDir volumes).",
-        fix: "Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the process writes (e.g. /tmp).",
-    },
+    meta: policyMeta("pod-read-only-root-fs"),
     check: (c, obj, ctx) => {
         if (bool(c.container, "securityContext", "readOnlyRootFilesystem") !== true) {
             ctx.report(
@@ -134,15 +121,7 @@ const readOnlyRootFs = containerPolicy({
 
 /** PSS restricted "Privilege Escalation" (PSA check_allowPrivilegeEscalation.go). @severity high */
 const noPrivilegeEscalation = pssPolicy({
-    meta: {
-        name: "pod-no-privilege-escalation",
-        level: 1,
-        group: "pod",
-        pss: ["allowPrivilegeEscalation"],
-        description:
-            "Every container sets allowPrivilegeEscalation: false (Windows pods, spec.os.name windows, are exempt as in Pod Security Admission).",
-        fix: "Set securityContext.allowPrivilegeEscalation: false on every container.",
-    },
+    meta: policyMeta("pod-no-privilege-escalation"),
     checkContainer: (c, pod, obj, ctx) => {
         if (pod.windows) return;
         if (bool(c.container, "securityContext", "allowPrivilegeEscalation") !== false) {
@@ -164,15 +143,7 @@ function strings(root: unknown, ...path: (string | number)[]): string[] {
 
 /** PSS baseline and restricted "Capabilities" (PSA check_capabilities_baseline.go, check_capabilities_restricted.go). @severity high */
 const dropAllCapabilities = pssPolicy({
-    meta: {
-        name: "pod-drop-all-capabilities",
-        level: 1,
-        group: "pod",
-        pss: ["capabilities_baseline", "capabilities_restricted"],
-        description:
-            'Every container drops ALL Linux capabilities (the exact string "ALL") and adds none but NET_BIND_SERVICE (baseline: only the default set; restricted: only NET_BIND_SERVICE).',
-        fix: "Set securityContext.capabilities.drop: [ALL] (in capitals); add back only NET_BIND_SERVICE if a low port is really needed.",
-    },
+    meta: policyMeta("pod-drop-all-capabilities"),
     checkContainer: (c, pod, obj, ctx) => {
         if (pod.windows) return;
         const drop = strings(c.container, "securityContext", "capabilities", "drop");
@@ -217,15 +188,7 @@ function profileType(root: unknown, ...path: string[]): string | undefined {
 
 /** PSS baseline and restricted "Seccomp" (PSA check_seccompProfile_baseline.go, check_seccompProfile_restricted.go). @severity high */
 const seccomp = pssPolicy({
-    meta: {
-        name: "pod-seccomp-runtime-default",
-        level: 1,
-        group: "pod",
-        pss: ["seccompProfile_baseline", "seccompProfile_restricted"],
-        description:
-            "Every container runs with the RuntimeDefault (or a Localhost) seccomp profile, from its own securityContext or the pod's; no other profile is set anywhere, pod level included.",
-        fix: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod (remediable: enforcementLevel remediate sets it where it is missing); remove Unconfined profiles.",
-    },
+    meta: policyMeta("pod-seccomp-runtime-default"),
     checkPod: (pod, obj, ctx) => {
         if (pod.windows) return;
         const t = profileType(pod.spec, "securityContext", "seccompProfile");
@@ -269,14 +232,7 @@ const seccomp = pssPolicy({
 
 /** PSS baseline "Privileged Containers" (PSA check_privileged.go). @severity high */
 const noPrivileged = pssPolicy({
-    meta: {
-        name: "pod-no-privileged",
-        level: 1,
-        group: "pod",
-        pss: ["privileged"],
-        description: "No container runs privileged.",
-        fix: "Remove securityContext.privileged: true (set it to false).",
-    },
+    meta: policyMeta("pod-no-privileged"),
     checkContainer: (c, _pod, obj, ctx) => {
         if (bool(c.container, "securityContext", "privileged") === true) {
             ctx.report(
@@ -289,14 +245,7 @@ const noPrivileged = pssPolicy({
 
 /** PSS baseline "Host Ports" (PSA check_hostPorts.go). @severity high */
 const noHostPorts = pssPolicy({
-    meta: {
-        name: "pod-no-host-ports",
-        level: 1,
-        group: "pod",
-        pss: ["hostPorts"],
-        description: "No container binds a host port (ports[].hostPort unset or 0).",
-        fix: "Remove hostPort from the container ports; expose the pod through a Service.",
-    },
+    meta: policyMeta("pod-no-host-ports"),
     checkContainer: (c, _pod, obj, ctx) => {
         list(c.container, "ports").forEach((_, i) => {
             const hp = at(c.container, "ports", i, "hostPort");
@@ -312,14 +261,7 @@ const noHostPorts = pssPolicy({
 
 /** PSS baseline "Host Namespaces" (PSA check_hostNamespaces.go). @severity high */
 const noHostNamespaces = pssPolicy({
-    meta: {
-        name: "pod-no-host-namespaces",
-        level: 1,
-        group: "pod",
-        pss: ["hostNamespaces"],
-        description: "No pod shares the host's network, PID or IPC namespace.",
-        fix: "Remove hostNetwork, hostPID and hostIPC (or set them to false).",
-    },
+    meta: policyMeta("pod-no-host-namespaces"),
     checkPod: (pod, obj, ctx) => {
         for (const f of ["hostNetwork", "hostPID", "hostIPC"]) {
             if (bool(pod.spec, f) === true)
@@ -330,14 +272,7 @@ const noHostNamespaces = pssPolicy({
 
 /** PSS baseline "HostPath Volumes" (PSA check_hostPathVolumes.go). @severity high */
 const noHostPath = pssPolicy({
-    meta: {
-        name: "pod-no-host-path",
-        level: 1,
-        group: "pod",
-        pss: ["hostPathVolumes"],
-        description: "No pod mounts a hostPath volume.",
-        fix: "Replace hostPath volumes with emptyDir, ConfigMap/Secret or PersistentVolumeClaim volumes.",
-    },
+    meta: policyMeta("pod-no-host-path"),
     checkPod: (pod, obj, ctx) => {
         list(pod.spec, "volumes").forEach((_, i) => {
             if (at(pod.spec, "volumes", i, "hostPath") !== undefined) {
@@ -352,15 +287,7 @@ const noHostPath = pssPolicy({
 
 /** PSS baseline "HostProcess" (PSA check_windowsHostProcess.go). @severity high */
 const noHostProcess = pssPolicy({
-    meta: {
-        name: "pod-no-host-process",
-        level: 1,
-        group: "pod",
-        pss: ["windowsHostProcess"],
-        description:
-            "No pod or container is a Windows HostProcess container (securityContext.windowsOptions.hostProcess true), at pod or container level.",
-        fix: "Remove securityContext.windowsOptions.hostProcess (or set it to false) on the pod and every container.",
-    },
+    meta: policyMeta("pod-no-host-process"),
     checkPod: (pod, obj, ctx) => {
         if (bool(pod.spec, "securityContext", "windowsOptions", "hostProcess") === true) {
             podForbids(
@@ -385,15 +312,7 @@ const noHostProcess = pssPolicy({
 
 /** PSS baseline "Host Probes / Lifecycle Hooks", Kubernetes 1.34+ (PSA check_hostProbesAndhostLifecycle.go). @severity high */
 const noProbeHost = pssPolicy({
-    meta: {
-        name: "pod-no-host-probes",
-        level: 1,
-        group: "pod",
-        pss: ["hostProbesAndHostLifecycle"],
-        description:
-            "No probe (liveness, readiness, startup) or lifecycle handler (postStart, preStop) sets an httpGet/tcpSocket host: the kubelet would call another address (Kubernetes 1.34+).",
-        fix: "Remove the host field from every probe and lifecycle handler (the kubelet then calls the pod's own IP).",
-    },
+    meta: policyMeta("pod-no-host-probes"),
     checkContainer: (c, _pod, obj, ctx) => {
         if (!checkApplies("hostProbesAndHostLifecycle", PSS_VERSION)) return;
         const bad: string[] = [];
@@ -418,15 +337,7 @@ const noProbeHost = pssPolicy({
 
 /** PSS baseline "AppArmor" (PSA check_appArmorProfile.go). @severity high */
 const appArmor = pssPolicy({
-    meta: {
-        name: "pod-apparmor-profile",
-        level: 1,
-        group: "pod",
-        pss: ["appArmorProfile"],
-        description:
-            "No pod or container sets an AppArmor profile other than RuntimeDefault or Localhost (securityContext.appArmorProfile.type), nor a legacy container.apparmor.security.beta.kubernetes.io/* annotation other than runtime/default or localhost/*.",
-        fix: "Remove the Unconfined AppArmor profile: set securityContext.appArmorProfile.type to RuntimeDefault (or leave it unset) and drop unconfined AppArmor annotations.",
-    },
+    meta: policyMeta("pod-apparmor-profile"),
     checkPod: (pod, obj, ctx) => {
         const t = profileType(pod.spec, "securityContext", "appArmorProfile");
         if (t !== undefined && !APPARMOR_TYPES_ALLOWED.has(t))
@@ -476,15 +387,7 @@ function seLinuxProblems(opts: Record<string, unknown> | undefined, path: string
 
 /** PSS baseline "SELinux" (PSA check_seLinuxOptions.go). @severity high */
 const seLinux = pssPolicy({
-    meta: {
-        name: "pod-selinux-options",
-        level: 1,
-        group: "pod",
-        pss: ["seLinuxOptions"],
-        description:
-            "No pod or container sets an SELinux type outside container_t, container_init_t, container_kvm_t, container_engine_t, nor any SELinux user or role.",
-        fix: "Remove securityContext.seLinuxOptions (or keep only an allowed type) on the pod and every container.",
-    },
+    meta: policyMeta("pod-selinux-options"),
     checkPod: (pod, obj, ctx) => {
         const bad = seLinuxProblems(
             rec(pod.spec, "securityContext", "seLinuxOptions"),
@@ -507,15 +410,7 @@ const seLinux = pssPolicy({
 
 /** PSS baseline and restricted "/proc Mount Type" (PSA check_procMount_baseline.go, check_procMount_restricted.go). @severity high */
 const procMount = pssPolicy({
-    meta: {
-        name: "pod-default-proc-mount",
-        level: 1,
-        group: "pod",
-        pss: ["procMount", "procMount_restricted"],
-        description:
-            "No container unmasks /proc: securityContext.procMount is unset or Default (restricted reading: also in user-namespace pods).",
-        fix: "Remove securityContext.procMount (or set it to Default).",
-    },
+    meta: policyMeta("pod-default-proc-mount"),
     checkContainer: (c, _pod, obj, ctx) => {
         const v = at(c.container, "securityContext", "procMount");
         if (v !== undefined && v !== null && v !== PROC_MOUNT_DEFAULT) {
@@ -529,14 +424,7 @@ const procMount = pssPolicy({
 
 /** PSS baseline "Sysctls" (PSA check_sysctls.go). @severity high */
 const safeSysctlsOnly = pssPolicy({
-    meta: {
-        name: "pod-safe-sysctls",
-        level: 1,
-        group: "pod",
-        pss: ["sysctls"],
-        description: `The pod sets only the safe sysctls Pod Security Admission allows (Kubernetes ${PSS_VERSION.join(".")}: ${[...safeSysctls(PSS_VERSION)].join(", ")}).`,
-        fix: "Remove the other entries of spec.securityContext.sysctls (node-level tuning belongs to the node, not the pod).",
-    },
+    meta: policyMeta("pod-safe-sysctls"),
     checkPod: (pod, obj, ctx) => {
         const allowed = safeSysctls(PSS_VERSION);
         const bad = list(pod.spec, "securityContext", "sysctls")
@@ -553,15 +441,7 @@ const safeSysctlsOnly = pssPolicy({
 
 /** PSS restricted "Volume Types" (PSA check_restrictedVolumes.go). @severity high */
 const volumeTypes = pssPolicy({
-    meta: {
-        name: "pod-restricted-volume-types",
-        level: 1,
-        group: "pod",
-        pss: ["restrictedVolumes"],
-        description:
-            "Every volume is of a type the restricted standard allows: configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret (hostPath is reported by pod-no-host-path).",
-        fix: "Replace other inline volumes (nfs, iscsi, gitRepo, cephfs, ...) with a PersistentVolumeClaim bound to a PersistentVolume of that type, or an emptyDir/ConfigMap/Secret.",
-    },
+    meta: policyMeta("pod-restricted-volume-types"),
     checkPod: (pod, obj, ctx) => {
         list(pod.spec, "volumes").forEach((_, i) => {
             const v = rec(pod.spec, "volumes", i) ?? {};
@@ -585,14 +465,7 @@ const volumeTypes = pssPolicy({
 });
 
 const resources = containerPolicy({
-    meta: {
-        name: "pod-resources",
-        level: 1,
-        group: "pod",
-        description:
-            "Every container (init, native sidecar and main, and the injected sidecar) sets CPU and memory requests and limits.",
-        fix: "Set resources.requests and resources.limits (cpu and memory) on every container.",
-    },
+    meta: policyMeta("pod-resources"),
     roles: ["init", "sidecar", "main", "sidecar-template"],
     check: (c, obj, ctx) => {
         const missing: string[] = [];
@@ -616,14 +489,7 @@ function hasHandler(probe: Record<string, unknown> | undefined): boolean {
 }
 
 const probes = containerPolicy({
-    meta: {
-        name: "pod-probes",
-        level: 1,
-        group: "pod",
-        description:
-            "Every serving container (not Jobs, init or ephemeral containers) has a liveness and a readiness probe, native sidecars and the injected sidecar included.",
-        fix: "Add livenessProbe and readinessProbe (httpGet, tcpSocket, grpc or exec).",
-    },
+    meta: policyMeta("pod-probes"),
     roles: ["main", "sidecar", "sidecar-template"],
     kinds: new Set([...SERVING_KINDS, "ConfigMap"]),
     check: (c, obj, ctx) => {
@@ -638,14 +504,7 @@ const probes = containerPolicy({
 });
 
 const serviceAccountToken = podPolicy({
-    meta: {
-        name: "pod-no-service-account-token",
-        level: 1,
-        group: "pod",
-        description:
-            "No pod auto-mounts a service-account token: automountServiceAccountToken is false. A workload that needs one mounts an audience-bound projected serviceAccountToken volume explicitly.",
-        fix: "Set automountServiceAccountToken: false on the pod spec (remediable); a workload that calls the API mounts a projected serviceAccountToken volume with an audience and expiry.",
-    },
+    meta: policyMeta("pod-no-service-account-token"),
     check: (spec, obj, ctx) => {
         const v = bool(spec, "automountServiceAccountToken");
         if (v !== false) {
@@ -683,13 +542,7 @@ function parseImage(image: string): { repository: string; tag?: string; digest?:
 }
 
 const imagePinned = containerPolicy({
-    meta: {
-        name: "pod-image-pinned",
-        level: 1,
-        group: "pod",
-        description: "Every container image is pinned: a version tag or a digest, never `latest` or untagged.",
-        fix: "Use an image reference with a version tag (registry/app:1.2.3) or a digest (@sha256:...).",
-    },
+    meta: policyMeta("pod-image-pinned"),
     check: (c, obj, ctx) => {
         const image = str(c.container, "image");
         if (image === undefined || image === "") {
@@ -712,15 +565,7 @@ const imagePinned = containerPolicy({
 });
 
 const imageDigest = containerPolicy({
-    meta: {
-        name: "pod-image-digest",
-        level: 3,
-        group: "pod",
-        advisoryOnly: true,
-        description:
-            "Every container image is referenced by digest (advised at level 3; advisory at every level: the user supplies the digests).",
-        fix: "Append the image digest (registry/app:1.2.3@sha256:...).",
-    },
+    meta: policyMeta("pod-image-digest"),
     check: (c, obj, ctx) => {
         const image = str(c.container, "image");
         if (image !== undefined && !parseImage(image).digest) {

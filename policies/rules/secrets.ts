@@ -8,6 +8,7 @@ import { fixHint } from "../lib/components";
 import { containerPolicy } from "../lib/containers";
 import { AgentstackPolicy, resourcePolicy } from "../lib/define";
 import { at, isUnknown, list, rec, str } from "../lib/values";
+import { policyMeta } from "../catalog";
 
 /** Name parts that make a name secret-looking. */
 const SECRET_WORDS = new Set([
@@ -137,13 +138,7 @@ function eachEnv(c: { readonly container: unknown }, fn: (name: string, i: numbe
 }
 
 const envLiteral = containerPolicy({
-    meta: {
-        name: "secrets-env-literal",
-        level: 1,
-        group: "secrets",
-        description: "No container env var that looks secret (name or value) has a literal value.",
-        fix: "Store the value in a Secret and read it with env[].valueFrom.secretKeyRef.",
-    },
+    meta: policyMeta("secrets-env-literal"),
     check: (c, obj, ctx) => {
         eachEnv(c, (name, i) => {
             const value = at(c.container, "env", i, "value");
@@ -161,13 +156,7 @@ const envLiteral = containerPolicy({
 });
 
 const configMapLiteral = resourcePolicy({
-    meta: {
-        name: "secrets-configmap-literal",
-        level: 1,
-        group: "secrets",
-        description: "No ConfigMap key that looks secret (name or value) holds a value.",
-        fix: "Move the value into a Secret and reference it; keep only non-secret settings in ConfigMaps.",
-    },
+    meta: policyMeta("secrets-configmap-literal"),
     appliesTo: (o) => o.is("ConfigMap", ""),
     notApplicable: "applies to ConfigMaps",
     validate: (obj, ctx) => {
@@ -196,14 +185,7 @@ const configMapLiteral = resourcePolicy({
 });
 
 const byReference = containerPolicy({
-    meta: {
-        name: "secrets-by-reference",
-        level: 1,
-        group: "secrets",
-        description:
-            "A secret-looking env var takes its value from a Secret (secretKeyRef), never from a ConfigMap or a field.",
-        fix: "Read secret env vars with env[].valueFrom.secretKeyRef.",
-    },
+    meta: policyMeta("secrets-by-reference"),
     check: (c, obj, ctx) => {
         eachEnv(c, (name, i) => {
             if (!looksSecretName(name)) return;

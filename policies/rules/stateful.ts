@@ -8,16 +8,10 @@
 import { fixHint } from "../lib/components";
 import { AgentstackPolicy, resourcePolicy, stackPolicy } from "../lib/define";
 import { DATA_STORE_LABEL } from "../../lib/labels";
+import { policyMeta } from "../catalog";
 
 const dataProtected = stackPolicy({
-    meta: {
-        name: "stateful-data-protected",
-        level: 3,
-        group: "stateful",
-        description:
-            "At level 3 every data-store resource (labelled agentstack.io/data-store) has the Pulumi protect option, so a mistaken change cannot delete data.",
-        fix: "Set agentstack:securityLevel to 3 (the program sets protect on every data-store resource).",
-    },
+    meta: policyMeta("stateful-data-protected"),
     validate: (stack, ctx, args) => {
         // protect is a Pulumi resource option: plain manifests cannot carry it.
         if (!stack.isPulumi)
@@ -37,14 +31,7 @@ const dataProtected = stackPolicy({
 const PSA_RANK: Readonly<Record<string, number>> = { privileged: 0, baseline: 1, restricted: 2 };
 
 const namespacePsa = resourcePolicy({
-    meta: {
-        name: "stateful-namespace-psa",
-        level: 1,
-        group: "stateful",
-        description:
-            "Every Namespace has Pod Security Admission labels: enforce at the level's standard (baseline at level 1, restricted from level 2), warn and audit restricted.",
-        fix: "Set agentstack:securityLevel (components/namespaces.ts labels every zone from the level table).",
-    },
+    meta: policyMeta("stateful-namespace-psa"),
     appliesTo: (o) => o.is("Namespace", ""),
     notApplicable: "applies to Namespaces",
     validate: (obj, ctx) => {
@@ -67,13 +54,7 @@ const namespacePsa = resourcePolicy({
 });
 
 const namespaceQuota = stackPolicy({
-    meta: {
-        name: "stateful-namespace-quota",
-        level: 2,
-        group: "stateful",
-        description: "From level 2 every Namespace has a ResourceQuota and a LimitRange.",
-        fix: "Set agentstack:securityLevel to 2 or more (the program adds both to every zone).",
-    },
+    meta: policyMeta("stateful-namespace-quota"),
     validate: (stack, ctx, args) => {
         const namespaces = stack.namespaceObjects();
         if (namespaces.length === 0) return args.notApplicable("no Namespace objects");

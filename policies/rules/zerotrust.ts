@@ -11,6 +11,7 @@ import { K8sObject, TemplateError, envoyBootstrap, selectorMatches, sidecarConta
 import { StackView, Unresolvable, pdbBlocksDrain } from "../lib/stack";
 import { isUnknown, list, rec, str } from "../lib/values";
 import { INJECTED_ZONES, INJECTION_LABEL, SIDECAR_POD_LABEL, ZONE_LABEL } from "../../lib/labels";
+import { policyMeta } from "../catalog";
 
 const WEBHOOK_KINDS = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
 
@@ -46,14 +47,7 @@ function hookName(cfg: K8sObject, i: number): string {
 }
 
 const webhookFailurePolicy = resourcePolicy({
-    meta: {
-        name: "zerotrust-webhook-failure-policy",
-        level: 2,
-        group: "zerotrust",
-        description:
-            "The Envoy injection webhook has the failurePolicy of the level table (Fail from level 2: no pod starts without its sidecar).",
-        fix: "Raise agentstack:securityLevel to 2 or more (failurePolicy Fail, with 2 injector replicas and a PDB); do not override agentstack:zeroTrust.failurePolicy.",
-    },
+    meta: policyMeta("zerotrust-webhook-failure-policy"),
     appliesTo: isInjector,
     notApplicable: "applies to the Envoy injection MutatingWebhookConfiguration",
     validate: (obj, ctx) => {
@@ -91,14 +85,7 @@ function backendService(stack: StackView, cfg: K8sObject, i: number): K8sObject 
 }
 
 const webhookBackend = stackPolicy({
-    meta: {
-        name: "zerotrust-webhook-backend",
-        level: 1,
-        group: "zerotrust",
-        description:
-            "A webhook with failurePolicy Fail (any webhook, the injector included) is served by at least 2 replicas protected by a PodDisruptionBudget that does not block drains.",
-        fix: "Run the webhook backend with 2+ replicas and a PDB (agentstack:securityLevel 2+ does this for the injector), or use failurePolicy Ignore.",
-    },
+    meta: policyMeta("zerotrust-webhook-backend"),
     validate: (stack, ctx) => {
         const configs = stack.objects.filter(isWebhookConfig);
         if (configs.length === 0) return;
@@ -162,14 +149,7 @@ function nsSelectorMatches(cfg: K8sObject, i: number, labels: Record<string, str
 }
 
 const webhookSelectors = stackPolicy({
-    meta: {
-        name: "zerotrust-webhook-selectors",
-        level: 1,
-        group: "zerotrust",
-        description:
-            "No webhook's namespaceSelector matches its own backend's namespace or kube-system (a webhook that intercepts them can deadlock the cluster).",
-        fix: "Give the webhook a namespaceSelector that only matches labelled workload namespaces (e.g. agentstack.io/envoy-injection: enabled).",
-    },
+    meta: policyMeta("zerotrust-webhook-selectors"),
     validate: (stack, ctx) => {
         for (const cfg of stack.objects.filter(isWebhookConfig)) {
             ctx.guard(cfg, "its webhooks", () => {
@@ -197,14 +177,7 @@ const webhookSelectors = stackPolicy({
 });
 
 const injection = stackPolicy({
-    meta: {
-        name: "zerotrust-injection",
-        level: 1,
-        group: "zerotrust",
-        description:
-            "The workload zones (gateway, agents, mcp) are labelled for Envoy injection and the injector's selector matches them; their workloads carry `sidecar: envoy`; the sandbox zone is never injected.",
-        fix: "Restore the zone labels (components/namespaces.ts sets them at every agentstack:securityLevel; no config key turns injection off).",
-    },
+    meta: policyMeta("zerotrust-injection"),
     validate: (stack, ctx, args) => {
         const zones = stack.namespaceObjects().filter((n) => n.labelsLoose[ZONE_LABEL] !== undefined);
         if (zones.length === 0) return args.notApplicable("no namespace carries an agentstack.io/zone label");
@@ -273,14 +246,7 @@ const injection = stackPolicy({
 });
 
 const sidecarTemplate = stackPolicy({
-    meta: {
-        name: "zerotrust-sidecar-template",
-        level: 1,
-        group: "zerotrust",
-        description:
-            "When the Envoy injector is deployed, the sidecar it injects is described by a readable sidecar-template ConfigMap (container `envoy` plus the Envoy bootstrap), so the pack can check it like any other container.",
-        fix: 'Restore the envoy-sidecar-template ConfigMap (label agentstack.io/sidecar-template: "true", keys sidecar.yaml and envoy.yaml); config key: none.',
-    },
+    meta: policyMeta("zerotrust-sidecar-template"),
     validate: (stack, ctx) => {
         const injectors = stack.objects.filter(isInjector);
         if (injectors.length === 0) return;
@@ -352,13 +318,7 @@ function checkFailClosed(obj: K8sObject, ctx: Ctx): void {
 }
 
 const extAuthzFailClosed = resourcePolicy({
-    meta: {
-        name: "zerotrust-extauth-fail-closed",
-        level: 2,
-        group: "zerotrust",
-        description: "The injected Envoy's ext_authz filter fails closed (failure_mode_allow: false) from level 2.",
-        fix: "Raise agentstack:securityLevel to 2 or more (the sidecar template then sets failure_mode_allow: false).",
-    },
+    meta: policyMeta("zerotrust-extauth-fail-closed"),
     appliesTo: (o) => o.isSidecarTemplate,
     notApplicable: "applies to the sidecar-template ConfigMap",
     validate: (obj, ctx) => ctx.guard(obj, "the Envoy bootstrap", () => checkFailClosed(obj, ctx)),
