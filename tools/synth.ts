@@ -47,13 +47,15 @@ function pruneTo(dir: string, files: readonly string[]): void {
  * truncating and rewriting it), and an unchanged file keeps its modification time.
  */
 function writeIfChanged(file: string, text: string): void {
-    let current: string | undefined;
+    const next = Buffer.from(text, "utf8");
+    let current: Buffer | undefined;
     try {
-        current = fs.readFileSync(file, "utf8");
+        current = fs.readFileSync(file);
     } catch {
         current = undefined; // missing (or unreadable: the write below says why)
     }
-    if (current !== text) fs.writeFileSync(file, text);
+    // Bytes against bytes: no decoding of the old file, and no string of it on the heap.
+    if (!current?.equals(next)) fs.writeFileSync(file, next);
 }
 
 /**
