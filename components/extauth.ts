@@ -62,9 +62,8 @@ export function extauthWorkloadArgs(
     configMapName: pulumi.Input<string>,
 ): HardenedWorkloadArgs {
     const e = args.zeroTrust.extauth;
-    const instance = INSTANCES.extauth;
     return {
-        ...fixedWorkload("extauth", instance, args.namespace, e),
+        ...fixedWorkload("extauth", INSTANCES.extauth, args.namespace, e),
         configChecksum: checksum(data),
         servicePorts: [{ name: "grpc", port: EXTAUTH_GRPC_PORT }],
         volumes: [{ name: "policy", configMap: { name: configMapName } }],

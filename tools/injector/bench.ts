@@ -12,6 +12,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { INJECTION_LABEL } from "../../lib/labels";
 import { PROJECT_DIR } from "../harness/stackConfig";
 import { K8sObject, podOf, podReview, startInjector } from "./run";
 
@@ -34,9 +35,6 @@ interface InjectorLatency {
 
 const LOAD_CLIENT = join(PROJECT_DIR, "tools", "injector", "load-client.mjs");
 
-/** The namespaces whose pods the injector mutates. */
-const INJECTED = ["agentstack-gateway", "agentstack-agents", "agentstack-mcp"];
-
 function runClient(args: readonly string[]): Promise<Latency> {
     return new Promise((resolve, reject) => {
         execFile(process.execPath, [LOAD_CLIENT, ...args], { encoding: "utf8" }, (err, stdout, stderr) => {
@@ -55,8 +53,18 @@ export async function benchInjector(
     const dir = mkdtempSync(join(tmpdir(), "injector-bench-"));
     const inj = await startInjector(manifests, { extraArgs: ["--shutdown-delay-ms", "0"] });
     try {
+        // The namespaces the webhook's namespaceSelector picks: those labelled for injection.
+        const injected = new Set(
+            manifests
+                .filter(
+                    (o) =>
+                        o["kind"] === "Namespace" &&
+                        o["metadata"]["labels"]?.[INJECTION_LABEL.key] === INJECTION_LABEL.value,
+                )
+                .map((o) => o["metadata"]["name"]),
+        );
         const pods = manifests
-            .filter((o) => o["kind"] === "Deployment" && INJECTED.includes(o["metadata"]["namespace"]))
+            .filter((o) => o["kind"] === "Deployment" && injected.has(o["metadata"]["namespace"]))
             .map(podOf);
         if (pods.length === 0) throw new Error("no workload in an injected namespace to send");
         writeFileSync(join(dir, "ca.crt"), inj.ca);

@@ -35,7 +35,10 @@ function parseArgs(argv) {
     return {
         port: int("--port", 0),
         ca: readFileSync(/** @type {string} */ (raw["--ca"]), "utf8"),
-        bodies: /** @type {string[]} */ (JSON.parse(readFileSync(/** @type {string} */ (raw["--bodies"]), "utf8"))),
+        // Each body with its request's uid (read once: the answers are checked against it).
+        bodies: /** @type {string[]} */ (JSON.parse(readFileSync(/** @type {string} */ (raw["--bodies"]), "utf8"))).map(
+            (text) => ({ text, uid: /** @type {{ request: { uid: string } }} */ (JSON.parse(text)).request.uid }),
+        ),
         requests: int("--requests", 1000),
         concurrency: Math.max(1, int("--concurrency", 20)),
         warmup: int("--warmup", 1000),
@@ -44,11 +47,10 @@ function parseArgs(argv) {
 
 /**
  * One AdmissionReview exchange; resolves with its latency in milliseconds, rejects on a wrong answer.
- * @param {ReturnType<typeof parseArgs>} o @param {Agent} agent @param {string} body
+ * @param {ReturnType<typeof parseArgs>} o @param {Agent} agent @param {{ text: string, uid: string }} review
  * @returns {Promise<number>}
  */
-function exchange(o, agent, body) {
-    const uid = /** @type {{ request: { uid: string } }} */ (JSON.parse(body)).request.uid;
+function exchange(o, agent, { text: body, uid }) {
     return new Promise((resolve, reject) => {
         const start = performance.now();
         const req = request(
@@ -94,7 +96,9 @@ async function run(o, agent, total) {
     const worker = async () => {
         while (next < total) {
             const i = next++;
-            times.push(await exchange(o, agent, /** @type {string} */ (o.bodies[i % o.bodies.length])));
+            times.push(
+                await exchange(o, agent, /** @type {{ text: string, uid: string }} */ (o.bodies[i % o.bodies.length])),
+            );
         }
     };
     await Promise.all(Array.from({ length: o.concurrency }, worker));

@@ -121,6 +121,11 @@ function throwNotApplicable(reason?: string): never {
     throw new NotApplicable(reason);
 }
 
+/** That a policy does not apply (to the resource `urn`, or to the stack), with the reason when there is one. */
+function notApplicableRecord(policyName: string, reason: string | undefined, urn?: string): NotApplicableRecord {
+    return { policyName, ...(urn !== undefined ? { urn } : {}), ...(reason ? { reason } : {}) };
+}
+
 /** The advisory a policy gets when it reads a value unknown during preview (as the engine words it). */
 function previewDiagnostic(p: { name: string; description: string }, e: Error, urn?: string): Diagnostic {
     const text = `can't run policy '${p.name}' during preview: ${e.message}`;
@@ -384,9 +389,8 @@ export async function runPolicies(
 
     for (const original of input) {
         let r = original;
-        /** Records that a policy does not apply to this resource (with the reason, when there is one). */
         const skip = (policyName: string, reason: string | undefined) =>
-            notApplicable.push({ policyName, urn: r.urn, ...(reason ? { reason } : {}) });
+            notApplicable.push(notApplicableRecord(policyName, reason, r.urn));
         // Remediate (before the analysis, as the engine does).
         const opts = optionsOf(r);
         let props: Record<string, unknown> =
@@ -523,7 +527,7 @@ export async function runPolicies(
             if (isUnknownValueError(e)) {
                 diagnostics.push(previewDiagnostic(p, e));
             } else if (e instanceof NotApplicable) {
-                notApplicable.push({ policyName: p.name, ...(e.reason ? { reason: e.reason } : {}) });
+                notApplicable.push(notApplicableRecord(p.name, e.reason));
             } else {
                 throw new PolicyRunError(
                     `Error validating stack with policy '${p.name}': ${(e as Error).stack ?? String(e)}`,
